@@ -1,0 +1,1 @@
+"""绩效目标 (performance targets): built by the performance-targets issue."""

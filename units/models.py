@@ -1,0 +1,376 @@
+"""Budget units, submissions, budget lines and the versioned classification codes they use.
+
+All amounts are in 元 (`MoneyField`: exact Decimal, stored as integer 分).
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from units.money import MoneyField, non_negative
+
+
+class CodeScheme(models.TextChoices):
+    FUNCTIONAL = "func", "支出功能分类"
+    DEPT_ECONOMIC = "dept_econ", "部门预算支出经济分类"
+    GOV_ECONOMIC = "gov_econ", "政府预算支出经济分类"
+
+
+class ClassificationCode(models.Model):
+    """One code of one year's official classification list.
+
+    Codes are never hard-deleted: a code missing from a newer import of the same year is
+    marked retired, and each year has its own rows, so a budget line keeps the code (and name)
+    it was entered with even when a later year reuses the number with another meaning.
+    """
+
+    scheme = models.CharField("分类", max_length=12, choices=CodeScheme.choices)
+    year = models.PositiveSmallIntegerField("年度")
+    code = models.CharField("科目编码", max_length=16)
+    name = models.CharField("科目名称", max_length=100)
+    level = models.PositiveSmallIntegerField("级次", help_text="1=类，2=款，3=项")
+    parent_code = models.CharField("上级编码", max_length=16, blank=True)
+    is_active = models.BooleanField("有效", default=True)
+    version = models.CharField("版本", max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = "分类科目"
+        verbose_name_plural = "分类科目"
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "year", "code"], name="uniq_code_per_year")
+        ]
+        ordering = ["scheme", "year", "code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class UnitKind(models.TextChoices):
+    ADMINISTRATIVE = "admin", "行政单位"
+    CIVIL_SERVICE_MANAGED = "civil", "参公事业单位"
+    INSTITUTION = "institution", "事业单位"
+
+
+class EconomicMapping(models.Model):
+    """Default 部门经济科目 → 政府经济科目 pairing for a kind of unit (行政/参公 or 事业)."""
+
+    year = models.PositiveSmallIntegerField("年度")
+    mapping_kind = models.CharField(
+        "适用单位",
+        max_length=12,
+        choices=[("admin", "行政/参公单位"), ("institution", "事业单位")],
+    )
+    dept_code = models.CharField("部门经济科目", max_length=16)
+    gov_code = models.CharField("政府经济科目", max_length=16)
+
+    class Meta:
+        verbose_name = "经济科目对应关系"
+        verbose_name_plural = "经济科目对应关系"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "mapping_kind", "dept_code"], name="uniq_econ_mapping"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.dept_code} → {self.gov_code}"
+
+
+class Department(models.Model):
+    """主管部门: the department a budget unit reports to."""
+
+    code = models.CharField("部门编码", max_length=20, unique=True)
+    name = models.CharField("部门名称", max_length=100)
+
+    class Meta:
+        verbose_name = "主管部门"
+        verbose_name_plural = "主管部门"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code}-{self.name}"
+
+
+class BudgetUnit(models.Model):
+    code = models.CharField("单位编码", max_length=20, unique=True)
+    name = models.CharField("单位名称", max_length=100)
+    kind = models.CharField("单位性质", max_length=12, choices=UnitKind.choices)
+    department = models.ForeignKey(
+        Department, verbose_name="主管部门", on_delete=models.PROTECT, related_name="units"
+    )
+    internal_departments = models.PositiveIntegerField("内设职能部门数", default=0)
+    subordinate_units = models.PositiveIntegerField("所属预算单位数", default=0)
+    authorized_staff = models.PositiveIntegerField("核定编制数", default=0)
+    actual_staff = models.PositiveIntegerField("实际在职人员总数", default=0)
+    on_payroll_staff = models.PositiveIntegerField("其中：在编人员数", default=0)
+    other_staff = models.PositiveIntegerField("其他人员数", default=0)
+    duties = models.TextField("本单位职责", blank=True)
+    organisation = models.TextField("机构设置情况", blank=True)
+
+    class Meta:
+        verbose_name = "预算单位"
+        verbose_name_plural = "预算单位"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code}-{self.name}"
+
+    @property
+    def has_operating_costs(self) -> bool:
+        """机关运行经费 is reported by 行政 units and 参公 units only."""
+        return self.kind in (UnitKind.ADMINISTRATIVE, UnitKind.CIVIL_SERVICE_MANAGED)
+
+
+class Submission(models.Model):
+    """One unit's budget for one year: the thing that is checked, reviewed and published."""
+
+    unit = models.ForeignKey(
+        BudgetUnit, verbose_name="预算单位", on_delete=models.PROTECT, related_name="submissions"
+    )
+    year = models.PositiveSmallIntegerField("预算年度")
+    # Prior-year figures the narrative compares against (entered; a later issue also reads
+    # them from last year's submission when it exists).
+    prior_total = MoneyField("上年预算收支总计", null=True, blank=True, validators=[non_negative])
+    prior_general_current = MoneyField(
+        "上年一般公共预算当年拨款", null=True, blank=True, validators=[non_negative]
+    )
+    prior_outbound = MoneyField(
+        "上年因公出国（境）费", null=True, blank=True, validators=[non_negative]
+    )
+    prior_reception = MoneyField("上年公务接待费", null=True, blank=True, validators=[non_negative])
+    prior_vehicle_purchase = MoneyField(
+        "上年公务用车购置费", null=True, blank=True, validators=[non_negative]
+    )
+    prior_vehicle_operation = MoneyField(
+        "上年公务用车运行维护费", null=True, blank=True, validators=[non_negative]
+    )
+    prior_operating_costs = MoneyField(
+        "上年机关运行经费", null=True, blank=True, validators=[non_negative]
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "预算公开填报"
+        verbose_name_plural = "预算公开填报"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="uniq_submission_unit_year")
+        ]
+        ordering = ["-year", "unit__code"]
+
+    def __str__(self):
+        return f"{self.unit.name} {self.year}年"
+
+
+class ProjectCategory(models.TextChoices):
+    OPERATING = "operating", "其他运转类"
+    SPECIFIC = "specific", "特定目标类"
+
+
+class ProjectRecurrence(models.TextChoices):
+    RECURRING = "recurring", "经常性项目"
+    ONE_OFF = "one_off", "一次性项目"
+
+
+class Project(models.Model):
+    """A 二级项目 row of 表十二/表十三.
+
+    One project may carry several allocations (the seed lists 无固定收入代表履职补贴 twice,
+    40.00 and 11.57): the later rows point to the main row with `allocation_of` and share its
+    performance target.
+    """
+
+    submission = models.ForeignKey(
+        Submission, verbose_name="填报", on_delete=models.CASCADE, related_name="projects"
+    )
+    name = models.CharField("项目名称", max_length=200)
+    category = models.CharField("项目类别", max_length=12, choices=ProjectCategory.choices)
+    recurrence = models.CharField("项目属性", max_length=12, choices=ProjectRecurrence.choices)
+    period_years = models.PositiveSmallIntegerField("项目期（年）", default=1)
+    allocation_of = models.ForeignKey(
+        "self",
+        verbose_name="追加批次所属项目",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="extra_allocations",
+    )
+    allocation_note = models.CharField("资金批次说明", max_length=200, blank=True)
+    position = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "项目"
+        verbose_name_plural = "项目"
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.allocation_of_id and self.allocation_of.submission_id != self.submission_id:
+            raise ValidationError({"allocation_of": "所属项目必须属于同一填报。"})
+
+
+class FundSource(models.TextChoices):
+    GENERAL = "general", "一般公共预算"
+    GOV_FUND = "gov_fund", "政府性基金预算"
+    STATE_CAPITAL = "state_capital", "国有资本经营预算"
+    SPECIAL_ACCOUNT = "special_account", "财政专户管理资金"
+    UNIT_FUNDS = "unit_funds", "单位资金"
+
+
+#: Fund sources that count as 财政拨款.
+FISCAL_FUND_SOURCES = (FundSource.GENERAL, FundSource.GOV_FUND, FundSource.STATE_CAPITAL)
+
+
+class ExpenseKind(models.TextChoices):
+    PERSONNEL = "personnel", "基本支出-人员经费"
+    PUBLIC = "public", "基本支出-公用经费"
+    PROJECT = "project", "项目支出"
+
+
+class BudgetLine(models.Model):
+    """One approved amount: where it goes (功能/经济科目), what kind, from which fund."""
+
+    submission = models.ForeignKey(
+        Submission, verbose_name="填报", on_delete=models.CASCADE, related_name="lines"
+    )
+    func_code = models.ForeignKey(
+        ClassificationCode,
+        verbose_name="功能科目",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    dept_econ_code = models.ForeignKey(
+        ClassificationCode,
+        verbose_name="部门经济科目",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    gov_econ_code = models.ForeignKey(
+        ClassificationCode,
+        verbose_name="政府经济科目",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    expense_kind = models.CharField("支出类型", max_length=12, choices=ExpenseKind.choices)
+    fund_source = models.CharField(
+        "资金来源", max_length=16, choices=FundSource.choices, default=FundSource.GENERAL
+    )
+    is_carryover = models.BooleanField("上年结转", default=False)
+    project = models.ForeignKey(
+        Project,
+        verbose_name="项目",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lines",
+    )
+    amount = MoneyField("金额（元）", validators=[non_negative])
+    note = models.CharField("备注", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "预算明细"
+        verbose_name_plural = "预算明细"
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.func_code.code} {self.dept_econ_code.code} {self.amount}"
+
+    def clean(self):
+        from units.validation import budget_line_errors
+
+        errors = budget_line_errors(self)
+        if errors:
+            raise ValidationError(errors)
+
+
+class ProcurementKind(models.TextChoices):
+    GOODS = "goods", "货物"
+    WORKS = "works", "工程"
+    SERVICES = "services", "服务"
+
+
+class ProcurementItem(models.Model):
+    """政府采购预算 item."""
+
+    submission = models.ForeignKey(
+        Submission, verbose_name="填报", on_delete=models.CASCADE, related_name="procurements"
+    )
+    kind = models.CharField("采购类别", max_length=10, choices=ProcurementKind.choices)
+    name = models.CharField("采购项目", max_length=200)
+    project = models.ForeignKey(
+        Project, verbose_name="项目", null=True, blank=True, on_delete=models.PROTECT
+    )
+    amount = MoneyField("金额（元）", validators=[non_negative])
+
+    class Meta:
+        verbose_name = "政府采购预算"
+        verbose_name_plural = "政府采购预算"
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name
+
+
+class PurchasedService(models.Model):
+    """政府购买服务 item (表十四, shown in 元)."""
+
+    submission = models.ForeignKey(
+        Submission, verbose_name="填报", on_delete=models.CASCADE, related_name="purchased_services"
+    )
+    project_name = models.CharField("项目", max_length=200)
+    includes_procurement = models.BooleanField("是否包含政府采购", default=False)
+    content = models.CharField("政府购买服务内容", max_length=300)
+    quantity = models.CharField("购买数量", max_length=60, blank=True)
+    amount = MoneyField("购买金额（元）", validators=[non_negative])
+    fund_source = models.CharField(
+        "资金来源", max_length=16, choices=FundSource.choices, default=FundSource.GENERAL
+    )
+
+    class Meta:
+        verbose_name = "政府购买服务"
+        verbose_name_plural = "政府购买服务"
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.content
+
+
+class AssetFacts(models.Model):
+    """国有资产占有使用情况 as at 31 December of the prior year."""
+
+    submission = models.OneToOneField(
+        Submission, verbose_name="填报", on_delete=models.CASCADE, related_name="assets"
+    )
+    vehicles_quota = models.PositiveIntegerField("公务用车编制数", default=0)
+    vehicles_leader = models.PositiveIntegerField("领导用车", default=0)
+    vehicles_confidential = models.PositiveIntegerField("机要通信用车", default=0)
+    vehicles_emergency = models.PositiveIntegerField("应急保障用车", default=0)
+    vehicles_law_enforcement = models.PositiveIntegerField("执法执勤用车", default=0)
+    vehicles_special = models.PositiveIntegerField("特种专业技术用车", default=0)
+    vehicles_institution = models.PositiveIntegerField("事业单位业务用车", default=0)
+    vehicles_other = models.PositiveIntegerField("其他公务用车", default=0)
+    office_area_m2 = models.DecimalField(
+        "办公用房建筑面积（平方米）", max_digits=12, decimal_places=2, default=0
+    )
+    equipment_over_500k = models.PositiveIntegerField("单价50万元以上通用设备（台套）", default=0)
+    equipment_over_1m = models.PositiveIntegerField("单价100万元以上通用设备（台套）", default=0)
+
+    class Meta:
+        verbose_name = "国有资产情况"
+        verbose_name_plural = "国有资产情况"
+
+    def __str__(self):
+        return f"{self.submission} 国有资产"
+
+    @property
+    def vehicles_total(self) -> int:
+        return (
+            self.vehicles_leader
+            + self.vehicles_confidential
+            + self.vehicles_emergency
+            + self.vehicles_law_enforcement
+            + self.vehicles_special
+            + self.vehicles_institution
+            + self.vehicles_other
+        )

@@ -1,0 +1,98 @@
+"""Validation rules of a budget line, shared by the admin form, services and importers.
+
+Each rule returns Chinese messages keyed by field so a form can show them beside the field and
+an importer can name the row and column.
+"""
+
+from units.models import CodeScheme, ExpenseKind
+
+#: 部门经济分类 classes allowed for each kind of 基本支出.
+PERSONNEL_CLASSES = frozenset({"301", "303"})
+PUBLIC_CLASSES = frozenset({"302", "309", "310"})
+
+#: 部门经济分类 class → the 政府经济分类 classes it may be paired with.
+GOV_CLASSES_FOR_DEPT_CLASS = {
+    "301": {"501", "505"},
+    "302": {"502", "505"},
+    "303": {"509"},
+    "307": {"511"},
+    "309": {"503", "506"},
+    "310": {"504", "506"},
+    "311": {"507", "508"},
+    "312": {"507", "508"},
+    "313": {"510"},
+    "399": {"513", "514", "599"},
+}
+
+
+def code_errors(code, *, scheme: str, year: int, level: int, label: str) -> list[str]:
+    """Errors for a classification code used on a line of `year` (scheme, level, year, active)."""
+    if code is None:
+        return [f"请选择{label}。"]
+    errors = []
+    if code.scheme != scheme:
+        errors.append(f"{label}“{code.code}”不属于{CodeScheme(scheme).label}。")
+    if code.year != year:
+        errors.append(f"{label}“{code.code}”是{code.year}年的科目，不能用于{year}年预算。")
+    if code.level != level:
+        level_name = {1: "类", 2: "款", 3: "项"}[level]
+        errors.append(f"{label}“{code.code} {code.name}”不是{level_name}级科目，请选择{level_name}级科目。")
+    if not code.is_active:
+        errors.append(f"{label}“{code.code} {code.name}”已停用。")
+    return errors
+
+
+def budget_line_errors(line) -> dict[str, list[str]]:
+    """All rule violations of one budget line, by field name."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field, messages):
+        if messages:
+            errors.setdefault(field, []).extend(messages)
+
+    year = line.submission.year
+    func = line.func_code if line.func_code_id else None
+    dept = line.dept_econ_code if line.dept_econ_code_id else None
+    gov = line.gov_econ_code if line.gov_econ_code_id else None
+    add("func_code", code_errors(func, scheme=CodeScheme.FUNCTIONAL, year=year, level=3, label="功能科目"))
+    add(
+        "dept_econ_code",
+        code_errors(dept, scheme=CodeScheme.DEPT_ECONOMIC, year=year, level=2, label="部门经济科目"),
+    )
+    add(
+        "gov_econ_code",
+        code_errors(gov, scheme=CodeScheme.GOV_ECONOMIC, year=year, level=2, label="政府经济科目"),
+    )
+    if dept is not None and gov is not None and "dept_econ_code" not in errors:
+        allowed = GOV_CLASSES_FOR_DEPT_CLASS.get(dept.code[:3], set())
+        if gov.code[:3] not in allowed:
+            add(
+                "gov_econ_code",
+                [
+                    f"政府经济科目“{gov.code} {gov.name}”与部门经济科目“{dept.code} {dept.name}”"
+                    f"不属于对应的类（应为 {'、'.join(sorted(allowed)) or '无'} 类）。"
+                ],
+            )
+    if dept is not None and "dept_econ_code" not in errors:
+        dept_class = dept.code[:3]
+        if line.expense_kind == ExpenseKind.PERSONNEL and dept_class not in PERSONNEL_CLASSES:
+            add(
+                "dept_econ_code",
+                [f"人员经费只能使用工资福利支出（301）或对个人和家庭的补助（303）科目，"
+                 f"“{dept.code} {dept.name}”不可用。"],
+            )
+        if line.expense_kind == ExpenseKind.PUBLIC and dept_class not in PUBLIC_CLASSES:
+            add(
+                "dept_econ_code",
+                [f"公用经费只能使用商品和服务支出（302）或资本性支出（309、310）科目，"
+                 f"“{dept.code} {dept.name}”不可用。"],
+            )
+    if line.expense_kind == ExpenseKind.PROJECT and not line.project_id:
+        add("project", ["项目支出必须选择所属项目。"])
+    if line.expense_kind in (ExpenseKind.PERSONNEL, ExpenseKind.PUBLIC) and line.project_id:
+        add("project", ["基本支出不能关联项目，请清空“项目”或把支出类型改为项目支出。"])
+    if line.project_id and line.project.submission_id != line.submission_id:
+        add("project", ["所选项目不属于本填报。"])
+    if line.amount is not None and line.amount < 0:
+        add("amount", ["金额不能为负数。"])
+    return errors
