@@ -284,14 +284,38 @@ def rule_codes_valid(tables: Tables, data: BudgetData) -> list[Finding]:
     ]
 
 
+COLUMN_LABELS = {
+    "income": "收入",
+    "expense_total": "合计",
+    "expense_current": "当年预算安排",
+    "expense_carryover": "上年结转安排",
+    "total": "合计",
+    "basic": "基本支出",
+    "project": "项目支出",
+    "personnel": "人员经费",
+    "public": "公用经费",
+    "carryover": "上年结转",
+    "amount": "金额",
+    "general": "一般公共预算",
+    "gov_fund": "政府性基金预算",
+    "state_capital": "国有资本经营预算",
+    "special_account": "财政专户管理资金",
+    "unit_funds": "单位资金",
+}
+
+
 def rule_rounding(tables: Tables, data: BudgetData) -> list[Finding]:
-    """R12 尾差: a displayed total differs from the sum of its displayed parts (exact sums agree)."""
+    """R12 尾差: a displayed total differs from the sum of its displayed parts (exact sums agree).
+
+    One 提示 per row, naming every column where it happens.
+    """
     out = []
     for code, table in tables.items():
         money = [i for i, c in enumerate(table.columns) if c.kind == "money"]
         for row in table.rows:
             if not row.parts:
                 continue
+            differences = []
             for i in row.part_columns or money:
                 shown = to_display(_v(row.cells[i]), table.money_unit)
                 parts_shown = sum(
@@ -299,17 +323,20 @@ def rule_rounding(tables: Tables, data: BudgetData) -> list[Finding]:
                     ZERO,
                 )
                 if shown != parts_shown:
-                    label = row.code or row.cells[0]
-                    out.append(
-                        Finding(
-                            NOTICE, "R12",
-                            f"{TABLE_NAMES[code]}“{label}”显示的合计 {shown} 与各明细显示值之和 "
-                            f"{parts_shown} 相差 {parts_shown - shown}（{table.money_unit}），"
-                            "系四舍五入尾差，合计按元精确计算。",
-                            table=code,
-                            row=str(label),
-                        )
+                    column = COLUMN_LABELS.get(table.columns[i].key, table.columns[i].key)
+                    differences.append(f"{column}列显示 {shown}，明细显示值之和 {parts_shown}")
+            if differences:
+                label = row.code or row.cells[0]
+                out.append(
+                    Finding(
+                        NOTICE,
+                        "R12",
+                        f"{TABLE_NAMES[code]}“{label}”存在四舍五入尾差：{'；'.join(differences)}"
+                        f"（{table.money_unit}）。合计按元精确计算后再取整，属正常尾差。",
+                        table=code,
+                        row=str(label),
                     )
+                )
     return out
 
 
