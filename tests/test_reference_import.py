@@ -1,0 +1,701 @@
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from openpyxl import Workbook
+
+from units.management.commands.import_codes import Command as ImportCodesCommand
+from units.models import (
+    BudgetLine,
+    BudgetUnit,
+    ClassificationCode,
+    CodeScheme,
+    Department,
+    EconomicMapping,
+    ExpenseKind,
+    Submission,
+    UnitKind,
+)
+from units.reference import (
+    REFERENCE_DATA_DIR,
+    STARTER_VERSION,
+    ParsedCode,
+    import_codes,
+    load_default_reference,
+    parse_code_file,
+)
+
+FUNC = CodeScheme.FUNCTIONAL
+DEPT = CodeScheme.DEPT_ECONOMIC
+GOV = CodeScheme.GOV_ECONOMIC
+
+SMALL_FUNC = """code,name,level,parent_code
+201,一般公共服务支出,1,
+20101,人大事务,2,201
+2010101,行政运行,3,20101
+2010102,一般行政管理事务,3,20101
+2010199,其他人大事务支出,3,20101
+"""
+
+
+def csv_rows(filename):
+    with open(REFERENCE_DATA_DIR / filename, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def write_csv(tmp_path, text, name="codes.csv", bom=False):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8-sig" if bom else "utf-8")
+    return path
+
+
+def write_xlsx(tmp_path, rows, name="codes.xlsx"):
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    path = tmp_path / name
+    workbook.save(path)
+    return path
+
+
+def snapshot():
+    return list(
+        ClassificationCode.objects.order_by("scheme", "year", "code").values_list(
+            "scheme", "year", "code", "name", "level", "parent_code", "is_active", "version"
+        )
+    )
+
+
+def import_file(path, *, scheme=FUNC, year=2026, version=""):
+    rows = parse_code_file(path_or_file=path, scheme=scheme)
+    return import_codes(scheme=scheme, year=year, rows=rows, version=version)
+
+
+def messages_of(excinfo):
+    return excinfo.value.messages
+
+
+# --- bundled starter data ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_load_default_reference_counts_match_bundled_csvs():
+    """Loading the defaults creates one active code per CSV row and one mapping per pair."""
+    load_default_reference(year=2025)
+
+    for scheme, filename in [
+        (FUNC, "functional_classification_2025_starter.csv"),
+        (DEPT, "dept_economic_classification_starter.csv"),
+        (GOV, "gov_economic_classification_starter.csv"),
+    ]:
+        expected = csv_rows(filename)
+        codes = ClassificationCode.objects.filter(scheme=scheme, year=2025)
+        assert codes.count() == len(expected)
+        assert not codes.filter(is_active=False).exists()
+        assert set(codes.values_list("code", "name", "level", "parent_code")) == {
+            (row["code"], row["name"], int(row["level"]), row["parent_code"]) for row in expected
+        }
+    assert ClassificationCode.objects.filter(scheme=FUNC).count() == 71
+    assert ClassificationCode.objects.filter(scheme=DEPT).count() == 108
+    assert ClassificationCode.objects.filter(scheme=GOV).count() == 52
+    for kind, filename in [
+        ("admin", "econ_mapping_admin_starter.csv"),
+        ("institution", "econ_mapping_institution_starter.csv"),
+    ]:
+        pairs = {(row["dept_econ_code"], row["gov_econ_code"]) for row in csv_rows(filename)}
+        loaded = EconomicMapping.objects.filter(year=2025, mapping_kind=kind)
+        assert set(loaded.values_list("dept_code", "gov_code")) == pairs
+    assert EconomicMapping.objects.filter(mapping_kind="admin").count() == 54
+    assert EconomicMapping.objects.filter(mapping_kind="institution").count() == 55
+
+
+@pytest.mark.django_db
+def test_load_default_reference_is_idempotent():
+    """A second load changes nothing and reports no changes."""
+    first = load_default_reference(year=2025)
+    before = snapshot()
+    mappings_before = list(
+        EconomicMapping.objects.order_by("id").values_list(
+            "id", "year", "mapping_kind", "dept_code", "gov_code"
+        )
+    )
+
+    second = load_default_reference(year=2025)
+
+    assert first.has_changes
+    assert not second.has_changes
+    assert snapshot() == before
+    assert (
+        list(
+            EconomicMapping.objects.order_by("id").values_list(
+                "id", "year", "mapping_kind", "dept_code", "gov_code"
+            )
+        )
+        == mappings_before
+    )
+    assert all(report.unchanged == report.total for report in second.codes.values())
+    assert all(report.created == 0 for report in second.mappings.values())
+
+
+@pytest.mark.django_db
+def test_load_default_reference_other_year_keeps_years_apart():
+    """Loading another year creates that year's own rows and leaves the first year alone."""
+    load_default_reference(year=2025)
+    before = snapshot()
+
+    load_default_reference(year=2026)
+
+    assert [row for row in snapshot() if row[1] == 2025] == before
+    assert ClassificationCode.objects.filter(year=2026).count() == 71 + 108 + 52
+    assert EconomicMapping.objects.filter(year=2026).count() == 54 + 55
+
+
+@pytest.mark.django_db
+def test_load_default_reference_leaves_official_import_alone(tmp_path):
+    """A scheme already imported from an official list is skipped, so no official code is retired."""
+    path = write_csv(tmp_path, SMALL_FUNC)
+    import_file(path, year=2025, version="财预〔2025〕41号")
+    before = list(ClassificationCode.objects.filter(scheme=FUNC).values_list())
+
+    result = load_default_reference(year=2025)
+
+    assert result.skipped_schemes == [FUNC]
+    assert list(ClassificationCode.objects.filter(scheme=FUNC).values_list()) == before
+    assert ClassificationCode.objects.filter(scheme=DEPT, year=2025).count() == 108
+    assert "跳过内置初始数据" in result.summary()
+
+
+@pytest.mark.django_db
+def test_load_default_reference_never_overwrites_existing_mapping():
+    """An edited economic mapping is kept on reload and reported as differing from the bundle."""
+    load_default_reference(year=2025)
+    EconomicMapping.objects.filter(year=2025, mapping_kind="admin", dept_code="30101").update(
+        gov_code="50199"
+    )
+
+    result = load_default_reference(year=2025)
+
+    mapping = EconomicMapping.objects.get(year=2025, mapping_kind="admin", dept_code="30101")
+    assert mapping.gov_code == "50199"
+    assert result.mappings["admin"].kept_different == [("30101", "50199", "50101")]
+
+
+# --- file shapes ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_parse_csv_with_and_without_bom_derives_level_and_parent(tmp_path):
+    """CSV with code,name[,level,parent_code] reads the same with or without a UTF-8 BOM."""
+    with_bom = parse_code_file(path_or_file=write_csv(tmp_path, SMALL_FUNC, bom=True), scheme=FUNC)
+    short = "code,name\n201,一般公共服务支出\n20101,人大事务\n2010101,行政运行\n"
+    without = parse_code_file(path_or_file=write_csv(tmp_path, short, "b.csv"), scheme=FUNC)
+
+    assert [(c.code, c.name, c.level, c.parent_code) for c in without] == [
+        ("201", "一般公共服务支出", 1, ""),
+        ("20101", "人大事务", 2, "201"),
+        ("2010101", "行政运行", 3, "20101"),
+    ]
+    assert [c.row for c in without] == [2, 3, 4]
+    assert [c.code for c in with_bom] == ["201", "20101", "2010101", "2010102", "2010199"]
+
+
+@pytest.mark.django_db
+def test_parse_xlsx_with_title_row_and_numeric_cells(tmp_path):
+    """XLSX is read from the first sheet; title rows above the header and numeric codes are accepted."""
+    path = write_xlsx(
+        tmp_path,
+        [
+            ["2026年支出功能分类科目"],
+            ["code", "name", "level", "parent_code"],
+            [201, "一般公共服务支出", 1, None],
+            [20101, "人大事务", 2, 201],
+            [2010101.0, "行政运行", 3, "20101"],
+        ],
+    )
+
+    codes = parse_code_file(path_or_file=path, scheme=FUNC)
+
+    assert [(c.code, c.level, c.parent_code, c.row) for c in codes] == [
+        ("201", 1, "", 3),
+        ("20101", 2, "201", 4),
+        ("2010101", 3, "20101", 5),
+    ]
+
+
+@pytest.mark.django_db
+def test_parse_chinese_headers_csv_and_xlsx(tmp_path):
+    """Files with the headers 科目编码,科目名称 are accepted in CSV and XLSX."""
+    csv_path = write_csv(
+        tmp_path, "科目编码,科目名称\n301,工资福利支出\n30101,基本工资\n", bom=True
+    )
+    xlsx_path = write_xlsx(
+        tmp_path, [["科目编码", "科目名称"], ["301", "工资福利支出"], ["30101", "基本工资"]]
+    )
+
+    for path in (csv_path, xlsx_path):
+        codes = parse_code_file(path_or_file=path, scheme=DEPT)
+        assert [(c.code, c.name, c.level, c.parent_code) for c in codes] == [
+            ("301", "工资福利支出", 1, ""),
+            ("30101", "基本工资", 2, "301"),
+        ]
+
+
+@pytest.mark.django_db
+def test_parse_code_hash_name_single_column(tmp_path):
+    """The budget system's `code##name` export is read with or without a header line."""
+    text = "功能分类科目\n201##一般公共服务支出\n20101##人大事务\n2010101##行政运行\n"
+    headed = parse_code_file(path_or_file=write_csv(tmp_path, text), scheme=FUNC)
+    bare = parse_code_file(
+        path_or_file=write_csv(tmp_path, "\n".join(text.splitlines()[1:]), "bare.csv"), scheme=FUNC
+    )
+
+    assert [(c.code, c.name, c.level, c.row) for c in headed] == [
+        ("201", "一般公共服务支出", 1, 2),
+        ("20101", "人大事务", 2, 3),
+        ("2010101", "行政运行", 3, 4),
+    ]
+    assert [(c.code, c.name) for c in bare] == [(c.code, c.name) for c in headed]
+
+
+@pytest.mark.django_db
+def test_parse_code_hash_name_in_first_column_of_xlsx(tmp_path):
+    """In XLSX the `code##name` cell may be the first of several columns."""
+    path = write_xlsx(
+        tmp_path,
+        [
+            ["501##机关工资福利支出", "备注"],
+            ["50101##工资奖金津补贴", None],
+            ["50102##社会保障缴费", "x"],
+        ],
+    )
+
+    codes = parse_code_file(path_or_file=path, scheme=GOV)
+
+    assert [(c.code, c.name, c.parent_code) for c in codes] == [
+        ("501", "机关工资福利支出", ""),
+        ("50101", "工资奖金津补贴", "501"),
+        ("50102", "社会保障缴费", "501"),
+    ]
+
+
+@pytest.mark.django_db
+def test_parse_normalises_codes_printed_with_spaces(tmp_path):
+    """Codes printed with spaces (`201 06 01`, also in `##` form) are normalised."""
+    text = "code,name,level,parent_code\n201,一般公共服务支出,1,\n201 06,财政事务,2,201\n201 06 01,行政运行,3,201 06\n"
+    hashed = "201##一般公共服务支出\n201 06##财政事务\n201　06　01 ## 行政运行\n"
+
+    for path in (write_csv(tmp_path, text), write_csv(tmp_path, hashed, "h.csv")):
+        codes = parse_code_file(path_or_file=path, scheme=FUNC)
+        assert [(c.code, c.name, c.parent_code) for c in codes] == [
+            ("201", "一般公共服务支出", ""),
+            ("20106", "财政事务", "201"),
+            ("2010601", "行政运行", "20106"),
+        ]
+
+
+@pytest.mark.django_db
+def test_parse_accepts_open_file_objects():
+    """Uploaded files (binary with BOM) and text streams are read like paths."""
+    data = "\ufeff科目编码,科目名称\n301,工资福利支出\n".encode()
+
+    from_bytes = parse_code_file(path_or_file=io.BytesIO(data), scheme=DEPT)
+    from_text = parse_code_file(
+        path_or_file=io.StringIO("code,name\n301,工资福利支出\n"), scheme=DEPT
+    )
+
+    assert from_bytes == [ParsedCode("301", "工资福利支出", 1, "", 2)]
+    assert from_text == from_bytes
+
+
+# --- refused files -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_parse_refuses_duplicate_code_naming_both_rows(tmp_path):
+    """A duplicated code is refused with both row numbers and both names."""
+    text = SMALL_FUNC + "2010101,行政运行（重复）,3,20101\n"
+
+    with pytest.raises(ValidationError) as excinfo:
+        parse_code_file(path_or_file=write_csv(tmp_path, text), scheme=FUNC)
+
+    (message,) = messages_of(excinfo)
+    assert message.startswith("第7行：")
+    assert "2010101" in message and "重复" in message
+    assert "第4行" in message and "行政运行" in message and "行政运行（重复）" in message
+
+
+@pytest.mark.django_db
+def test_parse_refuses_orphan_code(tmp_path):
+    """A code whose parent is not in the file is refused as an orphan."""
+    text = "code,name\n201,一般公共服务支出\n2010601,行政运行\n"
+
+    with pytest.raises(ValidationError) as excinfo:
+        parse_code_file(path_or_file=write_csv(tmp_path, text), scheme=FUNC)
+
+    assert messages_of(excinfo) == [
+        "第3行：科目“2010601 行政运行”的上级科目“20106”不在文件中（孤立科目）。"
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("scheme", "code", "expected"),
+    [
+        (FUNC, "2010", "4位"),
+        (FUNC, "201010101", "9位"),
+        (DEPT, "3010101", "7位"),
+        (GOV, "50A01", "不是纯数字"),
+        (FUNC, "２０１", "不是纯数字"),
+    ],
+)
+def test_parse_refuses_unknown_level(tmp_path, scheme, code, expected):
+    """A code whose length is not a level of the scheme, or which is not digits, is refused."""
+    text = f"code,name\n{code},某科目\n"
+
+    with pytest.raises(ValidationError) as excinfo:
+        parse_code_file(path_or_file=write_csv(tmp_path, text), scheme=scheme)
+
+    (message,) = messages_of(excinfo)
+    assert message.startswith("第2行：")
+    assert expected in message
+
+
+@pytest.mark.django_db
+def test_parse_refuses_empty_name_and_collects_all_errors_in_row_order(tmp_path):
+    """All problems of a file are reported together, in file-row order."""
+    text = (
+        "code,name,level,parent_code\n"
+        "201,一般公共服务支出,1,\n"
+        "20101,,2,201\n"
+        "2010101,行政运行,2,20101\n"
+        "2010201,一般行政管理事务,3,20102\n"
+        "20101,人大事务,2,201\n"
+        "2010,坏编码,,\n"
+        "20103,政府办公厅,2,202\n"
+    )
+
+    with pytest.raises(ValidationError) as excinfo:
+        parse_code_file(path_or_file=write_csv(tmp_path, text), scheme=FUNC)
+
+    messages = messages_of(excinfo)
+    assert [m.split("：", 1)[0] for m in messages] == [
+        "第3行",
+        "第4行",
+        "第5行",
+        "第6行",
+        "第7行",
+        "第8行",
+    ]
+    assert "科目名称为空" in messages[0]
+    assert "级次填为“2”" in messages[1]
+    assert "孤立科目" in messages[2]
+    assert "重复" in messages[3] and "第3行" in messages[3]
+    assert "级次无法识别" in messages[4]
+    assert "上级编码填为“202”" in messages[5]
+
+
+@pytest.mark.django_db
+def test_parse_refuses_unrecognised_or_non_utf8_file(tmp_path):
+    """A file without a known header or `##` column, or not UTF-8, gets a clear Chinese message."""
+    unknown = write_csv(tmp_path, "编号,说明\n201,一般公共服务支出\n")
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes("科目编码,科目名称\n201,一般公共服务支出\n".encode("gbk"))
+
+    with pytest.raises(ValidationError) as unknown_info:
+        parse_code_file(path_or_file=unknown, scheme=FUNC)
+    with pytest.raises(ValidationError) as gbk_info:
+        parse_code_file(path_or_file=gbk, scheme=FUNC)
+
+    assert "无法识别文件格式" in messages_of(unknown_info)[0]
+    assert "UTF-8" in messages_of(gbk_info)[0]
+
+
+# --- import and its report -----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_reimport_reports_added_renamed_retired(tmp_path):
+    """Re-importing a changed list reports added, renamed and retired codes and updates the version."""
+    import_file(write_csv(tmp_path, SMALL_FUNC), version="v1")
+    changed = (
+        "code,name\n201,一般公共服务支出\n20101,人大事务\n2010101,行政运行（调整）\n"
+        "2010102,一般行政管理事务\n2010104,人大会议\n"
+    )
+
+    report = import_file(write_csv(tmp_path, changed, "v2.csv"), version="v2")
+
+    assert report.added == [("2010104", "人大会议")]
+    assert report.renamed == [("2010101", "行政运行", "行政运行（调整）")]
+    assert report.retired == [("2010199", "其他人大事务支出")]
+    assert report.reactivated == []
+    assert report.unchanged == 3
+    code = ClassificationCode.objects.get(scheme=FUNC, year=2026, code="2010101")
+    assert code.name == "行政运行（调整）"
+    assert set(
+        ClassificationCode.objects.filter(year=2026, is_active=True).values_list(
+            "version", flat=True
+        )
+    ) == {"v2"}
+    summary = report.summary()
+    assert "新增 1 个，更名 1 个，停用 1 个" in summary
+    assert "2010104 人大会议" in summary
+    assert "2010101 行政运行 → 行政运行（调整）" in summary
+    assert "2010199 其他人大事务支出" in summary
+
+
+@pytest.mark.django_db
+def test_retired_codes_are_kept_and_referenced_lines_survive(tmp_path):
+    """A code missing from the new list is marked inactive, never deleted; lines using it keep it."""
+    load_default_reference(year=2025)
+    unit = BudgetUnit.objects.create(
+        code="001001",
+        name="某单位",
+        kind=UnitKind.ADMINISTRATIVE,
+        department=Department.objects.create(code="001", name="某部门"),
+    )
+    submission = Submission.objects.create(unit=unit, year=2025)
+    func = ClassificationCode.objects.get(scheme=FUNC, year=2025, code="2010101")
+    line = BudgetLine.objects.create(
+        submission=submission,
+        func_code=func,
+        dept_econ_code=ClassificationCode.objects.get(scheme=DEPT, year=2025, code="30101"),
+        gov_econ_code=ClassificationCode.objects.get(scheme=GOV, year=2025, code="50101"),
+        expense_kind=ExpenseKind.PERSONNEL,
+        amount=Decimal("100.00"),
+    )
+    rows = [
+        c
+        for c in parse_code_file(
+            path_or_file=REFERENCE_DATA_DIR / "functional_classification_2025_starter.csv",
+            scheme=FUNC,
+        )
+        if c.code != "2010101"
+    ]
+
+    report = import_codes(scheme=FUNC, year=2025, rows=rows, version="2025修订")
+
+    assert report.retired == [("2010101", "行政运行")]
+    func.refresh_from_db()
+    assert func.is_active is False and func.name == "行政运行"
+    line.refresh_from_db()
+    assert line.func_code_id == func.pk
+    assert ClassificationCode.objects.filter(scheme=FUNC, year=2025).count() == 71
+
+
+@pytest.mark.django_db
+def test_reimport_reactivates_retired_code(tmp_path):
+    """A retired code that comes back is reactivated and reported, keeping its row."""
+    import_file(write_csv(tmp_path, SMALL_FUNC))
+    shorter = "\n".join(line for line in SMALL_FUNC.splitlines() if "2010199" not in line)
+    import_file(write_csv(tmp_path, shorter, "short.csv"))
+    pk = ClassificationCode.objects.get(year=2026, code="2010199").pk
+
+    report = import_file(write_csv(tmp_path, SMALL_FUNC, "again.csv"))
+
+    assert report.reactivated == [("2010199", "其他人大事务支出")]
+    assert report.added == [] and report.retired == []
+    code = ClassificationCode.objects.get(year=2026, code="2010199")
+    assert code.pk == pk and code.is_active
+    assert "恢复启用 1 个" in report.summary()
+
+
+@pytest.mark.django_db
+def test_import_of_same_list_changes_nothing_and_other_years_untouched(tmp_path):
+    """Importing the same list again changes nothing; importing one year leaves other years alone."""
+    load_default_reference(year=2025)
+    path = write_csv(tmp_path, SMALL_FUNC)
+    import_file(path, year=2026, version="v1")
+    before = snapshot()
+
+    report = import_file(path, year=2026, version="v1")
+
+    assert not report.has_changes and report.unchanged == 5
+    assert "科目无变化" in report.summary()
+    assert snapshot() == before
+    assert ClassificationCode.objects.filter(scheme=FUNC, year=2025, is_active=True).count() == 71
+
+
+@pytest.mark.django_db
+def test_dry_run_reports_without_writing(tmp_path):
+    """A dry run returns the report of changes but writes nothing."""
+    import_file(write_csv(tmp_path, SMALL_FUNC))
+    before = snapshot()
+    rows = parse_code_file(
+        path_or_file=write_csv(tmp_path, "code,name\n201,一般公共服务支出\n", "x.csv"), scheme=FUNC
+    )
+
+    report = import_codes(scheme=FUNC, year=2026, rows=rows, dry_run=True)
+
+    assert len(report.retired) == 4
+    assert "试运行" in report.summary()
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (SMALL_FUNC + "20101,人大事务2,2,201\n", "重复"),
+        (SMALL_FUNC + "2010601,行政运行,3,20106\n", "孤立科目"),
+        (SMALL_FUNC + "2010101001,某科目,,\n", "级次无法识别"),
+    ],
+)
+def test_bad_file_is_refused_and_nothing_changes(tmp_path, text, problem):
+    """Duplicate, orphan and unknown-level files are refused as a whole and the DB is unchanged."""
+    load_default_reference(year=2025)
+    import_file(write_csv(tmp_path, SMALL_FUNC, "good.csv"), year=2026)
+    before = snapshot()
+
+    with pytest.raises(ValidationError) as excinfo:
+        import_file(write_csv(tmp_path, text), year=2026)
+
+    assert problem in " ".join(messages_of(excinfo))
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_import_codes_validates_rows_given_directly():
+    """import_codes itself refuses inconsistent rows (wrong level, orphan, duplicate) and writes nothing."""
+    rows = [
+        ParsedCode("301", "工资福利支出", 1, ""),
+        ParsedCode("30101", "基本工资", 1, ""),
+        ParsedCode("30201", "办公费", 2, "302"),
+        ParsedCode("301", "重复", 1, ""),
+    ]
+
+    with pytest.raises(ValidationError) as excinfo:
+        import_codes(scheme=DEPT, year=2026, rows=rows)
+
+    text = " ".join(messages_of(excinfo))
+    assert "级次/上级编码应为 2/“301”" in text
+    assert "孤立科目" in text and "重复" in text
+    assert not ClassificationCode.objects.exists()
+
+
+@pytest.mark.django_db
+def test_import_is_one_transaction(tmp_path, monkeypatch):
+    """If writing fails part-way, the codes already added are rolled back."""
+    import_file(write_csv(tmp_path, SMALL_FUNC))
+    before = snapshot()
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ClassificationCode.objects, "bulk_update", fail)
+    changed = SMALL_FUNC.replace("行政运行", "新名称") + "2010104,人大会议,3,20101\n"
+    with pytest.raises(RuntimeError):
+        import_file(write_csv(tmp_path, changed, "c.csv"))
+
+    assert snapshot() == before
+
+
+# --- management commands -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_import_codes_command_prints_report(tmp_path):
+    """The command imports the file and prints counts and every changed code in Chinese."""
+    call_command("import_codes", str(write_csv(tmp_path, SMALL_FUNC)), scheme="func", year=2026)
+    changed = SMALL_FUNC.replace("其他人大事务支出", "其他人大事务") + "2010104,人大会议,3,20101\n"
+    out = io.StringIO()
+
+    call_command(
+        "import_codes",
+        str(write_csv(tmp_path, changed, "v2.xlsx.csv")),
+        "--scheme=func",
+        "--year=2026",
+        "--version=财预〔2025〕41号",
+        stdout=out,
+    )
+
+    text = out.getvalue()
+    assert "支出功能分类 2026年（版本：财预〔2025〕41号）" in text
+    assert "新增 1 个，更名 1 个，停用 0 个" in text
+    assert "2010104 人大会议" in text
+    assert "2010199 其他人大事务支出 → 其他人大事务" in text
+    assert ClassificationCode.objects.get(year=2026, code="2010104").version == "财预〔2025〕41号"
+
+
+@pytest.mark.django_db
+def test_import_codes_command_xlsx_dry_run(tmp_path):
+    """With --dry-run the command prints the report and leaves the database unchanged."""
+    path = write_xlsx(tmp_path, [["科目编码", "科目名称"], ["301", "工资福利支出"]])
+    out = io.StringIO()
+
+    call_command("import_codes", str(path), scheme="dept_econ", year=2026, dry_run=True, stdout=out)
+
+    assert "试运行" in out.getvalue() and "301 工资福利支出" in out.getvalue()
+    assert not ClassificationCode.objects.exists()
+
+
+@pytest.mark.django_db
+def test_import_codes_command_bad_file_errors_to_stderr(tmp_path):
+    """A bad file makes the command print every error to stderr and raise CommandError; nothing changes."""
+    call_command(
+        "import_codes",
+        str(write_csv(tmp_path, SMALL_FUNC)),
+        scheme="func",
+        year=2026,
+        stdout=io.StringIO(),
+    )
+    before = snapshot()
+    bad = SMALL_FUNC + "2010101,重复,3,20101\n2010601,孤立,3,20106\n"
+    err = io.StringIO()
+
+    with pytest.raises(CommandError, match="2 处错误，未导入任何科目"):
+        call_command(
+            "import_codes",
+            str(write_csv(tmp_path, bad, "bad.csv")),
+            scheme="func",
+            year=2026,
+            stderr=err,
+        )
+
+    assert "第7行" in err.getvalue() and "重复" in err.getvalue()
+    assert "第8行" in err.getvalue() and "孤立科目" in err.getvalue()
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_import_codes_command_exits_with_status_1(tmp_path, capsys):
+    """Run from the command line, a bad file exits with status 1 and the errors on stderr."""
+    bad = write_csv(tmp_path, "code,name\n2010,坏编码\n")
+
+    with pytest.raises(SystemExit) as excinfo:
+        ImportCodesCommand().run_from_argv(
+            ["manage.py", "import_codes", "--scheme", "func", "--year", "2026", str(bad)]
+        )
+
+    assert excinfo.value.code == 1
+    assert "级次无法识别" in capsys.readouterr().err
+    assert not ClassificationCode.objects.exists()
+
+
+@pytest.mark.django_db
+def test_import_codes_command_missing_file(tmp_path):
+    """A missing file is reported as a CommandError."""
+    with pytest.raises(CommandError, match="文件不存在"):
+        call_command("import_codes", str(tmp_path / "none.csv"), scheme="func", year=2026)
+
+
+@pytest.mark.django_db
+def test_load_reference_command_prints_counts_and_is_idempotent():
+    """load_reference prints per-scheme and mapping counts; a second run reports no change."""
+    out = io.StringIO()
+    call_command("load_reference", stdout=out)
+    again = io.StringIO()
+    call_command("load_reference", "--year", "2025", stdout=again)
+
+    text = out.getvalue()
+    assert "支出功能分类 2025年：共 71 个科目；本次新增 71 个" in text
+    assert "部门预算支出经济分类 2025年：共 108 个科目" in text
+    assert "政府预算支出经济分类 2025年：共 52 个科目" in text
+    assert "经济科目对应关系（行政/参公单位）2025年：本次新增 54 条" in text
+    assert "经济科目对应关系（事业单位）2025年：本次新增 55 条" in text
+    assert "本次新增 0 个" in again.getvalue() and "无变化" in again.getvalue()
+    assert ClassificationCode.objects.filter(version=STARTER_VERSION).count() == 231

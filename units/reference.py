@@ -1,0 +1,651 @@
+"""Versioned reference data: reading classification-code files and importing them per year.
+
+Three services, all keyword-only:
+
+* `parse_code_file` reads a CSV or XLSX list of codes for one scheme and checks it as a whole
+  (every problem of the file is reported at once, each naming its 1-based file row);
+* `import_codes` brings the `ClassificationCode` rows of one (scheme, year) in line with a parsed
+  list in one transaction and reports what was added, renamed, retired and reactivated. Codes
+  are never deleted: a code missing from the new list is only marked inactive, so budget lines
+  that use it keep it;
+* `load_default_reference` loads the starter lists bundled in `units/reference_data/` and the
+  default 部门→政府 economic mappings; running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from units.models import ClassificationCode, CodeScheme, EconomicMapping
+
+REFERENCE_DATA_DIR = Path(__file__).resolve().parent / "reference_data"
+
+#: Version stamped on codes loaded from the bundled starter files.
+STARTER_VERSION = "内置初始数据"
+
+#: Bundled starter files, by scheme.
+STARTER_CODE_FILES = {
+    CodeScheme.FUNCTIONAL: "functional_classification_2025_starter.csv",
+    CodeScheme.DEPT_ECONOMIC: "dept_economic_classification_starter.csv",
+    CodeScheme.GOV_ECONOMIC: "gov_economic_classification_starter.csv",
+}
+STARTER_MAPPING_FILES = {
+    "admin": "econ_mapping_admin_starter.csv",
+    "institution": "econ_mapping_institution_starter.csv",
+}
+
+#: Allowed code length → level, by scheme (功能分类: 类/款/项; 经济分类: 类/款).
+LEVEL_BY_LENGTH = {
+    CodeScheme.FUNCTIONAL: {3: 1, 5: 2, 7: 3},
+    CodeScheme.DEPT_ECONOMIC: {3: 1, 5: 2},
+    CodeScheme.GOV_ECONOMIC: {3: 1, 5: 2},
+}
+LEVEL_NAMES = {1: "类", 2: "款", 3: "项"}
+
+CODE_HEADERS = frozenset({"code", "科目编码", "科目代码", "编码", "代码"})
+NAME_HEADERS = frozenset({"name", "科目名称", "名称"})
+LEVEL_HEADERS = frozenset({"level", "级次", "科目级次"})
+PARENT_HEADERS = frozenset({"parent_code", "parent", "上级编码", "上级科目编码", "上级科目"})
+
+#: How many leading non-empty rows may be titles above the header row.
+MAX_TITLE_ROWS = 5
+NAME_MAX_LENGTH = ClassificationCode._meta.get_field("name").max_length
+VERSION_MAX_LENGTH = ClassificationCode._meta.get_field("version").max_length
+
+
+@dataclass(frozen=True)
+class ParsedCode:
+    """One code read from a file; `level` and `parent_code` are derived from the code."""
+
+    code: str
+    name: str
+    level: int
+    parent_code: str = ""
+    row: int | None = None
+
+
+@dataclass
+class ImportReport:
+    """What an import changed (or, for a dry run, would change) in one (scheme, year)."""
+
+    scheme: str
+    year: int
+    version: str = ""
+    dry_run: bool = False
+    total: int = 0
+    added: list[tuple[str, str]] = field(default_factory=list)
+    renamed: list[tuple[str, str, str]] = field(default_factory=list)
+    retired: list[tuple[str, str]] = field(default_factory=list)
+    reactivated: list[tuple[str, str]] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.added or self.renamed or self.retired or self.reactivated)
+
+    def summary(self) -> str:
+        """The report as Chinese text: one line of counts, then every changed code."""
+        label = CodeScheme(self.scheme).label
+        version = f"（版本：{self.version}）" if self.version else ""
+        lines = []
+        if self.dry_run:
+            lines.append("【试运行：以下为将发生的变化，未写入数据库】")
+        lines.append(
+            f"{label} {self.year}年{version}：文件共 {self.total} 个科目；"
+            f"新增 {len(self.added)} 个，更名 {len(self.renamed)} 个，"
+            f"停用 {len(self.retired)} 个，恢复启用 {len(self.reactivated)} 个，"
+            f"未变 {self.unchanged} 个。"
+        )
+        if not self.has_changes:
+            lines.append("科目无变化。")
+        if self.added:
+            lines.append("新增：")
+            lines.extend(f"  {code} {name}" for code, name in self.added)
+        if self.renamed:
+            lines.append("更名：")
+            lines.extend(f"  {code} {old} → {new}" for code, old, new in self.renamed)
+        if self.retired:
+            lines.append("停用（文件中已无此科目；保留历史数据，不删除）：")
+            lines.extend(f"  {code} {name}" for code, name in self.retired)
+        if self.reactivated:
+            lines.append("恢复启用：")
+            lines.extend(f"  {code} {name}" for code, name in self.reactivated)
+        return "\n".join(lines)
+
+
+@dataclass
+class MappingLoadReport:
+    """Outcome of loading one bundled 部门→政府 economic mapping file."""
+
+    mapping_kind: str
+    created: int = 0
+    unchanged: int = 0
+    #: (dept_code, kept gov_code, bundled gov_code): existing pairs are never overwritten.
+    kept_different: list[tuple[str, str, str]] = field(default_factory=list)
+    #: (dept_code, gov_code): pairs not loaded because a code is not in that year's lists.
+    skipped_unknown: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class ReferenceLoadReport:
+    """Outcome of `load_default_reference`."""
+
+    year: int
+    codes: dict[str, ImportReport] = field(default_factory=dict)
+    #: Schemes left alone because that year already holds an imported (non-starter) list.
+    skipped_schemes: list[str] = field(default_factory=list)
+    mappings: dict[str, MappingLoadReport] = field(default_factory=dict)
+    #: Number of codes (active or retired) of each scheme for the year after loading.
+    code_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def has_changes(self) -> bool:
+        return any(report.has_changes for report in self.codes.values()) or any(
+            report.created for report in self.mappings.values()
+        )
+
+    def summary(self) -> str:
+        lines = []
+        for scheme in STARTER_CODE_FILES:
+            label = CodeScheme(scheme).label
+            if scheme in self.skipped_schemes:
+                lines.append(f"{label} {self.year}年：已导入正式科目表，跳过内置初始数据。")
+            elif scheme in self.codes:
+                report = self.codes[scheme]
+                count = self.code_counts.get(scheme, 0)
+                lines.append(
+                    f"{label} {self.year}年：共 {count} 个科目；本次新增 {len(report.added)} 个，"
+                    f"更名 {len(report.renamed)} 个，停用 {len(report.retired)} 个，"
+                    f"恢复启用 {len(report.reactivated)} 个。"
+                )
+        kind_labels = dict(EconomicMapping._meta.get_field("mapping_kind").choices)
+        for kind, report in self.mappings.items():
+            lines.append(
+                f"经济科目对应关系（{kind_labels[kind]}）{self.year}年：本次新增 {report.created} 条，"
+                f"已存在 {report.unchanged + len(report.kept_different)} 条。"
+            )
+            lines.extend(
+                f"  保留现有对应 {dept} → {kept}（内置数据为 {bundled}）"
+                for dept, kept, bundled in report.kept_different
+            )
+            lines.extend(
+                f"  未加载 {dept} → {gov}：科目不在 {self.year}年科目表中"
+                for dept, gov in report.skipped_unknown
+            )
+        return "\n".join(lines)
+
+
+# --- reading files -------------------------------------------------------------------------
+
+
+def normalise_code(value) -> str:
+    """A code as text without any whitespace (`201 06 01` → `2010601`, 2010601.0 → `2010601`)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "".join(str(value).split())
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _read_content(path_or_file) -> bytes | str:
+    """The whole content of a path, an uploaded/binary file or a text stream."""
+    if isinstance(path_or_file, str | Path):
+        return Path(path_or_file).read_bytes()
+    if hasattr(path_or_file, "seek"):
+        path_or_file.seek(0)
+    return path_or_file.read()
+
+
+def _read_rows(path_or_file) -> list[list[str]]:
+    """All rows of the file (first worksheet of an XLSX) as lists of stripped text cells."""
+    data = _read_content(path_or_file)
+    if isinstance(data, bytes) and data.startswith(b"PK\x03\x04"):
+        return _read_xlsx_rows(data)
+    if isinstance(data, bytes) and data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ValidationError(
+            "不支持旧版 Excel（.xls）文件，请另存为 .xlsx 或 UTF-8 编码的 CSV 后再导入。"
+        )
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError(
+                "文件不是 UTF-8 编码（可能是 GBK）。请用 Excel 另存为“CSV UTF-8”或 .xlsx 后再导入。"
+            ) from None
+    else:
+        text = data.removeprefix("\ufeff")
+    return [[_cell_text(cell) for cell in row] for row in csv.reader(io.StringIO(text))]
+
+
+def _read_xlsx_rows(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook  # defusedxml is installed, so openpyxl parses safely
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # a damaged or non-Excel zip file
+        raise ValidationError(f"无法读取 Excel 文件：{exc}") from None
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # some exporters write a wrong sheet size
+        return [[_cell_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _header_columns(cells: list[str]) -> dict[str, int] | None:
+    """Column index of code/name/level/parent if `cells` is a header row with a code column."""
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        key = cell.strip().lower()
+        for role, names in (
+            ("code", CODE_HEADERS),
+            ("name", NAME_HEADERS),
+            ("level", LEVEL_HEADERS),
+            ("parent", PARENT_HEADERS),
+        ):
+            if key in names and role not in columns:
+                columns[role] = index
+    return columns if "code" in columns else None
+
+
+def _where(row: int | None, code: str = "") -> str:
+    return f"第{row}行：" if row is not None else f"科目“{code}”："
+
+
+def _derive(code: str, scheme: str) -> tuple[int, str] | None:
+    """(level, parent_code) implied by the code's length, or None if the length is not allowed."""
+    level = LEVEL_BY_LENGTH[scheme].get(len(code)) if code.isascii() and code.isdigit() else None
+    if level is None:
+        return None
+    parent = {1: "", 2: code[:3], 3: code[:5]}[level]
+    return level, parent
+
+
+def _code_errors(code: str, scheme: str) -> list[str]:
+    if not code.isascii() or not code.isdigit():
+        return [f"科目编码“{code}”不是纯数字，无法确定级次。"]
+    if _derive(code, scheme) is None:
+        lengths = "、".join(
+            f"{length}位（{LEVEL_NAMES[level]}）"
+            for length, level in LEVEL_BY_LENGTH[scheme].items()
+        )
+        return [
+            f"科目编码“{code}”为{len(code)}位，级次无法识别："
+            f"{CodeScheme(scheme).label}只允许{lengths}。"
+        ]
+    return []
+
+
+def _name_errors(code: str, name: str) -> list[str]:
+    if not name:
+        return [f"科目“{code}”的科目名称为空。"]
+    if len(name) > NAME_MAX_LENGTH:
+        return [f"科目“{code}”的科目名称超过{NAME_MAX_LENGTH}个字。"]
+    return []
+
+
+def _parse_level(text: str) -> int | None:
+    text = text.strip()
+    if text in ("类", "款", "项"):
+        return {"类": 1, "款": 2, "项": 3}[text]
+    try:
+        return int(float(text))
+    except ValueError:
+        return None
+
+
+def _file_errors(codes: list[ParsedCode]) -> list[tuple[int, str]]:
+    """Errors that concern the list as a whole: duplicate codes and parents missing from it."""
+    errors: list[tuple[int, str]] = []
+    first_seen: dict[str, ParsedCode] = {}
+    for item in codes:
+        earlier = first_seen.get(item.code)
+        if earlier is None:
+            first_seen[item.code] = item
+            continue
+        earlier_where = f"第{earlier.row}行" if earlier.row is not None else "前面"
+        errors.append(
+            (
+                item.row or 0,
+                f"{_where(item.row, item.code)}科目编码“{item.code}”（{item.name}）重复，"
+                f"与{earlier_where}的“{earlier.code} {earlier.name}”相同。",
+            )
+        )
+    for item in codes:
+        if item.parent_code and item.parent_code not in first_seen:
+            errors.append(
+                (
+                    item.row or 0,
+                    f"{_where(item.row, item.code)}科目“{item.code} {item.name}”的上级科目"
+                    f"“{item.parent_code}”不在文件中（孤立科目）。",
+                )
+            )
+    return errors
+
+
+def _raise_if_errors(errors: list[tuple[int, str]]) -> None:
+    if errors:
+        errors.sort(key=lambda error: error[0])
+        raise ValidationError([message for _row, message in errors])
+
+
+def _check_scheme(scheme: str) -> str:
+    if scheme not in CodeScheme.values:
+        raise ValueError(f"Unknown code scheme {scheme!r}; expected one of {CodeScheme.values}.")
+    return str(scheme)
+
+
+def parse_code_file(*, path_or_file, scheme: str) -> list[ParsedCode]:
+    """Read a CSV/XLSX list of codes of `scheme`; raise ValidationError listing every problem.
+
+    Accepted shapes: a header row with `code,name[,level,parent_code]` or `科目编码,科目名称`
+    (up to five title rows may precede it), or a first column of `编码##名称` cells (with or
+    without a header row). Whitespace inside codes is removed. Level and parent code are derived
+    from the code's length; when the file gives them they must agree.
+    """
+    scheme = _check_scheme(scheme)
+    rows = _read_rows(path_or_file)
+    numbered = [(number, cells) for number, cells in enumerate(rows, start=1) if any(cells)]
+    if not numbered:
+        raise ValidationError("文件中没有任何科目。")
+
+    columns: dict[str, int] | None = None
+    data_rows = numbered
+    for position, (_number, cells) in enumerate(numbered[:MAX_TITLE_ROWS]):
+        columns = _header_columns(cells)
+        if columns is not None:
+            data_rows = numbered[position + 1 :]
+            break
+    if columns is None:
+        # `编码##名称` export: data from the first row with `##`, earlier rows are titles.
+        start = next(
+            (
+                position
+                for position, (_number, cells) in enumerate(numbered[: MAX_TITLE_ROWS + 1])
+                if "##" in cells[0]
+            ),
+            None,
+        )
+        if start is None:
+            raise ValidationError(
+                "无法识别文件格式：需要表头为“code,name”或“科目编码,科目名称”的列，"
+                "或第一列为“编码##名称”（如“2010101##行政运行”）。"
+            )
+        columns = {"code": 0}
+        data_rows = numbered[start:]
+
+    def cell(cells: list[str], role: str) -> str:
+        index = columns.get(role)
+        return cells[index] if index is not None and index < len(cells) else ""
+
+    errors: list[tuple[int, str]] = []
+    parsed: list[ParsedCode] = []
+    for number, cells in data_rows:
+        raw_code, name = cell(cells, "code"), cell(cells, "name")
+        if "##" in raw_code and not name:
+            raw_code, _sep, name = raw_code.partition("##")
+        code, name = normalise_code(raw_code), name.strip()
+        where = _where(number)
+        if not code and not name:
+            continue
+        if not code:
+            errors.append((number, f"{where}科目编码为空（科目名称“{name}”）。"))
+            continue
+        code_problems = _code_errors(code, scheme)
+        errors.extend((number, where + message) for message in code_problems)
+        errors.extend((number, where + message) for message in _name_errors(code, name))
+        if code_problems:
+            continue
+        level, parent = _derive(code, scheme)
+        given_level = cell(cells, "level")
+        if given_level and _parse_level(given_level) != level:
+            errors.append(
+                (
+                    number,
+                    f"{where}科目“{code}”的级次填为“{given_level}”，"
+                    f"但按编码长度应为{level}（{LEVEL_NAMES[level]}）。",
+                )
+            )
+        given_parent = normalise_code(cell(cells, "parent"))
+        if given_parent and given_parent != parent:
+            expected = f"“{parent}”" if parent else "空（一级科目）"
+            errors.append(
+                (
+                    number,
+                    f"{where}科目“{code}”的上级编码填为“{given_parent}”，但按编码应为{expected}。",
+                )
+            )
+        parsed.append(ParsedCode(code=code, name=name, level=level, parent_code=parent, row=number))
+
+    if not parsed and not errors:
+        raise ValidationError("文件中没有任何科目。")
+    errors.extend(_file_errors(parsed))
+    _raise_if_errors(errors)
+    return parsed
+
+
+# --- importing -----------------------------------------------------------------------------
+
+
+def _validate_rows(*, scheme: str, rows: list[ParsedCode]) -> None:
+    errors: list[tuple[int, str]] = []
+    for item in rows:
+        where = _where(item.row, item.code)
+        code_problems = _code_errors(item.code, scheme)
+        errors.extend((item.row or 0, where + message) for message in code_problems)
+        errors.extend(
+            (item.row or 0, where + message) for message in _name_errors(item.code, item.name)
+        )
+        if not code_problems and _derive(item.code, scheme) != (item.level, item.parent_code):
+            level, parent = _derive(item.code, scheme)
+            errors.append(
+                (
+                    item.row or 0,
+                    f"{where}科目“{item.code}”的级次/上级编码应为 {level}/“{parent}”，"
+                    f"而不是 {item.level}/“{item.parent_code}”。",
+                )
+            )
+    if not rows:
+        errors.append((0, "没有任何科目可导入。"))
+    errors.extend(_file_errors(rows))
+    _raise_if_errors(errors)
+
+
+def import_codes(
+    *, scheme: str, year: int, rows: list[ParsedCode], version: str = "", dry_run: bool = False
+) -> ImportReport:
+    """Make the codes of (scheme, year) match `rows`; retire (never delete) codes not in `rows`.
+
+    Everything happens in one transaction; with invalid rows nothing is written and
+    ValidationError lists every problem. With `dry_run` the report is computed, nothing saved.
+    """
+    scheme = _check_scheme(scheme)
+    if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2999:
+        raise ValidationError(f"年度“{year}”无效。")
+    version = (version or "").strip()
+    if len(version) > VERSION_MAX_LENGTH:
+        raise ValidationError(f"版本说明不能超过{VERSION_MAX_LENGTH}个字。")
+    _validate_rows(scheme=scheme, rows=rows)
+
+    report = ImportReport(
+        scheme=scheme, year=year, version=version, dry_run=dry_run, total=len(rows)
+    )
+    with transaction.atomic():
+        existing = {
+            code.code: code
+            for code in ClassificationCode.objects.select_for_update().filter(
+                scheme=scheme, year=year
+            )
+        }
+        to_create: list[ClassificationCode] = []
+        to_update: list[ClassificationCode] = []
+        for item in rows:
+            current = existing.get(item.code)
+            if current is None:
+                report.added.append((item.code, item.name))
+                to_create.append(
+                    ClassificationCode(
+                        scheme=scheme,
+                        year=year,
+                        code=item.code,
+                        name=item.name,
+                        level=item.level,
+                        parent_code=item.parent_code,
+                        is_active=True,
+                        version=version,
+                    )
+                )
+                continue
+            changed = False
+            if current.name != item.name:
+                report.renamed.append((item.code, current.name, item.name))
+                current.name, changed = item.name, True
+            if not current.is_active:
+                report.reactivated.append((item.code, item.name))
+                current.is_active, changed = True, True
+            if not changed:
+                report.unchanged += 1
+            if (current.level, current.parent_code) != (item.level, item.parent_code):
+                current.level, current.parent_code, changed = item.level, item.parent_code, True
+            if current.version != version:
+                current.version, changed = version, True
+            if changed:
+                to_update.append(current)
+
+        in_file = {item.code for item in rows}
+        for code, current in sorted(existing.items()):
+            if code not in in_file and current.is_active:
+                report.retired.append((code, current.name))
+                current.is_active = False
+                to_update.append(current)
+
+        if not dry_run:
+            ClassificationCode.objects.bulk_create(to_create)
+            ClassificationCode.objects.bulk_update(
+                to_update, ["name", "level", "parent_code", "is_active", "version"]
+            )
+    return report
+
+
+# --- bundled starter data ------------------------------------------------------------------
+
+
+def _parse_mapping_file(path: Path) -> list[tuple[str, str]]:
+    rows = _read_rows(path)
+    header = [cell.strip().lower() for cell in rows[0]] if rows else []
+    if "dept_econ_code" not in header or "gov_econ_code" not in header:
+        raise ValidationError(f"{path.name}：表头应为 dept_econ_code,gov_econ_code。")
+    dept_index, gov_index = header.index("dept_econ_code"), header.index("gov_econ_code")
+    pairs: list[tuple[str, str]] = []
+    seen: dict[str, int] = {}
+    errors: list[tuple[int, str]] = []
+    for number, cells in enumerate(rows[1:], start=2):
+        if not any(cells):
+            continue
+        dept = normalise_code(cells[dept_index] if dept_index < len(cells) else "")
+        gov = normalise_code(cells[gov_index] if gov_index < len(cells) else "")
+        if not dept or not gov:
+            errors.append((number, f"{path.name} 第{number}行：部门经济科目或政府经济科目为空。"))
+        elif dept in seen:
+            errors.append(
+                (number, f"{path.name} 第{number}行：部门经济科目“{dept}”与第{seen[dept]}行重复。")
+            )
+        else:
+            seen[dept] = number
+            pairs.append((dept, gov))
+    _raise_if_errors(errors)
+    return pairs
+
+
+def _load_mappings(
+    *, year: int, mapping_kind: str, pairs: list[tuple[str, str]]
+) -> MappingLoadReport:
+    report = MappingLoadReport(mapping_kind=mapping_kind)
+    known = {
+        (scheme, code)
+        for scheme, code in ClassificationCode.objects.filter(
+            year=year, scheme__in=[CodeScheme.DEPT_ECONOMIC, CodeScheme.GOV_ECONOMIC]
+        ).values_list("scheme", "code")
+    }
+    existing = dict(
+        EconomicMapping.objects.filter(year=year, mapping_kind=mapping_kind).values_list(
+            "dept_code", "gov_code"
+        )
+    )
+    to_create = []
+    for dept, gov in pairs:
+        if dept in existing:
+            if existing[dept] == gov:
+                report.unchanged += 1
+            else:
+                report.kept_different.append((dept, existing[dept], gov))
+        elif (CodeScheme.DEPT_ECONOMIC, dept) not in known or (
+            CodeScheme.GOV_ECONOMIC,
+            gov,
+        ) not in known:
+            report.skipped_unknown.append((dept, gov))
+        else:
+            to_create.append(
+                EconomicMapping(year=year, mapping_kind=mapping_kind, dept_code=dept, gov_code=gov)
+            )
+    EconomicMapping.objects.bulk_create(to_create)
+    report.created = len(to_create)
+    return report
+
+
+def load_default_reference(*, year: int = 2025) -> ReferenceLoadReport:
+    """Load the bundled starter code lists and economic mappings for `year`; idempotent.
+
+    A scheme whose codes for `year` were already imported from an official list (any row with a
+    version other than the starter's) is left untouched, so this never retires official codes.
+    Existing economic mappings are never overwritten; only missing pairs are added.
+    """
+    result = ReferenceLoadReport(year=year)
+    with transaction.atomic():
+        for scheme, filename in STARTER_CODE_FILES.items():
+            official = (
+                ClassificationCode.objects.filter(scheme=scheme, year=year)
+                .exclude(version=STARTER_VERSION)
+                .exists()
+            )
+            if official:
+                result.skipped_schemes.append(str(scheme))
+                continue
+            rows = parse_code_file(path_or_file=REFERENCE_DATA_DIR / filename, scheme=scheme)
+            result.codes[str(scheme)] = import_codes(
+                scheme=scheme, year=year, rows=rows, version=STARTER_VERSION
+            )
+        for kind, filename in STARTER_MAPPING_FILES.items():
+            pairs = _parse_mapping_file(REFERENCE_DATA_DIR / filename)
+            result.mappings[kind] = _load_mappings(year=year, mapping_kind=kind, pairs=pairs)
+        for scheme in STARTER_CODE_FILES:
+            result.code_counts[str(scheme)] = ClassificationCode.objects.filter(
+                scheme=scheme, year=year
+            ).count()
+    return result
+
+
+__all__ = [
+    "ImportReport",
+    "MappingLoadReport",
+    "ParsedCode",
+    "ReferenceLoadReport",
+    "import_codes",
+    "load_default_reference",
+    "normalise_code",
+    "parse_code_file",
+]
