@@ -23,7 +23,7 @@ def parse_amount(value, *, field_label: str = "金额") -> Decimal:
     """Parse an amount in 元 exactly; refuse floats, more than 2 decimals and out-of-range values."""
     if isinstance(value, Decimal):
         amount = value
-    elif isinstance(value, bool) or isinstance(value, float):
+    elif isinstance(value, (bool, float)):
         # A float has already lost exactness; callers convert with Decimal(str(v)) knowingly.
         raise ValidationError(f"{field_label}必须是精确的十进制数，不能是浮点数：{value!r}")
     elif isinstance(value, int):
@@ -38,10 +38,11 @@ def parse_amount(value, *, field_label: str = "金额") -> Decimal:
         raise ValidationError(f"{field_label}不是有效的数字：{value!r}")
     if not amount.is_finite():
         raise ValidationError(f"{field_label}不是有效的数字：{value!r}")
-    if amount != amount.quantize(CENT, rounding="ROUND_DOWN"):
-        raise ValidationError(f"{field_label}最多只能有两位小数（单位：元）：{value}")
+    # Range first: quantize() of a huge value (e.g. 1e30) raises decimal.InvalidOperation.
     if abs(amount) > MAX_AMOUNT:
         raise ValidationError(f"{field_label}超出允许范围（最大 {MAX_AMOUNT} 元）：{value}")
+    if amount != amount.quantize(CENT, rounding="ROUND_DOWN"):
+        raise ValidationError(f"{field_label}最多只能有两位小数（单位：元）：{value}")
     return amount.quantize(CENT)
 
 

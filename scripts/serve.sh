@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Set up, load reference and demo data, and run the development server on 0.0.0.0:$PORT.
+# Uses SQLite (db.sqlite3) unless DATABASE_URL is set.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+# A local demo: debug on (static files served, readable error pages) unless overridden.
+export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
+PY=.venv/bin/python
+
+"$PY" manage.py migrate --noinput
+"$PY" manage.py load_reference
+"$PY" manage.py load_demo
+
+"$PY" manage.py shell -c '
+from django.contrib.auth import get_user_model
+
+User = get_user_model()
+if not User.objects.filter(username="admin").exists():
+    User.objects.create_superuser("admin", "admin@example.com", "admin")
+    print("created demo superuser admin / admin")
+'
+
+exec "$PY" manage.py runserver "0.0.0.0:${PORT:-8000}"

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Everything CI checks: the whole pytest suite on SQLite and on PostgreSQL, missing
+# migrations, and ruff. Every step runs even when an earlier one fails; the exit status is
+# non-zero if any step failed. Extra arguments are passed to both pytest runs.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+PY=.venv/bin/python
+PG_ADMIN=(-h 127.0.0.1 -p 5432 -U postgres)
+PG_URL=postgres://postgres@127.0.0.1:5432/budget
+
+failed=()
+
+# Run one named step; any non-zero exit is a failure. For pytest that includes exit code 5
+# ("no tests collected"): a run that tests nothing must not pass.
+step() {
+    local name=$1
+    shift
+    printf '\n===== %s =====\n' "$name"
+    local rc=0
+    "$@" || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        printf '===== %s: FAILED (exit %s) =====\n' "$name" "$rc"
+        failed+=("$name (exit $rc)")
+    fi
+}
+
+ensure_pg_database() {
+    pg_isready -q "${PG_ADMIN[@]}" || {
+        echo "PostgreSQL is not accepting connections on 127.0.0.1:5432" >&2
+        return 1
+    }
+    if ! psql "${PG_ADMIN[@]}" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'budget'" | grep -q 1; then
+        createdb "${PG_ADMIN[@]}" budget
+    fi
+}
+
+step "ruff check" "$PY" -m ruff check .
+step "makemigrations --check" env -u DATABASE_URL "$PY" manage.py makemigrations --check --dry-run
+step "pytest (SQLite)" env -u DATABASE_URL "$PY" -m pytest "$@"
+if ensure_pg_database; then
+    # pytest-django creates (and afterwards drops) the test database test_budget itself.
+    step "pytest (PostgreSQL)" env DATABASE_URL="$PG_URL" "$PY" -m pytest "$@"
+else
+    failed+=("PostgreSQL database budget unavailable: tests not run on PostgreSQL")
+fi
+
+echo
+if [ ${#failed[@]} -gt 0 ]; then
+    printf 'FAILED: %s\n' "${failed[@]}"
+    exit 1
+fi
+echo "All checks passed (SQLite and PostgreSQL)."
