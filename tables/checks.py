@@ -112,22 +112,34 @@ def rule_t1_t2_t3(tables: Tables, data: BudgetData) -> list[Finding]:
     t1, t2, t3 = tables["T01"], tables["T02"], tables["T03"]
     t2_total = _total_row(t2).cells
     out = _mismatch(
-        "R02", "T02", "表一 本年收入合计与表二 本年收入合计不相等",
-        _cell(t1, "本年收入合计", "income"), _v(t2_total[2]),
+        "R02",
+        "T02",
+        "表一 本年收入合计与表二 本年收入合计不相等",
+        _cell(t1, "本年收入合计", "income"),
+        _v(t2_total[2]),
     )
     labels = [row.cells[0] for row in t1.rows[: len(FUNDS)]]
     for i, fund in enumerate(FUNDS):
         out += _mismatch(
-            "R02", "T02", f"表一“{labels[i]}”与表二同一资金来源合计不相等",
-            _v(t1.rows[i].cells[1]), _v(t2_total[t2.column_index(fund)]),
+            "R02",
+            "T02",
+            f"表一“{labels[i]}”与表二同一资金来源合计不相等",
+            _v(t1.rows[i].cells[1]),
+            _v(t2_total[t2.column_index(fund)]),
         )
     out += _mismatch(
-        "R02", "T02", "表一 上年结转与表二 上年结转不相等",
-        _cell(t1, "上年结转", "income"), _v(t2_total[t2.column_index("carryover")]),
+        "R02",
+        "T02",
+        "表一 上年结转与表二 上年结转不相等",
+        _cell(t1, "上年结转", "income"),
+        _v(t2_total[t2.column_index("carryover")]),
     )
     out += _mismatch(
-        "R02", "T03", "表一 支出总计与表三 合计不相等",
-        _cell(t1, "收入总计", "expense_total"), _v(_total_row(t3).cells[2]),
+        "R02",
+        "T03",
+        "表一 支出总计与表三 合计不相等",
+        _cell(t1, "收入总计", "expense_total"),
+        _v(_total_row(t3).cells[2]),
     )
     return out
 
@@ -137,23 +149,35 @@ def rule_t4_fiscal(tables: Tables, data: BudgetData) -> list[Finding]:
     t1, t4 = tables["T01"], tables["T04"]
     fiscal_income = sum((_v(t1.rows[i].cells[1]) for i in range(len(FISCAL_FUNDS))), ZERO)
     out = _mismatch(
-        "R03", "T04", "表四 本年收入合计与表一 财政拨款收入之和不相等",
-        _cell(t4, "本年收入合计", "income"), fiscal_income,
+        "R03",
+        "T04",
+        "表四 本年收入合计与表一 财政拨款收入之和不相等",
+        _cell(t4, "本年收入合计", "income"),
+        fiscal_income,
     )
     for i in range(len(FISCAL_FUNDS)):
         out += _mismatch(
-            "R03", "T04", f"表四“{t4.rows[i].cells[0]}”与表一不相等",
-            _v(t4.rows[i].cells[1]), _v(t1.rows[i].cells[1]),
+            "R03",
+            "T04",
+            f"表四“{t4.rows[i].cells[0]}”与表一不相等",
+            _v(t4.rows[i].cells[1]),
+            _v(t1.rows[i].cells[1]),
         )
     out += _mismatch(
-        "R03", "T04", "表四 收入总计与支出总计不相等",
-        _cell(t4, "收入总计", "income"), _cell(t4, "收入总计", "expense_total"),
+        "R03",
+        "T04",
+        "表四 收入总计与支出总计不相等",
+        _cell(t4, "收入总计", "income"),
+        _cell(t4, "收入总计", "expense_total"),
     )
     t2_total = _total_row(tables["T02"]).cells
     if all(line.fund in FISCAL_FUNDS for line in data.lines):
         out += _mismatch(
-            "R03", "T04", "表四 上年财政拨款结转与表二 上年结转不相等",
-            _cell(t4, "上年财政拨款结转", "income"), _v(t2_total[-1]),
+            "R03",
+            "T04",
+            "表四 上年财政拨款结转与表二 上年结转不相等",
+            _cell(t4, "上年财政拨款结转", "income"),
+            _v(t2_total[-1]),
         )
     return out
 
@@ -171,9 +195,12 @@ def rule_tree_sums(tables: Tables, data: BudgetData) -> list[Finding]:
                 parts = sum((_v(table.rows[p].cells[i]) for p in row.parts), ZERO)
                 label = row.code or row.cells[0]
                 out += _mismatch(
-                    "R04", code,
+                    "R04",
+                    code,
                     f"{TABLE_NAMES[code]}“{label}”“{table.columns[i].key}”列不等于下级之和",
-                    _v(row.cells[i]), parts, row=label,
+                    _v(row.cells[i]),
+                    parts,
+                    row=label,
                 )
     return out
 
@@ -192,8 +219,12 @@ def rule_t3_t5(tables: Tables, data: BudgetData) -> list[Finding]:
         if r2 is not None:
             expected += _v(r2.cells[2]) - _v(r2.cells[general]) + _v(r2.cells[-1])
         out += _mismatch(
-            "R05", "T03", f"表三“{key}”不等于表五与其他资金、上年结转之和",
-            _v(row.cells[2]), expected, row=key,
+            "R05",
+            "T03",
+            f"表三“{key}”不等于表五与其他资金、上年结转之和",
+            _v(row.cells[2]),
+            expected,
+            row=key,
         )
     return out
 
@@ -202,13 +233,20 @@ def rule_t5_t6(tables: Tables, data: BudgetData) -> list[Finding]:
     """R06 表五 基本支出 = 表六 合计; 表六 人员经费 + 公用经费 = 合计 on every row."""
     t5, t6 = tables["T05"], tables["T06"]
     out = _mismatch(
-        "R06", "T06", "表五 基本支出合计与表六 合计不相等",
-        _v(_total_row(t5).cells[3]), _v(_total_row(t6).cells[2]),
+        "R06",
+        "T06",
+        "表五 基本支出合计与表六 合计不相等",
+        _v(_total_row(t5).cells[3]),
+        _v(_total_row(t6).cells[2]),
     )
     for row in t6.rows:
         out += _mismatch(
-            "R06", "T06", f"表六“{row.cells[0]} {row.cells[1]}”人员经费与公用经费之和不等于合计",
-            _v(row.cells[2]), _v(row.cells[3]) + _v(row.cells[4]), row=str(row.cells[0]),
+            "R06",
+            "T06",
+            f"表六“{row.cells[0]} {row.cells[1]}”人员经费与公用经费之和不等于合计",
+            _v(row.cells[2]),
+            _v(row.cells[3]) + _v(row.cells[4]),
+            row=str(row.cells[0]),
         )
     return out
 
@@ -218,7 +256,9 @@ def rule_t6_t11(tables: Tables, data: BudgetData) -> list[Finding]:
     if not data.unit.has_operating_costs:
         return []
     return _mismatch(
-        "R07", "T11", "表六 公用经费与表十一 机关运行经费（一般公共预算）不相等",
+        "R07",
+        "T11",
+        "表六 公用经费与表十一 机关运行经费（一般公共预算）不相等",
         _v(_total_row(tables["T06"]).cells[4]),
         _v(tables["T11"].rows[0].cells[tables["T11"].column_index(FUND_GENERAL)]),
     )
@@ -228,7 +268,9 @@ def rule_t5_t12(tables: Tables, data: BudgetData) -> list[Finding]:
     """R08 表五 项目支出 = 表十二 一般公共预算合计."""
     t12 = tables["T12"]
     return _mismatch(
-        "R08", "T12", "表五 项目支出与表十二 一般公共预算合计不相等",
+        "R08",
+        "T12",
+        "表五 项目支出与表十二 一般公共预算合计不相等",
         _v(_total_row(tables["T05"]).cells[4]),
         _v(t12.rows[0].cells[t12.column_index(FUND_GENERAL)]),
     )
@@ -245,14 +287,20 @@ def rule_t13_carryover(tables: Tables, data: BudgetData) -> list[Finding]:
         ZERO,
     )
     out = _mismatch(
-        "R09", "T13", "表十三 合计与项目支出财政拨款上年结转不相等",
-        _v(tables["T13"].rows[0].cells[1]), expected,
+        "R09",
+        "T13",
+        "表十三 合计与项目支出财政拨款上年结转不相等",
+        _v(tables["T13"].rows[0].cells[1]),
+        expected,
     )
-    basic_carry = sum((line.amount for line in data.lines if line.is_carryover and line.is_basic), ZERO)
+    basic_carry = sum(
+        (line.amount for line in data.lines if line.is_carryover and line.is_basic), ZERO
+    )
     if basic_carry:
         out.append(
             Finding(
-                WARNING, "R09",
+                WARNING,
+                "R09",
                 f"基本支出中有上年结转 {format_wan(basic_carry)} 万元，表十三只列示项目支出结转，请核实。",
                 table="T13",
             )
@@ -266,8 +314,12 @@ def rule_t10_parts(tables: Tables, data: BudgetData) -> list[Finding]:
     out = []
     for row in t10.rows:
         out += _mismatch(
-            "R10", "T10", f"表十“{row.cells[0]}”合计不等于各资金来源之和",
-            _v(row.cells[1]), sum((_v(c) for c in row.cells[2:]), ZERO), row=row.cells[0],
+            "R10",
+            "T10",
+            f"表十“{row.cells[0]}”合计不等于各资金来源之和",
+            _v(row.cells[1]),
+            sum((_v(c) for c in row.cells[2:]), ZERO),
+            row=row.cells[0],
         )
     return out
 
@@ -276,7 +328,8 @@ def rule_codes_valid(tables: Tables, data: BudgetData) -> list[Finding]:
     """R11 every line uses codes valid (and active, 末级) for the budget year."""
     return [
         Finding(
-            ERROR, "R11",
+            ERROR,
+            "R11",
             f"预算明细（编号 {issue.line_id}）的{issue.scheme_label}“{issue.code}”{issue.problem}",
             row=str(issue.line_id),
         )

@@ -25,7 +25,11 @@ from units.models import (
     Submission,
 )
 
-LEVEL_FOR_SCHEME = {CodeScheme.FUNCTIONAL: 3, CodeScheme.DEPT_ECONOMIC: 2, CodeScheme.GOV_ECONOMIC: 2}
+LEVEL_FOR_SCHEME = {
+    CodeScheme.FUNCTIONAL: 3,
+    CodeScheme.DEPT_ECONOMIC: 2,
+    CodeScheme.GOV_ECONOMIC: 2,
+}
 
 
 def submission_queryset() -> QuerySet[Submission]:

@@ -84,9 +84,7 @@ def demo_load() -> Submission:
     )
     submission_clear_content(submission=submission)
 
-    codes = {
-        (c.scheme, c.code): c for c in ClassificationCode.objects.filter(year=demo.YEAR)
-    }
+    codes = {(c.scheme, c.code): c for c in ClassificationCode.objects.filter(year=demo.YEAR)}
 
     def code(scheme, value):
         return codes[(scheme, value)]

@@ -36,7 +36,9 @@ def code_errors(code, *, scheme: str, year: int, level: int, label: str) -> list
         errors.append(f"{label}“{code.code}”是{code.year}年的科目，不能用于{year}年预算。")
     if code.level != level:
         level_name = {1: "类", 2: "款", 3: "项"}[level]
-        errors.append(f"{label}“{code.code} {code.name}”不是{level_name}级科目，请选择{level_name}级科目。")
+        errors.append(
+            f"{label}“{code.code} {code.name}”不是{level_name}级科目，请选择{level_name}级科目。"
+        )
     if not code.is_active:
         errors.append(f"{label}“{code.code} {code.name}”已停用。")
     return errors
@@ -54,10 +56,15 @@ def budget_line_errors(line) -> dict[str, list[str]]:
     func = line.func_code if line.func_code_id else None
     dept = line.dept_econ_code if line.dept_econ_code_id else None
     gov = line.gov_econ_code if line.gov_econ_code_id else None
-    add("func_code", code_errors(func, scheme=CodeScheme.FUNCTIONAL, year=year, level=3, label="功能科目"))
+    add(
+        "func_code",
+        code_errors(func, scheme=CodeScheme.FUNCTIONAL, year=year, level=3, label="功能科目"),
+    )
     add(
         "dept_econ_code",
-        code_errors(dept, scheme=CodeScheme.DEPT_ECONOMIC, year=year, level=2, label="部门经济科目"),
+        code_errors(
+            dept, scheme=CodeScheme.DEPT_ECONOMIC, year=year, level=2, label="部门经济科目"
+        ),
     )
     add(
         "gov_econ_code",
@@ -78,14 +85,18 @@ def budget_line_errors(line) -> dict[str, list[str]]:
         if line.expense_kind == ExpenseKind.PERSONNEL and dept_class not in PERSONNEL_CLASSES:
             add(
                 "dept_econ_code",
-                [f"人员经费只能使用工资福利支出（301）或对个人和家庭的补助（303）科目，"
-                 f"“{dept.code} {dept.name}”不可用。"],
+                [
+                    f"人员经费只能使用工资福利支出（301）或对个人和家庭的补助（303）科目，"
+                    f"“{dept.code} {dept.name}”不可用。"
+                ],
             )
         if line.expense_kind == ExpenseKind.PUBLIC and dept_class not in PUBLIC_CLASSES:
             add(
                 "dept_econ_code",
-                [f"公用经费只能使用商品和服务支出（302）或资本性支出（309、310）科目，"
-                 f"“{dept.code} {dept.name}”不可用。"],
+                [
+                    f"公用经费只能使用商品和服务支出（302）或资本性支出（309、310）科目，"
+                    f"“{dept.code} {dept.name}”不可用。"
+                ],
             )
     if line.expense_kind == ExpenseKind.PROJECT and not line.project_id:
         add("project", ["项目支出必须选择所属项目。"])

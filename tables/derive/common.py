@@ -20,7 +20,9 @@ def add_into(acc: list[Decimal], values: Sequence[Decimal]) -> None:
         acc[i] += value
 
 
-def sums_by(lines: Iterable[LineRow], key: Callable[[LineRow], object], values: ValueFn, width: int):
+def sums_by(
+    lines: Iterable[LineRow], key: Callable[[LineRow], object], values: ValueFn, width: int
+):
     """Group lines by `key` and add up the value vectors `values(line)` exactly."""
     acc: dict[object, list[Decimal]] = defaultdict(lambda: [ZERO] * width)
     for line in lines:

@@ -9,7 +9,13 @@ from tables.derive.common import add_into, sums_by, total
 from tables.derive.layout import summary_expense_rows
 from tables.types import FUNDS, ZERO, BudgetData, Column, HeaderCell, Row, Table
 
-INCOME_LABELS = ("一、一般公共预算", "二、政府性基金预算", "三、国有资本经营预算", "四、财政专户管理资金", "五、单位资金")
+INCOME_LABELS = (
+    "一、一般公共预算",
+    "二、政府性基金预算",
+    "三、国有资本经营预算",
+    "四、财政专户管理资金",
+    "五、单位资金",
+)
 
 
 def build(data: BudgetData) -> Table:
@@ -31,7 +37,9 @@ def build(data: BudgetData) -> Table:
     for i, (label, class_code) in enumerate(summary_expense_rows()):
         income = (INCOME_LABELS[i], income_by_fund[FUNDS[i]][0]) if i < len(FUNDS) else ("", None)
         expense_indices.append(i)
-        rows.append(Row(cells=(*income, label, *expense_by_class.get(class_code, (None,) * 3)), level=1))
+        rows.append(
+            Row(cells=(*income, label, *expense_by_class.get(class_code, (None,) * 3)), level=1)
+        )
     income_total = total(current)
     carry_total = total(carry)
     expense_total = [ZERO] * 3

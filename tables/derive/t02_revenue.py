@@ -25,7 +25,11 @@ def build(data: BudgetData) -> Table:
         unit_name=data.unit.name,
         money_unit="万元",
         header=(
-            (HeaderCell("项目", colspan=2), HeaderCell("本年收入", colspan=6), HeaderCell("上年结转", rowspan=2)),
+            (
+                HeaderCell("项目", colspan=2),
+                HeaderCell("本年收入", colspan=6),
+                HeaderCell("上年结转", rowspan=2),
+            ),
             (
                 HeaderCell("科目编码"),
                 HeaderCell("科目名称"),

@@ -23,7 +23,10 @@ def build(data: BudgetData) -> Table:
     by_class = sums_by(
         fiscal,
         lambda line: line.func_code[:3],
-        lambda line: (line.amount, *(line.amount if line.fund == f else ZERO for f in FISCAL_FUNDS)),
+        lambda line: (
+            line.amount,
+            *(line.amount if line.fund == f else ZERO for f in FISCAL_FUNDS),
+        ),
         4,
     )
     rows = []

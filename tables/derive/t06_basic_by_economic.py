@@ -8,7 +8,16 @@ with a 机关 (501/502) and a 事业 (505) code. Columns: 合计, 人员经费, 
 from collections import defaultdict
 
 from tables.derive.common import add_into, sums_by
-from tables.types import FUND_GENERAL, KIND_PERSONNEL, ZERO, BudgetData, Column, HeaderCell, Row, Table
+from tables.types import (
+    FUND_GENERAL,
+    KIND_PERSONNEL,
+    ZERO,
+    BudgetData,
+    Column,
+    HeaderCell,
+    Row,
+    Table,
+)
 
 
 def _vector(line):
@@ -41,7 +50,11 @@ def build(data: BudgetData) -> Table:
             pair_indices.append(len(rows))
             rows.append(
                 Row(
-                    cells=(data.name("dept_econ", dept_code), data.name("gov_econ", gov_code), *vector),
+                    cells=(
+                        data.name("dept_econ", dept_code),
+                        data.name("gov_econ", gov_code),
+                        *vector,
+                    ),
                     level=2,
                     code=f"{dept_code}/{gov_code}",
                 )

@@ -16,7 +16,9 @@ def build(data: BudgetData) -> Table:
         title=f"{data.year}年政府性基金预算支出表（不含上年结转）",
         unit_name=data.unit.name,
         money_unit="万元",
-        header=(tuple(HeaderCell(t) for t in ("科目编码", "科目名称", "合计", "基本支出", "项目支出")),),
+        header=(
+            tuple(HeaderCell(t) for t in ("科目编码", "科目名称", "合计", "基本支出", "项目支出")),
+        ),
         columns=COLUMNS,
         rows=tuple(functional_tree_rows(data, lines, basic_project_vector, 3)),
         is_empty=not lines,

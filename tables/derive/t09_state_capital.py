@@ -20,7 +20,11 @@ def build(data: BudgetData) -> Table:
             cells = (*left, "", "", *(row.cells[2:] if lines else (None, None, None)))
         else:
             cells = ("", "", None, *row.cells)
-        rows.append(Row(cells=cells, level=row.level, code=row.code, parts=row.parts, part_columns=(5, 6, 7)))
+        rows.append(
+            Row(
+                cells=cells, level=row.level, code=row.code, parts=row.parts, part_columns=(5, 6, 7)
+            )
+        )
     return Table(
         code="T09",
         number=9,
@@ -28,11 +32,17 @@ def build(data: BudgetData) -> Table:
         unit_name=data.unit.name,
         money_unit="万元",
         header=(
-            (HeaderCell("国有资本经营预算收入", colspan=3), HeaderCell("国有资本经营预算支出", colspan=5)),
+            (
+                HeaderCell("国有资本经营预算收入", colspan=3),
+                HeaderCell("国有资本经营预算支出", colspan=5),
+            ),
             (
                 HeaderCell("项目", colspan=2),
                 HeaderCell("国有资本经营收入预算", rowspan=2),
-                *(HeaderCell(t, rowspan=2) for t in ("科目编码", "科目名称", "合计", "基本支出", "项目支出")),
+                *(
+                    HeaderCell(t, rowspan=2)
+                    for t in ("科目编码", "科目名称", "合计", "基本支出", "项目支出")
+                ),
             ),
             (HeaderCell("收入科目编码"), HeaderCell("科目名称")),
         ),

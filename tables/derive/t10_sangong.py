@@ -27,12 +27,20 @@ def sangong_sums(data: BudgetData) -> dict[str, list]:
     sums = sums_by(
         lines,
         lambda line: items[line.dept_code],
-        lambda line: (line.amount, *(line.amount if line.fund == f else ZERO for f in FISCAL_FUNDS)),
+        lambda line: (
+            line.amount,
+            *(line.amount if line.fund == f else ZERO for f in FISCAL_FUNDS),
+        ),
         4,
     )
     return {
         key: sums.get(key, [ZERO] * 4)
-        for key in (SANGONG_OUTBOUND, SANGONG_RECEPTION, SANGONG_VEHICLE_PURCHASE, SANGONG_VEHICLE_OPERATION)
+        for key in (
+            SANGONG_OUTBOUND,
+            SANGONG_RECEPTION,
+            SANGONG_VEHICLE_PURCHASE,
+            SANGONG_VEHICLE_OPERATION,
+        )
     }
 
 
@@ -61,7 +69,10 @@ def build(data: BudgetData) -> Table:
         money_unit="万元",
         header=(
             (HeaderCell("项目", rowspan=2), HeaderCell(f"{data.year}年预算数", colspan=4)),
-            tuple(HeaderCell(t) for t in ("合计", "一般公共预算", "政府性基金预算", "国有资本经营预算")),
+            tuple(
+                HeaderCell(t)
+                for t in ("合计", "一般公共预算", "政府性基金预算", "国有资本经营预算")
+            ),
         ),
         columns=(Column("item", "text"), Column("total"), *(Column(f) for f in FISCAL_FUNDS)),
         rows=rows,

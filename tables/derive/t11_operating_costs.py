@@ -20,7 +20,10 @@ def operating_cost_vector(data: BudgetData) -> list:
     sums = sums_by(
         lines,
         lambda line: "all",
-        lambda line: (line.amount, *(line.amount if line.fund == f else ZERO for f in FISCAL_FUNDS)),
+        lambda line: (
+            line.amount,
+            *(line.amount if line.fund == f else ZERO for f in FISCAL_FUNDS),
+        ),
         4,
     )
     return list(sums.get("all", [ZERO] * 4))
@@ -37,7 +40,10 @@ def build(data: BudgetData) -> Table:
         money_unit="万元",
         header=(
             (HeaderCell("单位名称", rowspan=2), HeaderCell(f"{data.year}年预算数", colspan=4)),
-            tuple(HeaderCell(t) for t in ("合计", "一般公共预算", "政府性基金预算", "国有资本经营预算")),
+            tuple(
+                HeaderCell(t)
+                for t in ("合计", "一般公共预算", "政府性基金预算", "国有资本经营预算")
+            ),
         ),
         columns=(Column("unit", "text"), Column("total"), *(Column(f) for f in FISCAL_FUNDS)),
         rows=(

@@ -6,7 +6,17 @@ row with the total. Columns: 合计, 财政拨款 (一般公共预算, 政府性
 """
 
 from tables.derive.common import add_into, sums_by
-from tables.types import FISCAL_FUNDS, FUNDS, KIND_PROJECT, ZERO, BudgetData, Column, HeaderCell, Row, Table
+from tables.types import (
+    FISCAL_FUNDS,
+    FUNDS,
+    KIND_PROJECT,
+    ZERO,
+    BudgetData,
+    Column,
+    HeaderCell,
+    Row,
+    Table,
+)
 
 
 def project_rows(data: BudgetData, *, carryover: bool, funds: tuple[str, ...]) -> tuple[list, list]:
@@ -33,7 +43,9 @@ def project_rows(data: BudgetData, *, carryover: bool, funds: tuple[str, ...]) -
 
 def build(data: BudgetData) -> Table:
     grand, per_project = project_rows(data, carryover=False, funds=FUNDS)
-    rows = [Row(cells=(data.unit.name, *grand), level=0, parts=tuple(range(1, len(per_project) + 1)))]
+    rows = [
+        Row(cells=(data.unit.name, *grand), level=0, parts=tuple(range(1, len(per_project) + 1)))
+    ]
     rows += [Row(cells=(p.name, *v), level=2, code=str(p.id)) for p, v in per_project]
     return Table(
         code="T12",

@@ -6,7 +6,16 @@ One row per 政府购买服务 item: 序号, 单位, 项目, 是否包含政府�
 
 from tables.types import BudgetData, Column, HeaderCell, Row, Table
 
-HEADINGS = ("序号", "单位", "项目", "是否包含政府采购", "政府购买服务内容", "购买数量", "购买金额", "资金来源")
+HEADINGS = (
+    "序号",
+    "单位",
+    "项目",
+    "是否包含政府采购",
+    "政府购买服务内容",
+    "购买数量",
+    "购买金额",
+    "资金来源",
+)
 
 
 def build(data: BudgetData) -> Table:
@@ -38,7 +47,10 @@ def build(data: BudgetData) -> Table:
         money_unit="元",
         header=(tuple(HeaderCell(t) for t in HEADINGS),),
         columns=(
-            *(Column(k, "text") for k in ("no", "unit", "project", "procurement", "content", "quantity")),
+            *(
+                Column(k, "text")
+                for k in ("no", "unit", "project", "procurement", "content", "quantity")
+            ),
             Column("amount"),
             Column("fund", "text"),
         ),

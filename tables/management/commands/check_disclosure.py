@@ -1,0 +1,33 @@
+"""check_disclosure --unit 003 --year 2025 [--json]: prints the check findings.
+
+One finding per line as `严重程度 规则编号 消息` (or a JSON list with --json); exit status 1
+when any 错误 remains.
+"""
+
+import sys
+
+from django.core.management.base import BaseCommand
+
+from tables.checks import findings_json, has_errors
+from tables.management.commands._common import add_submission_arguments, submission_from_options
+from tables.services import disclosure_derive
+
+
+class Command(BaseCommand):
+    help = "检查勾稽关系，逐行输出“严重程度 规则编号 消息”；存在错误时退出码为 1。"
+
+    def add_arguments(self, parser):
+        add_submission_arguments(parser)
+        parser.add_argument("--json", action="store_true", help="以 JSON 输出")
+
+    def handle(self, *args, **options):
+        submission = submission_from_options(options)
+        findings = disclosure_derive(submission=submission).findings
+        if options["json"]:
+            self.stdout.write(findings_json(findings))
+        else:
+            for finding in findings:
+                self.stdout.write(finding.line())
+        if has_errors(findings):
+            self.stdout.flush()
+            sys.exit(1)
