@@ -661,7 +661,8 @@ def test_import_codes_command_bad_file_errors_to_stderr(tmp_path):
     assert snapshot() == before
 
 
-@pytest.mark.django_db
+# run_from_argv closes every connection when it ends; only a transactional test can reconnect.
+@pytest.mark.django_db(transaction=True)
 def test_import_codes_command_exits_with_status_1(tmp_path, capsys):
     """Run from the command line, a bad file exits with status 1 and the errors on stderr."""
     bad = write_csv(tmp_path, "code,name\n2010,坏编码\n")

@@ -52,6 +52,8 @@ def budget_line_errors(line) -> dict[str, list[str]]:
         if messages:
             errors.setdefault(field, []).extend(messages)
 
+    if not line.submission_id:
+        return {"submission": ["请选择所属填报。"]}
     year = line.submission.year
     func = line.func_code if line.func_code_id else None
     dept = line.dept_econ_code if line.dept_econ_code_id else None
