@@ -1,11 +1,20 @@
 """The disclosure pipeline for one submission: load → derive → check."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from tables.checks import Finding, run_checks
+from tables.derive.layout import (
+    SANGONG_OUTBOUND,
+    SANGONG_RECEPTION,
+    SANGONG_VEHICLE_OPERATION,
+    SANGONG_VEHICLE_PURCHASE,
+)
+from tables.derive.t10_sangong import sangong_sums
+from tables.derive.t11_operating_costs import operating_cost_vector
 from tables.registry import derive_all
 from tables.types import BudgetData, Table
-from units.selectors import budget_data_load
+from units.selectors import budget_data_load, submission_queryset
 
 
 @dataclass(frozen=True)
@@ -20,3 +29,46 @@ def disclosure_derive(*, submission) -> DerivedDisclosure:
     data = budget_data_load(submission=submission)
     tables = derive_all(data)
     return DerivedDisclosure(data=data, tables=tables, findings=run_checks(tables, data))
+
+
+@dataclass(frozen=True)
+class PriorYearFigures:
+    """Last year's figures the narrative compares against, in exact 元 (None when unknown)."""
+
+    source: str  # "上年填报" (derived from last year's submission) or "录入" (entered)
+    total: Decimal | None
+    general_current: Decimal | None
+    outbound: Decimal | None
+    reception: Decimal | None
+    vehicle_purchase: Decimal | None
+    vehicle_operation: Decimal | None
+    operating_costs: Decimal | None
+
+
+def prior_year_figures(*, submission) -> PriorYearFigures:
+    """From last year's submission of the same unit when it exists, else the entered fields."""
+    previous = submission_queryset().filter(unit=submission.unit, year=submission.year - 1).first()
+    if previous is None:
+        return PriorYearFigures(
+            source="录入",
+            total=submission.prior_total,
+            general_current=submission.prior_general_current,
+            outbound=submission.prior_outbound,
+            reception=submission.prior_reception,
+            vehicle_purchase=submission.prior_vehicle_purchase,
+            vehicle_operation=submission.prior_vehicle_operation,
+            operating_costs=submission.prior_operating_costs,
+        )
+    derived = disclosure_derive(submission=previous)
+    t1, t5 = derived.tables["T01"], derived.tables["T05"]
+    sangong = sangong_sums(derived.data)
+    return PriorYearFigures(
+        source="上年填报",
+        total=t1.rows[-1].cells[1],
+        general_current=t5.rows[0].cells[2],
+        outbound=sangong[SANGONG_OUTBOUND][0],
+        reception=sangong[SANGONG_RECEPTION][0],
+        vehicle_purchase=sangong[SANGONG_VEHICLE_PURCHASE][0],
+        vehicle_operation=sangong[SANGONG_VEHICLE_OPERATION][0],
+        operating_costs=operating_cost_vector(derived.data)[0],
+    )
