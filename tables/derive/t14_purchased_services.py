@@ -38,7 +38,7 @@ def build(data: BudgetData) -> Table:
             for i, item in enumerate(items, start=1)
         )
     else:
-        rows = (Row(cells=("1", data.unit.name, "无", "", "", "", None, "")),)
+        rows = (Row(cells=("1", data.unit.name, "无", "", "", "", None, ""), level=2),)
     return Table(
         code="T14",
         number=14,
