@@ -1,0 +1,62 @@
+"""Plain factory helpers: departments, units, submissions and synthetic valid budgets.
+
+The budget generator itself lives in product code (`units.synthetic`, also used by the
+`benchmark` command); these helpers only give tests short, unique defaults.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from units.models import BudgetLine, BudgetUnit, Department, Submission, UnitKind
+from units.reference import load_default_reference
+from units.synthetic import SYNTHETIC_YEAR, synthetic_budget_create
+
+_sequence = itertools.count(1)
+
+
+def department_create(*, code: str | None = None, name: str = "测试主管部门") -> Department:
+    return Department.objects.create(code=code or f"TD{next(_sequence):05d}", name=name)
+
+
+def budget_unit_create(
+    *,
+    code: str | None = None,
+    name: str = "测试预算单位",
+    kind: str = UnitKind.ADMINISTRATIVE,
+    department: Department | None = None,
+) -> BudgetUnit:
+    return BudgetUnit.objects.create(
+        code=code or f"TU{next(_sequence):05d}",
+        name=name,
+        kind=kind,
+        department=department or department_create(),
+    )
+
+
+def submission_create(
+    *, unit: BudgetUnit | None = None, year: int = SYNTHETIC_YEAR, **fields
+) -> Submission:
+    return Submission.objects.create(unit=unit or budget_unit_create(), year=year, **fields)
+
+
+def synthetic_budget(
+    submission: Submission, n_lines: int, *, seed: int = 0, validate: bool = False
+) -> list[BudgetLine]:
+    """Add `n_lines` valid lines (and projects) to `submission`, using the 2025 starter codes.
+
+    `validate=True` saves through `budget_lines_create` (all rules); the default bulk-inserts.
+    """
+    load_default_reference(year=submission.year)
+    return synthetic_budget_create(
+        submission=submission, n_lines=n_lines, seed=seed, validate=validate
+    )
+
+
+def synthetic_submission(
+    n_lines: int, *, seed: int = 0, kind: str = UnitKind.ADMINISTRATIVE, validate: bool = False
+) -> Submission:
+    """A new unit's 2025 submission with `n_lines` synthetic lines (bulk-inserted by default)."""
+    submission = submission_create(unit=budget_unit_create(kind=kind))
+    synthetic_budget(submission, n_lines, seed=seed, validate=validate)
+    return submission
