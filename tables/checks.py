@@ -77,7 +77,7 @@ def _mismatch(rule_id, table, message, left, right, severity=ERROR, row="") -> l
         Finding(
             severity,
             rule_id,
-            f"{message}：{format_wan(left)} ≠ {format_wan(right)}（万元）",
+            f"{message}：{format_wan(left)} ≠ {format_wan(right)}（万元，相差 {left - right} 元）",
             table=table,
             row=row,
         )

@@ -18,7 +18,6 @@ from tables.types import (
     BASIC_KINDS,
     CATEGORY_OPERATING,
     CATEGORY_SPECIFIC,
-    FISCAL_FUNDS,
     FUND_UNIT,
     FUNDS,
     KIND_PERSONNEL,
@@ -142,10 +141,10 @@ amounts = st.one_of(
 
 
 @st.composite
-def budget_data(draw, *, carryover_funds=FISCAL_FUNDS) -> BudgetData:
+def budget_data(draw, *, carryover_funds=FUNDS) -> BudgetData:
     """A random but valid BudgetData: basic lines never carry over, project lines have projects.
 
-    `carryover_funds`: funding sources 上年结转 project lines may use (see the xfail test below).
+    `carryover_funds`: funding sources 上年结转 project lines may use.
     """
     unit_kind = draw(st.sampled_from(["admin", "civil", "institution"]))
     n_projects = draw(st.integers(0, 4))
@@ -240,13 +239,6 @@ def test_any_valid_budget_derives_without_errors_or_warnings(data):
     assert t03_total == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="表十三 合计 counts 上年结转 project lines of every funding source, not only 财政拨款 "
-    "(tables/derive/t12_projects_current.py project_rows sums line.amount before the fund filter), "
-    "so R09 reports 错误 for valid data with non-fiscal carry-over.",
-)
 def test_non_fiscal_project_carryover_is_not_an_error():
     """A 单位资金 上年结转 project line is valid and must not make 表十三 disagree with R09."""
     data = BudgetData(

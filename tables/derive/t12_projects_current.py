@@ -24,7 +24,9 @@ def project_rows(data: BudgetData, *, carryover: bool, funds: tuple[str, ...]) -
     lines = [
         line
         for line in data.lines
-        if line.expense_kind == KIND_PROJECT and line.is_carryover == carryover
+        if line.expense_kind == KIND_PROJECT
+        and line.is_carryover == carryover
+        and line.fund in funds
     ]
     sums = sums_by(
         lines,
