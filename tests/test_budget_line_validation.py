@@ -142,22 +142,26 @@ def test_economic_code_of_wrong_class_refused(submission):
     assert "不属于对应的类" in msg
 
 
-def test_admin_form_refuses_bad_amount_and_saves_nothing(submission, client):
-    """The admin add form shows the Chinese error for 0.125 and saves no line."""
+def post_admin_line(client, submission, **overrides):
+    """POST the admin add form for a budget line as a superuser."""
     admin = get_user_model().objects.create_superuser("boss", "b@example.com", "pw-123456")
     client.force_login(admin)
-    response = client.post(
-        "/admin/units/budgetline/add/",
-        {
-            "submission": submission.pk,
-            "func_code": code(CodeScheme.FUNCTIONAL, "2010101").pk,
-            "dept_econ_code": code(CodeScheme.DEPT_ECONOMIC, "30101").pk,
-            "gov_econ_code": code(CodeScheme.GOV_ECONOMIC, "50101").pk,
-            "expense_kind": "personnel",
-            "fund_source": "general",
-            "amount": "0.125",
-        },
-    )
+    data = {
+        "submission": submission.pk,
+        "func_code": code(CodeScheme.FUNCTIONAL, "2010101").pk,
+        "dept_econ_code": code(CodeScheme.DEPT_ECONOMIC, "30101").pk,
+        "gov_econ_code": code(CodeScheme.GOV_ECONOMIC, "50101").pk,
+        "expense_kind": "personnel",
+        "fund_source": "general",
+        "amount": "10.00",
+    }
+    data.update(overrides)
+    return client.post("/admin/units/budgetline/add/", data)
+
+
+def test_admin_form_refuses_bad_amount_and_saves_nothing(submission, client):
+    """The admin add form shows the Chinese error for 0.125 and saves no line."""
+    response = post_admin_line(client, submission, amount="0.125")
     assert response.status_code == 200
     assert "小数不超过 2 位" in response.content.decode()
     assert BudgetLine.objects.count() == 0
@@ -165,19 +169,19 @@ def test_admin_form_refuses_bad_amount_and_saves_nothing(submission, client):
 
 def test_admin_form_refuses_project_rule(submission, client):
     """The admin form reports 项目支出 without project beside the field; nothing saved."""
-    admin = get_user_model().objects.create_superuser("boss", "b@example.com", "pw-123456")
-    client.force_login(admin)
-    response = client.post(
-        "/admin/units/budgetline/add/",
-        {
-            "submission": submission.pk,
-            "func_code": code(CodeScheme.FUNCTIONAL, "2010101").pk,
-            "dept_econ_code": code(CodeScheme.DEPT_ECONOMIC, "30201").pk,
-            "gov_econ_code": code(CodeScheme.GOV_ECONOMIC, "50201").pk,
-            "expense_kind": "project",
-            "fund_source": "general",
-            "amount": "10.00",
-        },
+    response = post_admin_line(
+        client,
+        submission,
+        dept_econ_code=code(CodeScheme.DEPT_ECONOMIC, "30201").pk,
+        gov_econ_code=code(CodeScheme.GOV_ECONOMIC, "50201").pk,
+        expense_kind="project",
     )
     assert "项目支出必须选择所属项目" in response.content.decode()
     assert BudgetLine.objects.count() == 0
+
+
+def test_admin_form_saves_a_good_line(submission, client):
+    """A valid line posted through the admin is saved with its exact amount."""
+    response = post_admin_line(client, submission, amount="1234.56")
+    assert response.status_code == 302
+    assert BudgetLine.objects.get().amount == Decimal("1234.56")

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 
-from tables.types import ZERO, BudgetData, HeaderCell, LineRow, Row
+from tables.types import FISCAL_FUNDS, ZERO, BudgetData, HeaderCell, LineRow, Row
 
 ValueFn = Callable[[LineRow], Sequence[Decimal]]
 
@@ -101,9 +101,14 @@ def code_tree_header(year: int, last: tuple[str, ...], *, group: str | None = No
     )
 
 
-def fund_vector(line: LineRow, funds: Sequence[str]) -> list[Decimal]:
-    """[total, per fund…] for one line over `funds`."""
-    return [line.amount, *(line.amount if line.fund == f else ZERO for f in funds)]
+def fund_vector(line: LineRow, funds: Sequence[str]) -> tuple[Decimal, ...]:
+    """(total, per fund…) for one line over `funds`."""
+    return (line.amount, *(line.amount if line.fund == f else ZERO for f in funds))
+
+
+def fiscal_vector(line: LineRow) -> tuple[Decimal, ...]:
+    """(合计, 一般公共预算, 政府性基金预算, 国有资本经营预算) for one line."""
+    return fund_vector(line, FISCAL_FUNDS)
 
 
 def basic_project_vector(line: LineRow) -> tuple[Decimal, Decimal, Decimal]:

@@ -6,7 +6,7 @@ expense rows by 类 with 小计 and the three sources (carry-over included), 本
 支出总计.
 """
 
-from tables.derive.common import add_into, sums_by
+from tables.derive.common import add_into, fiscal_vector, sums_by
 from tables.derive.layout import summary_expense_rows
 from tables.types import FISCAL_FUNDS, ZERO, BudgetData, Column, HeaderCell, Row, Table
 
@@ -23,10 +23,7 @@ def build(data: BudgetData) -> Table:
     by_class = sums_by(
         fiscal,
         lambda line: line.func_code[:3],
-        lambda line: (
-            line.amount,
-            *(line.amount if line.fund == f else ZERO for f in FISCAL_FUNDS),
-        ),
+        fiscal_vector,
         4,
     )
     rows = []

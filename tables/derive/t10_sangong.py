@@ -5,7 +5,7 @@ Current-year 财政拨款 lines (基本 and 项目 alike) whose 部门经济科�
 (= ① 购置费 + ② 运行维护费), 合计. Columns: 合计, 一般公共预算, 政府性基金预算, 国有资本经营预算.
 """
 
-from tables.derive.common import add_into, sums_by
+from tables.derive.common import add_into, fiscal_vector, sums_by
 from tables.derive.layout import (
     SANGONG_OUTBOUND,
     SANGONG_RECEPTION,
@@ -27,10 +27,7 @@ def sangong_sums(data: BudgetData) -> dict[str, list]:
     sums = sums_by(
         lines,
         lambda line: items[line.dept_code],
-        lambda line: (
-            line.amount,
-            *(line.amount if line.fund == f else ZERO for f in FISCAL_FUNDS),
-        ),
+        fiscal_vector,
         4,
     )
     return {

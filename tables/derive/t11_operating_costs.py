@@ -4,7 +4,7 @@
 Rows: 部门合计, then the unit. Columns: 合计, 一般公共预算, 政府性基金预算, 国有资本经营预算.
 """
 
-from tables.derive.common import sums_by
+from tables.derive.common import fiscal_vector, sums_by
 from tables.types import FISCAL_FUNDS, KIND_PUBLIC, ZERO, BudgetData, Column, HeaderCell, Row, Table
 
 
@@ -20,10 +20,7 @@ def operating_cost_vector(data: BudgetData) -> list:
     sums = sums_by(
         lines,
         lambda line: "all",
-        lambda line: (
-            line.amount,
-            *(line.amount if line.fund == f else ZERO for f in FISCAL_FUNDS),
-        ),
+        fiscal_vector,
         4,
     )
     return list(sums.get("all", [ZERO] * 4))

@@ -5,7 +5,7 @@ row with the total. Columns: 合计, 财政拨款 (一般公共预算, 政府性
 财政专户管理资金, 单位资金; a numbering row 1–7 under the header, as published.
 """
 
-from tables.derive.common import add_into, sums_by
+from tables.derive.common import add_into, fund_vector, sums_by
 from tables.types import (
     FISCAL_FUNDS,
     FUNDS,
@@ -31,7 +31,7 @@ def project_rows(data: BudgetData, *, carryover: bool, funds: tuple[str, ...]) -
     sums = sums_by(
         lines,
         lambda line: line.project_id,
-        lambda line: (line.amount, *(line.amount if line.fund == f else ZERO for f in funds)),
+        lambda line: fund_vector(line, funds),
         len(funds) + 1,
     )
     grand = [ZERO] * (len(funds) + 1)
@@ -41,6 +41,20 @@ def project_rows(data: BudgetData, *, carryover: bool, funds: tuple[str, ...]) -
             per_project.append((project, sums[project.id]))
             add_into(grand, sums[project.id])
     return grand, per_project
+
+
+def project_table_header(year: int, *, extra: tuple[str, ...] = ()) -> tuple:
+    """项目名称, 合计, 财政拨款 over its three sources, then `extra` columns; a numbering row."""
+    return (
+        (
+            HeaderCell("项目名称", rowspan=2),
+            HeaderCell("合计", rowspan=2),
+            HeaderCell(f"{year}年财政拨款", colspan=len(FISCAL_FUNDS)),
+            *(HeaderCell(text, rowspan=2) for text in extra),
+        ),
+        tuple(HeaderCell(t) for t in ("一般公共预算", "政府性基金预算", "国有资本经营预算")),
+        tuple(HeaderCell(str(i)) for i in range(1, 3 + len(FISCAL_FUNDS) + len(extra))),
+    )
 
 
 def build(data: BudgetData) -> Table:
@@ -55,17 +69,7 @@ def build(data: BudgetData) -> Table:
         title=f"{data.year}年项目支出预算表（本年预算）",
         unit_name=data.unit.name,
         money_unit="万元",
-        header=(
-            (
-                HeaderCell("项目名称", rowspan=2),
-                HeaderCell("合计", rowspan=2),
-                HeaderCell(f"{data.year}年财政拨款", colspan=len(FISCAL_FUNDS)),
-                HeaderCell("财政专户管理资金", rowspan=2),
-                HeaderCell("单位资金", rowspan=2),
-            ),
-            tuple(HeaderCell(t) for t in ("一般公共预算", "政府性基金预算", "国有资本经营预算")),
-            tuple(HeaderCell(str(i)) for i in range(1, 8)),
-        ),
+        header=project_table_header(data.year, extra=("财政专户管理资金", "单位资金")),
         columns=(Column("name", "text"), Column("total"), *(Column(f) for f in FUNDS)),
         rows=tuple(rows),
         is_empty=not per_project,

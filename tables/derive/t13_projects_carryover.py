@@ -4,8 +4,8 @@ Carry-over 项目支出 of 财政拨款 by project, after a 主管部门 row and
 Columns: 合计, 一般公共预算, 政府性基金预算, 国有资本经营预算; numbering row 1–5.
 """
 
-from tables.derive.t12_projects_current import project_rows
-from tables.types import FISCAL_FUNDS, BudgetData, Column, HeaderCell, Row, Table
+from tables.derive.t12_projects_current import project_rows, project_table_header
+from tables.types import FISCAL_FUNDS, BudgetData, Column, Row, Table
 
 
 def build(data: BudgetData) -> Table:
@@ -21,15 +21,7 @@ def build(data: BudgetData) -> Table:
         title=f"{data.year}年项目支出预算表（上年结转）",
         unit_name=data.unit.name,
         money_unit="万元",
-        header=(
-            (
-                HeaderCell("项目名称", rowspan=2),
-                HeaderCell("合计", rowspan=2),
-                HeaderCell(f"{data.year}年财政拨款", colspan=len(FISCAL_FUNDS)),
-            ),
-            tuple(HeaderCell(t) for t in ("一般公共预算", "政府性基金预算", "国有资本经营预算")),
-            tuple(HeaderCell(str(i)) for i in range(1, 6)),
-        ),
+        header=project_table_header(data.year),
         columns=(Column("name", "text"), Column("total"), *(Column(f) for f in FISCAL_FUNDS)),
         rows=tuple(rows),
         is_empty=not per_project,
