@@ -29,10 +29,6 @@ BASIC_KINDS = (KIND_PERSONNEL, KIND_PUBLIC)
 CATEGORY_OPERATING = "operating"
 CATEGORY_SPECIFIC = "specific"
 
-PROCUREMENT_GOODS = "goods"
-PROCUREMENT_WORKS = "works"
-PROCUREMENT_SERVICES = "services"
-
 
 @dataclass(frozen=True, slots=True)
 class LineRow:

@@ -92,11 +92,13 @@ def functional_tree_rows(
     return rows
 
 
-def code_tree_header(year: int, last: tuple[str, ...], *, group: str | None = None) -> tuple:
+FISCAL_FUND_LABELS = ("一般公共预算", "政府性基金预算", "国有资本经营预算")
+
+
+def code_tree_header(year: int, last: tuple[str, ...]) -> tuple:
     """The usual two-row header: 项目 (科目编码, 科目名称) then a year group over `last`."""
-    group = group or f"{year}年预算数"
     return (
-        (HeaderCell("项目", colspan=2), HeaderCell(group, colspan=len(last))),
+        (HeaderCell("项目", colspan=2), HeaderCell(f"{year}年预算数", colspan=len(last))),
         (HeaderCell("科目编码"), HeaderCell("科目名称"), *(HeaderCell(t) for t in last)),
     )
 
@@ -116,3 +118,11 @@ def basic_project_vector(line: LineRow) -> tuple[Decimal, Decimal, Decimal]:
     if line.is_basic:
         return (line.amount, line.amount, ZERO)
     return (line.amount, ZERO, line.amount)
+
+
+def fiscal_amount_header(first: str, year: int) -> tuple:
+    """`first` beside a year group of 合计 and the three 财政拨款 sources (表十, 表十一)."""
+    return (
+        (HeaderCell(first, rowspan=2), HeaderCell(f"{year}年预算数", colspan=4)),
+        tuple(HeaderCell(t) for t in ("合计", *FISCAL_FUND_LABELS)),
+    )

@@ -5,7 +5,7 @@ Current-year 财政拨款 lines (基本 and 项目 alike) whose 部门经济科�
 (= ① 购置费 + ② 运行维护费), 合计. Columns: 合计, 一般公共预算, 政府性基金预算, 国有资本经营预算.
 """
 
-from tables.derive.common import add_into, fiscal_vector, sums_by
+from tables.derive.common import add_into, fiscal_amount_header, fiscal_vector, sums_by
 from tables.derive.layout import (
     SANGONG_OUTBOUND,
     SANGONG_RECEPTION,
@@ -13,7 +13,7 @@ from tables.derive.layout import (
     SANGONG_VEHICLE_PURCHASE,
     sangong_items_by_dept_code,
 )
-from tables.types import FISCAL_FUNDS, ZERO, BudgetData, Column, HeaderCell, Row, Table
+from tables.types import FISCAL_FUNDS, ZERO, BudgetData, Column, Row, Table
 
 
 def sangong_sums(data: BudgetData) -> dict[str, list]:
@@ -64,13 +64,7 @@ def build(data: BudgetData) -> Table:
         title=f"{data.year}年财政拨款安排“三公”经费支出预算表",
         unit_name=data.unit.name,
         money_unit="万元",
-        header=(
-            (HeaderCell("项目", rowspan=2), HeaderCell(f"{data.year}年预算数", colspan=4)),
-            tuple(
-                HeaderCell(t)
-                for t in ("合计", "一般公共预算", "政府性基金预算", "国有资本经营预算")
-            ),
-        ),
+        header=fiscal_amount_header("项目", data.year),
         columns=(Column("item", "text"), Column("total"), *(Column(f) for f in FISCAL_FUNDS)),
         rows=rows,
         is_empty=grand[0] == 0,

@@ -4,8 +4,8 @@
 Rows: 部门合计, then the unit. Columns: 合计, 一般公共预算, 政府性基金预算, 国有资本经营预算.
 """
 
-from tables.derive.common import fiscal_vector, sums_by
-from tables.types import FISCAL_FUNDS, KIND_PUBLIC, ZERO, BudgetData, Column, HeaderCell, Row, Table
+from tables.derive.common import fiscal_amount_header, fiscal_vector, sums_by
+from tables.types import FISCAL_FUNDS, KIND_PUBLIC, ZERO, BudgetData, Column, Row, Table
 
 
 def operating_cost_vector(data: BudgetData) -> list:
@@ -35,13 +35,7 @@ def build(data: BudgetData) -> Table:
         title=f"{data.year}年财政拨款安排机关运行经费预算表",
         unit_name=data.unit.name,
         money_unit="万元",
-        header=(
-            (HeaderCell("单位名称", rowspan=2), HeaderCell(f"{data.year}年预算数", colspan=4)),
-            tuple(
-                HeaderCell(t)
-                for t in ("合计", "一般公共预算", "政府性基金预算", "国有资本经营预算")
-            ),
-        ),
+        header=fiscal_amount_header("单位名称", data.year),
         columns=(Column("unit", "text"), Column("total"), *(Column(f) for f in FISCAL_FUNDS)),
         rows=(
             Row(cells=("部门合计", *vector), level=0, parts=(1,)),

@@ -5,7 +5,7 @@ row with the total. Columns: 合计, 财政拨款 (一般公共预算, 政府性
 财政专户管理资金, 单位资金; a numbering row 1–7 under the header, as published.
 """
 
-from tables.derive.common import add_into, fund_vector, sums_by
+from tables.derive.common import FISCAL_FUND_LABELS, add_into, fund_vector, sums_by
 from tables.types import (
     FISCAL_FUNDS,
     FUNDS,
@@ -52,7 +52,7 @@ def project_table_header(year: int, *, extra: tuple[str, ...] = ()) -> tuple:
             HeaderCell(f"{year}年财政拨款", colspan=len(FISCAL_FUNDS)),
             *(HeaderCell(text, rowspan=2) for text in extra),
         ),
-        tuple(HeaderCell(t) for t in ("一般公共预算", "政府性基金预算", "国有资本经营预算")),
+        tuple(HeaderCell(t) for t in FISCAL_FUND_LABELS),
         tuple(HeaderCell(str(i)) for i in range(1, 3 + len(FISCAL_FUNDS) + len(extra))),
     )
 
