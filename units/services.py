@@ -133,4 +133,8 @@ def demo_load() -> Submission:
             amount=Decimal(amount),
         )
     AssetFacts.objects.create(submission=submission, **demo.ASSETS)
+
+    from performance.demo import demo_targets_load
+
+    demo_targets_load(submission=submission)
     return submission
