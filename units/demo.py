@@ -370,3 +370,19 @@ PRIOR = {
 PROCUREMENTS = (("goods", "办公设备购置", "p23", "24700.00"),)
 
 ASSETS = {"office_area_m2": Decimal("888.09")}
+
+# 情况说明 reasons as the seed prints them (the narrative adds "主要原因是" itself).
+_SMART_NPC_REASON = (
+    "本年度计划开展智慧人大三期项目，该项目以一期、二期为基础，延续建设“无纸化会议表决系统”，"
+    "其预算资金较二期项目相应减少，故本年预算{}较上年减少"
+)
+_SANGONG_REASON = "立行勤俭节约,加强预算管理,严控“三公”经费"
+TEXTS = {
+    "revenue_change_reason": _SMART_NPC_REASON.format("收入"),
+    "expense_change_reason": _SMART_NPC_REASON.format("支出"),
+    "sangong_change_reason": _SANGONG_REASON,
+    "reception_change_reason": _SANGONG_REASON,
+    "operating_costs_change_reason": (
+        "上年度存在人员退休、调离，2025年年初人数较上年度减少，相应的机关运行经费减少"
+    ),
+}

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from units.money import MoneyField, non_negative
+from units.texts import reason_text_validator
 
 
 class CodeScheme(models.TextChoices):
@@ -374,3 +375,76 @@ class AssetFacts(models.Model):
             + self.vehicles_institution
             + self.vehicles_other
         )
+
+
+class SubmissionText(models.Model):
+    """The texts a unit enters for its disclosure (概况 and the reasons of 情况说明), kept per
+    submission so that last year's disclosure keeps its own words. Every figure around them is
+    derived; see `tables.narrative`."""
+
+    submission = models.OneToOneField(
+        Submission, verbose_name="填报", on_delete=models.CASCADE, related_name="texts"
+    )
+    duties = models.TextField("本单位职责", blank=True)
+    organisation = models.TextField("机构设置情况", blank=True)
+    revenue_change_reason = models.TextField(
+        "收入变动原因", blank=True, validators=[reason_text_validator]
+    )
+    expense_change_reason = models.TextField(
+        "支出变动原因", blank=True, validators=[reason_text_validator]
+    )
+    general_public_change_reason = models.TextField(
+        "一般公共预算当年支出变动原因", blank=True, validators=[reason_text_validator]
+    )
+    sangong_change_reason = models.TextField(
+        "“三公”经费变动原因", blank=True, validators=[reason_text_validator]
+    )
+    outbound_change_reason = models.TextField(
+        "因公出国（境）费变动原因", blank=True, validators=[reason_text_validator]
+    )
+    reception_change_reason = models.TextField(
+        "公务接待费变动原因", blank=True, validators=[reason_text_validator]
+    )
+    vehicle_change_reason = models.TextField(
+        "公务用车购置及运行费变动原因", blank=True, validators=[reason_text_validator]
+    )
+    vehicle_purchase_change_reason = models.TextField(
+        "公务用车购置费变动原因", blank=True, validators=[reason_text_validator]
+    )
+    vehicle_operation_change_reason = models.TextField(
+        "公务用车运行维护费变动原因", blank=True, validators=[reason_text_validator]
+    )
+    operating_costs_change_reason = models.TextField(
+        "机关运行经费变动原因", blank=True, validators=[reason_text_validator]
+    )
+    purchased_services_note = models.TextField(
+        "政府购买服务指导性目录说明", blank=True, help_text="留空则印“无”"
+    )
+    other_notes = models.TextField("其他说明", blank=True, help_text="留空则印“无”")
+
+    class Meta:
+        verbose_name = "情况说明文字"
+        verbose_name_plural = "情况说明文字"
+
+    def __str__(self):
+        return f"{self.submission} 情况说明文字"
+
+
+class GlossaryTerm(models.Model):
+    """第四部分 名词解释: starts from the standard glossary (`units.glossary`), editable per
+    submission."""
+
+    submission = models.ForeignKey(
+        Submission, verbose_name="填报", on_delete=models.CASCADE, related_name="glossary_terms"
+    )
+    term = models.CharField("名词", max_length=100)
+    definition = models.TextField("解释")
+    position = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "名词解释"
+        verbose_name_plural = "名词解释"
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.term

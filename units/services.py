@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from units import demo
+from units.glossary import STANDARD_GLOSSARY
 from units.models import (
     AssetFacts,
     BudgetLine,
@@ -13,9 +14,11 @@ from units.models import (
     ClassificationCode,
     CodeScheme,
     Department,
+    GlossaryTerm,
     ProcurementItem,
     Project,
     Submission,
+    SubmissionText,
     UnitKind,
 )
 from units.money import parse_amount
@@ -52,6 +55,43 @@ def submission_clear_content(*, submission: Submission) -> None:
     submission.projects.update(allocation_of=None)
     submission.projects.all().delete()
     AssetFacts.objects.filter(submission=submission).delete()
+
+
+@transaction.atomic
+def submission_texts_initialise(*, submission: Submission) -> SubmissionText:
+    """Give a submission its texts if it has none: copied from the unit's previous year when
+    that exists (职责, 机构设置, notes and 名词解释; reasons are per year and start empty), else
+    from the unit's standing 职责/机构设置 and the standard glossary. Never overwrites."""
+    existing = SubmissionText.objects.filter(submission=submission).first()
+    if existing is not None:
+        return existing
+    previous = (
+        Submission.objects.filter(unit=submission.unit, year=submission.year - 1)
+        .select_related("texts")
+        .first()
+    )
+    previous_texts = getattr(previous, "texts", None) if previous else None
+    if previous_texts is not None:
+        texts = SubmissionText.objects.create(
+            submission=submission,
+            duties=previous_texts.duties,
+            organisation=previous_texts.organisation,
+            purchased_services_note=previous_texts.purchased_services_note,
+            other_notes=previous_texts.other_notes,
+        )
+        terms = [(t.term, t.definition) for t in previous.glossary_terms.all()]
+    else:
+        texts = SubmissionText.objects.create(
+            submission=submission,
+            duties=submission.unit.duties,
+            organisation=submission.unit.organisation,
+        )
+        terms = list(STANDARD_GLOSSARY)
+    GlossaryTerm.objects.bulk_create(
+        GlossaryTerm(submission=submission, term=term, definition=definition, position=i)
+        for i, (term, definition) in enumerate(terms, start=1)
+    )
+    return texts
 
 
 @transaction.atomic
@@ -133,6 +173,10 @@ def demo_load() -> Submission:
             amount=Decimal(amount),
         )
     AssetFacts.objects.create(submission=submission, **demo.ASSETS)
+    SubmissionText.objects.filter(submission=submission).delete()
+    submission.glossary_terms.all().delete()
+    submission_texts_initialise(submission=submission)
+    SubmissionText.objects.filter(submission=submission).update(**demo.TEXTS)
 
     from performance.demo import demo_targets_load
 
