@@ -13,11 +13,14 @@ from units.models import (
     ClassificationCode,
     Department,
     EconomicMapping,
+    GlossaryTerm,
     ProcurementItem,
     Project,
     PurchasedService,
     Submission,
+    SubmissionText,
 )
+from units.services import submission_texts_initialise
 
 admin.site.site_header = "单位预算公开系统"
 admin.site.site_title = "单位预算公开系统"
@@ -82,13 +85,62 @@ class AssetFactsInline(admin.StackedInline):
     max_num = 1
 
 
+class SubmissionTextInline(admin.StackedInline):
+    model = SubmissionText
+    extra = 0
+    max_num = 1
+    can_delete = False
+    fieldsets = [
+        ("第一部分 概况", {"fields": ["duties", "organisation"]}),
+        (
+            "情况说明：变动原因（数字由系统生成，只需写原因；变动10%以上必须填写）",
+            {
+                "fields": [
+                    "revenue_change_reason",
+                    "expense_change_reason",
+                    "general_public_change_reason",
+                    "sangong_change_reason",
+                    "outbound_change_reason",
+                    "reception_change_reason",
+                    "vehicle_change_reason",
+                    "vehicle_purchase_change_reason",
+                    "vehicle_operation_change_reason",
+                    "operating_costs_change_reason",
+                ]
+            },
+        ),
+        ("十二、其他说明", {"fields": ["purchased_services_note", "other_notes"]}),
+    ]
+
+
+class GlossaryTermInline(admin.TabularInline):
+    model = GlossaryTerm
+    extra = 0
+
+
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
     list_display = ["unit", "year", "updated_at"]
     list_filter = ["year"]
     list_select_related = ["unit"]
     search_fields = ["unit__code", "unit__name"]
-    inlines = [ProjectInline, ProcurementInline, PurchasedServiceInline, AssetFactsInline]
+    inlines = [
+        SubmissionTextInline,
+        ProjectInline,
+        ProcurementInline,
+        PurchasedServiceInline,
+        AssetFactsInline,
+        GlossaryTermInline,
+    ]
+    actions = ["initialise_texts"]
+
+    @admin.action(description="初始化情况说明文字（复制上年，或单位职责与标准名词解释）")
+    def initialise_texts(self, request, queryset):
+        for submission in queryset.select_related("unit"):
+            submission_texts_initialise(submission=submission)
+        self.message_user(
+            request, f"已为 {queryset.count()} 个填报初始化情况说明文字（已有的不覆盖）。"
+        )
 
 
 @admin.register(BudgetLine)
