@@ -3,7 +3,10 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tables.checks import Finding, run_checks
+from performance.checks import run_target_checks
+from performance.selectors import target_data_load
+from performance.types import TargetData
+from tables.checks import SEVERITY_ORDER, Finding, run_checks
 from tables.derive.layout import (
     SANGONG_OUTBOUND,
     SANGONG_RECEPTION,
@@ -21,14 +24,22 @@ from units.selectors import budget_data_load, submission_queryset
 class DerivedDisclosure:
     data: BudgetData
     tables: dict[str, Table]
+    #: table checks (R…) and target checks (P…), most severe first
     findings: list[Finding]
+    targets: TargetData
 
 
 def disclosure_derive(*, submission) -> DerivedDisclosure:
-    """Load a submission, derive tables 1–14 and run the checks on them."""
+    """Load a submission and its targets, derive tables 1–14 and run the table and target checks
+    (expects `submission.unit.department` selected, as `submission_queryset` does)."""
     data = budget_data_load(submission=submission)
+    targets = target_data_load(submission=submission)
     tables = derive_all(data)
-    return DerivedDisclosure(data=data, tables=tables, findings=run_checks(tables, data))
+    findings = sorted(
+        run_checks(tables, data) + run_target_checks(data, targets),
+        key=lambda f: SEVERITY_ORDER[f.severity],
+    )
+    return DerivedDisclosure(data=data, tables=tables, findings=findings, targets=targets)
 
 
 @dataclass(frozen=True)

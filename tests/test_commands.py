@@ -3,11 +3,14 @@
 import csv
 import io
 import json
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from performance.framework import default_framework
+from performance.models import Indicator, IndicatorCategory, ProjectTarget
 from tables.formatting import table_grid
 from tables.services import disclosure_derive
 from tests.seed import normalise_row, seed_tables
@@ -59,34 +62,91 @@ def test_export_tables_unknown_unit_is_a_clear_error(tmp_path):
         run("export_tables", unit="999", year=2025, out=str(tmp_path))
 
 
-def test_check_disclosure_prints_findings_and_exits_zero_without_errors():
-    """On the demo only 提示 R12 (尾差) lines are printed and the command succeeds."""
+def run_check(**options) -> tuple[int, str]:
+    """check_disclosure's exit status (0 when it returns) and output."""
+    out = io.StringIO()
+    try:
+        call_command("check_disclosure", unit="003", year=2025, stdout=out, **options)
+    except SystemExit as exit_info:
+        return exit_info.code, out.getvalue()
+    return 0, out.getvalue()
+
+
+def demo_target_faults_fix() -> None:
+    """Correct the seed's two 绩效目标 errors: give 市人大代表联络站经费 a target (1.30万元) and
+    write 智慧人大三期's cost as 89万元 instead of 890000万元."""
+    for indicator in Indicator.objects.filter(text="890000万元"):
+        indicator.text = "89万元"
+        indicator.save()
+    categories = {
+        c.name: c for c in IndicatorCategory.objects.filter(framework=default_framework(), level=2)
+    }
+    target = ProjectTarget.objects.create(
+        project=Project.objects.get(name="市人大代表联络站经费"),
+        overview="市人大代表联络站运行",
+        period_local=Decimal("13000"),
+    )
+    for category, name, text in (
+        ("数量指标", "联络站个数", "1个"),
+        ("质量指标", "活动完成率", "100%"),
+        ("时效指标", "活动时间", "全年"),
+        ("成本指标", "联络站经费", "1.3万元"),
+        ("社会效益指标", "密切代表与群众联系", "提升"),
+        ("服务对象满意度指标", "代表满意度", "≥95%"),
+    ):
+        Indicator.objects.create(
+            project_target=target, category=categories[category], name=name, text=text
+        )
+
+
+def test_check_disclosure_on_demo_reports_target_errors_and_exits_one():
+    """On the demo the seed's 绩效目标 faults are printed most severe first (P01 and P07 错误,
+    P02 and P08 警告), then the 尾差 notices, and the exit status is 1."""
     run("load_demo")
-    lines = run("check_disclosure", unit="003", year=2025).splitlines()
-    assert lines and all(line.startswith("提示 R12 ") for line in lines)
+    code, output = run_check()
+    lines = output.splitlines()
+    assert code == 1
+    assert [line.split()[1] for line in lines] == (
+        ["P01", "P07", "P07", "P02", "P08", "P08"] + ["R12"] * 6
+    )
+    assert lines[0].startswith("错误 P01 ") and "市人大代表联络站经费" in lines[0]
+    assert all("应为 890000元 或 89万元" in line for line in lines[1:3])
+    assert lines[3].startswith("警告 P02 表十二列示项目 23 个")
+    assert all(line.startswith("提示 R12 ") for line in lines[6:])
     assert any("560.75" in line and "560.76" in line for line in lines)
 
 
 def test_check_disclosure_json():
-    """--json prints a list of findings with severity, rule id and message."""
+    """--json prints a list of findings with severity, rule id and message (exit status 1)."""
     run("load_demo")
-    findings = json.loads(run("check_disclosure", unit="003", year=2025, json=True))
-    assert {f["rule_id"] for f in findings} == {"R12"}
+    code, output = run_check(json=True)
+    findings = json.loads(output)
+    assert code == 1
+    assert {f["rule_id"] for f in findings} == {"P01", "P02", "P07", "P08", "R12"}
     assert all(set(f) >= {"severity", "rule_id", "message"} for f in findings)
+
+
+def test_check_disclosure_exits_zero_once_the_errors_are_corrected():
+    """With the seed's target errors corrected, only 警告 and 提示 remain and the exit status is 0."""
+    run("load_demo")
+    demo_target_faults_fix()
+    code, output = run_check()
+    assert code == 0
+    assert {line.split()[1] for line in output.splitlines()} == {"P08", "R12"}
 
 
 def test_check_disclosure_exits_one_on_errors():
     """A line whose code belongs to another year is an 错误 and the exit status is 1."""
     run("load_demo")
+    demo_target_faults_fix()
     line = BudgetLine.objects.filter(expense_kind="personnel").first()
     stale = ClassificationCode.objects.create(
         scheme=CodeScheme.FUNCTIONAL, year=2024, code=line.func_code.code, name="旧科目", level=3
     )
     BudgetLine.objects.filter(pk=line.pk).update(func_code=stale)
-    out = io.StringIO()
-    with pytest.raises(SystemExit) as exit_info:
-        call_command("check_disclosure", unit="003", year=2025, stdout=out)
-    assert exit_info.value.code == 1
-    assert any(
-        row.startswith("错误 R11 ") and "2024年的科目" in row for row in out.getvalue().splitlines()
-    )
+    code, output = run_check()
+    assert code == 1
+    assert [row.split()[:2] for row in output.splitlines() if row.startswith("错误")] == [
+        ["错误", "R11"]
+    ]
+    assert "2024年的科目" in output
