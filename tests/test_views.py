@@ -117,13 +117,16 @@ def test_tables_page_marks_row_levels_and_money_columns(staff_client, submission
 
 
 def test_tables_page_shows_findings_by_severity(staff_client, submission):
-    """The demo's rounding notices (提示 R12) are listed in the notice group."""
+    """The demo's rounding notices (提示 R12) are listed in the notice group, and the seed's
+    target faults (P01 missing target, P07 890000万元) in the error group."""
     content = staff_client.get(tables_url(submission)).content.decode()
     assert 'class="finding-group finding-notice"' in content
     assert "提示（6条）" in content
     assert '<code class="rule-id">R12</code>' in content
     assert "存在四舍五入尾差" in content
-    assert "finding-error" not in content
+    assert 'class="finding-group finding-error"' in content
+    assert '<code class="rule-id">P01</code>' in content
+    assert '<code class="rule-id">P07</code>' in content
 
 
 def test_tables_page_escapes_user_text(staff_client, submission):
