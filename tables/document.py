@@ -7,16 +7,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from performance.derive import PerformanceFigures, performance_figures
+from performance.render import TargetSheet, project_target_sheets, unit_target_sheet
 from performance.types import TargetData
+from tables.checks import SEVERITY_ORDER, Finding
 from tables.narrative import (
     Narrative,
     NarrativeInputs,
     PriorFigures,
     ProjectTargetSummary,
     narrative_build,
+    narrative_findings,
 )
-from tables.types import CATEGORY_OPERATING, CATEGORY_SPECIFIC, ZERO, BudgetData
-from units.selectors import DisclosureTexts
+from tables.types import CATEGORY_OPERATING, CATEGORY_SPECIFIC, ZERO, BudgetData, Table
+from units.selectors import DisclosureTexts, disclosure_texts_load
 
 CATEGORY_LABELS = {CATEGORY_OPERATING: "其他运转类", CATEGORY_SPECIFIC: "特定目标类"}
 PROCUREMENT_LABELS = {"goods": "货物", "works": "工程", "services": "服务"}
@@ -75,9 +78,46 @@ def narrative_derive(
 
 @dataclass(frozen=True)
 class DisclosureDocument:
+    """Everything the public reads, in order: cover (unit, year), 第一部分 概况 (texts), 第二部分
+    tables 1–14, 第三部分 narrative with the target tables as attachments, 第四部分 名词解释."""
+
     unit_name: str
     year: int
     texts: DisclosureTexts
     narrative: Narrative
     data: BudgetData
     targets: TargetData
+    tables: dict[str, Table]
+    unit_target_sheet: TargetSheet | None
+    project_target_sheets: tuple[TargetSheet, ...]
+    #: table checks (R…), target checks (P…) and narrative checks (N…), most severe first
+    findings: list[Finding]
+    #: True until the disclosure is published: renderers watermark it "草稿"
+    is_draft: bool = True
+
+
+def document_build(*, submission, is_draft: bool = True) -> DisclosureDocument:
+    """Assemble the whole disclosure of a submission (a bounded number of queries)."""
+    from tables.services import disclosure_derive
+
+    derived = disclosure_derive(submission=submission)
+    texts = disclosure_texts_load(submission=submission)
+    narrative = narrative_derive(
+        submission=submission, data=derived.data, targets=derived.targets, texts=texts
+    )
+    findings = sorted(
+        derived.findings + narrative_findings(narrative), key=lambda f: SEVERITY_ORDER[f.severity]
+    )
+    return DisclosureDocument(
+        unit_name=derived.data.unit.name,
+        year=derived.data.year,
+        texts=texts,
+        narrative=narrative,
+        data=derived.data,
+        targets=derived.targets,
+        tables=derived.tables,
+        unit_target_sheet=unit_target_sheet(derived.data, derived.targets),
+        project_target_sheets=tuple(project_target_sheets(derived.data, derived.targets)),
+        findings=findings,
+        is_draft=is_draft,
+    )
