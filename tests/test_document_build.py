@@ -47,3 +47,16 @@ def test_missing_reason_for_a_big_change_is_a_finding():
     n01 = [f for f in document.findings if f.rule_id == "N01"]
     assert [f.row for f in n01] == ["operating_costs_change_reason"]
     assert "机关运行经费60.95万元，比上年下降11.55%" in n01[0].message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_check_disclosure_reports_narrative_findings(capsys):
+    from django.core.management import call_command
+
+    submission = demo_load()
+    SubmissionText.objects.filter(submission=submission).update(reception_change_reason="XX")
+    with pytest.raises(SystemExit) as exc:
+        call_command("check_disclosure", "--unit", "003", "--year", "2025")
+    assert exc.value.code == 1
+    out = capsys.readouterr().out
+    assert "错误 N01 公务接待费2.00万元，比上年下降60.00%" in out

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 
 from tables.checks import findings_json, has_errors
 from tables.management.commands._common import add_submission_arguments, submission_from_options
-from tables.services import disclosure_derive
+from tables.document import document_build
 
 
 class Command(BaseCommand):
@@ -22,7 +22,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         submission = submission_from_options(options)
-        findings = disclosure_derive(submission=submission).findings
+        # Table (R…), target (P…) and narrative (N…) findings, most severe first.
+        findings = document_build(submission=submission).findings
         if options["json"]:
             self.stdout.write(findings_json(findings))
         else:
