@@ -18,11 +18,15 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (
-    "dev-insecure-key-only-for-local-use" if DEBUG or not os.environ.get("DJANGO_PRODUCTION") else ""
+    "dev-insecure-key-only-for-local-use"
+    if DEBUG or not os.environ.get("DJANGO_PRODUCTION")
+    else ""
 )
 if not SECRET_KEY:
     raise RuntimeError("DJANGO_SECRET_KEY must be set in production")
-ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
