@@ -3,6 +3,7 @@
 All amounts are in 元 (`MoneyField`: exact Decimal, stored as integer 分).
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -121,6 +122,14 @@ class BudgetUnit(models.Model):
         return self.kind in (UnitKind.ADMINISTRATIVE, UnitKind.CIVIL_SERVICE_MANAGED)
 
 
+class SubmissionStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "已提交"
+    RETURNED = "returned", "已退回"
+    APPROVED = "approved", "已审核"
+    PUBLISHED = "published", "已发布"
+
+
 class Submission(models.Model):
     """One unit's budget for one year: the thing that is checked, reviewed and published."""
 
@@ -147,6 +156,17 @@ class Submission(models.Model):
     prior_operating_costs = MoneyField(
         "上年机关运行经费", null=True, blank=True, validators=[non_negative]
     )
+    # Workflow (`units.workflow`): the status only ever changes through
+    # `units.services.submission_transition`, never through a form.
+    status = models.CharField(
+        "状态", max_length=12, choices=SubmissionStatus.choices, default=SubmissionStatus.DRAFT
+    )
+    approval_date = models.DateField(
+        "批复日期", null=True, blank=True, help_text="预算批复之日；公开时限为批复后20日内。"
+    )
+    # 更正: a published submission is reopened on the same row as a new draft with version n+1;
+    # version n stays available as the artifacts stored when it was published.
+    version = models.PositiveIntegerField("版本", default=1, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("修改时间", auto_now=True)
 
@@ -448,3 +468,59 @@ class GlossaryTerm(models.Model):
 
     def __str__(self):
         return self.term
+
+
+class UnitAssignment(models.Model):
+    """Which units a 单位填报人 fills in or a 财政审核人 reviews (财政管理员 see every unit).
+
+    Create these with `units.services.user_role_assign`, which also sets `is_staff` so the
+    user can log in to the admin.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        on_delete=models.CASCADE,
+        related_name="unit_assignments",
+    )
+    unit = models.ForeignKey(
+        BudgetUnit, verbose_name="预算单位", on_delete=models.CASCADE, related_name="assignments"
+    )
+
+    class Meta:
+        verbose_name = "用户负责单位"
+        verbose_name_plural = "用户负责单位"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit"], name="uniq_unit_assignment")
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.unit}"
+
+
+class StatusChange(models.Model):
+    """One workflow move of a submission: who, when, from, to and why (never edited)."""
+
+    submission = models.ForeignKey(
+        Submission, verbose_name="填报", on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField("原状态", max_length=12, choices=SubmissionStatus.choices)
+    to_status = models.CharField("新状态", max_length=12, choices=SubmissionStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField("时间", auto_now_add=True)
+    reason = models.TextField("原因", blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
+
+    class Meta:
+        verbose_name = "状态变更记录"
+        verbose_name_plural = "状态变更记录"
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.submission} {self.get_from_status_display()}→{self.get_to_status_display()}"

@@ -1,9 +1,16 @@
-"""Writes: creating budget lines all-or-nothing, and loading the demo submission."""
+"""Writes: creating budget lines all-or-nothing, loading the demo submission, roles and
+assignments, and the one workflow transition service."""
 
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from units import demo
 from units.glossary import STANDARD_GLOSSARY
@@ -17,8 +24,11 @@ from units.models import (
     GlossaryTerm,
     ProcurementItem,
     Project,
+    StatusChange,
     Submission,
+    SubmissionStatus,
     SubmissionText,
+    UnitAssignment,
     UnitKind,
 )
 from units.money import parse_amount
@@ -182,3 +192,111 @@ def demo_load() -> Submission:
 
     demo_targets_load(submission=submission)
     return submission
+
+
+# --- roles and assignments ------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_role_assign(*, user, role: str, units=()) -> list[UnitAssignment]:
+    """Put a user in a role's group, assign them units (填报人/审核人; 管理员 needs none) and set
+    `is_staff` so they can log in to the admin. Idempotent."""
+    from units.permissions import ROLES
+
+    if role not in ROLES:
+        raise ValidationError(f"未知角色：{role}")
+    user.groups.add(Group.objects.get(name=role))
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    assignments = [UnitAssignment.objects.get_or_create(user=user, unit=unit)[0] for unit in units]
+    for cached in ("_budget_roles", "_budget_unit_ids"):
+        user.__dict__.pop(cached, None)
+    return assignments
+
+
+# --- workflow -------------------------------------------------------------------------------
+
+
+class TransitionRefused(ValidationError):
+    """A workflow move was refused; `messages` say why in Chinese (and list blocking findings)."""
+
+
+@dataclass
+class TransitionResult:
+    submission: Submission
+    change: StatusChange
+    #: 警告 findings at submission, listed for the reviewer
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+
+def submission_transition(
+    *, submission_id: int, actor, to_status: str, reason: str = ""
+) -> TransitionResult:
+    """Move a submission to `to_status` if the workflow table, the actor's role and unit
+    assignment and the check findings allow it; lock the row, write a StatusChange.
+
+    Concurrent or repeated requests make exactly one move: the row is locked, so the second
+    request sees the new status and is refused (`TransitionRefused`).
+    """
+    from tables.checks import ERROR, WARNING
+    from tables.document import document_build
+    from units.permissions import user_acts_on_unit
+    from units.workflow import status_label, transition_for
+
+    reason = (reason or "").strip()
+    target = SubmissionStatus(to_status)
+    with transaction.atomic():
+        submission = (
+            Submission.objects.select_for_update(of=("self",))
+            .select_related("unit", "unit__department")
+            .filter(pk=submission_id)
+            .first()
+        )
+        if submission is None:
+            raise TransitionRefused("填报不存在。")
+        current = submission.status
+        name = f"{submission.unit.name} {submission.year}年"
+        move = transition_for(current, target)
+        if move is None:
+            raise TransitionRefused(
+                f"「{name}」当前状态为{status_label(current)}，不能改为{target.label}"
+                "（可能已被他人处理，请刷新页面）。"
+            )
+        if not any(user_acts_on_unit(actor, role, submission.unit_id) for role in move.roles):
+            raise TransitionRefused(
+                f"无权对「{name}」执行“{move.action}”：需要{'或'.join(sorted(move.roles))}角色"
+                "并负责该单位。"
+            )
+        if move.reason_required and not reason:
+            raise TransitionRefused(f"“{move.action}”必须填写原因。")
+        warnings = []
+        if move.blocks_on_errors:
+            findings = document_build(submission=submission).findings
+            errors = [f.line() for f in findings if f.severity == ERROR]
+            if errors:
+                raise TransitionRefused(
+                    [f"「{name}」仍有{len(errors)}项错误，修正后才能{move.action}：", *errors]
+                )
+            warnings = [f.line() for f in findings if f.severity == WARNING]
+        submission.status = target
+        update = ["status", "updated_at"]
+        # Without an entered 批复日期, the approval day starts the 公开时限.
+        if target == SubmissionStatus.APPROVED and submission.approval_date is None:
+            submission.approval_date = timezone.localdate()
+            update.append("approval_date")
+        if move.new_version:
+            submission.version += 1
+            update.append("version")
+        submission.save(update_fields=update)
+        if warnings and not reason:
+            reason = "提交时的警告：\n" + "\n".join(warnings)
+        change = StatusChange.objects.create(
+            submission=submission,
+            from_status=current,
+            to_status=target,
+            actor=actor if getattr(actor, "pk", None) else None,
+            reason=reason,
+            version=submission.version,
+        )
+    return TransitionResult(submission=submission, change=change, warnings=warnings)

@@ -1,0 +1,83 @@
+"""Roles and object-level permissions.
+
+Three roles, each a Django group (created by migration `units/0004_roles`):
+
+- 单位填报人 (FILLER): sees and edits the units assigned to them (`UnitAssignment`), and only
+  while a submission is 草稿 or 已退回; submits for review.
+- 财政审核人 (REVIEWER): sees the units assigned to them; never edits budget data; returns (with
+  a reason) or approves.
+- 财政管理员 (ADMIN): sees every unit; manages units, users, assignments and reference data;
+  publishes and opens corrections; never edits budget data.
+
+A superuser is treated as 财政管理员, and may in addition edit a 草稿/已退回 submission (the
+break-glass account of `scripts/serve.sh`; daily work does not need one). Users need `is_staff`
+to enter the admin: `units.services.user_role_assign` sets it.
+"""
+
+from __future__ import annotations
+
+from units.models import Submission, SubmissionStatus, UnitAssignment
+
+FILLER = "单位填报人"
+REVIEWER = "财政审核人"
+ADMIN = "财政管理员"
+ROLES = (FILLER, REVIEWER, ADMIN)
+
+#: States in which a 填报人 may change budget data.
+EDITABLE_STATUSES = (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED)
+
+
+def user_roles(user) -> frozenset[str]:
+    """The workflow roles of a user (cached on the user object for the request)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_budget_roles", None)
+    if cached is None:
+        names = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        if user.is_superuser:
+            names.add(ADMIN)
+        cached = frozenset(names)
+        user._budget_roles = cached
+    return cached
+
+
+def user_sees_all_units(user) -> bool:
+    return ADMIN in user_roles(user)
+
+
+def user_unit_ids(user) -> frozenset[int]:
+    """Ids of the units assigned to a user (cached on the user object for the request)."""
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_budget_unit_ids", None)
+    if cached is None:
+        cached = frozenset(
+            UnitAssignment.objects.filter(user=user).values_list("unit_id", flat=True)
+        )
+        user._budget_unit_ids = cached
+    return cached
+
+
+def user_acts_on_unit(user, role: str, unit_id: int) -> bool:
+    """Whether the user holds `role` for this unit (管理员: every unit; others: assigned)."""
+    roles = user_roles(user)
+    if role not in roles:
+        return False
+    return role == ADMIN or unit_id in user_unit_ids(user)
+
+
+def submission_visible_by(user, submission: Submission) -> bool:
+    roles = user_roles(user)
+    if ADMIN in roles:
+        return True
+    return bool(roles) and submission.unit_id in user_unit_ids(user)
+
+
+def submission_editable_by(user, submission: Submission) -> bool:
+    """Budget data of a submission may be changed: by its unit's 填报人 (or a superuser) while
+    草稿 or 已退回; never by 审核人 or 管理员."""
+    if submission.status not in EDITABLE_STATUSES:
+        return False
+    if user is not None and user.is_active and user.is_superuser:
+        return True
+    return user_acts_on_unit(user, FILLER, submission.unit_id)
