@@ -1,0 +1,565 @@
+"""Excel template, export and import of a submission's budget lines (`units.budget_excel` holds
+the workbook layout). Admin views and commands call these; none writes budget lines itself.
+
+Decisions:
+
+- An import replaces **all** budget lines of the submission with the file's rows. Projects are
+  matched by (项目名称, 资金批次) to the existing ones, which are updated in place (so their 绩效目标
+  and ids survive); new ones are created; projects not in the file are deleted, unless a
+  绩效目标 or 政府采购预算 refers to them, which is reported as an error (no data is lost silently).
+  Importing the same file twice therefore gives the same lines and projects, not duplicates.
+- Every row is checked before anything is written (codes of the submission's year and scheme,
+  the rules of `units.validation.budget_line_errors`, the project columns), and one transaction
+  writes everything, so a file with any error changes nothing.
+- A blank 政府经济科目 is filled from `EconomicMapping` for the unit's kind (行政/参公 → admin,
+  事业 → institution); the name part of a `code##name` cell is ignored.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from performance.excel import Problem, cell_text, problems_error
+from units.budget_excel import (
+    BOOL_BY_LABEL,
+    KIND_BY_LABEL,
+    KIND_LABELS,
+    NO,
+    SHEET_LINES,
+    YES,
+    LineRow,
+    cell_amount,
+    cell_code,
+    cell_positive_int,
+    code_cell,
+    read_upload,
+    workbook_read,
+    workbook_write,
+)
+from units.models import (
+    BudgetLine,
+    ClassificationCode,
+    CodeScheme,
+    EconomicMapping,
+    FundSource,
+    ProcurementItem,
+    Project,
+    ProjectCategory,
+    ProjectRecurrence,
+    Submission,
+    UnitKind,
+)
+from units.services import budget_lines_create
+from units.validation import budget_line_errors
+
+#: Field of `budget_line_errors` → column key of the workbook.
+FIELD_TO_KEY = {
+    "func_code": "func",
+    "dept_econ_code": "dept",
+    "gov_econ_code": "gov",
+    "project": "project",
+    "amount": "amount",
+}
+SCHEME_BY_KEY = {
+    "func": CodeScheme.FUNCTIONAL,
+    "dept": CodeScheme.DEPT_ECONOMIC,
+    "gov": CodeScheme.GOV_ECONOMIC,
+}
+LABEL_BY_KEY = {"func": "功能科目", "dept": "部门经济科目", "gov": "政府经济科目"}
+SHEET_BY_KEY = {"func": "功能分类", "dept": "经济分类", "gov": "经济分类"}
+
+FUND_BY_LABEL = {label: value for value, label in FundSource.choices}
+CATEGORY_BY_LABEL = {label: value for value, label in ProjectCategory.choices}
+RECURRENCE_BY_LABEL = {
+    **{label: value for value, label in ProjectRecurrence.choices},
+    "经常性": ProjectRecurrence.RECURRING,
+    "一次性": ProjectRecurrence.ONE_OFF,
+}
+NAME_MAX = Project._meta.get_field("name").max_length
+NOTE_MAX = BudgetLine._meta.get_field("note").max_length
+
+
+def mapping_kind_for(unit_kind: str) -> str:
+    """The `EconomicMapping.mapping_kind` that applies to a unit of this kind."""
+    return "institution" if unit_kind == UnitKind.INSTITUTION else "admin"
+
+
+@dataclass
+class ImportReport:
+    """What `budget_import` wrote."""
+
+    submission: str
+    lines: int = 0
+    replaced_lines: int = 0
+    projects_created: list[str] = field(default_factory=list)
+    projects_updated: list[str] = field(default_factory=list)
+    projects_deleted: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (
+            f"{self.submission}：导入预算明细 {self.lines} 条（替换原有 {self.replaced_lines} 条），"
+            f"项目 {len(self.projects_created) + len(self.projects_updated)} 个"
+            f"（新建 {len(self.projects_created)} 个，更新 {len(self.projects_updated)} 个）"
+        )
+        if self.projects_deleted:
+            text += f"，删除文件中没有的项目 {len(self.projects_deleted)} 个"
+        return text + "。"
+
+
+# --- template and export --------------------------------------------------------------------
+
+
+def _code_lists(year: int) -> dict:
+    codes = list(
+        ClassificationCode.objects.filter(year=year, is_active=True)
+        .order_by("scheme", "code")
+        .values_list("scheme", "code", "name", "level")
+    )
+    names = {(s, c): n for s, c, n, _ in codes}
+    defaults: dict[str, dict[str, str]] = defaultdict(dict)
+    for kind, dept, gov in EconomicMapping.objects.filter(year=year).values_list(
+        "mapping_kind", "dept_code", "gov_code"
+    ):
+        defaults[kind][dept] = code_cell(gov, names.get((CodeScheme.GOV_ECONOMIC, gov), ""))
+    economic = []
+    for scheme in (CodeScheme.DEPT_ECONOMIC, CodeScheme.GOV_ECONOMIC):
+        for s, code, name, level in codes:
+            if s != scheme:
+                continue
+            is_dept = scheme == CodeScheme.DEPT_ECONOMIC
+            economic.append(
+                (
+                    scheme.label,
+                    code,
+                    name,
+                    level,
+                    defaults["admin"].get(code, "") if is_dept else "",
+                    defaults["institution"].get(code, "") if is_dept else "",
+                )
+            )
+    return {
+        "functional": [(c, n, lvl) for s, c, n, lvl in codes if s == CodeScheme.FUNCTIONAL],
+        "economic": economic,
+        "fund_labels": [label for _, label in FundSource.choices],
+        "category_labels": [label for _, label in ProjectCategory.choices],
+        "recurrence_labels": [label for _, label in ProjectRecurrence.choices],
+    }
+
+
+def budget_template_workbook(*, year: int) -> bytes:
+    """The empty import template (.xlsx) with the year's code lists."""
+    return workbook_write(lines=[], year=year, **_code_lists(year))
+
+
+def _project_batches(projects) -> dict[int, int]:
+    """Project id → 资金批次: 1 for a main project, 2, 3… for its extra allocations in order."""
+    batches = {}
+    by_owner = defaultdict(list)
+    for project in projects:
+        if project.allocation_of_id:
+            by_owner[project.allocation_of_id].append(project)
+        else:
+            batches[project.id] = 1
+    for allocations in by_owner.values():
+        for batch, project in enumerate(sorted(allocations, key=lambda p: (p.position, p.id)), 2):
+            batches[project.id] = batch
+    return batches
+
+
+def budget_export_workbook(*, submission: Submission) -> bytes:
+    """The submission's budget lines in the import layout (export → import gives them back).
+
+    Basic lines come first in entry order, then project lines grouped by project in project
+    order, so the projects' first appearances keep their order on re-import."""
+    projects = list(Project.objects.filter(submission=submission).order_by("position", "id"))
+    batches = _project_batches(projects)
+    order = {p.id: i for i, p in enumerate(projects)}
+    by_id = {p.id: p for p in projects}
+    lines = sorted(
+        BudgetLine.objects.filter(submission=submission).select_related(
+            "func_code", "dept_econ_code", "gov_econ_code"
+        ),
+        key=lambda line: (line.project_id is not None, order.get(line.project_id, -1), line.id),
+    )
+    kind_label = {kind: labels[0] for kind, labels in KIND_LABELS.items()}
+    fund_label = dict(FundSource.choices)
+    rows = []
+    seen: set[int] = set()
+    for line in lines:
+        project = by_id.get(line.project_id)
+        first = project is not None and project.id not in seen
+        if project is not None:
+            seen.add(project.id)
+        rows.append(
+            {
+                "func": code_cell(line.func_code.code, line.func_code.name),
+                "dept": code_cell(line.dept_econ_code.code, line.dept_econ_code.name),
+                "gov": code_cell(line.gov_econ_code.code, line.gov_econ_code.name),
+                "kind": kind_label.get(line.expense_kind, line.expense_kind),
+                "fund": fund_label.get(line.fund_source, line.fund_source),
+                "carryover": YES if line.is_carryover else NO,
+                "project": project.name if project else None,
+                "batch": batches[project.id] if project else None,
+                "category": project.get_category_display() if first else None,
+                "recurrence": project.get_recurrence_display() if first else None,
+                "period": project.period_years if first else None,
+                "amount": line.amount,
+                "note": line.note,
+            }
+        )
+    return workbook_write(
+        lines=rows,
+        year=submission.year,
+        title=f"导出自：{submission}（{timezone.localtime():%Y-%m-%d %H:%M}）",
+        **_code_lists(submission.year),
+    )
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _ProjectSpec:
+    name: str
+    batch: int
+    row: int
+    category: str = ""
+    recurrence: str = ""
+    period: int | None = None
+    lines: list[BudgetLine] = field(default_factory=list)
+
+
+class _Plan:
+    """Everything an import will write, built (and checked) before anything is written."""
+
+    def __init__(self, submission: Submission):
+        self.submission = submission
+        self.year = submission.year
+        self.problems: list[Problem] = []
+        self.lines: list[tuple[BudgetLine, _ProjectSpec | None]] = []
+        self.projects: dict[tuple[str, int], _ProjectSpec] = {}
+        self.codes: dict[tuple[str, str], ClassificationCode] = {
+            (c.scheme, c.code): c for c in ClassificationCode.objects.filter(year=self.year)
+        }
+        self.other_years: dict[tuple[str, str], ClassificationCode] = {}
+        self.mapping = dict(
+            EconomicMapping.objects.filter(
+                year=self.year, mapping_kind=mapping_kind_for(submission.unit.kind)
+            ).values_list("dept_code", "gov_code")
+        )
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+
+    def load_other_years(self, wanted: set[tuple[str, str]]) -> None:
+        """Codes missing from this year's list, looked up in other years (one query), so the
+        message can say "是2024年的科目" rather than "不存在"."""
+        missing = {key for key in wanted if key not in self.codes}
+        if not missing:
+            return
+        for code in ClassificationCode.objects.filter(code__in={c for _, c in missing}).order_by(
+            "year"
+        ):
+            if (code.scheme, code.code) in missing:
+                self.other_years[(code.scheme, code.code)] = code  # the latest year wins
+
+    def code_for(self, row: LineRow, key: str, code: str):
+        scheme = SCHEME_BY_KEY[key]
+        found = self.codes.get((scheme, code)) or self.other_years.get((scheme, code))
+        if found is None:
+            self.add(
+                row.locate(
+                    key,
+                    f"{LABEL_BY_KEY[key]}「{code}」不在{self.year}年{CodeScheme(scheme).label}"
+                    f"科目表中（见「{SHEET_BY_KEY[key]}」表）。",
+                )
+            )
+        return found
+
+    def parse_codes(self, row: LineRow) -> dict[str, str | None]:
+        """The row's codes; None where the cell is bad (already reported), "" for a blank
+        政府经济科目."""
+        codes: dict[str, str | None] = {}
+        for key in ("func", "dept", "gov"):
+            try:
+                codes[key] = cell_code(row.values.get(key), LABEL_BY_KEY[key])
+            except ValidationError as exc:
+                self.add(row.locate(key, "；".join(exc.messages)))
+                codes[key] = None
+                continue
+            if not codes[key] and key != "gov":
+                self.add(row.locate(key, f"{LABEL_BY_KEY[key]}不能为空。"))
+                codes[key] = None
+        return codes
+
+    def line_row(self, row: LineRow, codes: dict[str, str | None]) -> None:
+        problems_before = len(self.problems)
+        line = BudgetLine(submission=self.submission)
+        func = self.code_for(row, "func", codes["func"]) if codes["func"] else None
+        dept = self.code_for(row, "dept", codes["dept"]) if codes["dept"] else None
+        gov_code = codes["gov"]
+        if gov_code == "" and dept is not None:
+            gov_code = self.mapping.get(dept.code, "")
+            if not gov_code:
+                self.add(
+                    row.locate(
+                        "gov",
+                        f"未填写，且部门经济科目「{dept.code} {dept.name}」没有默认对应的政府经济"
+                        "科目，请填写。",
+                    )
+                )
+        gov = self.code_for(row, "gov", gov_code) if gov_code else None
+
+        kind_text = cell_text(row.values.get("kind"))
+        kind = KIND_BY_LABEL.get(kind_text)
+        if kind is None:
+            choices = "、".join(labels[0] for labels in KIND_LABELS.values())
+            message = "支出类型不能为空。" if not kind_text else f"支出类型「{kind_text}」无效。"
+            self.add(row.locate("kind", f"{message}应为 {choices} 之一。"))
+        fund_text = cell_text(row.values.get("fund"))
+        fund = FUND_BY_LABEL.get(fund_text) if fund_text else FundSource.GENERAL
+        if fund is None:
+            self.add(
+                row.locate(
+                    "fund", f"资金来源「{fund_text}」无效，应为 {'、'.join(FUND_BY_LABEL)} 之一。"
+                )
+            )
+        carry_value = row.values.get("carryover")
+        carry_text = cell_text(carry_value)
+        carryover = carry_value if isinstance(carry_value, bool) else BOOL_BY_LABEL.get(carry_text)
+        if carryover is None:
+            self.add(row.locate("carryover", f"是否上年结转「{carry_text}」无效，应为 是 或 否。"))
+        try:
+            line.amount = cell_amount(row.values.get("amount"))
+        except ValidationError as exc:
+            self.add(row.locate("amount", "；".join(exc.messages)))
+        note = cell_text(row.values.get("note"))
+        if len(note) > NOTE_MAX:
+            self.add(row.locate("note", f"备注不能超过 {NOTE_MAX} 个字（现有 {len(note)} 个）。"))
+
+        spec = self.project_columns(row, kind)
+
+        # The shared rules, for the codes that were found (missing ones are reported above).
+        found = {"func_code": func, "dept_econ_code": dept, "gov_econ_code": gov}
+        for name, code in found.items():
+            if code is not None:
+                setattr(line, name, code)
+        line.expense_kind = kind or ""
+        amount, line.amount = line.amount, None  # amount problems come from cell_amount
+        errors = budget_line_errors(line)
+        line.amount = amount
+        errors.pop("project", None)  # projects are checked by `project_columns`
+        for name, messages in errors.items():
+            if name in found and found[name] is None:
+                continue
+            key = FIELD_TO_KEY.get(name)
+            for message in messages:
+                if key:
+                    self.add(row.locate(key, message))
+                else:
+                    self.add(Problem(SHEET_LINES, message, row.number))
+        if len(self.problems) > problems_before:
+            return
+        line.fund_source = fund
+        line.is_carryover = carryover
+        line.note = note
+        self.lines.append((line, spec))
+        if spec is not None:
+            spec.lines.append(line)
+
+    def project_columns(self, row: LineRow, kind) -> _ProjectSpec | None:
+        name = cell_text(row.values.get("project"))
+        texts = {k: cell_text(row.values.get(k)) for k in ("batch", "category", "recurrence")}
+        period_text = cell_text(row.values.get("period"))
+        if kind in ("personnel", "public"):
+            for key, text in (("project", name), *texts.items(), ("period", period_text)):
+                if text:
+                    self.add(
+                        row.locate(
+                            key, "基本支出不能填写项目信息，请清空或把支出类型改为项目支出。"
+                        )
+                    )
+            return None
+        if kind != "project":
+            return None
+        if not name:
+            self.add(row.locate("project", "项目支出必须填写项目名称。"))
+            return None
+        if len(name) > NAME_MAX:
+            self.add(row.locate("project", f"项目名称不能超过 {NAME_MAX} 个字。"))
+            return None
+        try:
+            batch = cell_positive_int(row.values.get("batch"), "资金批次", 1)
+        except ValidationError as exc:
+            self.add(row.locate("batch", "；".join(exc.messages)))
+            return None
+        category = CATEGORY_BY_LABEL.get(texts["category"], "") if texts["category"] else ""
+        if texts["category"] and not category:
+            self.add(
+                row.locate(
+                    "category",
+                    f"项目类别「{texts['category']}」无效，应为 {'、'.join(CATEGORY_BY_LABEL)} 之一。",
+                )
+            )
+        recurrence = RECURRENCE_BY_LABEL.get(texts["recurrence"], "") if texts["recurrence"] else ""
+        if texts["recurrence"] and not recurrence:
+            self.add(
+                row.locate(
+                    "recurrence",
+                    f"项目属性「{texts['recurrence']}」无效，应为 经常性项目、一次性项目 之一。",
+                )
+            )
+        period = None
+        if period_text:
+            try:
+                period = cell_positive_int(row.values.get("period"), "项目期（年）", 1)
+            except ValidationError as exc:
+                self.add(row.locate("period", "；".join(exc.messages)))
+        spec = self.projects.get((name, batch))
+        if spec is None:
+            spec = self.projects[(name, batch)] = _ProjectSpec(name, batch, row.number)
+        for key, value in (("category", category), ("recurrence", recurrence), ("period", period)):
+            if value in ("", None):
+                continue
+            current = getattr(spec, key)
+            if current in ("", None):
+                setattr(spec, key, value)
+            elif current != value:
+                self.add(
+                    row.locate(
+                        key,
+                        f"与第{spec.row}行同一项目「{name}」（资金批次 {batch}）填写的不一致。",
+                    )
+                )
+        return spec
+
+    def check_projects(self) -> None:
+        for (name, batch), spec in self.projects.items():
+            missing = [
+                label
+                for label, value in (("项目类别", spec.category), ("项目属性", spec.recurrence))
+                if not value
+            ]
+            if missing:
+                self.add(
+                    Problem(
+                        SHEET_LINES,
+                        f"项目「{name}」（资金批次 {batch}）没有填写{'、'.join(missing)}"
+                        "（在该项目的任一行填写即可）。",
+                        spec.row,
+                    )
+                )
+            if batch > 1 and (name, 1) not in self.projects:
+                self.add(
+                    Problem(
+                        SHEET_LINES,
+                        f"项目「{name}」有资金批次 {batch}，但没有主批次（资金批次 1 或留空）的行。",
+                        spec.row,
+                    )
+                )
+
+
+def _plan_build(submission: Submission, rows: list[LineRow]) -> _Plan:
+    plan = _Plan(submission)
+    parsed = [(row, plan.parse_codes(row)) for row in rows]
+    wanted = {
+        (SCHEME_BY_KEY[key], code) for _, codes in parsed for key, code in codes.items() if code
+    }
+    plan.load_other_years(wanted)
+    for row, codes in parsed:
+        plan.line_row(row, codes)
+    plan.check_projects()
+    if not rows and not plan.problems:
+        plan.add(Problem(SHEET_LINES, "没有任何预算明细行。"))
+    return plan
+
+
+def _projects_save(plan: _Plan, report: ImportReport) -> None:
+    """Update matching projects in place, create new ones, delete the rest (unless referenced)."""
+    submission = plan.submission
+    existing = list(Project.objects.filter(submission=submission))
+    batches = _project_batches(existing)
+    by_key: dict[tuple[str, int], Project] = {}
+    for project in sorted(existing, key=lambda p: (p.position, p.id)):
+        by_key.setdefault((project.name, batches[project.id]), project)
+    keep_ids = {by_key[k].id for k in plan.projects if k in by_key}
+    removed = [p for p in existing if p.id not in keep_ids]
+    if removed:
+        from performance.models import ProjectTarget
+
+        removed_ids = {p.id for p in removed}
+        with_target = set(
+            ProjectTarget.objects.filter(project_id__in=removed_ids).values_list(
+                "project_id", flat=True
+            )
+        )
+        with_procurement = set(
+            ProcurementItem.objects.filter(project_id__in=removed_ids).values_list(
+                "project_id", flat=True
+            )
+        )
+        problems = []
+        for project in removed:
+            uses = [
+                what
+                for what, ids in (("绩效目标", with_target), ("政府采购预算", with_procurement))
+                if project.id in ids
+            ]
+            if uses:
+                problems.append(
+                    Problem(
+                        SHEET_LINES,
+                        f"文件中没有项目「{project.name}」（资金批次 {batches[project.id]}），"
+                        f"但它已有{'和'.join(uses)}，不能删除。请在文件中保留该项目，"
+                        "或先删除其" + "和".join(uses) + "。",
+                    )
+                )
+        if problems:
+            raise problems_error(problems)
+    BudgetLine.objects.filter(submission=submission).delete()
+    Project.objects.filter(id__in=[p.id for p in removed]).update(allocation_of=None)
+    Project.objects.filter(id__in=[p.id for p in removed]).delete()
+    report.projects_deleted = [p.name for p in removed]
+
+    saved: dict[tuple[str, int], Project] = {}
+    ordered = sorted(plan.projects.items(), key=lambda item: (item[0][1] > 1, item[1].row))
+    position_of = {key: i for i, key in enumerate(plan.projects, start=1)}
+    for key, spec in ordered:
+        project = by_key.get(key) or Project(submission=submission, name=spec.name)
+        (report.projects_updated if project.pk else report.projects_created).append(spec.name)
+        project.category = spec.category
+        project.recurrence = spec.recurrence
+        project.period_years = spec.period or 1
+        project.position = position_of[key]
+        project.allocation_of = saved[(spec.name, 1)] if spec.batch > 1 else None
+        project.save()
+        saved[key] = project
+        for line in spec.lines:
+            line.project = project
+
+
+def budget_import(*, submission: Submission, file) -> ImportReport:
+    """Replace the submission's budget lines (and projects) from the workbook, all or nothing.
+
+    `file` is a path, bytes or an (uploaded) file object. Raises ValidationError listing every
+    problem by sheet, row, column and reason; nothing is written then.
+    """
+    rows = workbook_read(read_upload(file))
+    with transaction.atomic():
+        submission = (
+            Submission.objects.select_for_update().select_related("unit").get(pk=submission.pk)
+        )
+        plan = _plan_build(submission, rows)
+        if plan.problems:
+            raise problems_error(plan.problems)
+        report = ImportReport(submission=str(submission))
+        report.replaced_lines = BudgetLine.objects.filter(submission=submission).count()
+        _projects_save(plan, report)
+        lines = [line for line, _ in plan.lines]
+        report.lines = len(budget_lines_create(submission=submission, lines=lines))
+    return report

@@ -1,0 +1,35 @@
+"""import_budget --unit 003 --year 2025 FILE: replace a submission's budget lines from Excel."""
+
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from tables.management.commands._common import add_submission_arguments, submission_from_options
+from units.budget_import import budget_import
+
+
+class Command(BaseCommand):
+    help = (
+        "从 Excel（.xlsx，使用下载或导出的模板）导入预算明细。全部成功才写入；本填报的全部预算明细"
+        "被文件内容替换，项目按名称和资金批次对应，重复导入同一文件不会产生重复数据。"
+    )
+
+    def add_arguments(self, parser):
+        add_submission_arguments(parser)
+        parser.add_argument("file", help="预算明细工作簿（.xlsx）")
+
+    def handle(self, *args, **options):
+        submission = submission_from_options(options)
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"文件不存在：{path}")
+        try:
+            report = budget_import(submission=submission, file=path)
+        except ValidationError as exc:
+            for message in exc.messages:
+                self.stderr.write(message)
+            raise CommandError(
+                f"{path.name} 有 {len(exc.messages)} 处错误，未导入任何预算明细。"
+            ) from None
+        self.stdout.write(report.summary())
