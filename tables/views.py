@@ -7,9 +7,13 @@ from urllib.parse import quote
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
 
+from tables.document import document_build
 from tables.registry import BUILDERS
 from tables.render.csv import table_csv_bytes
+from tables.render.document import DOCUMENT_CONTENT_TYPES, document_html, document_render
 from tables.render.html import findings_grouped, html_table
 from tables.services import disclosure_derive
 from units.selectors import submission_get_for_user, submissions_visible_to
@@ -51,5 +55,52 @@ def table_csv(request, pk: int, code: str):
     # RFC 6266: a plain ASCII name for old clients, the Chinese name (RFC 5987) for the rest.
     response["Content-Disposition"] = (
         f"attachment; filename=\"{ascii_stem}.csv\"; filename*=UTF-8''{quote(name, safe='')}"
+    )
+    return response
+
+
+def document_filename(document, submission, fmt: str) -> str:
+    """ "003-2025-阳城县…办公室2025年度单位预算公开（草稿）.pdf" """
+    draft = "（草稿）" if document.is_draft else ""
+    return (
+        f"{submission.unit.code}-{document.year}-{document.unit_name}{document.year}"
+        f"年度单位预算公开{draft}.{fmt}"
+    )
+
+
+def _document_links(submission) -> list[tuple[str, str]]:
+    pk = submission.pk
+    return [
+        (reverse("tables:submission_tables", kwargs={"pk": pk}), "返回公开表"),
+        (reverse("tables:document_download", kwargs={"pk": pk, "fmt": "pdf"}), "下载 PDF"),
+        (reverse("tables:document_download", kwargs={"pk": pk, "fmt": "xlsx"}), "下载 Excel"),
+        (reverse("tables:document_download", kwargs={"pk": pk, "fmt": "html"}), "下载 HTML"),
+    ]
+
+
+@login_required
+def document_page(request, pk: int):
+    """The whole disclosure as one page (the standalone document, with navigation links)."""
+    submission = submission_get_for_user(user=request.user, pk=pk)
+    # Publishing does not exist yet: every document shown here is a draft.
+    document = document_build(submission=submission, is_draft=True)
+    return HttpResponse(
+        document_html(document, links=_document_links(submission)),
+        content_type=DOCUMENT_CONTENT_TYPES["html"],
+    )
+
+
+@login_required
+def document_download(request, pk: int, fmt: str):
+    """The whole disclosure as an HTML, PDF or XLSX file, watermarked 草稿."""
+    if fmt not in DOCUMENT_CONTENT_TYPES:
+        raise Http404("不支持的下载格式")
+    submission = submission_get_for_user(user=request.user, pk=pk)
+    document = document_build(submission=submission, is_draft=True)
+    response = HttpResponse(
+        document_render(document, fmt), content_type=DOCUMENT_CONTENT_TYPES[fmt]
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, document_filename(document, submission, fmt)
     )
     return response

@@ -1,0 +1,38 @@
+"""export_disclosure --unit 003 --year 2025 --format {html,pdf,xlsx} -o FILE
+
+Writes the whole disclosure document of one submission: the self-contained HTML page (CSS and
+charts inline, no external requests), the PDF printed from that same page (WeasyPrint), or the
+Excel workbook. Publishing does not exist yet, so the document is a draft (watermarked 草稿).
+"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tables.document import document_build
+from tables.management.commands._common import add_submission_arguments, submission_from_options
+from tables.render.document import DOCUMENT_CONTENT_TYPES, document_render
+
+
+class Command(BaseCommand):
+    help = "导出整份预算公开文件（HTML、PDF 或 Excel），草稿带“草稿”水印。"
+
+    def add_arguments(self, parser):
+        add_submission_arguments(parser)
+        parser.add_argument(
+            "--format", required=True, choices=sorted(DOCUMENT_CONTENT_TYPES), help="输出格式"
+        )
+        parser.add_argument("-o", "--output", required=True, help="输出文件路径")
+
+    def handle(self, *args, **options):
+        submission = submission_from_options(options)
+        output = Path(options["output"])
+        if not output.parent.is_dir():
+            raise CommandError(f"输出目录不存在：{output.parent}")
+        document = document_build(submission=submission, is_draft=True)
+        data = document_render(document, options["format"])
+        output.write_bytes(data)
+        self.stdout.write(
+            f"已导出 {document.unit_name} {document.year}年预算公开文件"
+            f"（{options['format'].upper()}，{len(data):,} 字节）到 {output}"
+        )
