@@ -3,8 +3,10 @@ copying and the Excel import/export are services (`performance.services`).
 
 Indicators are edited in one inline per 目标期 (实施期指标 / 年度指标), ordered by 一级 then
 二级; the category list holds the 二级 indicators of the default framework, labelled
-"一级 / 二级", and is read once per request whatever the number of rows. Until the workflow
-issue brings roles and object permissions, only staff reach the admin (and its Excel pages).
+"一级 / 二级", and is read once per request whatever the number of rows. Object-level
+permissions come from `units.admin.SubmissionScopedMixin`: targets of submissions the user may
+not see are hidden, and only a 填报人 of the unit changes them while 草稿/已退回 (also through
+the Excel import, copy page and copy action).
 """
 
 from django.contrib import admin, messages
@@ -31,7 +33,9 @@ from performance.services import (
     targets_template_workbook,
 )
 from performance.types import FundSplit
-from units.selectors import budget_data_load
+from units.admin import SubmissionScopedMixin
+from units.permissions import submission_editable_by
+from units.selectors import budget_data_load, submissions_editable_by
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -43,8 +47,9 @@ def _yuan(amount) -> str:
 # --- indicator inlines ---------------------------------------------------------------------
 
 
-class IndicatorInline(admin.TabularInline):
+class IndicatorInline(SubmissionScopedMixin, admin.TabularInline):
     model = Indicator
+    submission_attr = "submission"  # of the parent UnitTarget
     scope = "year"
     extra = 0
     fields = ["category", "name", "text", "parsed", "position"]
@@ -90,6 +95,7 @@ class IndicatorInline(admin.TabularInline):
 
 class ProjectPeriodIndicatorInline(IndicatorInline):
     fk_name = "project_target"
+    submission_attr = "project.submission"
     scope = "period"
     verbose_name = "实施期指标"
     verbose_name_plural = "实施期指标"
@@ -97,6 +103,7 @@ class ProjectPeriodIndicatorInline(IndicatorInline):
 
 class ProjectYearIndicatorInline(IndicatorInline):
     fk_name = "project_target"
+    submission_attr = "project.submission"
     scope = "year"
     verbose_name = "年度指标"
     verbose_name_plural = "年度指标"
@@ -109,7 +116,7 @@ class UnitYearIndicatorInline(IndicatorInline):
     verbose_name_plural = "年度绩效指标"
 
 
-class KeyTaskInline(admin.TabularInline):
+class KeyTaskInline(SubmissionScopedMixin, admin.TabularInline):
     model = KeyTask
     extra = 0
     fields = ["position", "function", "tasks"]
@@ -122,6 +129,11 @@ class KeyTaskInline(admin.TabularInline):
 def copy_previous_year(modeladmin, request, queryset):
     submissions = {modeladmin.target_submission(obj) for obj in queryset}
     for submission in sorted(submissions, key=lambda s: (s.year, s.unit.code)):
+        if not submission_editable_by(request.user, submission):
+            modeladmin.message_user(
+                request, f"{submission}：当前不可编辑，已跳过。", messages.ERROR
+            )
+            continue
         try:
             report = targets_copy_from_previous_year(submission=submission)
         except ValidationError as exc:
@@ -136,8 +148,9 @@ def copy_previous_year(modeladmin, request, queryset):
 
 
 @admin.register(ProjectTarget)
-class ProjectTargetAdmin(admin.ModelAdmin):
+class ProjectTargetAdmin(SubmissionScopedMixin, admin.ModelAdmin):
     form = ProjectTargetAdminForm
+    submission_attr = "project.submission"
     list_display = ["project_name", "submission_label", "indicator_count", "filled_at"]
     list_select_related = ["project__submission__unit"]
     list_filter = ["project__submission__year"]
@@ -195,6 +208,21 @@ class ProjectTargetAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         return [*fields, "project"] if obj is not None else fields
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        editable = submissions_editable_by(user=request.user).values("pk")
+
+        class ScopedForm(form):
+            """The declared `project` field offers only projects of editable submissions."""
+
+            def __init__(self, *args, **kw):
+                super().__init__(*args, **kw)
+                if "project" in self.fields:
+                    field = self.fields["project"]
+                    field.queryset = field.queryset.filter(submission__in=editable)
+
+        return ScopedForm
 
     @admin.display(description="项目", ordering="project__name")
     def project_name(self, obj):
@@ -266,6 +294,10 @@ class ProjectTargetAdmin(admin.ModelAdmin):
             if not (self.has_add_permission(request) and self.has_change_permission(request)):
                 raise PermissionDenied
             import_form = TargetImportForm(request.POST, request.FILES, user=request.user)
+            if import_form.is_valid() and not submission_editable_by(
+                request.user, import_form.cleaned_data["submission"]
+            ):
+                import_form.add_error("submission", "该填报当前不可编辑。")
             if import_form.is_valid():
                 submission = import_form.cleaned_data["submission"]
                 try:
@@ -325,6 +357,12 @@ class ProjectTargetAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = SubmissionChoiceForm(request.POST or None, user=request.user)
         report, errors = None, []
+        if (
+            request.method == "POST"
+            and form.is_valid()
+            and not submission_editable_by(request.user, form.cleaned_data["submission"])
+        ):
+            form.add_error("submission", "该填报当前不可编辑。")
         if request.method == "POST" and form.is_valid():
             try:
                 report = targets_copy_from_previous_year(submission=form.cleaned_data["submission"])
@@ -347,7 +385,7 @@ class ProjectTargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(UnitTarget)
-class UnitTargetAdmin(admin.ModelAdmin):
+class UnitTargetAdmin(SubmissionScopedMixin, admin.ModelAdmin):
     list_display = ["submission", "key_task_count", "indicator_count", "filled_at"]
     list_select_related = ["submission__unit"]
     list_filter = ["submission__year"]
@@ -379,11 +417,6 @@ class UnitTargetAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         return [*fields, "submission"] if obj is not None else fields
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "submission":
-            kwargs["queryset"] = db_field.remote_field.model.objects.select_related("unit")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="重点任务数", ordering="key_task_total")
     def key_task_count(self, obj):

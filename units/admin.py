@@ -1,10 +1,18 @@
-"""Admin (Chinese) for budget data entry. Thin: validation lives in the models/validation module.
+"""Admin (Chinese) for budget data entry. Thin: validation lives in the models/validation module,
+workflow moves in `units.services.submission_transition`.
 
-Object-level permissions, the review workflow and the audit trail come with the workflow issue;
-until then only staff users reach the admin at all.
+Object-level permissions (`units.permissions`) apply to every budget-data admin here and in
+`performance.admin` through `SubmissionScopedMixin`: querysets are limited to visible
+submissions, change/add/delete to editable ones (填报人 of the unit, 草稿/已退回 only), and
+foreign-key choices to editable submissions and their projects, so a forged POST naming another
+unit's ids is refused by form validation. `status` is never a form field.
 """
 
-from django.contrib import admin
+import operator
+
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
 
 from units.models import (
     AssetFacts,
@@ -17,14 +25,105 @@ from units.models import (
     ProcurementItem,
     Project,
     PurchasedService,
+    StatusChange,
     Submission,
+    SubmissionStatus,
     SubmissionText,
+    UnitAssignment,
 )
-from units.services import submission_texts_initialise
+from units.permissions import (
+    submission_editable_by,
+    submission_visible_by,
+    user_sees_all_units,
+    user_unit_ids,
+)
+from units.selectors import submissions_editable_by, submissions_visible_to
+from units.services import (
+    TransitionRefused,
+    submission_texts_initialise,
+    submission_transition,
+)
+from units.workflow import due_date
 
 admin.site.site_header = "单位预算公开系统"
 admin.site.site_title = "单位预算公开系统"
 admin.site.index_title = "数据填报与管理"
+
+
+# --- object-level permissions ---------------------------------------------------------------
+
+
+class SubmissionScopedMixin:
+    """Scope a ModelAdmin or inline to the submissions the user may see and edit.
+
+    `submission_attr` is the dotted path from the admin's object (for an inline: from its parent
+    object) to its Submission; "" when the object is the Submission itself.
+    """
+
+    submission_attr = "submission"
+
+    def submission_of(self, obj):
+        if not self.submission_attr:
+            return obj
+        return operator.attrgetter(self.submission_attr)(obj)
+
+    def _is_inline(self):
+        return isinstance(self, admin.options.InlineModelAdmin)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if self._is_inline():
+            return qs  # the parent's queryset is already scoped
+        lookup = (
+            f"{self.submission_attr.replace('.', '__')}__in" if self.submission_attr else "pk__in"
+        )
+        return qs.filter(**{lookup: submissions_visible_to(user=request.user).values("pk")})
+
+    def has_view_permission(self, request, obj=None):
+        if not super().has_view_permission(request, obj):
+            return False
+        return obj is None or submission_visible_by(request.user, self.submission_of(obj))
+
+    def _may_edit(self, request, obj):
+        if obj is None or getattr(obj, "pk", None) is None:
+            return True
+        return submission_editable_by(request.user, self.submission_of(obj))
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_edit(request, obj)
+
+    def has_add_permission(self, request, *args):
+        if not super().has_add_permission(request, *args):
+            return False
+        if self._is_inline():
+            return self._may_edit(request, args[0] if args else None)
+        if self.submission_attr == "":
+            return True  # a new, empty submission (管理员)
+        return submissions_editable_by(user=request.user).exists()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        model = db_field.remote_field.model
+        editable = submissions_editable_by(user=request.user)
+        if model is Submission:
+            kwargs["queryset"] = editable.select_related("unit")
+        elif model is Project:
+            kwargs["queryset"] = Project.objects.filter(submission__in=editable.values("pk"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class UnitScopedMixin:
+    """Units and departments: 管理员 see all; 填报人/审核人 only their assigned units'."""
+
+    unit_lookup = "pk"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if user_sees_all_units(request.user):
+            return qs
+        return qs.filter(**{f"{self.unit_lookup}__in": user_unit_ids(request.user)}).distinct()
 
 
 @admin.register(ClassificationCode)
@@ -41,20 +140,22 @@ class EconomicMappingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(UnitScopedMixin, admin.ModelAdmin):
+    unit_lookup = "units"
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
 
 @admin.register(BudgetUnit)
-class BudgetUnitAdmin(admin.ModelAdmin):
+class BudgetUnitAdmin(UnitScopedMixin, admin.ModelAdmin):
     list_display = ["code", "name", "kind", "department"]
     list_filter = ["kind"]
     list_select_related = ["department"]
     search_fields = ["code", "name"]
 
 
-class ProjectInline(admin.TabularInline):
+class ProjectInline(SubmissionScopedMixin, admin.TabularInline):
+    submission_attr = ""
     model = Project
     fk_name = "submission"
     extra = 0
@@ -69,23 +170,27 @@ class ProjectInline(admin.TabularInline):
     ]
 
 
-class ProcurementInline(admin.TabularInline):
+class ProcurementInline(SubmissionScopedMixin, admin.TabularInline):
+    submission_attr = ""
     model = ProcurementItem
     extra = 0
 
 
-class PurchasedServiceInline(admin.TabularInline):
+class PurchasedServiceInline(SubmissionScopedMixin, admin.TabularInline):
+    submission_attr = ""
     model = PurchasedService
     extra = 0
 
 
-class AssetFactsInline(admin.StackedInline):
+class AssetFactsInline(SubmissionScopedMixin, admin.StackedInline):
+    submission_attr = ""
     model = AssetFacts
     extra = 0
     max_num = 1
 
 
-class SubmissionTextInline(admin.StackedInline):
+class SubmissionTextInline(SubmissionScopedMixin, admin.StackedInline):
+    submission_attr = ""
     model = SubmissionText
     extra = 0
     max_num = 1
@@ -113,15 +218,37 @@ class SubmissionTextInline(admin.StackedInline):
     ]
 
 
-class GlossaryTermInline(admin.TabularInline):
+class GlossaryTermInline(SubmissionScopedMixin, admin.TabularInline):
+    submission_attr = ""
     model = GlossaryTerm
     extra = 0
 
 
+class StatusChangeInline(admin.TabularInline):
+    """The audit trail of the workflow, read-only."""
+
+    model = StatusChange
+    extra = 0
+    can_delete = False
+    fields = ["at", "from_status", "to_status", "actor", "reason", "version"]
+    readonly_fields = fields
+    verbose_name_plural = "状态变更记录"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return True  # shown only on a submission page the user may already see
+
+
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
-    list_display = ["unit", "year", "updated_at"]
-    list_filter = ["year"]
+class SubmissionAdmin(SubmissionScopedMixin, admin.ModelAdmin):
+    submission_attr = ""
+    list_display = ["unit", "year", "status", "version", "approval_date", "due", "updated_at"]
+    list_filter = ["year", "status"]
     list_select_related = ["unit"]
     search_fields = ["unit__code", "unit__name"]
     inlines = [
@@ -131,20 +258,130 @@ class SubmissionAdmin(admin.ModelAdmin):
         PurchasedServiceInline,
         AssetFactsInline,
         GlossaryTermInline,
+        StatusChangeInline,
     ]
-    actions = ["initialise_texts"]
+    actions = ["submit_for_review", "return_to_unit", "approve", "initialise_texts"]
+    # The status moves only through the workflow service (the actions); the unit and year of an
+    # existing submission never change.
+    readonly_fields = ["status", "version", "due", "findings_summary"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "unit", "year"] if obj is not None else fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        workflow = ["status", "version", "approval_date", "due", "findings_summary"]
+        rest = [f for f in fieldsets[0][1]["fields"] if f not in workflow]
+        return [("审核状态与检查结果", {"fields": workflow}), (None, {"fields": rest})]
+
+    @admin.display(description="公开截止日期")
+    def due(self, obj):
+        day = due_date(obj.approval_date) if obj else None
+        return day.isoformat() if day else "—（未填批复日期）"
+
+    @admin.display(description="勾稽检查")
+    def findings_summary(self, obj):
+        if obj is None or obj.pk is None:
+            return "保存后显示"
+        from tables.document import document_build
+
+        findings = document_build(submission=obj).findings
+        if not findings:
+            return "未发现问题。"
+        counts = {}
+        for finding in findings:
+            counts[finding.severity] = counts.get(finding.severity, 0) + 1
+        summary = "，".join(f"{severity}{n}项" for severity, n in counts.items())
+        return format_html(
+            "<p>{}</p><ul>{}</ul>",
+            summary,
+            format_html_join("", "<li>{}</li>", ((f.line(),) for f in findings)),
+        )
+
+    # workflow actions: each calls the one transition service
+
+    def _transition(self, request, queryset, to_status, reason=""):
+        for pk in queryset.values_list("pk", flat=True):
+            try:
+                result = submission_transition(
+                    submission_id=pk, actor=request.user, to_status=to_status, reason=reason
+                )
+            except TransitionRefused as exc:
+                self.message_user(request, "；".join(exc.messages), messages.ERROR)
+                continue
+            submission = result.submission
+            self.message_user(
+                request,
+                f"「{submission}」已改为{submission.get_status_display()}。",
+                messages.SUCCESS,
+            )
+            for warning in result.warnings:
+                self.message_user(
+                    request, f"「{submission}」请审核人注意：{warning}", messages.WARNING
+                )
+
+    @admin.action(description="提交审核")
+    def submit_for_review(self, request, queryset):
+        self._transition(request, queryset, SubmissionStatus.SUBMITTED)
+
+    @admin.action(description="审核通过")
+    def approve(self, request, queryset):
+        self._transition(request, queryset, SubmissionStatus.APPROVED)
+
+    @admin.action(description="退回（需填写原因）")
+    def return_to_unit(self, request, queryset):
+        reason = request.POST.get("reason", "").strip()
+        if request.POST.get("post") == "yes" and reason:
+            self._transition(request, queryset, SubmissionStatus.RETURNED, reason)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/units/submission/return_reason.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "退回填报",
+                "submissions": queryset,
+                "selected": queryset.values_list("pk", flat=True),
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "missing_reason": request.POST.get("post") == "yes",
+            },
+        )
 
     @admin.action(description="初始化情况说明文字（复制上年，或单位职责与标准名词解释）")
     def initialise_texts(self, request, queryset):
+        done = 0
         for submission in queryset.select_related("unit"):
+            if not submission_editable_by(request.user, submission):
+                self.message_user(
+                    request, f"「{submission}」当前不可编辑，已跳过。", messages.ERROR
+                )
+                continue
             submission_texts_initialise(submission=submission)
-        self.message_user(
-            request, f"已为 {queryset.count()} 个填报初始化情况说明文字（已有的不覆盖）。"
-        )
+            done += 1
+        self.message_user(request, f"已为 {done} 个填报初始化情况说明文字（已有的不覆盖）。")
+
+
+@admin.register(UnitAssignment)
+class UnitAssignmentAdmin(admin.ModelAdmin):
+    """Who works on which unit. Saving also sets `is_staff` (needed to log in to the admin)."""
+
+    list_display = ["user", "unit"]
+    list_select_related = ["user", "unit"]
+    search_fields = ["user__username", "unit__code", "unit__name"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not obj.user.is_staff:
+            obj.user.is_staff = True
+            obj.user.save(update_fields=["is_staff"])
 
 
 @admin.register(BudgetLine)
-class BudgetLineAdmin(admin.ModelAdmin):
+class BudgetLineAdmin(SubmissionScopedMixin, admin.ModelAdmin):
     """Lines are listed per submission with pagination, so large units stay usable."""
 
     list_display = [
