@@ -243,7 +243,11 @@ def _read_error(exc: Exception) -> ValidationError:
         from defusedxml import DefusedXmlException
     except ImportError:  # pragma: no cover - defusedxml is a runtime requirement
         DefusedXmlException = ()  # noqa: N806
-    if isinstance(exc, DefusedXmlException):
+    causes, cause = [], exc
+    while cause is not None and len(causes) < 10:  # openpyxl wraps parse errors in ValueError
+        causes.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    if any(isinstance(c, DefusedXmlException) for c in causes):
         return ValidationError(
             "文件含有不允许的 XML 实体或文档类型声明（可能是恶意文件），拒绝导入。"
             "请用 Excel 另存为 .xlsx 后再导入。"

@@ -1,0 +1,688 @@
+"""Excel template, export and import of budget lines: the export of the demo imports back to the
+same derived tables; every bad input is refused with a Chinese message naming sheet, row, column
+and reason, and nothing is saved; hostile files (billion laughs, zip bomb, not a zip, huge row
+count, lying dimension) are refused or read in full, in bounded time and memory; the commands
+and the admin pages."""
+
+import io
+import re
+import struct
+import time
+import tracemalloc
+import zipfile
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import path
+from openpyxl import load_workbook
+
+from performance.models import ProjectTarget
+from tables.services import disclosure_derive
+from tests.factories import submission_create
+from units import budget_excel, import_views
+from units.budget_excel import LINE_COLUMNS, SHEET_LINES, workbook_write
+from units.budget_import import budget_export_workbook, budget_import, budget_template_workbook
+from units.models import BudgetLine, ClassificationCode, CodeScheme, Project
+from units.selectors import submission_queryset
+from units.services import demo_load
+
+pytestmark = pytest.mark.django_db
+
+# The admin views are wired by budgetsite/urls.py (owned elsewhere); tests use these routes.
+urlpatterns = [
+    path("admin/units/budget-import/", import_views.budget_import_view, name="units_budget_import"),
+    path(
+        "admin/units/budget-import/template/",
+        import_views.budget_template_view,
+        name="units_budget_template",
+    ),
+    path("admin/", admin.site.urls),
+]
+IMPORT_URL = "/admin/units/budget-import/"
+TEMPLATE_URL = "/admin/units/budget-import/template/"
+
+
+@pytest.fixture
+def demo():
+    return demo_load()
+
+
+@pytest.fixture
+def empty(demo):
+    """A second unit's 2025 submission without lines (the demo loaded the 2025 codes)."""
+    return submission_create(year=2025)
+
+
+@pytest.fixture
+def exported(demo) -> bytes:
+    return budget_export_workbook(submission=demo)
+
+
+def tables_of(submission):
+    return disclosure_derive(submission=submission_queryset().get(pk=submission.pk)).tables
+
+
+def state(submission):
+    """Everything an import could change, ids included, to prove nothing was written."""
+    return (
+        list(
+            BudgetLine.objects.filter(submission=submission)
+            .order_by("id")
+            .values_list(
+                "id",
+                "func_code_id",
+                "dept_econ_code_id",
+                "gov_econ_code_id",
+                "project_id",
+                "amount",
+            )
+        ),
+        list(
+            Project.objects.filter(submission=submission)
+            .order_by("id")
+            .values_list("id", "name", "category", "allocation_of_id", "position")
+        ),
+    )
+
+
+def refused(submission, data: bytes) -> list[str]:
+    """Import `data`, expect a ValidationError, assert nothing changed; return the messages."""
+    before = state(submission)
+    with pytest.raises(ValidationError) as info:
+        budget_import(submission=submission, file=data)
+    assert state(submission) == before
+    return info.value.messages
+
+
+def column_of(sheet, header) -> int:
+    return next(cell.column for cell in sheet[1] if cell.value == header)
+
+
+def letter_of(header) -> str:
+    return budget_excel.column_letter(
+        next(i for i, c in enumerate(LINE_COLUMNS) if c.header == header)
+    )
+
+
+def edited(data: bytes, row: int, header: str, value) -> bytes:
+    """The workbook with one cell of 预算明细 replaced."""
+    workbook = load_workbook(io.BytesIO(data))
+    sheet = workbook[SHEET_LINES]
+    sheet.cell(row=row, column=column_of(sheet, header)).value = value
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def first_row(data: bytes, header: str, predicate) -> int:
+    sheet = load_workbook(io.BytesIO(data))[SHEET_LINES]
+    column = column_of(sheet, header)
+    return next(r for r in range(2, sheet.max_row + 1) if predicate(sheet.cell(r, column).value))
+
+
+def lines_workbook(rows: list[dict]) -> bytes:
+    return workbook_write(
+        lines=rows,
+        functional=[],
+        economic=[],
+        fund_labels=[],
+        category_labels=[],
+        recurrence_labels=[],
+        year=2025,
+    )
+
+
+def basic_row(amount="100.00", **extra) -> dict:
+    return {
+        "func": "2010101",
+        "dept": "30101",
+        "kind": "基本支出-人员",
+        "amount": Decimal(amount),
+        **extra,
+    }
+
+
+def replace_member(data: bytes, name: str, content: bytes) -> bytes:
+    """The zip `data` with member `name` replaced by `content`."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = content if info.filename == name else source.read(info.filename)
+            target.writestr(info.filename, body)
+    return buffer.getvalue()
+
+
+LINES_MEMBER = "xl/worksheets/sheet2.xml"  # 说明 is sheet1, 预算明细 sheet2
+
+
+def lines_member(data: bytes) -> bytes:
+    return zipfile.ZipFile(io.BytesIO(data)).read(LINES_MEMBER)
+
+
+# --- template and export -------------------------------------------------------------------
+
+
+def test_defusedxml_is_active():
+    """openpyxl parses every workbook through defusedxml."""
+    assert openpyxl.DEFUSEDXML is True
+
+
+def test_template_has_instructions_headers_and_code_lists(demo):
+    """The template: 说明 with the number rule, 预算明细 headers, the year's code lists."""
+    workbook = load_workbook(io.BytesIO(budget_template_workbook(year=2025)))
+    assert workbook.sheetnames == ["说明", "预算明细", "功能分类", "经济分类"]
+    readme = "\n".join(str(c.value) for c in workbook["说明"]["A"] if c.value)
+    assert "1,234.50" in readme and "1,23.4" in readme and "不会产生重复数据" in readme
+    assert [c.value for c in workbook["预算明细"][1]] == [c.header for c in LINE_COLUMNS]
+    assert workbook["预算明细"].max_row == 1
+    functional = list(workbook["功能分类"].iter_rows(min_row=2, values_only=True))
+    assert ("2010101", "行政运行", "项", "2010101##行政运行") in functional
+    economic = list(workbook["经济分类"].iter_rows(min_row=2, values_only=True))
+    basic_pay = next(r for r in economic if r[1] == "30101")
+    assert basic_pay[4] == "30101##基本工资" and basic_pay[5].startswith("50101##")
+
+
+def test_export_writes_codes_labels_and_numbers(demo, exported):
+    """Export: codes as code##name, labels in Chinese, amounts as numbers with two decimals."""
+    sheet = load_workbook(io.BytesIO(exported))[SHEET_LINES]
+    assert sheet.max_row == 1 + BudgetLine.objects.filter(submission=demo).count()
+    row = [c.value for c in sheet[2]]
+    assert row[0] == "2010101##行政运行" and row[3] == "基本支出-人员"
+    amount = sheet.cell(2, column_of(sheet, "金额（元）"))
+    assert isinstance(amount.value, int | float) and amount.number_format == "#,##0.00"
+
+
+def test_export_then_import_gives_the_same_derived_tables(demo, exported):
+    """Round trip on the demo: after re-import the derived tables 1–14 equal the original."""
+    original = tables_of(demo)
+    report = budget_import(submission=demo, file=exported)
+    assert report.lines == 53 and len(report.projects_updated) == 24
+    assert not report.projects_created and not report.projects_deleted
+    assert tables_of(demo) == original
+
+
+def test_reimport_does_not_duplicate_and_keeps_targets(demo, exported):
+    """Importing the same file twice gives the same lines and projects; project ids and their
+    绩效目标 survive."""
+    targets = list(
+        ProjectTarget.objects.filter(project__submission=demo).values_list("id", "project_id")
+    )
+    projects = state(demo)[1]
+    budget_import(submission=demo, file=exported)
+    first = state(demo)
+    budget_import(submission=demo, file=exported)
+    second = state(demo)
+    assert len(second[0]) == len(first[0]) == 53
+    assert [r[1:] for r in second[0]] == [r[1:] for r in first[0]]
+    assert second[1] == first[1] == projects
+    assert (
+        list(ProjectTarget.objects.filter(project__submission=demo).values_list("id", "project_id"))
+        == targets
+    )
+
+
+def test_import_into_empty_submission_recreates_the_demo(demo, exported):
+    """With no lines and projects, the export recreates them (allocations via 资金批次)."""
+    original = tables_of(demo)
+    ProjectTarget.objects.filter(project__submission=demo).delete()
+    demo.procurements.all().delete()
+    BudgetLine.objects.filter(submission=demo).delete()
+    Project.objects.filter(submission=demo).update(allocation_of=None)
+    Project.objects.filter(submission=demo).delete()
+    report = budget_import(submission=demo, file=exported)
+    assert len(report.projects_created) == 24
+    allocations = Project.objects.filter(submission=demo).exclude(allocation_of=None)
+    assert allocations.count() == 4
+    assert all(p.allocation_of.name == p.name for p in allocations)
+    # Project ids differ (table rows carry them as codes); everything else is equal.
+    assert rows_without_codes(tables_of(demo)) == rows_without_codes(original)
+
+
+def rows_without_codes(tables):
+    return {code: [(r.cells, r.level) for r in t.rows] for code, t in tables.items()}
+
+
+def test_project_without_target_not_in_file_is_deleted_and_referenced_one_refused(demo, exported):
+    """A project missing from the file is deleted; one with a 绩效目标 is kept and reported."""
+    sheet = load_workbook(io.BytesIO(exported))[SHEET_LINES]
+    column = column_of(sheet, "项目名称")
+    targeted = set(
+        ProjectTarget.objects.filter(project__submission=demo).values_list(
+            "project__name", flat=True
+        )
+    )
+    victim = next(
+        r
+        for r in range(2, sheet.max_row + 1)
+        if sheet.cell(r, column).value and sheet.cell(r, column).value not in targeted
+    )
+    victim_name = sheet.cell(victim, column).value
+    sheet.delete_rows(victim)
+    buffer = io.BytesIO()
+    sheet.parent.save(buffer)
+    report = budget_import(submission=demo, file=buffer.getvalue())
+    assert report.projects_deleted == [victim_name]
+
+    sheet = load_workbook(io.BytesIO(exported))[SHEET_LINES]
+    kept = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, column).value in targeted)
+    kept_name = sheet.cell(kept, column).value
+    sheet.delete_rows(kept)
+    buffer = io.BytesIO()
+    sheet.parent.save(buffer)
+    messages = refused(demo, buffer.getvalue())
+    assert any(f"文件中没有项目「{kept_name}」" in m and "绩效目标" in m for m in messages)
+
+
+# --- accepted inputs -------------------------------------------------------------------------
+
+
+def test_code_formats_text_numbers_and_defaults_are_accepted(empty):
+    """code##name, spaced codes, numeric code cells, "1,234.50", float cells read exactly, a blank
+    政府经济科目 from the mapping, blank 资金来源/结转 as defaults."""
+    rows = [
+        basic_row(func="2010101##行政运行", amount="1"),
+        {**basic_row(), "func": "201 01 01", "amount": "1,234.50"},
+        {**basic_row(), "func": 2010101, "dept": 30101, "amount": 1199000.1},
+        {**basic_row(), "amount": "1234567.89", "fund": "一般公共预算", "carryover": "否"},
+    ]
+    report = budget_import(submission=empty, file=lines_workbook(rows))
+    assert report.lines == 4
+    lines = list(BudgetLine.objects.filter(submission=empty).order_by("id"))
+    assert [line.amount for line in lines] == [
+        Decimal("1.00"),
+        Decimal("1234.50"),
+        Decimal("1199000.10"),
+        Decimal("1234567.89"),
+    ]
+    assert {line.func_code.code for line in lines} == {"2010101"}
+    assert {line.gov_econ_code.code for line in lines} == {"50101"}
+    assert {line.fund_source for line in lines} == {"general"}
+
+
+# --- refused inputs --------------------------------------------------------------------------
+
+
+def test_999_good_rows_and_one_bad_save_nothing(empty):
+    """One bad row among 1000 refuses the whole file; the error names that row."""
+    rows = [basic_row() for _ in range(1000)]
+    rows[736] = basic_row(func="2999999")
+    messages = refused(empty, lines_workbook(rows))
+    assert messages == [
+        "「预算明细」表 第738行 A列（功能科目）：功能科目「2999999」不在2025年支出功能分类科目表中"
+        "（见「功能分类」表）。"
+    ]
+
+
+def other_year_code():
+    ClassificationCode.objects.create(
+        scheme=CodeScheme.FUNCTIONAL, year=2024, code="2019998", name="旧科目", level=3
+    )
+    return "2019998"
+
+
+BASIC = "basic"
+PROJECT = "project"
+
+
+@pytest.mark.parametrize(
+    ("line", "header", "value", "reason"),
+    [
+        (BASIC, "功能科目", "2999999", "功能科目「2999999」不在2025年支出功能分类科目表中"),
+        (BASIC, "功能科目", other_year_code, "是2024年的科目，不能用于2025年预算"),
+        (BASIC, "功能科目", "201 01", "不是项级科目，请选择项级科目"),
+        (BASIC, "功能科目", "20101a1", "格式无效"),
+        (BASIC, "部门经济科目", "30201", "人员经费只能使用工资福利支出"),
+        (BASIC, "部门经济科目", None, "部门经济科目不能为空"),
+        (BASIC, "政府经济科目", "50201", "不属于对应的类"),
+        (PROJECT, "项目名称", None, "项目支出必须填写项目名称"),
+        (BASIC, "项目名称", "某项目", "基本支出不能填写项目信息"),
+        (PROJECT, "项目类别", "运转类", "项目类别「运转类」无效"),
+        (BASIC, "金额（元）", -5, "金额不能为负数"),
+        (BASIC, "金额（元）", "-5.00", "金额不能为负数"),
+        (BASIC, "金额（元）", 0.125, "最多只能有两位小数"),
+        (BASIC, "金额（元）", "0.125", "最多只能有两位小数"),
+        (BASIC, "金额（元）", "1,23.4", "「1,23.4」不是有效的金额"),
+        (BASIC, "金额（元）", "1，234", "不是有效的金额"),
+        (BASIC, "金额（元）", "100元", "不是有效的金额"),
+        (BASIC, "金额（元）", None, "金额不能为空"),
+        (BASIC, "金额（元）", "=1+1", "单元格是公式但没有计算结果"),
+        (
+            BASIC,
+            "支出类型",
+            "基本支出",
+            "支出类型「基本支出」无效。应为 基本支出-人员、基本支出-公用、项目支出 之一",
+        ),
+        (BASIC, "资金来源", "自有资金", "资金来源「自有资金」无效"),
+        (BASIC, "是否上年结转", "可能", "是否上年结转「可能」无效"),
+        (PROJECT, "资金批次", "0", "资金批次必须是 1 到 999 的整数"),
+    ],
+)
+def test_bad_cell_is_refused_with_sheet_row_column_and_reason(
+    demo, exported, line, header, value, reason
+):
+    """Each bad input gives 「预算明细」表 第N行 X列（header）：reason, and nothing is saved."""
+    if callable(value):
+        value = value()
+    row = first_row(exported, "项目名称", lambda v: (v is None) == (line == BASIC))
+    messages = refused(demo, edited(exported, row, header, value))
+    where = f"「预算明细」表 第{row}行 {letter_of(header)}列（{header}）："
+    assert any(m.startswith(where) and reason in m for m in messages), messages
+
+
+def test_project_attributes_must_agree_and_be_given(empty):
+    """Rows of one project with different 项目类别 are refused, naming the first row."""
+    rows = [
+        {
+            **basic_row(),
+            "kind": "项目支出",
+            "dept": "30201",
+            "project": "甲",
+            "category": "其他运转类",
+            "recurrence": "经常性项目",
+        },
+        {
+            **basic_row(),
+            "kind": "项目支出",
+            "dept": "30201",
+            "project": "甲",
+            "category": "特定目标类",
+        },
+        {**basic_row(), "kind": "项目支出", "dept": "30201", "project": "乙"},
+        {
+            **basic_row(),
+            "kind": "项目支出",
+            "dept": "30201",
+            "project": "丙",
+            "batch": 2,
+            "category": "其他运转类",
+            "recurrence": "一次性项目",
+        },
+    ]
+    messages = refused(empty, lines_workbook(rows))
+    assert (
+        "「预算明细」表 第3行 I列（项目类别）：与第2行同一项目「甲」（资金批次 1）填写的不一致。"
+        in messages
+    )
+    assert any(
+        m.startswith("「预算明细」表 第4行：项目「乙」") and "项目类别、项目属性" in m
+        for m in messages
+    )
+    assert any("项目「丙」有资金批次 2，但没有主批次" in m for m in messages)
+
+
+def test_every_error_is_listed_at_once(demo, exported):
+    """Errors in several rows and columns are all reported together, in row order."""
+    data = edited(exported, 2, "金额（元）", "abc")
+    data = edited(data, 3, "支出类型", "奖金")
+    data = edited(data, 5, "功能科目", "1")
+    messages = refused(demo, data)
+    assert [m.split("：")[0] for m in messages] == [
+        "「预算明细」表 第2行 L列（金额（元））",
+        "「预算明细」表 第3行 D列（支出类型）",
+        "「预算明细」表 第5行 A列（功能科目）",
+    ]
+
+
+def test_missing_sheet_and_header_and_blank_file(demo, exported):
+    """A workbook without 预算明细, a header without a required column, and an empty sheet."""
+    workbook = load_workbook(io.BytesIO(exported))
+    workbook[SHEET_LINES].title = "明细"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert "缺少工作表「预算明细」" in refused(demo, buffer.getvalue())[0]
+    data = edited(exported, 1, "金额（元）", "数额")
+    assert "表头缺少列：金额（元）" in refused(demo, data)[0]
+    assert "没有任何预算明细行" in refused(demo, budget_template_workbook(year=2025))[0]
+
+
+# --- hostile files ---------------------------------------------------------------------------
+
+
+def test_not_a_zip_and_old_excel_are_refused(demo):
+    """Plain text, a damaged zip and a .xls file get clear messages."""
+    assert "不是 Excel（.xlsx）工作簿" in refused(demo, b"hello, world")[0]
+    assert "文件已损坏或不是 zip 格式" in refused(demo, b"PK\x03\x04" + b"\x00" * 200)[0]
+    assert "不支持旧版 Excel（.xls）" in refused(demo, b"\xd0\xcf\x11\xe0" + b"\x00" * 100)[0]
+
+
+def test_file_size_limit(demo, monkeypatch):
+    """A file over MAX_FILE_BYTES is refused before being opened."""
+    data = b"PK\x03\x04" + b"\x00" * (budget_excel.MAX_FILE_BYTES + 1)
+    assert "文件过大" in refused(demo, data)[0]
+
+
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(
+        b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+        for i in range(1, 10)
+    )
+    + b"]>"
+)
+
+
+def without_declaration(xml: bytes) -> bytes:
+    return xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml
+
+
+def test_billion_laughs_is_refused_by_defusedxml(demo, exported):
+    """A sheet declaring nested entities is refused (defusedxml) with a clear message."""
+    body = without_declaration(lines_member(exported))
+    hostile = BILLION_LAUGHS + body.replace(b"\xe8\xa1\x8c\xe6\x94\xbf", b"&lol9;", 1)
+    started = time.monotonic()
+    messages = refused(demo, replace_member(exported, LINES_MEMBER, hostile))
+    assert time.monotonic() - started < 10
+    assert "不允许的 XML 实体" in messages[0]
+
+
+def test_billion_laughs_in_workbook_part_is_refused(demo, exported):
+    """Entities in xl/workbook.xml (parsed while opening) are refused the same way."""
+    source = zipfile.ZipFile(io.BytesIO(exported)).read("xl/workbook.xml")
+    hostile = BILLION_LAUGHS + without_declaration(source)
+    messages = refused(demo, replace_member(exported, "xl/workbook.xml", hostile))
+    assert "不允许的 XML 实体" in messages[0]
+
+
+def test_zip_bomb_is_refused_before_parsing_in_bounded_memory(demo, exported):
+    """A member inflating to 300 MB (from a file of a few hundred KB) is refused from the zip
+    directory alone: little time, little memory."""
+    source = zipfile.ZipFile(io.BytesIO(exported))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename != LINES_MEMBER:
+                target.writestr(info.filename, source.read(info.filename))
+        with target.open(LINES_MEMBER, "w") as member:
+            member.write(lines_member(exported)[:-30])
+            chunk = b" " * (1 << 20)
+            for _ in range(300):
+                member.write(chunk)
+    bomb = buffer.getvalue()
+    assert len(bomb) < 2 * 1024 * 1024
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        messages = refused(demo, bomb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert time.monotonic() - started < 5
+    assert peak < 30 * 1024 * 1024
+    assert "压缩炸弹" in messages[0] and "超过 200 MB 的上限" in messages[0]
+
+
+def test_zip_member_with_lying_size_is_refused(demo, exported):
+    """A member whose directory entry claims a small size is never inflated past that size:
+    the CRC check fails and the file is refused as damaged."""
+    source = zipfile.ZipFile(io.BytesIO(exported))
+    buffer = io.BytesIO()
+    big = lines_member(exported)[:-30] + b" " * (20 << 20) + b"</sheetData></worksheet>"
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = big if info.filename == LINES_MEMBER else source.read(info.filename)
+            target.writestr(info.filename, body)
+    data = bytearray(buffer.getvalue())
+    name = LINES_MEMBER.encode()
+    # Patch the uncompressed size (offset 24) of the member's central directory entry.
+    position = 0
+    while True:
+        central = data.find(b"PK\x01\x02", position)
+        (name_length,) = struct.unpack("<H", data[central + 28 : central + 30])
+        if bytes(data[central + 46 : central + 46 + name_length]) == name:
+            break
+        position = central + 4
+    data[central + 24 : central + 28] = struct.pack("<I", 4096)
+    messages = refused(demo, bytes(data))
+    assert "无法读取 Excel 文件" in messages[0]
+
+
+def raw_rows(count: int) -> bytes:
+    rows = "".join(
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>2010101</t></is></c></row>'
+        for n in range(2, count + 2)
+    )
+    return rows.encode()
+
+
+def test_huge_row_count_is_refused(demo, exported):
+    """A sheet with 60,000 data rows (over the 50,000 limit) is refused, quickly."""
+    body = lines_member(exported)
+    header_end = body.index(b"</row>") + len(b"</row>")
+    end = body.index(b"</sheetData>")
+    hostile = body[:header_end] + raw_rows(60_000) + body[end:]
+    data = replace_member(exported, LINES_MEMBER, hostile)
+    started = time.monotonic()
+    messages = refused(demo, data)
+    assert time.monotonic() - started < 60
+    assert messages == ["「预算明细」表：数据行超过 50000 行的上限，请分批导入。"]
+
+
+def test_wrong_declared_dimension_never_drops_rows(empty):
+    """A sheet whose <dimension> says A1:A2 but holds 50 data rows: all 50 rows are read."""
+    data = lines_workbook([basic_row(str(n)) for n in range(1, 51)])
+    body = lines_member(data)
+    lying = re.sub(rb'<dimension ref="[^"]+"\s*/>', b'<dimension ref="A1:A2"/>', body)
+    assert lying != body
+    data = replace_member(data, LINES_MEMBER, lying)
+    # openpyxl alone, trusting the dimension, would see only 2 rows:
+    naive = load_workbook(io.BytesIO(data), read_only=True)[SHEET_LINES]
+    assert naive.max_row == 2 and len(list(naive.iter_rows())) == 2
+    report = budget_import(submission=empty, file=data)
+    assert report.lines == 50
+    assert sum(line.amount for line in BudgetLine.objects.filter(submission=empty)) == Decimal(1275)
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def test_export_and_import_commands_round_trip(demo, tmp_path):
+    """export_budget writes the workbook; import_budget reads it back; tables are unchanged."""
+    original = tables_of(demo)
+    path = tmp_path / "out" / "budget.xlsx"
+    out = io.StringIO()
+    call_command("export_budget", unit="003", year=2025, output=str(path), stdout=out)
+    assert path.is_file() and "已导出" in out.getvalue()
+    out = io.StringIO()
+    call_command("import_budget", str(path), unit="003", year=2025, stdout=out)
+    assert "导入预算明细 53 条" in out.getvalue()
+    assert tables_of(demo) == original
+
+
+def test_import_command_fails_with_the_errors_listed(demo, exported, tmp_path):
+    """A bad file makes import_budget fail with every error on stderr; nothing saved."""
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(edited(exported, 2, "金额（元）", "1,23.4"))
+    err = io.StringIO()
+    before = state(demo)
+    with pytest.raises(CommandError, match="bad.xlsx 有 1 处错误，未导入任何预算明细"):
+        call_command("import_budget", str(path), unit="003", year=2025, stderr=err)
+    assert "「预算明细」表 第2行 L列（金额（元））" in err.getvalue()
+    assert state(demo) == before
+
+
+def test_import_command_exit_status_is_one(demo, exported, tmp_path):
+    """Through the command-line entry point, a failed import exits with status 1."""
+    from django.core.management import ManagementUtility
+
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(edited(exported, 2, "支出类型", "奖金"))
+    utility = ManagementUtility(
+        ["manage.py", "import_budget", "--unit", "003", "--year", "2025", str(path)]
+    )
+    with pytest.raises(SystemExit) as info:
+        utility.execute()
+    assert info.value.code == 1
+
+
+# --- admin pages ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff(client):
+    user = get_user_model().objects.create_superuser("boss", "b@example.com", "pw-123456")
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.urls(__name__)
+def test_admin_page_downloads_template_and_export(demo, staff):
+    """The page has a CSRF-protected upload form; template and export are .xlsx downloads."""
+    page = staff.get(IMPORT_URL).content.decode()
+    assert "csrfmiddlewaretoken" in page and 'enctype="multipart/form-data"' in page
+    response = staff.get(TEMPLATE_URL, {"year": 2025})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in response["Content-Disposition"]
+    assert load_workbook(io.BytesIO(response.content))[SHEET_LINES].max_row == 1
+    response = staff.get(TEMPLATE_URL, {"submission": demo.pk})
+    assert load_workbook(io.BytesIO(response.content))[SHEET_LINES].max_row == 54
+    assert "003_2025.xlsx" in response["Content-Disposition"]
+
+
+@pytest.mark.urls(__name__)
+def test_admin_upload_imports_and_shows_errors(demo, exported, staff):
+    """A good upload imports and redirects; a bad one lists every error and saves nothing."""
+    upload = io.BytesIO(exported)
+    upload.name = "budget.xlsx"
+    response = staff.post(IMPORT_URL, {"submission": demo.pk, "file": upload})
+    assert response.status_code == 302
+    before = state(demo)
+    upload = io.BytesIO(edited(exported, 2, "金额（元）", -1))
+    upload.name = "budget.xlsx"
+    response = staff.post(IMPORT_URL, {"submission": demo.pk, "file": upload})
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "未导入任何数据" in content and "「预算明细」表 第2行 L列（金额（元））" in content
+    assert state(demo) == before
+
+
+@pytest.mark.urls(__name__)
+def test_admin_upload_refuses_csv_forged_ids_and_missing_csrf(demo, exported, client):
+    """Non-staff are sent to login; CSRF is enforced; a .csv or an unknown submission id is
+    refused by the form; nothing is saved."""
+    from django.test import Client
+
+    before = state(demo)
+    assert client.get(IMPORT_URL).status_code == 302  # anonymous → login
+    user = get_user_model().objects.create_superuser("boss", "b@example.com", "pw-123456")
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(user)
+    upload = io.BytesIO(exported)
+    upload.name = "budget.xlsx"
+    assert strict.post(IMPORT_URL, {"submission": demo.pk, "file": upload}).status_code == 403
+    client.force_login(user)
+    upload = io.BytesIO(b"a,b\n")
+    upload.name = "budget.csv"
+    response = client.post(IMPORT_URL, {"submission": demo.pk, "file": upload})
+    assert "请上传 .xlsx 格式的 Excel 文件" in response.content.decode()
+    upload = io.BytesIO(exported)
+    upload.name = "budget.xlsx"
+    response = client.post(IMPORT_URL, {"submission": demo.pk + 999, "file": upload})
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert state(demo) == before
