@@ -276,8 +276,12 @@ def test_project_without_target_not_in_file_is_deleted_and_referenced_one_refuse
     sheet.delete_rows(kept)
     buffer = io.BytesIO()
     sheet.parent.save(buffer)
-    messages = refused(demo, buffer.getvalue())
+    data = edited(buffer.getvalue(), 2, "支出类型", "奖金")
+    messages = refused(demo, data)
     assert any(f"文件中没有项目「{kept_name}」" in m and "绩效目标" in m for m in messages)
+    assert any(
+        m.startswith("「预算明细」表 第2行 D列（支出类型）") for m in messages
+    )  # listed together
 
 
 # --- accepted inputs -------------------------------------------------------------------------
@@ -452,7 +456,7 @@ def test_not_a_zip_and_old_excel_are_refused(demo):
     assert "不支持旧版 Excel（.xls）" in refused(demo, b"\xd0\xcf\x11\xe0" + b"\x00" * 100)[0]
 
 
-def test_file_size_limit(demo, monkeypatch):
+def test_file_size_limit(demo):
     """A file over MAX_FILE_BYTES is refused before being opened."""
     data = b"PK\x03\x04" + b"\x00" * (budget_excel.MAX_FILE_BYTES + 1)
     assert "文件过大" in refused(demo, data)[0]

@@ -247,6 +247,8 @@ class _Plan:
             (c.scheme, c.code): c for c in ClassificationCode.objects.filter(year=self.year)
         }
         self.other_years: dict[tuple[str, str], ClassificationCode] = {}
+        self.by_key: dict[tuple[str, int], Project] = {}  # set by `_projects_match`
+        self.removed: list[Project] = []
         self.mapping = dict(
             EconomicMapping.objects.filter(
                 year=self.year, mapping_kind=mapping_kind_for(submission.unit.kind)
@@ -476,11 +478,14 @@ def _plan_build(submission: Submission, rows: list[LineRow]) -> _Plan:
     plan.check_projects()
     if not rows and not plan.problems:
         plan.add(Problem(SHEET_LINES, "没有任何预算明细行。"))
+        return plan
+    _projects_match(plan)
     return plan
 
 
-def _projects_save(plan: _Plan, report: ImportReport) -> None:
-    """Update matching projects in place, create new ones, delete the rest (unless referenced)."""
+def _projects_match(plan: _Plan) -> None:
+    """Match the file's projects to the existing ones by (name, 资金批次); the unmatched ones
+    will be deleted, which is a problem when a 绩效目标 or 政府采购预算 refers to them."""
     submission = plan.submission
     existing = list(Project.objects.filter(submission=submission))
     batches = _project_batches(existing)
@@ -503,7 +508,6 @@ def _projects_save(plan: _Plan, report: ImportReport) -> None:
                 "project_id", flat=True
             )
         )
-        problems = []
         for project in removed:
             uses = [
                 what
@@ -511,7 +515,7 @@ def _projects_save(plan: _Plan, report: ImportReport) -> None:
                 if project.id in ids
             ]
             if uses:
-                problems.append(
+                plan.add(
                     Problem(
                         SHEET_LINES,
                         f"文件中没有项目「{project.name}」（资金批次 {batches[project.id]}），"
@@ -519,8 +523,12 @@ def _projects_save(plan: _Plan, report: ImportReport) -> None:
                         "或先删除其" + "和".join(uses) + "。",
                     )
                 )
-        if problems:
-            raise problems_error(problems)
+    plan.by_key, plan.removed = by_key, removed
+
+
+def _projects_save(plan: _Plan, report: ImportReport) -> None:
+    """Update matching projects in place, create new ones, delete the unmatched ones."""
+    submission, by_key, removed = plan.submission, plan.by_key, plan.removed
     BudgetLine.objects.filter(submission=submission).delete()
     Project.objects.filter(id__in=[p.id for p in removed]).update(allocation_of=None)
     Project.objects.filter(id__in=[p.id for p in removed]).delete()
