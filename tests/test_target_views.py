@@ -29,9 +29,7 @@ def submission():
 
 @pytest.fixture
 def staff_client(client, django_user_model):
-    client.force_login(
-        django_user_model.objects.create_user("reviewer", password="x", is_staff=True)
-    )
+    client.force_login(django_user_model.objects.create_superuser("reviewer", password="x"))
     return client
 
 

@@ -21,7 +21,7 @@ def submission():
 
 @pytest.fixture
 def staff(django_user_model):
-    return django_user_model.objects.create_user("reviewer", password="x", is_staff=True)
+    return django_user_model.objects.create_superuser("reviewer", password="x")
 
 
 @pytest.fixture
