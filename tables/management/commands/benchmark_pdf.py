@@ -1,0 +1,361 @@
+"""benchmark_pdf [--projects N] [--repeat 3] [--scenario demo|synthetic …] [--no-chromium]
+
+How long does the PDF take, and how much memory? For the demo unit (003, loaded when missing)
+and for a synthetic unit with `--projects` projects (default: 10× the demo's), each with a
+绩效目标 table copied from the demo's, this builds the document, writes the self-contained
+HTML that the PDF is printed from (`document_html(for_pdf=True)`) and prints it
+
+- with WeasyPrint, in a child Python process (Django set up and WeasyPrint's fonts warmed
+  first, as in a running server): the render time (`write_pdf`) and the process's peak RSS;
+- with headless Chromium (`--print-to-pdf`) from the same file: the wall time of the whole
+  browser run (start-up included, it is part of using it) and the peak RSS of its largest
+  process.
+
+Each renderer runs `--repeat` times; best and median are printed, with pages and PDF size,
+then the ratio WeasyPrint / Chromium for each scenario against the goals (demo: at most 1.5×
+Chromium's time, under 300 MiB). The synthetic unit is created in a transaction that is rolled
+back, so the database is left as it was. Figures depend on the machine: this is not a test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from performance.models import Indicator, KeyTask, ProjectTarget, UnitTarget
+from tables.document import document_build
+from tables.management.commands.benchmark import format_table
+from tables.render.document import document_html
+from units import demo
+from units.models import Project, Submission
+from units.selectors import submission_get
+from units.services import demo_load
+from units.synthetic import SYNTHETIC_UNIT_CODE, synthetic_submission_create
+
+#: the demo's goals: WeasyPrint at most this many times Chromium's time, and peak memory
+GOAL_RATIO = 1.5
+GOAL_PEAK_MIB = 300
+#: synthetic lines per project (units.synthetic makes one project per 25 lines)
+LINES_PER_PROJECT = 25
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--no-pdf-header-footer",
+)
+
+#: run in a child Python: WeasyPrint's render time (after a warm-up) and the child's peak RSS
+WEASYPRINT_CHILD = """
+import json, resource, sys, time
+import django
+django.setup()
+from tables.render.pdf import html_to_pdf
+html = open(sys.argv[1], encoding="utf-8").read()
+html_to_pdf("<p>预热 warm-up</p>")
+start = time.perf_counter()
+pdf = html_to_pdf(html)
+seconds = time.perf_counter() - start
+open(sys.argv[2], "wb").write(pdf)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": seconds, "peak_kib": peak}))
+"""
+
+#: run in a child Python, so that its RUSAGE_CHILDREN is Chromium's processes only
+CHROMIUM_CHILD = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+result = subprocess.run(sys.argv[1:], capture_output=True, timeout=600)
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"seconds": seconds, "peak_kib": peak, "returncode": result.returncode,
+                  "stderr": result.stderr.decode(errors="replace")[-2000:]}))
+"""
+
+
+@dataclass
+class Runs:
+    scenario: str
+    renderer: str
+    projects: int
+    seconds: list[float] = field(default_factory=list)
+    peak_kib: int = 0
+    pages: int = 0
+    pdf_bytes: int = 0
+
+    @property
+    def best(self) -> float:
+        return min(self.seconds)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def peak_mib(self) -> float:
+        return self.peak_kib / 1024
+
+
+def pdf_page_count(pdf: bytes) -> int:
+    """Pages of a PDF (pdfinfo when available; else the count of page objects)."""
+    pdfinfo = shutil.which("pdfinfo")
+    if pdfinfo:
+        result = subprocess.run(
+            [pdfinfo, "-"], input=pdf, capture_output=True, check=False, timeout=60
+        )
+        for line in result.stdout.decode(errors="replace").splitlines():
+            if line.startswith("Pages:"):
+                return int(line.split()[1])
+    return pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+
+
+def synthetic_targets_copy(*, submission: Submission, source: Submission) -> int:
+    """Give `submission` the demo's unit target and, for each of its projects in turn, a copy
+    of one of the demo's project targets (cycling), indicators included. Returns how many
+    project targets were made."""
+    unit_target = UnitTarget.objects.filter(submission=source).first()
+    if unit_target is not None:
+        copy = UnitTarget.objects.create(
+            submission=submission,
+            strategic_goal=unit_target.strategic_goal,
+            annual_goal=unit_target.annual_goal,
+        )
+        KeyTask.objects.bulk_create(
+            KeyTask(unit_target=copy, function=t.function, tasks=t.tasks, position=t.position)
+            for t in unit_target.key_tasks.all()
+        )
+        Indicator.objects.bulk_create(
+            _indicator_copies(unit_target.indicators.all(), unit_target=copy)
+        )
+    sources = list(
+        ProjectTarget.objects.filter(project__submission=source).prefetch_related("indicators")
+    )
+    projects = list(
+        Project.objects.filter(submission=submission, allocation_of__isnull=True).order_by(
+            "position"
+        )
+    )
+    if not sources or not projects:
+        return 0
+    skip = {"id", "project"}
+    copied_fields = [f.attname for f in ProjectTarget._meta.concrete_fields if f.name not in skip]
+    targets = ProjectTarget.objects.bulk_create(
+        ProjectTarget(
+            project=project,
+            **{name: getattr(sources[i % len(sources)], name) for name in copied_fields},
+        )
+        for i, project in enumerate(projects)
+    )
+    Indicator.objects.bulk_create(
+        indicator
+        for i, target in enumerate(targets)
+        for indicator in _indicator_copies(
+            sources[i % len(sources)].indicators.all(), project_target=target
+        )
+    )
+    return len(targets)
+
+
+def _indicator_copies(indicators, **owner) -> list[Indicator]:
+    skip = {"id", "unit_target", "project_target"}
+    names = [f.attname for f in Indicator._meta.concrete_fields if f.name not in skip]
+    return [Indicator(**{n: getattr(i, n) for n in names}, **owner) for i in indicators]
+
+
+class Command(BaseCommand):
+    help = (
+        "PDF 性能基准：演示单位和合成单位（--projects 个项目及其绩效目标表）的整份公开文件，"
+        "WeasyPrint 与 headless Chromium 打印同一份自包含 HTML 的耗时和峰值内存。"
+        "合成数据在事务中创建并在结束时回滚。"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--projects",
+            type=int,
+            default=None,
+            help="合成单位的项目数（默认为演示单位项目数的 10 倍）",
+        )
+        parser.add_argument("--repeat", type=int, default=3, help="每种渲染重复次数")
+        parser.add_argument(
+            "--scenario",
+            action="append",
+            choices=("demo", "synthetic"),
+            help="只测这些场景（可重复；默认两者）",
+        )
+        parser.add_argument("--no-chromium", action="store_true", help="不运行 Chromium 对照")
+        parser.add_argument("--keep", help="把生成的 HTML 和 PDF 留在这个目录（默认不保留）")
+
+    def handle(self, *args, **options):
+        repeat = options["repeat"]
+        if repeat < 1:
+            raise CommandError("--repeat 至少为 1。")
+        if options["projects"] is not None and options["projects"] < 1:
+            raise CommandError("--projects 至少为 1。")
+        scenarios = options["scenario"] or ["demo", "synthetic"]
+        chromium = None if options["no_chromium"] else shutil.which("chromium")
+        if not options["no_chromium"] and chromium is None:
+            self.stdout.write("未找到 chromium，只测 WeasyPrint。chromium not found.")
+
+        with tempfile.TemporaryDirectory(prefix="benchmark-pdf-") as tmp:
+            workdir = Path(options["keep"] or tmp)
+            workdir.mkdir(parents=True, exist_ok=True)
+            results: list[Runs] = []
+            with transaction.atomic():
+                try:
+                    demo_submission = submission_get(unit_code=demo.UNIT_CODE, year=demo.YEAR)
+                except Submission.DoesNotExist:
+                    self.stdout.write("演示单位不存在，先载入演示数据（demo_load）……")
+                    demo_submission = demo_load()
+                demo_projects = demo_submission.projects.count()
+                for scenario in scenarios:
+                    if scenario == "demo":
+                        submission, label = demo_submission, f"演示 demo {demo.UNIT_CODE}"
+                    else:
+                        projects = options["projects"] or 10 * demo_projects
+                        submission = synthetic_submission_create(
+                            n_lines=projects * LINES_PER_PROJECT
+                        )
+                        synthetic_targets_copy(submission=submission, source=demo_submission)
+                        label = f"合成 synthetic {SYNTHETIC_UNIT_CODE}"
+                    results += self._measure(
+                        submission, label, workdir / scenario, repeat=repeat, chromium=chromium
+                    )
+                transaction.set_rollback(True)
+        for line in self._report(results, repeat=repeat):
+            self.stdout.write(line)
+
+    def _measure(self, submission, label, stem: Path, *, repeat: int, chromium) -> list[Runs]:
+        start = time.perf_counter()
+        document = document_build(submission=submission)
+        html = document_html(document, for_pdf=True)
+        prepared = time.perf_counter() - start
+        html_path = stem.with_suffix(".html")
+        html_path.write_text(html, encoding="utf-8")
+        projects = len(document.data.projects)
+        self.stdout.write(
+            f"{label}：项目 projects {projects}，绩效目标表 target tables "
+            f"{len(document.project_target_sheets)}，HTML {len(html.encode()) / 1024:.0f} KiB，"
+            f"文档构建 build + HTML {prepared * 1000:.0f} ms"
+        )
+        weasy = Runs(label, "WeasyPrint", projects)
+        pdf_path = stem.with_name(f"{stem.name}-weasyprint.pdf")
+        for _ in range(repeat):
+            figures = self._child(WEASYPRINT_CHILD, str(html_path), str(pdf_path))
+            weasy.seconds.append(figures["seconds"])
+            weasy.peak_kib = max(weasy.peak_kib, figures["peak_kib"])
+        pdf = pdf_path.read_bytes()
+        weasy.pages, weasy.pdf_bytes = pdf_page_count(pdf), len(pdf)
+        runs = [weasy]
+        if chromium:
+            chrome = Runs(label, "Chromium", projects)
+            out = stem.with_name(f"{stem.name}-chromium.pdf")
+            for i in range(repeat):
+                profile = stem.with_name(f"{stem.name}-chromium-profile-{i}")
+                figures = self._child(
+                    CHROMIUM_CHILD,
+                    chromium,
+                    *CHROMIUM_FLAGS,
+                    f"--user-data-dir={profile}",
+                    f"--print-to-pdf={out}",
+                    html_path.as_uri(),
+                )
+                shutil.rmtree(profile, ignore_errors=True)
+                if figures["returncode"] != 0 or not out.exists():
+                    raise CommandError(f"Chromium 打印失败：{figures['stderr']}")
+                chrome.seconds.append(figures["seconds"])
+                chrome.peak_kib = max(chrome.peak_kib, figures["peak_kib"])
+            pdf = out.read_bytes()
+            chrome.pages, chrome.pdf_bytes = pdf_page_count(pdf), len(pdf)
+            runs.append(chrome)
+        return runs
+
+    def _child(self, code: str, *args: str) -> dict:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": os.environ.get(
+                "DJANGO_SETTINGS_MODULE", "budgetsite.settings"
+            ),
+        }
+        result = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            capture_output=True,
+            text=True,
+            cwd=settings.BASE_DIR,
+            env=env,
+            timeout=1800,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise CommandError(f"子进程失败 child process failed：{result.stderr[-3000:]}")
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    def _report(self, results: list[Runs], *, repeat: int) -> list[str]:
+        rows = [
+            [
+                "场景 scenario",
+                "渲染 renderer",
+                "项目 projects",
+                "页数 pages",
+                "最佳 best s",
+                "中位 median s",
+                "峰值内存 peak MiB",
+                "PDF KiB",
+            ]
+        ]
+        for r in results:
+            rows.append(
+                [
+                    r.scenario,
+                    r.renderer,
+                    str(r.projects),
+                    str(r.pages),
+                    f"{r.best:.2f}",
+                    f"{r.median:.2f}",
+                    f"{r.peak_mib:.1f}",
+                    f"{r.pdf_bytes / 1024:.0f}",
+                ]
+            )
+        out = [
+            "",
+            f"PDF 基准测试 benchmark_pdf：同一份自包含 HTML，重复 repeat {repeat} 次。"
+            "WeasyPrint：子进程内 write_pdf 耗时（已预热）与该进程峰值 RSS；"
+            "Chromium：整个 headless 打印的墙钟时间（含启动）与其最大进程的峰值 RSS",
+            *format_table(rows, right_from=2),
+            "",
+        ]
+        by_scenario: dict[str, dict[str, Runs]] = {}
+        for r in results:
+            by_scenario.setdefault(r.scenario, {})[r.renderer] = r
+        for scenario, runs in by_scenario.items():
+            weasy, chrome = runs["WeasyPrint"], runs.get("Chromium")
+            memory = "达成 met" if weasy.peak_mib < GOAL_PEAK_MIB else "未达成 not met"
+            line = (
+                f"{scenario}：WeasyPrint 中位 median {weasy.median:.2f} s，"
+                f"峰值内存 peak {weasy.peak_mib:.0f} MiB（< {GOAL_PEAK_MIB} MiB：{memory}）"
+            )
+            if chrome:
+                ratio = weasy.median / chrome.median
+                met = "达成 met" if ratio <= GOAL_RATIO else "未达成 not met"
+                line += (
+                    f"；WeasyPrint / Chromium = {ratio:.2f}×（目标 goal ≤ {GOAL_RATIO}×：{met}）"
+                )
+            out.append(line)
+        out.append("合成数据已回滚 synthetic data rolled back")
+        return out

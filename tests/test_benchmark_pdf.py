@@ -1,0 +1,70 @@
+"""benchmark_pdf prints its figures (a small case; no timing is asserted)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from performance.models import ProjectTarget
+from tables.management.commands.benchmark_pdf import synthetic_targets_copy
+from units.models import BudgetUnit
+from units.services import demo_load
+from units.synthetic import SYNTHETIC_UNIT_CODE, synthetic_submission_create
+
+pytestmark = pytest.mark.django_db
+
+NUMBER = r"\s+(\d+\.\d{2})"
+
+
+def test_prints_weasyprint_and_chromium_figures_for_a_small_synthetic_unit(tmp_path):
+    """A 3-project synthetic unit: a row per renderer with pages, best/median seconds, peak
+    memory and PDF size, the ratio line, and no synthetic data left behind."""
+    out = StringIO()
+    call_command(
+        "benchmark_pdf",
+        scenario=["synthetic"],
+        projects=3,
+        repeat=1,
+        keep=str(tmp_path),
+        stdout=out,
+    )
+    text = out.getvalue()
+    renderers = ["WeasyPrint"] + (["Chromium"] if shutil.which("chromium") else [])
+    for renderer in renderers:
+        row = re.search(
+            rf"^合成 synthetic {SYNTHETIC_UNIT_CODE}\s+{renderer}\s+3\s+(\d+)"
+            rf"{NUMBER}{NUMBER}\s+(\d+\.\d)\s+(\d+)\s*$",
+            text,
+            flags=re.MULTILINE,
+        )
+        assert row, f"no {renderer} row in:\n{text}"
+        pages, best, median, peak, size = row.groups()
+        assert int(pages) > 5 and float(best) > 0 and float(peak) > 0 and int(size) > 0
+    assert "峰值内存 peak" in text and "< 300 MiB" in text
+    if shutil.which("chromium"):
+        assert re.search(r"WeasyPrint / Chromium = \d+\.\d{2}×", text)
+    assert (tmp_path / "synthetic.html").exists()
+    assert (tmp_path / "synthetic-weasyprint.pdf").read_bytes().startswith(b"%PDF")
+    assert not BudgetUnit.objects.filter(code=SYNTHETIC_UNIT_CODE).exists()
+
+
+def test_synthetic_projects_get_copies_of_the_demo_targets():
+    """Every synthetic project gets a target table copied (cycling) from the demo's."""
+    demo = demo_load()
+    submission = synthetic_submission_create(n_lines=100)
+    made = synthetic_targets_copy(submission=submission, source=demo)
+    assert made == submission.projects.count() == 4
+    targets = ProjectTarget.objects.filter(project__submission=submission)
+    assert targets.count() == 4 and all(t.indicators.exists() for t in targets)
+
+
+def test_bad_options_are_refused():
+    """--repeat and --projects must be at least 1."""
+    with pytest.raises(CommandError, match="--repeat"):
+        call_command("benchmark_pdf", repeat=0)
+    with pytest.raises(CommandError, match="--projects"):
+        call_command("benchmark_pdf", projects=0)
