@@ -37,6 +37,8 @@ CSS_PATH = "css/document.css"
 TEMPLATE = "document/document.html"
 #: the narrative section after which the target tables are attached (as in the seed)
 ATTACHMENTS_AFTER = "十"
+#: the only section whose subsections the 目录 lists (as the seed's)
+OTHER_NOTES = "十二"
 
 _BETWEEN_TAGS = re.compile(r">\s+<")
 
@@ -51,8 +53,9 @@ COLUMN_WEIGHTS = {
     "fund": 1.2,
 }
 TEXT_WEIGHT = 2.4
-SVG_FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 MONEY_WEIGHT = 1.0
+#: the face of chart texts (the first is the one static/css/document.css asks for)
+SVG_FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 
 
 def paragraphs(text: str) -> list[str]:
@@ -105,6 +108,7 @@ class NarrativeItem:
     """A section of 情况说明 with its heading level (3 for 一–十二, 4 for their subsections)."""
 
     anchor: str
+    number: str
     heading: str
     level: int
     blocks: tuple[Paragraph, ...]
@@ -172,6 +176,7 @@ def _blocks(section: Section) -> tuple[Paragraph, ...]:
 def _narrative_item(section: Section, anchor: str, level: int, *, after: bool) -> NarrativeItem:
     return NarrativeItem(
         anchor=anchor,
+        number=section.number,
         heading=section.heading,
         level=level,
         blocks=_blocks(section),
@@ -219,9 +224,10 @@ def document_view(
     after: list[NarrativeItem] = []
     attached = False
     for i, section in enumerate(document.narrative.sections, start=1):
-        target = after if attached else before
-        target.append(
-            _narrative_item(section, f"n{i}", 3, after=attached and not after and bool(sheets))
+        # the first section after the attachments starts on a new page in print
+        first_after = attached and not after and bool(sheets)
+        (after if attached else before).append(
+            _narrative_item(section, f"n{i}", 3, after=first_after)
         )
         if section.number == ATTACHMENTS_AFTER:
             attached = True
@@ -238,7 +244,7 @@ def document_view(
                 item.anchor,
                 item.heading,
                 tuple(TocEntry(c.anchor, c.heading) for c in item.children)
-                if item.heading.startswith("十二")
+                if item.number == OTHER_NOTES
                 else (),
             )
             for item in items
