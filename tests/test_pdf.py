@@ -204,6 +204,31 @@ def test_toc_page_numbers_are_where_sections_start(demo_pdf):
             assert squeeze(heading) in page, (text, number)
 
 
+def destinations(path: Path) -> dict[str, int]:
+    """Named destination (an element id) → the page it is on, as the PDF records it."""
+    out = subprocess.run(
+        ["pdfinfo", "-dests", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    found = re.findall(r'^\s*(\d+)\s+\[.*\]\s+"(.+)"\s*$', out, flags=re.MULTILINE)
+    return {name: int(page) for page, name in found}
+
+
+def test_toc_page_numbers_are_the_anchors_pages(demo_pdf):
+    """Each 目录 number equals the page of the anchor its link points to (the PDF's named
+    destinations), so the 目录 links and numbers agree."""
+    view = document_view(demo_pdf.document, for_pdf=True)
+    anchors = []
+
+    def walk(entries):
+        for entry in entries:
+            anchors.append(entry.anchor)
+            walk(entry.children)
+
+    walk(view.toc)
+    pages = destinations(demo_pdf.path)
+    assert [number for _, number in toc_numbers(demo_pdf)] == [pages[a] for a in anchors]
+
+
 def test_table_rows_are_never_split_across_pages(demo_pdf):
     """Every body row of tables 1–14 has its label and all its amounts on one page of its
     table's pages (a row cut in two would leave them on different pages)."""
@@ -233,6 +258,33 @@ def test_page_numbers_are_in_the_footer(demo_pdf):
             assert footer is None
         else:
             assert footer and int(footer[1]) == number, number
+
+
+@pytest.mark.django_db
+def test_long_table_repeats_its_header_on_every_page(tmp_path):
+    """A 表十二 of a hundred projects runs over several pages: each of them starts with the
+    table's header rows, and no row is cut in two."""
+    from units.synthetic import synthetic_submission_create
+
+    submission = synthetic_submission_create(n_lines=2500, seed=3)
+    document = document_build(submission=submission, is_draft=False)
+    result = rendered(
+        document, html_to_pdf(document_html(document, for_pdf=True)), tmp_path / "long.pdf"
+    )
+    pages = destinations(result.path)
+    table = document.tables["T12"]
+    first, last = pages["T12"], pages["T13"] - 1
+    assert last > first, "表十二 should run over several pages"
+    # header texts by their start: a long one wraps inside its cell
+    header = [squeeze(cell.text)[:4] for row in table.header for cell in row]
+    for number in range(first, last + 1):
+        page = squeeze(result.pages[number - 1])
+        for text in header:
+            assert text in page, (number, text)
+    spread = [squeeze(result.pages[n - 1]) for n in range(first, last + 1)]
+    for row in body_grid(table):
+        parts = [squeeze(cell) if cell[:1].isdigit() else squeeze(cell)[:5] for cell in row if cell]
+        assert any(all(part in page for part in parts) for page in spread), row
 
 
 # Security -------------------------------------------------------------------------------------
