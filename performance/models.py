@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from performance.values import parse_indicator_value
+from units.immutability import PublishedGuardedModel, PublishedGuardQuerySet
 from units.models import Project, Submission
 from units.money import MoneyField, non_negative
 
@@ -87,7 +88,7 @@ class TargetFooter(models.Model):
         abstract = True
 
 
-class UnitTarget(TargetFooter):
+class UnitTarget(PublishedGuardedModel, TargetFooter):
     """县(区)级预算部门(单位)整体支出绩效目标申报表 of one submission.
 
     部门基本信息 and 部门职责 come from the unit (`BudgetUnit`); 年度预算情况 is derived from the
@@ -100,6 +101,8 @@ class UnitTarget(TargetFooter):
     strategic_goal = models.TextField("部门战略目标")
     annual_goal = models.TextField("年度绩效目标")
 
+    objects = PublishedGuardQuerySet.as_manager()
+
     class Meta:
         verbose_name = "整体支出绩效目标"
         verbose_name_plural = "整体支出绩效目标"
@@ -108,7 +111,7 @@ class UnitTarget(TargetFooter):
         return f"{self.submission} 整体绩效目标"
 
 
-class KeyTask(models.Model):
+class KeyTask(PublishedGuardedModel, models.Model):
     """年度重点任务: one 核心职能 and its 重点任务."""
 
     unit_target = models.ForeignKey(
@@ -117,6 +120,9 @@ class KeyTask(models.Model):
     function = models.CharField("核心职能", max_length=200)
     tasks = models.TextField("重点任务")
     position = models.PositiveIntegerField("排序", default=0)
+
+    published_guard_paths = ("unit_target__submission",)
+    objects = PublishedGuardQuerySet.as_manager()
 
     class Meta:
         verbose_name = "年度重点任务"
@@ -127,7 +133,7 @@ class KeyTask(models.Model):
         return self.function
 
 
-class ProjectTarget(TargetFooter):
+class ProjectTarget(PublishedGuardedModel, TargetFooter):
     """县(区)级预算部门(单位)项目支出绩效目标表 of one project (its main row).
 
     Extra allocations of a project (`Project.allocation_of`) share this target.
@@ -155,6 +161,9 @@ class ProjectTarget(TargetFooter):
     year_central = MoneyField("年度中央财政资金", default=0, validators=[non_negative])
     year_provincial = MoneyField("年度省级财政资金", default=0, validators=[non_negative])
     year_other = MoneyField("年度其他资金", default=0, validators=[non_negative])
+
+    published_guard_paths = ("project__submission",)
+    objects = PublishedGuardQuerySet.as_manager()
 
     class Meta:
         verbose_name = "项目支出绩效目标"
@@ -188,7 +197,7 @@ class Comparator(models.TextChoices):
     QUALITATIVE = "定性", "定性"
 
 
-class Indicator(models.Model):
+class Indicator(PublishedGuardedModel, models.Model):
     """A 三级 indicator under a 二级 category, for a unit target or a project target."""
 
     unit_target = models.ForeignKey(
@@ -226,6 +235,9 @@ class Indicator(models.Model):
     )
     unit = models.CharField("计量单位", max_length=50, blank=True, editable=False)
     position = models.PositiveIntegerField("排序", default=0)
+
+    published_guard_paths = ("unit_target__submission", "project_target__project__submission")
+    objects = PublishedGuardQuerySet.as_manager()
 
     class Meta:
         verbose_name = "绩效指标"

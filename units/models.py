@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from units.immutability import PublishedGuardedModel, PublishedGuardQuerySet
 from units.money import MoneyField, non_negative
 from units.texts import reason_text_validator
 
@@ -130,7 +131,7 @@ class SubmissionStatus(models.TextChoices):
     PUBLISHED = "published", "已发布"
 
 
-class Submission(models.Model):
+class Submission(PublishedGuardedModel, models.Model):
     """One unit's budget for one year: the thing that is checked, reviewed and published."""
 
     unit = models.ForeignKey(
@@ -170,6 +171,10 @@ class Submission(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("修改时间", auto_now=True)
 
+    # units.immutability: published data (and this row, but for its workflow fields) is frozen
+    published_guard_paths = ("",)
+    objects = PublishedGuardQuerySet.as_manager()
+
     class Meta:
         verbose_name = "预算公开填报"
         verbose_name_plural = "预算公开填报"
@@ -192,7 +197,7 @@ class ProjectRecurrence(models.TextChoices):
     ONE_OFF = "one_off", "一次性项目"
 
 
-class Project(models.Model):
+class Project(PublishedGuardedModel, models.Model):
     """A 二级项目 row of 表十二/表十三.
 
     One project may carry several allocations (the seed lists 无固定收入代表履职补贴 twice,
@@ -217,6 +222,8 @@ class Project(models.Model):
     )
     allocation_note = models.CharField("资金批次说明", max_length=200, blank=True)
     position = models.PositiveIntegerField("排序", default=0)
+
+    objects = PublishedGuardQuerySet.as_manager()
 
     class Meta:
         verbose_name = "项目"
@@ -249,7 +256,7 @@ class ExpenseKind(models.TextChoices):
     PROJECT = "project", "项目支出"
 
 
-class BudgetLine(models.Model):
+class BudgetLine(PublishedGuardedModel, models.Model):
     """One approved amount: where it goes (功能/经济科目), what kind, from which fund."""
 
     submission = models.ForeignKey(
@@ -289,6 +296,8 @@ class BudgetLine(models.Model):
     amount = MoneyField("金额（元）", validators=[non_negative])
     note = models.CharField("备注", max_length=200, blank=True)
 
+    objects = PublishedGuardQuerySet.as_manager()
+
     class Meta:
         verbose_name = "预算明细"
         verbose_name_plural = "预算明细"
@@ -311,7 +320,7 @@ class ProcurementKind(models.TextChoices):
     SERVICES = "services", "服务"
 
 
-class ProcurementItem(models.Model):
+class ProcurementItem(PublishedGuardedModel, models.Model):
     """政府采购预算 item."""
 
     submission = models.ForeignKey(
@@ -324,6 +333,8 @@ class ProcurementItem(models.Model):
     )
     amount = MoneyField("金额（元）", validators=[non_negative])
 
+    objects = PublishedGuardQuerySet.as_manager()
+
     class Meta:
         verbose_name = "政府采购预算"
         verbose_name_plural = "政府采购预算"
@@ -333,7 +344,7 @@ class ProcurementItem(models.Model):
         return self.name
 
 
-class PurchasedService(models.Model):
+class PurchasedService(PublishedGuardedModel, models.Model):
     """政府购买服务 item (表十四, shown in 元)."""
 
     submission = models.ForeignKey(
@@ -348,6 +359,8 @@ class PurchasedService(models.Model):
         "资金来源", max_length=16, choices=FundSource.choices, default=FundSource.GENERAL
     )
 
+    objects = PublishedGuardQuerySet.as_manager()
+
     class Meta:
         verbose_name = "政府购买服务"
         verbose_name_plural = "政府购买服务"
@@ -357,7 +370,7 @@ class PurchasedService(models.Model):
         return self.content
 
 
-class AssetFacts(models.Model):
+class AssetFacts(PublishedGuardedModel, models.Model):
     """国有资产占有使用情况 as at 31 December of the prior year."""
 
     submission = models.OneToOneField(
@@ -376,6 +389,8 @@ class AssetFacts(models.Model):
     )
     equipment_over_500k = models.PositiveIntegerField("单价50万元以上通用设备（台套）", default=0)
     equipment_over_1m = models.PositiveIntegerField("单价100万元以上通用设备（台套）", default=0)
+
+    objects = PublishedGuardQuerySet.as_manager()
 
     class Meta:
         verbose_name = "国有资产情况"
@@ -397,7 +412,7 @@ class AssetFacts(models.Model):
         )
 
 
-class SubmissionText(models.Model):
+class SubmissionText(PublishedGuardedModel, models.Model):
     """The texts a unit enters for its disclosure (概况 and the reasons of 情况说明), kept per
     submission so that last year's disclosure keeps its own words. Every figure around them is
     derived; see `tables.narrative`."""
@@ -442,6 +457,8 @@ class SubmissionText(models.Model):
     )
     other_notes = models.TextField("其他说明", blank=True, help_text="留空则印“无”")
 
+    objects = PublishedGuardQuerySet.as_manager()
+
     class Meta:
         verbose_name = "情况说明文字"
         verbose_name_plural = "情况说明文字"
@@ -450,7 +467,7 @@ class SubmissionText(models.Model):
         return f"{self.submission} 情况说明文字"
 
 
-class GlossaryTerm(models.Model):
+class GlossaryTerm(PublishedGuardedModel, models.Model):
     """第四部分 名词解释: starts from the standard glossary (`units.glossary`), editable per
     submission."""
 
@@ -460,6 +477,8 @@ class GlossaryTerm(models.Model):
     term = models.CharField("名词", max_length=100)
     definition = models.TextField("解释")
     position = models.PositiveIntegerField("排序", default=0)
+
+    objects = PublishedGuardQuerySet.as_manager()
 
     class Meta:
         verbose_name = "名词解释"
