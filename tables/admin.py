@@ -1,0 +1,251 @@
+"""Admin for publishing (财政管理员 only): published versions and files, read-only (nothing can
+be added, changed or deleted here; `units.immutability` refuses it on every ORM path too), and
+batch publishing: a page to publish the approved submissions of a year (all, or those ticked)
+and a progress page that refreshes itself (meta refresh, no JavaScript) until no item waits.
+
+Access is by role (`units.permissions`), not by model permissions: every view here checks that
+the user is 财政管理员 (or a superuser, who acts as one).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from tables.models import (
+    ItemState,
+    PublicationBatch,
+    PublishedFile,
+    PublishedVersion,
+)
+from tables.publication import publication_batch_progress, publication_batch_start
+from tables.publication_views import published_file_response
+from units.models import Submission, SubmissionStatus
+from units.permissions import ADMIN, user_roles
+from units.services import TransitionRefused
+
+#: seconds between refreshes of the progress page while items are waiting
+PROGRESS_REFRESH_SECONDS = 3
+
+
+def _is_admin(request) -> bool:
+    return ADMIN in user_roles(request.user)
+
+
+class AdminRoleOnly:
+    """Visible to 财政管理员 only; nothing can be added, changed or deleted."""
+
+    def has_module_permission(self, request):
+        return _is_admin(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_admin(request)
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _file_url(file: PublishedFile) -> str:
+    return reverse("admin:tables_publishedfile_download", args=[file.pk])
+
+
+class PublishedFileInline(AdminRoleOnly, admin.TabularInline):
+    model = PublishedFile
+    extra = 0
+    can_delete = False
+    fields = ["download", "kind", "content_type", "size", "sha256"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
+
+    @admin.display(description="文件")
+    def download(self, obj):
+        return format_html('<a href="{}">{}</a>', _file_url(obj), obj.file_name)
+
+
+@admin.register(PublishedVersion)
+class PublishedVersionAdmin(AdminRoleOnly, admin.ModelAdmin):
+    list_display = ["unit_name", "year", "version", "published_at", "published_by", "reason"]
+    list_filter = ["year"]
+    list_select_related = ["published_by"]
+    search_fields = ["unit_code", "unit_name"]
+    date_hierarchy = "published_at"
+    fields = [
+        "submission",
+        "version",
+        "unit_code",
+        "unit_name",
+        "department_name",
+        "year",
+        "approval_date",
+        "published_at",
+        "published_by",
+        "reason",
+    ]
+    readonly_fields = fields
+    inlines = [PublishedFileInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("data_json")
+
+
+@admin.register(PublishedFile)
+class PublishedFileAdmin(AdminRoleOnly, admin.ModelAdmin):
+    list_display = ["file_name", "kind", "version", "size", "sha256"]
+    list_filter = ["kind", "version__year"]
+    list_select_related = ["version"]
+    search_fields = ["file_name", "sha256"]
+    fields = ["version", "kind", "download", "content_type", "size", "sha256"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
+
+    @admin.display(description="文件")
+    def download(self, obj):
+        return format_html('<a href="{}">{}</a>', _file_url(obj), obj.file_name)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:file_id>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name="tables_publishedfile_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    def download_view(self, request, file_id: int):
+        """The stored bytes, as the download pages serve them."""
+        if not _is_admin(request):
+            raise PermissionDenied
+        file = self.get_queryset(request).filter(pk=file_id).first()
+        if file is None:
+            raise Http404("没有这个已发布文件")
+        return published_file_response(request, file)
+
+
+@admin.register(PublicationBatch)
+class PublicationBatchAdmin(AdminRoleOnly, admin.ModelAdmin):
+    list_display = ["__str__", "year", "started_by", "started_at", "summary", "progress"]
+    list_filter = ["year"]
+    list_select_related = ["started_by"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_done=Count("items", filter=Q(items__state=ItemState.DONE)),
+                n_failed=Count("items", filter=Q(items__state=ItemState.FAILED)),
+                n_pending=Count("items", filter=Q(items__state=ItemState.PENDING)),
+            )
+        )
+
+    @admin.display(description="进度")
+    def summary(self, obj):
+        return f"已发布 {obj.n_done}，失败 {obj.n_failed}，等待 {obj.n_pending}"
+
+    @admin.display(description="详情")
+    def progress(self, obj):
+        url = reverse("admin:tables_publicationbatch_progress", args=[obj.pk])
+        return format_html('<a href="{}">查看进度</a>', url)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("start/", view(self.start_view), name="tables_publicationbatch_start"),
+            path(
+                "<int:batch_id>/progress/",
+                view(self.progress_view),
+                name="tables_publicationbatch_progress",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # the progress page is the batch's page
+        return redirect("admin:tables_publicationbatch_progress", batch_id=object_id)
+
+    def _context(self, request, title):
+        return {**self.admin_site.each_context(request), "opts": self.opts, "title": title}
+
+    def start_view(self, request):
+        """GET ?year=: the approved submissions of the year, all ticked; POST: start the batch."""
+        if not _is_admin(request):
+            raise PermissionDenied
+        approved = Submission.objects.filter(status=SubmissionStatus.APPROVED)
+        years = sorted(set(approved.values_list("year", flat=True)), reverse=True)
+        source = request.POST if request.method == "POST" else request.GET
+        try:
+            year = int(source.get("year") or (years[0] if years else 0))
+        except ValueError:
+            year = 0
+        if request.method == "POST":
+            try:
+                ids = [int(pk) for pk in request.POST.getlist("submission")]
+            except ValueError:
+                ids = []
+            if not ids:
+                self.message_user(request, "请至少选择一个填报。", messages.ERROR)
+            else:
+                try:
+                    batch = publication_batch_start(
+                        year=year, actor=request.user, submission_ids=ids
+                    )
+                except TransitionRefused as exc:
+                    self.message_user(request, "；".join(exc.messages), messages.ERROR)
+                else:
+                    self.message_user(
+                        request,
+                        f"已开始发布 {year} 年的 {batch.items.count()} 个填报。",
+                        messages.SUCCESS,
+                    )
+                    return redirect("admin:tables_publicationbatch_progress", batch_id=batch.pk)
+        submissions = approved.filter(year=year).select_related("unit").order_by("unit__code")
+        return TemplateResponse(
+            request,
+            "admin/tables/publication_start.html",
+            {
+                **self._context(request, "批量发布"),
+                "years": years,
+                "year": year,
+                "submissions": submissions,
+            },
+        )
+
+    def progress_view(self, request, batch_id: int):
+        """Done / failed / waiting items of a batch, refreshed until none waits."""
+        if not _is_admin(request):
+            raise PermissionDenied
+        try:
+            progress = publication_batch_progress(batch_id=batch_id)
+        except PublicationBatch.DoesNotExist:
+            raise Http404("没有这个发布批次") from None
+        return TemplateResponse(
+            request,
+            "admin/tables/publication_progress.html",
+            {
+                **self._context(request, f"{progress.batch}：发布进度"),
+                "progress": progress,
+                "counts": {
+                    "done": progress.counts.get(ItemState.DONE, 0),
+                    "failed": progress.counts.get(ItemState.FAILED, 0),
+                    "pending": progress.pending,
+                },
+                "refresh_seconds": None if progress.finished else PROGRESS_REFRESH_SECONDS,
+            },
+        )

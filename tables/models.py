@@ -1,0 +1,165 @@
+"""Published versions of a disclosure and batch publishing.
+
+A `PublishedVersion` is what a submission looked like when it was published as version n: a
+frozen JSON snapshot of its data (every table's typed and displayed cells, the narrative
+figures, the budget lines, projects and targets as exact decimals) and the files rendered once
+from it (`PublishedFile`: HTML, PDF, XLSX, JSON and a zip of the table CSVs), each with its
+SHA-256. Both are insert-only (`units.immutability.ImmutableModel`): a correction (更正) is
+published as version n+1, and version n stays as stored. The public pages serve the stored
+bytes; nothing is rendered again.
+
+Files are kept in the database (`BinaryField`): they are written in the same transaction as the
+status change, so a failed publication leaves nothing behind, and they are covered by the same
+backups and guards as the rest. A disclosure's files are a few MB at most.
+
+`PublicationBatch` records a bureau's "publish every approved submission of a year" request and
+the progress of each of its items (the tasks of `tables.tasks`); it is ordinary, mutable state.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from units.immutability import ImmutableModel
+from units.models import Submission
+
+
+class PublishedVersion(ImmutableModel):
+    """Version n of one submission's disclosure, as published (never changed or deleted)."""
+
+    submission = models.ForeignKey(
+        Submission,
+        verbose_name="填报",
+        on_delete=models.PROTECT,
+        related_name="published_versions",
+    )
+    version = models.PositiveIntegerField("版本")
+    published_at = models.DateTimeField("发布时间", default=timezone.now, db_index=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发布人",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField("更正原因", blank=True)
+    # As published: the unit's name may change later, the disclosure keeps the one it printed.
+    year = models.PositiveSmallIntegerField("预算年度", db_index=True)
+    unit_code = models.CharField("单位编码", max_length=20)
+    unit_name = models.CharField("单位名称", max_length=100, db_index=True)
+    department_code = models.CharField("主管部门编码", max_length=20)
+    department_name = models.CharField("主管部门", max_length=100)
+    approval_date = models.DateField("批复日期", null=True, blank=True)
+    #: the frozen snapshot (`tables.publication.publication_snapshot`); also stored as the JSON file
+    data_json = models.JSONField("数据快照")
+
+    class Meta:
+        verbose_name = "已发布版本"
+        verbose_name_plural = "已发布版本"
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "version"], name="uniq_published_version")
+        ]
+
+    def __str__(self):
+        return f"{self.unit_name} {self.year}年 第{self.version}版"
+
+
+class FileKind(models.TextChoices):
+    HTML = "html", "HTML"
+    PDF = "pdf", "PDF"
+    XLSX = "xlsx", "Excel"
+    JSON = "json", "JSON 数据"
+    CSV = "csv", "CSV 表格（zip）"
+
+
+class PublishedFile(ImmutableModel):
+    """One rendered file of a published version: the bytes as served, with their SHA-256."""
+
+    version = models.ForeignKey(
+        PublishedVersion, verbose_name="版本", on_delete=models.PROTECT, related_name="files"
+    )
+    kind = models.CharField("格式", max_length=8, choices=FileKind.choices)
+    file_name = models.CharField("文件名", max_length=255)
+    content_type = models.CharField("内容类型", max_length=100)
+    content = models.BinaryField("内容")
+    size = models.PositiveBigIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+
+    class Meta:
+        verbose_name = "已发布文件"
+        verbose_name_plural = "已发布文件"
+        ordering = ["version", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "kind"], name="uniq_published_file_kind")
+        ]
+
+    def __str__(self):
+        return self.file_name
+
+
+class PublicationBatch(models.Model):
+    """A request to publish approved submissions of one year (all of them, or those chosen)."""
+
+    year = models.PositiveSmallIntegerField("预算年度")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发起人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    started_at = models.DateTimeField("发起时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "批量发布"
+        verbose_name_plural = "批量发布"
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"{self.year}年批量发布 #{self.pk}"
+
+
+class ItemState(models.TextChoices):
+    PENDING = "pending", "等待中"
+    DONE = "done", "已发布"
+    FAILED = "failed", "失败"
+
+
+class PublicationBatchItem(models.Model):
+    """One submission of a batch: waiting, published (with its version) or failed (with why)."""
+
+    batch = models.ForeignKey(
+        PublicationBatch, verbose_name="批次", on_delete=models.CASCADE, related_name="items"
+    )
+    submission = models.ForeignKey(
+        Submission,
+        verbose_name="填报",
+        on_delete=models.CASCADE,
+        related_name="publication_items",
+    )
+    state = models.CharField(
+        "状态", max_length=8, choices=ItemState.choices, default=ItemState.PENDING
+    )
+    error = models.TextField("错误", blank=True)
+    version = models.ForeignKey(
+        PublishedVersion,
+        verbose_name="发布版本",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    task_id = models.CharField("任务编号", max_length=64, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "批量发布明细"
+        verbose_name_plural = "批量发布明细"
+        ordering = ["batch", "submission__unit__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "submission"], name="uniq_batch_submission")
+        ]
+
+    def __str__(self):
+        return f"{self.batch} {self.submission_id}"

@@ -1,0 +1,489 @@
+"""Publishing: an approved submission becomes an immutable, versioned set of files.
+
+Services (writes):
+
+- `submission_publish` moves a submission 已审核 → 已发布 through the one workflow service and,
+  in the same transaction with the row locked, renders the disclosure once (is_draft=False) and
+  stores version n: the data snapshot (`PublishedVersion.data_json`) and five files with their
+  SHA-256 (`PublishedFile`). If anything fails, the transaction is rolled back: the status stays
+  已审核, nothing is stored, and `PublicationFailed` says why. Concurrent or repeated requests
+  make one version: the second waits for the row lock, then finds 已发布 and is refused.
+- `publication_batch_start` (the bureau's "publish the year") and `submission_publish_enqueue`
+  (one submission) record a `PublicationBatch` with one item per submission and enqueue one
+  `tables.tasks.publish_submission_task` per item; `publication_item_run` (the task's body)
+  publishes and records done/failed on the item, so one unit's failure stops no other.
+
+Selectors (reads) for the download and public pages: `published_versions_of`,
+`published_file_get`, `publication_batch_progress`.
+
+The files of version n (`ARTIFACTS`):
+
+- html: the whole disclosure, one self-contained page (`tables.render.document.document_html`);
+- pdf: the same printed by WeasyPrint (`tables.render.pdf.document_pdf`);
+- xlsx: tables 1–14 and the target tables (`tables.render.xlsx.disclosure_workbook`);
+- json: the data snapshot (`publication_snapshot`, schema `SNAPSHOT_SCHEMA`), UTF-8;
+- csv: a zip of T01.csv … T14.csv, each the displayed grid of one table in UTF-8 with BOM (the
+  same bytes as the table CSV downloads), dated with the publication time so equal data gives
+  equal bytes. One CSV per table: the tables have different columns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import io
+import json
+import logging
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from tables.models import (
+    FileKind,
+    ItemState,
+    PublicationBatch,
+    PublicationBatchItem,
+    PublishedFile,
+    PublishedVersion,
+)
+from units.models import StatusChange, Submission, SubmissionStatus
+from units.services import TransitionRefused, submission_transition
+
+logger = logging.getLogger(__name__)
+
+SNAPSHOT_SCHEMA = "budget-disclosure-snapshot/1"
+
+#: kind → (content type, file-name suffix)
+ARTIFACTS = {
+    FileKind.HTML: ("text/html; charset=utf-8", ".html"),
+    FileKind.PDF: ("application/pdf", ".pdf"),
+    FileKind.XLSX: ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+    FileKind.JSON: ("application/json", "（数据）.json"),
+    FileKind.CSV: ("application/zip", "（表格CSV）.zip"),
+}
+#: characters not allowed in a downloaded file name (Windows and POSIX), and control characters
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+#: an error message stored on a failed batch item is cut to this length
+ERROR_MAX = 2000
+
+
+class PublicationFailed(ValidationError):
+    """Rendering or storing a publication failed; nothing was published (Chinese message)."""
+
+
+# --- the snapshot -----------------------------------------------------------------------------
+
+
+def to_jsonable(value):
+    """Plain JSON values from the pipeline's dataclasses: Decimal → exact string ("1234.50"),
+    dates → ISO 8601, tuples → lists, dataclasses → objects of their fields."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(key): to_jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(item) for item in value]
+    return value
+
+
+def table_snapshot(table) -> dict:
+    """A table as published: header and body as displayed, and each body cell typed (money in
+    exact 元 as a decimal string, text as text)."""
+    from tables.formatting import body_grid, header_grid
+
+    display = body_grid(table)
+    return {
+        "code": table.code,
+        "number": table.number,
+        "label": table.label,
+        "title": table.title,
+        "unit_name": table.unit_name,
+        "money_unit": table.money_unit,
+        "note": table.note,
+        "is_empty": table.is_empty,
+        "columns": [{"key": c.key, "kind": c.kind} for c in table.columns],
+        "header": header_grid(table.header),
+        "rows": [
+            {
+                "level": row.level,
+                "code": row.code,
+                "values": [to_jsonable(cell) for cell in row.cells],
+                "display": shown,
+            }
+            for row, shown in zip(table.rows, display, strict=True)
+        ],
+    }
+
+
+def publication_snapshot(
+    *, document, submission, version: int, published_at: datetime.datetime, reason: str
+) -> dict:
+    """Everything version n shows, as plain JSON: enough to rebuild its numbers after a
+    correction has changed the submission's rows.
+
+    Amounts are strings of exact decimals in 元 (JSON numbers would be read as binary floats);
+    `tables[].rows[].display` are the cells as printed (万元 or 元, 2 places)."""
+    from performance.render import sheet_grid
+
+    unit = submission.unit
+    return {
+        "schema": SNAPSHOT_SCHEMA,
+        "unit": {
+            "code": unit.code,
+            "name": document.unit_name,
+            "kind": unit.kind,
+            "department_code": unit.department.code,
+            "department_name": unit.department.name,
+        },
+        "year": document.year,
+        "version": version,
+        "published_at": published_at.isoformat(),
+        "approval_date": to_jsonable(submission.approval_date),
+        "reason": reason,
+        "tables": [
+            table_snapshot(t) for t in sorted(document.tables.values(), key=lambda t: t.number)
+        ],
+        "narrative": to_jsonable(document.narrative),
+        "texts": to_jsonable(document.texts),
+        "budget": to_jsonable(document.data),
+        "targets": to_jsonable(document.targets),
+        "target_tables": [
+            {"key": sheet.key, "title": sheet.title, "grid": sheet_grid(sheet)}
+            for sheet in (
+                ((document.unit_target_sheet,) if document.unit_target_sheet else ())
+                + document.project_target_sheets
+            )
+        ],
+        "findings": to_jsonable(document.findings),
+    }
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Artifact:
+    kind: str
+    file_name: str
+    content_type: str
+    content: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+def file_stem(*, unit_name: str, year: int, version: int) -> str:
+    """ "阳城县人民代表大会常务委员会办公室2025年单位预算公开", "…（第2版）" from version 2 on."""
+    stem = _UNSAFE_NAME.sub("_", f"{unit_name}{year}年单位预算公开")
+    return stem if version == 1 else f"{stem}（第{version}版）"
+
+
+def tables_csv_zip(tables, *, date_time: datetime.datetime) -> bytes:
+    """T01.csv … T14.csv in one zip (see the module docstring)."""
+    from tables.render.csv import table_csv_bytes
+
+    stamp = timezone.localtime(date_time).timetuple()[:6]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for table in sorted(tables.values(), key=lambda t: t.number):
+            info = zipfile.ZipInfo(f"{table.code}.csv", date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, table_csv_bytes(table))
+    return buffer.getvalue()
+
+
+def publication_render(*, document, snapshot: dict, stem: str, published_at) -> list[Artifact]:
+    """The five files of a version, each rendered once from the same document."""
+    from tables.render import pdf as pdf_render
+    from tables.render.document import document_html
+    from tables.render.xlsx import disclosure_workbook
+
+    contents = {
+        FileKind.HTML: document_html(document).encode("utf-8"),
+        # not through the draft PDF cache: published once, stored, served from the database
+        FileKind.PDF: pdf_render.document_pdf(document, use_cache=False),
+        FileKind.XLSX: disclosure_workbook(document),
+        FileKind.JSON: json.dumps(snapshot, ensure_ascii=False, indent=1).encode("utf-8"),
+        FileKind.CSV: tables_csv_zip(document.tables, date_time=published_at),
+    }
+    return [
+        Artifact(
+            kind=kind,
+            file_name=stem + ARTIFACTS[kind][1],
+            content_type=ARTIFACTS[kind][0],
+            content=content,
+        )
+        for kind, content in contents.items()
+    ]
+
+
+# --- services ---------------------------------------------------------------------------------
+
+
+def _correction_reason(submission: Submission) -> str:
+    """The reason given when version n (n > 1) was opened by 更正."""
+    change = (
+        StatusChange.objects.filter(
+            submission=submission,
+            from_status=SubmissionStatus.PUBLISHED,
+            to_status=SubmissionStatus.DRAFT,
+            version=submission.version,
+        )
+        .order_by("-at", "-id")
+        .first()
+    )
+    return change.reason if change else ""
+
+
+def submission_publish(*, submission_id: int, actor, reason: str = "") -> PublishedVersion:
+    """Publish an approved submission as version `submission.version`: 已审核 → 已发布 (workflow
+    service: lock, role, audit row), render and store the files, all in one transaction.
+
+    Raises `TransitionRefused` (state or role) or `PublicationFailed` (rendering or storing);
+    in both cases nothing changes."""
+    from tables.document import document_build
+
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        # Locks the row until this transaction ends: a concurrent publish waits here, then
+        # finds 已发布 and is refused before rendering anything.
+        result = submission_transition(
+            submission_id=submission_id,
+            actor=actor,
+            to_status=SubmissionStatus.PUBLISHED,
+            reason=reason,
+        )
+        submission = result.submission
+        name = f"「{submission.unit.name} {submission.year}年」"
+        if submission.version > 1 and not reason:
+            reason = _correction_reason(submission)
+        published_at = timezone.now()
+        try:
+            document = document_build(submission=submission, is_draft=False)
+            snapshot = publication_snapshot(
+                document=document,
+                submission=submission,
+                version=submission.version,
+                published_at=published_at,
+                reason=reason,
+            )
+            stem = file_stem(
+                unit_name=document.unit_name, year=document.year, version=submission.version
+            )
+            artifacts = publication_render(
+                document=document, snapshot=snapshot, stem=stem, published_at=published_at
+            )
+        except Exception as exc:
+            logger.exception("publishing submission %s failed", submission_id)
+            raise PublicationFailed(
+                f"{name}生成公开文件失败，未发布（状态仍为已审核）：{type(exc).__name__}: {exc}"
+            ) from exc
+        unit = submission.unit
+        version = PublishedVersion.objects.create(
+            submission=submission,
+            version=submission.version,
+            published_at=published_at,
+            published_by=actor if getattr(actor, "pk", None) else None,
+            reason=reason,
+            year=submission.year,
+            unit_code=unit.code,
+            unit_name=document.unit_name,
+            department_code=unit.department.code,
+            department_name=unit.department.name,
+            approval_date=submission.approval_date,
+            data_json=snapshot,
+        )
+        for artifact in artifacts:
+            PublishedFile.objects.create(
+                version=version,
+                kind=artifact.kind,
+                file_name=artifact.file_name,
+                content_type=artifact.content_type,
+                content=artifact.content,
+                size=len(artifact.content),
+                sha256=artifact.sha256,
+            )
+    return version
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, ValidationError):
+        text = "；".join(exc.messages)
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return text[:ERROR_MAX]
+
+
+def publication_item_run(
+    *, submission_id: int, actor_id: int | None, reason: str = "", item_id: int | None = None
+) -> dict:
+    """Publish one submission for a task and record the outcome on its batch item (if any).
+
+    Returns {"ok": True, "version": n, "version_id": …}, or {"ok": False, "error": "…"} when
+    the workflow refused (not 已审核 any more, no 管理员 role). Any other failure (rendering,
+    storing) is recorded on the item and re-raised, so the task backend records it as failed."""
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    items = PublicationBatchItem.objects.filter(pk=item_id)
+    try:
+        with transaction.atomic():
+            version = submission_publish(submission_id=submission_id, actor=actor, reason=reason)
+            if item_id is not None:
+                items.update(state=ItemState.DONE, version=version, finished_at=timezone.now())
+    except Exception as exc:
+        error = _error_text(exc)
+        if item_id is not None:
+            items.update(state=ItemState.FAILED, error=error, finished_at=timezone.now())
+        if not isinstance(exc, TransitionRefused):
+            raise
+        return {"ok": False, "error": error}
+    return {"ok": True, "version": version.version, "version_id": version.pk}
+
+
+def _enqueue_items(batch: PublicationBatch, items, *, actor, reason: str = "") -> None:
+    from tables.tasks import publish_submission_task
+
+    for item in items:
+        result = publish_submission_task.enqueue(
+            submission_id=item.submission_id,
+            actor_id=getattr(actor, "pk", None),
+            reason=reason,
+            item_id=item.pk,
+        )
+        # The immediate backend (tests) has already run the task and recorded its outcome.
+        PublicationBatchItem.objects.filter(pk=item.pk).update(task_id=str(result.id))
+
+
+def _batch_create(*, year: int, actor, submissions, reason: str = "") -> PublicationBatch:
+    with transaction.atomic():
+        batch = PublicationBatch.objects.create(year=year, started_by=actor)
+        items = PublicationBatchItem.objects.bulk_create(
+            PublicationBatchItem(batch=batch, submission=s) for s in submissions
+        )
+        # Enqueued in the same transaction: with the database backend the tasks exist exactly
+        # when the batch does.
+        _enqueue_items(batch, items, actor=actor, reason=reason)
+    return batch
+
+
+def _require_admin(actor) -> None:
+    from units.permissions import ADMIN, user_roles
+
+    if ADMIN not in user_roles(actor):
+        raise TransitionRefused("只有财政管理员可以发布。")
+
+
+def publication_batch_start(*, year: int, actor, submission_ids=None) -> PublicationBatch:
+    """Enqueue the publication of every approved submission of `year` (or of those of
+    `submission_ids` that are approved) and record the batch for its progress page.
+
+    Submissions already waiting in another batch are left to it, so starting twice does not
+    publish twice (the row lock in `submission_publish` would refuse the second anyway)."""
+    _require_admin(actor)
+    with transaction.atomic():
+        submissions = Submission.objects.select_for_update(of=("self",)).filter(
+            year=year, status=SubmissionStatus.APPROVED
+        )
+        if submission_ids is not None:
+            submissions = submissions.filter(pk__in=list(submission_ids))
+        waiting = PublicationBatchItem.objects.filter(state=ItemState.PENDING).values(
+            "submission_id"
+        )
+        chosen = list(submissions.exclude(pk__in=waiting).order_by("unit__code"))
+        if not chosen:
+            raise TransitionRefused(f"{year}年没有待发布的已审核填报。")
+        return _batch_create(year=year, actor=actor, submissions=chosen)
+
+
+def submission_publish_enqueue(*, submission_id: int, actor, reason: str = "") -> PublicationBatch:
+    """Publish one submission in the background: a batch of one (the same progress page)."""
+    _require_admin(actor)
+    submission = Submission.objects.select_related("unit").filter(pk=submission_id).first()
+    if submission is None:
+        raise TransitionRefused("填报不存在。")
+    if submission.status != SubmissionStatus.APPROVED:
+        raise TransitionRefused(
+            f"「{submission}」当前状态为{submission.get_status_display()}，只有已审核的填报可以发布。"
+        )
+    return _batch_create(year=submission.year, actor=actor, submissions=[submission], reason=reason)
+
+
+# --- selectors --------------------------------------------------------------------------------
+
+
+def published_versions_of(*, submission_id: int) -> QuerySet[PublishedVersion]:
+    """The published versions of a submission, newest first, with their files' metadata
+    (`content` deferred)."""
+    from django.db.models import Prefetch
+
+    return (
+        PublishedVersion.objects.filter(submission_id=submission_id)
+        .defer("data_json")
+        .select_related("published_by")
+        .prefetch_related(
+            Prefetch("files", queryset=PublishedFile.objects.defer("content").order_by("kind"))
+        )
+        .order_by("-version")
+    )
+
+
+def published_versions_latest() -> QuerySet[PublishedVersion]:
+    """The newest published version of every submission that has one."""
+    from django.db.models import OuterRef, Subquery
+
+    newest = (
+        PublishedVersion.objects.filter(submission_id=OuterRef("submission_id"))
+        .order_by("-version")
+        .values("version")[:1]
+    )
+    return PublishedVersion.objects.defer("data_json").filter(version=Subquery(newest))
+
+
+def published_file_get(
+    *, submission_id: int, version: int, kind: str, with_content: bool = True
+) -> PublishedFile:
+    """One stored file (PublishedFile.DoesNotExist when there is none)."""
+    files = PublishedFile.objects.select_related("version")
+    if not with_content:
+        files = files.defer("content")
+    return files.get(version__submission_id=submission_id, version__version=version, kind=kind)
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    batch: PublicationBatch
+    items: list[PublicationBatchItem]
+    counts: dict[str, int]
+
+    @property
+    def pending(self) -> int:
+        return self.counts.get(ItemState.PENDING, 0)
+
+    @property
+    def finished(self) -> bool:
+        return self.pending == 0
+
+
+def publication_batch_progress(*, batch_id: int) -> BatchProgress:
+    """A batch with its items (submission, unit, state, error, version) and counts by state."""
+    batch = PublicationBatch.objects.select_related("started_by").get(pk=batch_id)
+    items = list(
+        batch.items.select_related("submission__unit", "version")
+        .defer("version__data_json")
+        .order_by("submission__unit__code")
+    )
+    counts = Counter(item.state for item in items)
+    return BatchProgress(batch=batch, items=items, counts=dict(counts))
