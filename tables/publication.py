@@ -386,23 +386,40 @@ def _require_admin(actor) -> None:
         raise TransitionRefused("只有财政管理员可以发布。")
 
 
+def _lock_unqueued(submissions) -> list[Submission]:
+    """Lock the approved submissions of `submissions` and return those not already waiting in a
+    batch, by unit code. Two statements on purpose: the pending items are read after the locks
+    are held, so a batch committed meanwhile is seen (PostgreSQL's READ COMMITTED re-checks a
+    locked row, not a subquery of the locking statement)."""
+    locked = list(
+        submissions.select_for_update(of=("self",))
+        .filter(status=SubmissionStatus.APPROVED)
+        .values_list("pk", flat=True)
+    )
+    waiting = set(
+        PublicationBatchItem.objects.filter(
+            state=ItemState.PENDING, submission_id__in=locked
+        ).values_list("submission_id", flat=True)
+    )
+    return list(
+        Submission.objects.filter(pk__in=set(locked) - waiting)
+        .select_related("unit")
+        .order_by("unit__code")
+    )
+
+
 def publication_batch_start(*, year: int, actor, submission_ids=None) -> PublicationBatch:
     """Enqueue the publication of every approved submission of `year` (or of those of
     `submission_ids` that are approved) and record the batch for its progress page.
 
     Submissions already waiting in another batch are left to it, so starting twice does not
-    publish twice (the row lock in `submission_publish` would refuse the second anyway)."""
+    queue twice (and the row lock in `submission_publish` would refuse a second publication)."""
     _require_admin(actor)
     with transaction.atomic():
-        submissions = Submission.objects.select_for_update(of=("self",)).filter(
-            year=year, status=SubmissionStatus.APPROVED
-        )
+        submissions = Submission.objects.filter(year=year)
         if submission_ids is not None:
             submissions = submissions.filter(pk__in=list(submission_ids))
-        waiting = PublicationBatchItem.objects.filter(state=ItemState.PENDING).values(
-            "submission_id"
-        )
-        chosen = list(submissions.exclude(pk__in=waiting).order_by("unit__code"))
+        chosen = _lock_unqueued(submissions)
         if not chosen:
             raise TransitionRefused(f"{year}年没有待发布的已审核填报。")
         return _batch_create(year=year, actor=actor, submissions=chosen)
@@ -411,14 +428,20 @@ def publication_batch_start(*, year: int, actor, submission_ids=None) -> Publica
 def submission_publish_enqueue(*, submission_id: int, actor, reason: str = "") -> PublicationBatch:
     """Publish one submission in the background: a batch of one (the same progress page)."""
     _require_admin(actor)
-    submission = Submission.objects.select_related("unit").filter(pk=submission_id).first()
-    if submission is None:
-        raise TransitionRefused("填报不存在。")
-    if submission.status != SubmissionStatus.APPROVED:
-        raise TransitionRefused(
-            f"「{submission}」当前状态为{submission.get_status_display()}，只有已审核的填报可以发布。"
-        )
-    return _batch_create(year=submission.year, actor=actor, submissions=[submission], reason=reason)
+    with transaction.atomic():
+        submission = Submission.objects.select_related("unit").filter(pk=submission_id).first()
+        if submission is None:
+            raise TransitionRefused("填报不存在。")
+        chosen = _lock_unqueued(Submission.objects.filter(pk=submission_id))
+        if not chosen:
+            submission.refresh_from_db(fields=["status"])
+            if submission.status != SubmissionStatus.APPROVED:
+                raise TransitionRefused(
+                    f"「{submission}」当前状态为{submission.get_status_display()}，"
+                    "只有已审核的填报可以发布。"
+                )
+            raise TransitionRefused(f"「{submission}」已在发布队列中。")
+        return _batch_create(year=submission.year, actor=actor, submissions=chosen, reason=reason)
 
 
 # --- selectors --------------------------------------------------------------------------------

@@ -1,0 +1,88 @@
+"""Concurrent publishing on PostgreSQL: the row lock lets exactly one request publish a
+submission; the others wait, find 已发布 and are refused before rendering anything."""
+
+import threading
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection, connections
+
+from tables.models import PublicationBatchItem, PublishedFile, PublishedVersion
+from tables.publication import publication_batch_start, submission_publish
+from tests.factories import budget_unit_create, submission_create, synthetic_budget
+from units.models import StatusChange, SubmissionStatus
+from units.permissions import ADMIN
+from units.services import TransitionRefused, user_role_assign
+
+THREADS = 6
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="row locks need PostgreSQL (DATABASE_URL)"
+    ),
+    # serialized_rollback: the roles (groups) come from a data migration that a flush removes
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def run_parallel(action) -> list[str]:
+    """Run `action` in THREADS threads released together; "ok" or the refusal of each."""
+    barrier = threading.Barrier(THREADS)
+    outcomes, lock = [], threading.Lock()
+
+    def run():
+        try:
+            barrier.wait()
+            action()
+            result = "ok"
+        except TransitionRefused as exc:
+            result = exc.messages[0]
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=run) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+@pytest.fixture
+def approved():
+    submission = submission_create(unit=budget_unit_create(), status=SubmissionStatus.APPROVED)
+    synthetic_budget(submission, 12)
+    admin = get_user_model().objects.create_user("publisher")
+    user_role_assign(user=admin, role=ADMIN)
+    return submission, admin
+
+
+def test_parallel_publish_requests_make_one_version(approved):
+    """N threads publishing the same submission: one transition, one version with five files,
+    N-1 refusals saying it is already published."""
+    submission, admin = approved
+
+    outcomes = run_parallel(lambda: submission_publish(submission_id=submission.pk, actor=admin))
+
+    assert outcomes.count("ok") == 1
+    assert all("当前状态为已发布" in o for o in outcomes if o != "ok")
+    assert StatusChange.objects.filter(submission=submission).count() == 1
+    assert PublishedVersion.objects.filter(submission=submission).count() == 1
+    assert PublishedFile.objects.filter(version__submission=submission).count() == 5
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.PUBLISHED
+
+
+def test_parallel_batch_starts_publish_once(approved, settings):
+    """N administrators starting the year's batch at once: the submission is queued in one
+    batch only (the others find nothing left to publish), and published once."""
+    submission, admin = approved
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+    outcomes = run_parallel(lambda: publication_batch_start(year=submission.year, actor=admin))
+
+    assert outcomes.count("ok") == 1
+    assert all("没有待发布" in o for o in outcomes if o != "ok")
+    assert PublicationBatchItem.objects.filter(submission=submission).count() == 1
