@@ -6,7 +6,9 @@ Indicators are edited in one inline per 目标期 (实施期指标 / 年度指�
 "一级 / 二级", and is read once per request whatever the number of rows. Object-level
 permissions come from `units.admin.SubmissionScopedMixin`: targets of submissions the user may
 not see are hidden, and only a 填报人 of the unit changes them while 草稿/已退回 (also through
-the Excel import, copy page and copy action).
+the Excel import, copy page and copy action). Both target admins derive from
+`units.admin.BudgetDataAdmin`: scoped history pages and optimistic locking of the change form
+(the token covers the target and all its indicator and key-task rows).
 """
 
 from django.contrib import admin, messages
@@ -33,7 +35,7 @@ from performance.services import (
     targets_template_workbook,
 )
 from performance.types import FundSplit
-from units.admin import SubmissionScopedMixin
+from units.admin import BudgetDataAdmin, SubmissionScopedMixin
 from units.permissions import submission_editable_by
 from units.selectors import budget_data_load, submissions_editable_by
 
@@ -148,7 +150,7 @@ def copy_previous_year(modeladmin, request, queryset):
 
 
 @admin.register(ProjectTarget)
-class ProjectTargetAdmin(SubmissionScopedMixin, admin.ModelAdmin):
+class ProjectTargetAdmin(BudgetDataAdmin):
     form = ProjectTargetAdminForm
     submission_attr = "project.submission"
     list_display = ["project_name", "submission_label", "indicator_count", "filled_at"]
@@ -385,7 +387,7 @@ class ProjectTargetAdmin(SubmissionScopedMixin, admin.ModelAdmin):
 
 
 @admin.register(UnitTarget)
-class UnitTargetAdmin(SubmissionScopedMixin, admin.ModelAdmin):
+class UnitTargetAdmin(BudgetDataAdmin):
     list_display = ["submission", "key_task_count", "indicator_count", "filled_at"]
     list_select_related = ["submission__unit"]
     list_filter = ["submission__year"]

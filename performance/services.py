@@ -43,6 +43,7 @@ from performance.excel import (
 from performance.framework import default_framework
 from performance.models import Indicator, IndicatorCategory, KeyTask, ProjectTarget, UnitTarget
 from performance.selectors import target_data_load
+from units.history import history_reason, objects_bulk_create
 from units.models import Project, Submission
 
 # --- copy from the previous year -----------------------------------------------------------
@@ -119,12 +120,15 @@ def _unit_target_copy(*, submission: Submission, previous: Submission) -> tuple[
         handler=source.handler,
         phone=source.phone,
     )
-    KeyTask.objects.bulk_create(
-        KeyTask(unit_target=target, function=t.function, tasks=t.tasks, position=t.position)
-        for t in source.key_tasks.all()
+    objects_bulk_create(
+        KeyTask,
+        (
+            KeyTask(unit_target=target, function=t.function, tasks=t.tasks, position=t.position)
+            for t in source.key_tasks.all()
+        ),
     )
-    indicators = Indicator.objects.bulk_create(
-        _copied_indicators(source.indicators.all(), unit_target=target)
+    indicators = objects_bulk_create(
+        Indicator, _copied_indicators(source.indicators.all(), unit_target=target)
     )
     return "已复制", len(indicators)
 
@@ -132,6 +136,11 @@ def _unit_target_copy(*, submission: Submission, previous: Submission) -> tuple[
 @transaction.atomic
 def targets_copy_from_previous_year(*, submission: Submission) -> CopyReport:
     """Copy last year's unit target and same-named projects' targets where none exist yet."""
+    with history_reason("复制上年绩效目标"):
+        return _targets_copy(submission=submission)
+
+
+def _targets_copy(*, submission: Submission) -> CopyReport:
     # The lock serialises two copies (or a copy and an import) of the same submission.
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
     previous = Submission.objects.filter(
@@ -188,7 +197,7 @@ def targets_copy_from_previous_year(*, submission: Submission) -> CopyReport:
     new = []
     for source, target in copies:
         new += _copied_indicators(by_source[source.id], project_target=target)
-    report.indicators += len(Indicator.objects.bulk_create(new))
+    report.indicators += len(objects_bulk_create(Indicator, new))
     return report
 
 
@@ -510,7 +519,7 @@ def targets_import(*, submission: Submission, file) -> ImportReport:
     problem by sheet, row and column; nothing is written then.
     """
     rows = workbook_read(read_upload(file))
-    with transaction.atomic():
+    with transaction.atomic(), history_reason("导入绩效目标"):
         submission = (
             Submission.objects.select_for_update().select_related("unit").get(pk=submission.pk)
         )
@@ -527,5 +536,5 @@ def targets_import(*, submission: Submission, file) -> ImportReport:
                 indicator.project_target = target
                 indicators.append(indicator)
         # Parsed fields were set by clean(); bulk_create does not call save().
-        report.indicators = len(Indicator.objects.bulk_create(indicators, batch_size=500))
+        report.indicators = len(objects_bulk_create(Indicator, indicators, batch_size=500))
     return report

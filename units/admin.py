@@ -6,19 +6,37 @@ Object-level permissions (`units.permissions`) apply to every budget-data admin 
 submissions, change/add/delete to editable ones (填报人 of the unit, 草稿/已退回 only), and
 foreign-key choices to editable submissions and their projects, so a forged POST naming another
 unit's ids is refused by form validation. `status` is never a form field.
+
+Every budget-data admin derives from `BudgetDataAdmin`, which adds to that scoping the audit
+trail's history pages (`ScopedHistoryAdmin`: shown only for objects the user may see, revert
+only when the user may edit, workflow fields never reverted) and optimistic locking of the
+change forms (`units.concurrency`). The per-submission 变更记录 page is
+`units.audit_views.submission_audit_view`, wired in `SubmissionAdmin.get_urls`.
 """
 
 import operator
+from functools import partial
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
 from django.template.response import TemplateResponse
+from django.urls import path, resolve, reverse
+from django.urls.exceptions import Resolver404
 from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
+from units.audit_views import submission_audit_view
+from units.concurrency import OptimisticLockMixin
 from units.models import (
     AssetFacts,
     BudgetLine,
     BudgetUnit,
     ClassificationCode,
+    CodeScheme,
     Department,
     EconomicMapping,
     GlossaryTerm,
@@ -37,7 +55,11 @@ from units.permissions import (
     user_sees_all_units,
     user_unit_ids,
 )
-from units.selectors import submissions_editable_by, submissions_visible_to
+from units.selectors import (
+    LEVEL_FOR_SCHEME,
+    submissions_editable_by,
+    submissions_visible_to,
+)
 from units.services import (
     TransitionRefused,
     submission_texts_initialise,
@@ -51,6 +73,26 @@ admin.site.index_title = "数据填报与管理"
 
 
 # --- object-level permissions ---------------------------------------------------------------
+
+
+class ScopedRawIdWidget(ForeignKeyRawIdWidget):
+    """A raw-id input that names the current value only when it is one of the field's choices.
+
+    Django's widget looks the value up through the model's default manager, so a re-rendered
+    form with a forged id (another unit's project) would print that object's name.
+    """
+
+    def __init__(self, rel, admin_site, choices, **kwargs):
+        super().__init__(rel, admin_site, **kwargs)
+        self.choices_queryset = choices
+
+    def label_and_url_for_value(self, value):
+        key = self.rel.get_related_field().name
+        try:
+            allowed = self.choices_queryset.filter(**{key: value}).exists()
+        except (ValueError, TypeError, ValidationError):
+            allowed = False
+        return super().label_and_url_for_value(value) if allowed else ("", "")
 
 
 class SubmissionScopedMixin:
@@ -111,7 +153,75 @@ class SubmissionScopedMixin:
             kwargs["queryset"] = editable.select_related("unit")
         elif model is Project:
             kwargs["queryset"] = Project.objects.filter(submission__in=editable.values("pk"))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and isinstance(field.widget, ForeignKeyRawIdWidget):
+            field.widget = ScopedRawIdWidget(
+                db_field.remote_field, self.admin_site, field.queryset, using=kwargs.get("using")
+            )
+        return field
+
+
+class ScopedHistoryAdmin(SimpleHistoryAdmin):
+    """The audit trail's history list, detail and revert pages, scoped like the change page.
+
+    simple-history's own views look the object up in the history table (so an object of a unit
+    the user may not see would answer 403 instead of "not found") and let anyone who may *view*
+    an object POST a revert. Here the object must be in the admin's scoped queryset (otherwise
+    the same redirect as a missing object), the version must belong to it, a revert needs the
+    change permission (editable submission), and a revert restores only the fields of the form:
+    workflow fields (状态, 版本), unit and year keep their current values.
+    """
+
+    object_history_form_template = "admin/units/object_history_form.html"
+
+    def _visible_object(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self._visible_object(request, object_id)
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return super().history_view(request, str(obj.pk), extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        obj = self._visible_object(request, object_id)
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not str(version_id).isdigit() or not (
+            self.model.history.filter(id=obj.pk, history_id=int(version_id)).exists()
+        ):
+            raise Http404("没有这个版本")
+        if request.method == "POST":
+            if not self.has_change_permission(request, obj):
+                raise PermissionDenied
+            request._history_revert_current = obj
+            with transaction.atomic():
+                return super().history_form_view(request, str(obj.pk), version_id, extra_context)
+        return super().history_form_view(request, str(obj.pk), version_id, extra_context)
+
+    def save_form(self, request, form, change):
+        new_object = super().save_form(request, form, change)
+        current = getattr(request, "_history_revert_current", None)
+        if current is not None and current.pk == new_object.pk:
+            for field in self.model._meta.concrete_fields:
+                if field.name not in form.fields and not field.primary_key:
+                    setattr(new_object, field.attname, getattr(current, field.attname))
+        return new_object
+
+
+class BudgetDataAdmin(OptimisticLockMixin, SubmissionScopedMixin, ScopedHistoryAdmin):
+    """Base of the budget-data ModelAdmins: scoped to the user's submissions, with the audit
+    trail's history pages and optimistic locking of the change form."""
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None:
+            submission_id = self.submission_id_of(obj)
+            if submission_id is not None:
+                context["audit_url"] = reverse("admin:units_submission_audit", args=[submission_id])
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 class UnitScopedMixin:
@@ -126,11 +236,68 @@ class UnitScopedMixin:
         return qs.filter(**{f"{self.unit_lookup}__in": user_unit_ids(request.user)}).distinct()
 
 
+#: Budget-line code fields offered as autocomplete → the scheme of their codes.
+CODE_FIELD_SCHEMES = {
+    "func_code": CodeScheme.FUNCTIONAL,
+    "dept_econ_code": CodeScheme.DEPT_ECONOMIC,
+    "gov_econ_code": CodeScheme.GOV_ECONOMIC,
+}
+
+
+def _referer_line_year(request) -> int | None:
+    """The year of the budget line whose change page asked for the autocomplete, if any."""
+    from urllib.parse import urlsplit
+
+    referer = request.headers.get("referer", "")
+    try:
+        match = resolve(urlsplit(referer).path)
+    except Resolver404:
+        return None
+    if match.url_name != "units_budgetline_change":
+        return None
+    object_id = match.kwargs.get("object_id", "")
+    if not str(object_id).isdigit():
+        return None
+    visible = submissions_visible_to(user=request.user).values("pk")
+    return (
+        BudgetLine.objects.filter(pk=int(object_id), submission__in=visible)
+        .values_list("submission__year", flat=True)
+        .first()
+    )
+
+
 @admin.register(ClassificationCode)
 class ClassificationCodeAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "scheme", "year", "level", "is_active", "version"]
     list_filter = ["scheme", "year", "level", "is_active"]
     search_fields = ["code", "name"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """For a budget line's code autocomplete, offer only the active, bottom-level codes of
+        the field's scheme in the year of the line being edited (from the referring page), or
+        else in the years of the submissions the user may edit (for 管理员: the latest year)."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        field_name = request.GET.get("field_name")
+        if (
+            request.resolver_match is None
+            or request.resolver_match.url_name != "autocomplete"
+            or request.GET.get("app_label") != "units"
+            or request.GET.get("model_name") != "budgetline"
+            or field_name not in CODE_FIELD_SCHEMES
+        ):
+            return queryset, may_have_duplicates
+        scheme = CODE_FIELD_SCHEMES[field_name]
+        queryset = queryset.filter(
+            scheme=scheme, is_active=True, level=LEVEL_FOR_SCHEME[scheme]
+        ).order_by("-year", "code")
+        year = _referer_line_year(request)
+        if year is not None:
+            return queryset.filter(year=year), may_have_duplicates
+        years = submissions_editable_by(user=request.user).values("year")
+        if not years.exists():
+            latest = ClassificationCode.objects.filter(scheme=scheme).order_by("-year")
+            years = latest.values("year")[:1]
+        return queryset.filter(year__in=years), may_have_duplicates
 
 
 @admin.register(EconomicMapping)
@@ -245,9 +412,18 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(SubmissionScopedMixin, admin.ModelAdmin):
+class SubmissionAdmin(BudgetDataAdmin):
     submission_attr = ""
-    list_display = ["unit", "year", "status", "version", "approval_date", "due", "updated_at"]
+    list_display = [
+        "unit",
+        "year",
+        "status",
+        "version",
+        "approval_date",
+        "due",
+        "updated_at",
+        "audit_link",
+    ]
     list_filter = ["year", "status"]
     list_select_related = ["unit"]
     search_fields = ["unit__code", "unit__name"]
@@ -276,6 +452,23 @@ class SubmissionAdmin(SubmissionScopedMixin, admin.ModelAdmin):
         workflow = ["status", "version", "approval_date", "due", "findings_summary"]
         rest = [f for f in fieldsets[0][1]["fields"] if f not in workflow]
         return [("审核状态与检查结果", {"fields": workflow}), (None, {"fields": rest})]
+
+    def get_urls(self):
+        audit = partial(submission_audit_view, admin_site=self.admin_site)
+        return [
+            path(
+                "<int:pk>/audit/",
+                self.admin_site.admin_view(audit),
+                name="units_submission_audit",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="变更记录")
+    def audit_link(self, obj):
+        return format_html(
+            '<a href="{}">变更记录</a>', reverse("admin:units_submission_audit", args=[obj.pk])
+        )
 
     @admin.display(description="公开截止日期")
     def due(self, obj):
@@ -381,8 +574,9 @@ class UnitAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(BudgetLine)
-class BudgetLineAdmin(SubmissionScopedMixin, admin.ModelAdmin):
-    """Lines are listed per submission with pagination, so large units stay usable."""
+class BudgetLineAdmin(BudgetDataAdmin):
+    """Lines are listed per submission with pagination, so large units stay usable. Code fields
+    are autocompletes limited to the year's active codes (`ClassificationCodeAdmin`)."""
 
     list_display = [
         "submission",
@@ -404,5 +598,6 @@ class BudgetLineAdmin(SubmissionScopedMixin, admin.ModelAdmin):
         "project",
     ]
     search_fields = ["func_code__code", "dept_econ_code__code", "project__name"]
-    raw_id_fields = ["func_code", "dept_econ_code", "gov_econ_code", "project"]
+    autocomplete_fields = ["func_code", "dept_econ_code", "gov_econ_code"]
+    raw_id_fields = ["project"]
     list_per_page = 100

@@ -41,6 +41,7 @@ from units.budget_excel import (
     workbook_read,
     workbook_write,
 )
+from units.history import history_reason, objects_bulk_update
 from units.models import (
     BudgetLine,
     ClassificationCode,
@@ -530,7 +531,11 @@ def _projects_save(plan: _Plan, report: ImportReport) -> None:
     """Update matching projects in place, create new ones, delete the unmatched ones."""
     submission, by_key, removed = plan.submission, plan.by_key, plan.removed
     BudgetLine.objects.filter(submission=submission).delete()
-    Project.objects.filter(id__in=[p.id for p in removed]).update(allocation_of=None)
+    # Unlink through the audit trail (a queryset update() would not be recorded).
+    unlinked = [p for p in removed if p.allocation_of_id is not None]
+    for project in unlinked:
+        project.allocation_of = None
+    objects_bulk_update(Project, unlinked, ["allocation_of"])
     Project.objects.filter(id__in=[p.id for p in removed]).delete()
     report.projects_deleted = [p.name for p in removed]
 
@@ -558,7 +563,7 @@ def budget_import(*, submission: Submission, file) -> ImportReport:
     problem by sheet, row, column and reason; nothing is written then.
     """
     rows = workbook_read(read_upload(file))
-    with transaction.atomic():
+    with transaction.atomic(), history_reason("导入预算明细"):
         submission = (
             Submission.objects.select_for_update().select_related("unit").get(pk=submission.pk)
         )

@@ -14,6 +14,12 @@ from django.utils import timezone
 
 from units import demo
 from units.glossary import STANDARD_GLOSSARY
+from units.history import (
+    history_reason,
+    objects_bulk_create,
+    objects_bulk_update,
+    submission_history_backfill,
+)
 from units.models import (
     AssetFacts,
     BudgetLine,
@@ -54,7 +60,7 @@ def budget_lines_create(*, submission: Submission, lines: list[BudgetLine]) -> l
     if messages:
         raise ValidationError(messages)
     with transaction.atomic():
-        return BudgetLine.objects.bulk_create(lines, batch_size=1000)
+        return objects_bulk_create(BudgetLine, lines, batch_size=1000)
 
 
 def submission_clear_content(*, submission: Submission) -> None:
@@ -62,7 +68,11 @@ def submission_clear_content(*, submission: Submission) -> None:
     submission.lines.all().delete()
     submission.procurements.all().delete()
     submission.purchased_services.all().delete()
-    submission.projects.update(allocation_of=None)
+    # Through the audit trail (a queryset update() would not be recorded).
+    extra = list(submission.projects.filter(allocation_of__isnull=False))
+    for project in extra:
+        project.allocation_of = None
+    objects_bulk_update(Project, extra, ["allocation_of"])
     submission.projects.all().delete()
     AssetFacts.objects.filter(submission=submission).delete()
 
@@ -97,9 +107,12 @@ def submission_texts_initialise(*, submission: Submission) -> SubmissionText:
             organisation=submission.unit.organisation,
         )
         terms = list(STANDARD_GLOSSARY)
-    GlossaryTerm.objects.bulk_create(
-        GlossaryTerm(submission=submission, term=term, definition=definition, position=i)
-        for i, (term, definition) in enumerate(terms, start=1)
+    objects_bulk_create(
+        GlossaryTerm,
+        (
+            GlossaryTerm(submission=submission, term=term, definition=definition, position=i)
+            for i, (term, definition) in enumerate(terms, start=1)
+        ),
     )
     return texts
 
@@ -107,6 +120,11 @@ def submission_texts_initialise(*, submission: Submission) -> SubmissionText:
 @transaction.atomic
 def demo_load() -> Submission:
     """Load (or reload) the seed unit 003 for 2025 as budget lines; idempotent."""
+    with history_reason("载入演示数据"):
+        return _demo_load()
+
+
+def _demo_load() -> Submission:
     from units.reference import load_default_reference
 
     load_default_reference(year=demo.YEAR)
@@ -186,11 +204,16 @@ def demo_load() -> Submission:
     SubmissionText.objects.filter(submission=submission).delete()
     submission.glossary_terms.all().delete()
     submission_texts_initialise(submission=submission)
-    SubmissionText.objects.filter(submission=submission).update(**demo.TEXTS)
+    texts = SubmissionText.objects.get(submission=submission)
+    for name, value in demo.TEXTS.items():
+        setattr(texts, name, value)
+    texts.save()
 
     from performance.demo import demo_targets_load
 
     demo_targets_load(submission=submission)
+    # The demo's targets are bulk-inserted (performance.demo); give them their "+" records.
+    submission_history_backfill(submission_id=submission.pk)
     return submission
 
 
@@ -288,6 +311,7 @@ def submission_transition(
         if move.new_version:
             submission.version += 1
             update.append("version")
+        submission._history_user = actor if getattr(actor, "pk", None) else None
         submission.save(update_fields=update)
         if warnings and not reason:
             reason = "提交时的警告：\n" + "\n".join(warnings)

@@ -1,0 +1,19 @@
+"""Audit trail of 绩效目标 (see `units.history`): the unit target with its key tasks, the
+project targets and every indicator."""
+
+from units.history import track
+
+
+def register() -> None:
+    """Called from `PerformanceConfig.ready()`."""
+    from performance.models import Indicator, KeyTask, ProjectTarget, UnitTarget
+
+    track(UnitTarget, "submission", app="performance")
+    track(KeyTask, "unit_target__submission", app="performance")
+    track(ProjectTarget, "project__submission", app="performance")
+    track(
+        Indicator,
+        "unit_target__submission",
+        "project_target__project__submission",
+        app="performance",
+    )

@@ -1,0 +1,322 @@
+"""Audit trail: every change to budget data — admin forms, inlines, actions, imports, services
+and commands, bulk writes and bulk deletes included — is recorded with actor, time and
+before/after; history pages are scoped like the data; the per-submission 变更记录 page lists
+the changes to those who may see the submission, in a bounded number of queries."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.forms import MultiWidget
+from django.urls import reverse
+
+from performance.models import Indicator, KeyTask, ProjectTarget, UnitTarget
+from performance.services import targets_copy_from_previous_year
+from tests.factories import budget_unit_create, submission_create, synthetic_budget
+from units.budget_import import budget_export_workbook, budget_import
+from units.history import COMMAND_LINE, TRACKED, submission_live_filter
+from units.models import (
+    BudgetLine,
+    GlossaryTerm,
+    Project,
+    Submission,
+    SubmissionStatus,
+    SubmissionText,
+)
+from units.permissions import FILLER, REVIEWER
+from units.services import (
+    budget_lines_create,
+    demo_load,
+    submission_transition,
+    user_role_assign,
+)
+
+pytestmark = pytest.mark.django_db
+
+B_NAME = "乙单位独有名称XYZ"
+
+
+@pytest.fixture
+def world():
+    unit_a = budget_unit_create(name="甲单位")
+    unit_b = budget_unit_create(name=B_NAME)
+    sub_a = submission_create(unit=unit_a)
+    sub_b = submission_create(unit=unit_b)
+    synthetic_budget(sub_a, 6)
+    synthetic_budget(sub_b, 6, seed=1)
+    users = {}
+    for role in (FILLER, REVIEWER):
+        users[role] = get_user_model().objects.create_user(role, first_name="", last_name="")
+        user_role_assign(user=users[role], role=role, units=[unit_a])
+    other = get_user_model().objects.create_user("乙填报人")
+    user_role_assign(user=other, role=FILLER, units=[unit_b])
+    users["B"] = other
+    return {"sub": {"A": sub_a, "B": sub_b}, "users": users}
+
+
+def _posted(value) -> str:
+    return "" if value is None else str(value)
+
+
+def change_form_data(client, url) -> dict:
+    """The POST data the admin change page would send unchanged (inlines and token included)."""
+    response = client.get(url)
+    assert response.status_code == 200
+    data = {}
+
+    def add(bound):
+        if isinstance(bound.field.widget, MultiWidget):
+            for index, part in enumerate(bound.field.widget.decompress(bound.value())):
+                data[f"{bound.html_name}_{index}"] = _posted(part)
+        elif bound.value() is not False:
+            data[bound.html_name] = _posted(bound.value())
+
+    form = response.context["adminform"].form
+    for name in form.fields:
+        add(form[name])
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for name in formset.management_form.fields:
+            data[f"{formset.prefix}-{name}"] = _posted(formset.management_form[name].value())
+        for inline_form in formset.forms:
+            for name in inline_form.fields:
+                add(inline_form[name])
+    return data
+
+
+def inline_prefix(data, model_prefix: str) -> str:
+    return next(
+        k[: -len("-TOTAL_FORMS")]
+        for k in data
+        if k.startswith(model_prefix) and k.endswith("-TOTAL_FORMS")
+    )
+
+
+# --- what is recorded ---------------------------------------------------------------------
+
+
+def test_admin_change_of_a_line_records_user_and_before_after(client, world):
+    """Saving a budget line in the admin writes a "~" record with the user and the new amount;
+    the previous record holds the old amount."""
+    filler = world["users"][FILLER]
+    line = world["sub"]["A"].lines.first()
+    line.save()  # a first record (synthetic lines are bulk-inserted without history)
+    old_amount = line.amount
+    client.force_login(filler)
+    url = reverse("admin:units_budgetline_change", args=[line.pk])
+    data = change_form_data(client, url)
+    data["amount"] = "4321.00"
+    assert client.post(url, data).status_code == 302
+    latest, *_ = line.history.order_by("-history_id")
+    assert (latest.history_type, latest.history_user, latest.amount) == (
+        "~",
+        filler,
+        Decimal("4321.00"),
+    )
+    assert latest.history_change_reason is None
+    previous = latest.prev_record
+    assert previous is not None and previous.amount == old_amount
+    assert latest.diff_against(previous).changed_fields == ["amount"]
+    line.refresh_from_db()
+    assert line.amount == Decimal("4321.00") != old_amount
+
+
+def test_inline_rows_of_the_submission_page_are_recorded(client, world):
+    """Changing a project and adding a glossary term on the submission page records both, with
+    the user who saved."""
+    filler = world["users"][FILLER]
+    submission = world["sub"]["A"]
+    client.force_login(filler)
+    url = reverse("admin:units_submission_change", args=[submission.pk])
+    data = change_form_data(client, url)
+    prefix = inline_prefix(data, "projects")
+    data[f"{prefix}-0-name"] = "改名后的项目"
+    glossary = inline_prefix(data, "glossary_terms")
+    index = int(data[f"{glossary}-TOTAL_FORMS"])
+    data[f"{glossary}-TOTAL_FORMS"] = str(index + 1)
+    data.update(
+        {
+            f"{glossary}-{index}-term": "新名词",
+            f"{glossary}-{index}-definition": "解释",
+            f"{glossary}-{index}-position": "9",
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    project = Project.objects.get(name="改名后的项目")
+    record = project.history.latest()
+    assert (record.history_type, record.history_user) == ("~", filler)
+    term = GlossaryTerm.objects.get(term="新名词")
+    assert term.history.get().history_type == "+"
+    assert term.history.get().history_user == filler
+
+
+def test_admin_actions_are_recorded(client, world):
+    """The 初始化情况说明文字 action (bulk-created glossary) and delete_selected leave records with
+    the user; a queryset delete of several lines leaves one "-" record per line."""
+    filler = world["users"][FILLER]
+    submission = world["sub"]["A"]
+    client.force_login(filler)
+    client.post(
+        reverse("admin:units_submission_changelist"),
+        {"action": "initialise_texts", ACTION_CHECKBOX_NAME: [submission.pk]},
+    )
+    texts = SubmissionText.objects.get(submission=submission)
+    assert texts.history.get().history_user == filler
+    terms = GlossaryTerm.objects.filter(submission=submission)
+    assert terms.exists()
+    assert GlossaryTerm.history.filter(submission_id=submission.pk, history_type="+").count() == (
+        terms.count()
+    )
+    assert {r.history_user for r in GlossaryTerm.history.filter(submission_id=submission.pk)} == {
+        filler
+    }
+
+    lines = list(submission.lines.values_list("pk", flat=True)[:2])
+    response = client.post(
+        reverse("admin:units_budgetline_changelist"),
+        {"action": "delete_selected", ACTION_CHECKBOX_NAME: lines, "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not BudgetLine.objects.filter(pk__in=lines).exists()
+    deleted = BudgetLine.history.filter(id__in=lines, history_type="-")
+    assert deleted.count() == 2
+    assert {r.history_user for r in deleted} == {filler}
+
+
+def test_bulk_delete_and_cascade_leave_one_record_per_row(world):
+    """`queryset.delete()` and the cascade of a submission's deletion are recorded row by row
+    (Django's collector sends post_delete per object when a model has listeners)."""
+    submission = world["sub"]["B"]
+    line_ids = set(submission.lines.values_list("pk", flat=True))
+    project_ids = set(submission.projects.values_list("pk", flat=True))
+    BudgetLine.objects.filter(submission=submission).delete()
+    assert set(BudgetLine.history.filter(history_type="-").values_list("id", flat=True)) == line_ids
+    submission.projects.all().delete()
+    Submission.objects.filter(pk=submission.pk).delete()
+    assert set(Project.history.filter(history_type="-").values_list("id", flat=True)) == project_ids
+    gone = Submission.history.get(id=submission.pk, history_type="-")
+    assert gone.history_change_reason == COMMAND_LINE
+
+
+def test_service_bulk_create_outside_a_request_is_marked_command_line(world):
+    """`budget_lines_create` (bulk insert) writes one "+" record per line; without a request
+    the user is empty and the reason says 命令行."""
+    submission = world["sub"]["A"]
+    template = submission.lines.first()
+    lines = [
+        BudgetLine(
+            func_code=template.func_code,
+            dept_econ_code=template.dept_econ_code,
+            gov_econ_code=template.gov_econ_code,
+            expense_kind=template.expense_kind,
+            project=template.project,
+            amount=Decimal(n),
+        )
+        for n in (1, 2, 3)
+    ]
+    created = budget_lines_create(submission=submission, lines=lines)
+    records = BudgetLine.history.filter(id__in=[line.pk for line in created])
+    assert records.count() == 3
+    assert {(r.history_type, r.history_user, r.history_change_reason) for r in records} == {
+        ("+", None, COMMAND_LINE)
+    }
+
+
+def _every_row_has_history(submission) -> list[str]:
+    missing = []
+    for tracked in TRACKED:
+        model = tracked.model
+        rows = model.objects.filter(submission_live_filter(tracked, submission.pk))
+        without = rows.exclude(pk__in=model.history.values("id"))
+        if without.exists():
+            missing.append(model.__name__)
+    return missing
+
+
+def test_demo_command_records_every_row(db):
+    """`load_demo` leaves a history record for every row of the demo submission (the demo's
+    bulk-inserted targets included), marked 载入演示数据（命令行）."""
+    call_command("load_demo")
+    submission = Submission.objects.get(year=2025, unit__code="003")
+    assert _every_row_has_history(submission) == []
+    reasons = set(
+        Indicator.history.filter(project_target__isnull=False).values_list(
+            "history_change_reason", flat=True
+        )
+    )
+    assert reasons == {f"载入演示数据（{COMMAND_LINE}）"}
+
+
+def test_budget_import_records_deletions_and_creations(db):
+    """An import (here from the command path) records every replaced line as deleted and every
+    new one as created, named 导入预算明细."""
+    submission = demo_load()
+    old = set(submission.lines.values_list("pk", flat=True))
+    budget_import(submission=submission, file=budget_export_workbook(submission=submission))
+    new = set(submission.lines.values_list("pk", flat=True))
+    assert old.isdisjoint(new)
+    assert set(BudgetLine.history.filter(history_type="-").values_list("id", flat=True)) == old
+    created = BudgetLine.history.filter(id__in=new)
+    assert created.count() == len(new)
+    assert set(created.values_list("history_change_reason", flat=True)) == {
+        f"导入预算明细（{COMMAND_LINE}）"
+    }
+    assert _every_row_has_history(submission) == []
+
+
+def test_budget_import_through_the_admin_records_the_user(client, db):
+    """The admin upload records the uploading user (no 命令行)."""
+    submission = demo_load()
+    user = get_user_model().objects.create_superuser("boss", "b@example.com", "pw-123456")
+    client.force_login(user)
+    data = budget_export_workbook(submission=submission)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile(
+        "lines.xlsx",
+        data,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response = client.post(
+        reverse("units_budget_import"), {"submission": submission.pk, "file": upload}
+    )
+    assert response.status_code == 302
+    records = BudgetLine.history.filter(submission_id=submission.pk, history_type="+").exclude(
+        history_change_reason__contains="演示"
+    )
+    assert records.exists()
+    assert {(r.history_user, r.history_change_reason) for r in records} == {(user, "导入预算明细")}
+
+
+def test_copying_targets_records_bulk_created_rows(db):
+    """Copying last year's targets records the unit target, key tasks and indicators."""
+    previous = demo_load()
+    submission = submission_create(unit=previous.unit, year=previous.year + 1)
+    Project.objects.create(
+        submission=submission,
+        name=previous.projects.first().name,
+        category="operating",
+        recurrence="recurring",
+    )
+    targets_copy_from_previous_year(submission=submission)
+    assert _every_row_has_history(submission) == []
+    target = UnitTarget.objects.get(submission=submission)
+    assert KeyTask.history.filter(unit_target_id=target.pk).count() == target.key_tasks.count()
+    reason = {r.history_change_reason for r in Indicator.history.filter(unit_target_id=target.pk)}
+    assert reason == {f"复制上年绩效目标（{COMMAND_LINE}）"}
+    assert ProjectTarget.history.filter(project__submission=submission).count() <= 1
+
+
+def test_transition_records_the_actor(world):
+    """A workflow move appears in the submission's history with its actor and new status."""
+    reviewer = world["users"][REVIEWER]
+    submission = world["sub"]["A"]
+    Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.SUBMITTED)
+    submission_transition(
+        submission_id=submission.pk, actor=reviewer, to_status=SubmissionStatus.APPROVED
+    )
+    record = Submission.history.filter(id=submission.pk).latest()
+    assert (record.status, record.history_user) == (SubmissionStatus.APPROVED, reviewer)
