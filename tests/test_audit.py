@@ -320,3 +320,192 @@ def test_transition_records_the_actor(world):
     )
     record = Submission.history.filter(id=submission.pk).latest()
     assert (record.status, record.history_user) == (SubmissionStatus.APPROVED, reviewer)
+
+
+# --- history pages ------------------------------------------------------------------------
+
+
+def _line_with_history(submission, amount="77.00"):
+    line = submission.lines.first()
+    line.amount = Decimal(amount)
+    line.save()
+    return line, line.history.latest()
+
+
+def test_history_pages_follow_visibility(client, world):
+    """An A user sees A's history list and versions; B's object answers exactly like a missing
+    one (redirect to the index), a B version id on an A object is 404, and B's name never shows."""
+    line_a, record_a = _line_with_history(world["sub"]["A"])
+    line_b, record_b = _line_with_history(world["sub"]["B"])
+    for role in (FILLER, REVIEWER):
+        client.force_login(world["users"][role])
+        pages = {
+            "history A": reverse("admin:units_budgetline_history", args=[line_a.pk]),
+            "version A": reverse(
+                "admin:units_budgetline_simple_history", args=[line_a.pk, record_a.pk]
+            ),
+        }
+        for name, url in pages.items():
+            response = client.get(url)
+            assert response.status_code == 200, name
+            assert B_NAME not in response.content.decode()
+        missing = client.get(reverse("admin:units_budgetline_history", args=[999999]))
+        other = client.get(reverse("admin:units_budgetline_history", args=[line_b.pk]))
+        assert missing.status_code == other.status_code == 302
+        assert missing["Location"] == other["Location"]
+        version_b = reverse("admin:units_budgetline_simple_history", args=[line_b.pk, record_b.pk])
+        assert client.get(version_b).status_code == 302
+        guessed = reverse("admin:units_budgetline_simple_history", args=[line_a.pk, record_b.pk])
+        assert client.get(guessed).status_code == 404
+        submission_b = reverse("admin:units_submission_history", args=[world["sub"]["B"].pk])
+        assert client.get(submission_b).status_code == 302
+
+
+def _form_data(response) -> dict:
+    form = response.context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is not False:
+            data[name] = _posted(value)
+    return data
+
+
+def test_reviewer_cannot_revert(client, world):
+    """A 审核人 may view a version but a revert POST is refused and changes nothing."""
+    line, _ = _line_with_history(world["sub"]["A"], "11.00")
+    first = line.history.earliest()
+    line.amount = Decimal("22.00")
+    line.save()
+    client.force_login(world["users"][REVIEWER])
+    url = reverse("admin:units_budgetline_simple_history", args=[line.pk, first.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert client.post(url, _form_data(response)).status_code == 403
+    line.refresh_from_db()
+    assert line.amount == Decimal("22.00")
+
+
+def test_filler_reverts_a_line_and_the_revert_is_recorded(client, world):
+    """A 填报人 reverts a line of their draft to an earlier version; the revert is a new record."""
+    line, _ = _line_with_history(world["sub"]["A"], "11.00")
+    first = line.history.latest()
+    line.amount = Decimal("22.00")
+    line.save()
+    filler = world["users"][FILLER]
+    client.force_login(filler)
+    url = reverse("admin:units_budgetline_simple_history", args=[line.pk, first.pk])
+    response = client.post(url, _form_data(client.get(url)))
+    assert response.status_code == 302
+    line.refresh_from_db()
+    assert line.amount == Decimal("11.00")
+    latest = line.history.latest()
+    assert (latest.history_user, latest.amount) == (filler, Decimal("11.00"))
+
+
+def test_revert_of_a_submission_never_restores_workflow_fields(client, world):
+    """Reverting a submission to a version taken while 已退回 restores the entered figures but
+    keeps the current status and version (they move only through the workflow)."""
+    submission = Submission.objects.get(pk=world["sub"]["A"].pk)
+    submission.status, submission.version, submission.prior_total = "returned", 1, Decimal("1.00")
+    submission.save()
+    old = submission.history.latest()
+    Submission.objects.filter(pk=submission.pk).update(version=3)
+    submission.refresh_from_db()
+    submission.status, submission.prior_total = "draft", Decimal("2.00")
+    submission.save()
+    client.force_login(world["users"][FILLER])
+    url = reverse("admin:units_submission_simple_history", args=[submission.pk, old.pk])
+    response = client.post(url, _form_data(client.get(url)))
+    assert response.status_code == 302
+    submission.refresh_from_db()
+    assert submission.prior_total == Decimal("1.00")
+    assert (submission.status, submission.version) == ("draft", 3)
+
+
+def test_revert_is_refused_when_the_submission_is_no_longer_editable(client, world):
+    """After submission for review, a 填报人's revert POST is refused."""
+    line, first = _line_with_history(world["sub"]["A"], "11.00")
+    Submission.objects.filter(pk=world["sub"]["A"].pk).update(status=SubmissionStatus.SUBMITTED)
+    client.force_login(world["users"][FILLER])
+    url = reverse("admin:units_budgetline_simple_history", args=[line.pk, first.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert client.post(url, _form_data(response)).status_code == 403
+
+
+# --- the 变更记录 page of a submission --------------------------------------------------------
+
+
+def test_audit_page_lists_who_when_and_before_after(client, world):
+    """The page lists the filler's change of a line with the old and new amount and a deleted
+    project; B's page answers 404 to A's users, like a missing submission."""
+    filler = world["users"][FILLER]
+    submission = world["sub"]["A"]
+    line = submission.lines.first()
+    line.save()
+    client.force_login(filler)
+    url = reverse("admin:units_budgetline_change", args=[line.pk])
+    data = change_form_data(client, url)
+    old = f"{line.amount:,.2f}"
+    data["amount"] = "4321.00"
+    assert client.post(url, data).status_code == 302
+    audit = reverse("admin:units_submission_audit", args=[submission.pk])
+    content = client.get(audit).content.decode()
+    assert f"金额（元）：{old} → 4,321.00" in content
+    assert filler.get_username() in content
+    assert B_NAME not in content
+    for role in (FILLER, REVIEWER):
+        client.force_login(world["users"][role])
+        assert client.get(audit).status_code == 200
+        other = reverse("admin:units_submission_audit", args=[world["sub"]["B"].pk])
+        assert client.get(other).status_code == 404
+        assert client.get(reverse("admin:units_submission_audit", args=[999999])).status_code == 404
+    client.logout()
+    assert client.get(audit).status_code == 302
+
+
+def test_audit_page_names_deleted_rows_and_the_import(client, db):
+    """After an import, the page shows the deleted lines (with their amounts) and the created
+    ones, named 导入预算明细（命令行）; the submission page links to it."""
+    submission = demo_load()
+    budget_import(submission=submission, file=budget_export_workbook(submission=submission))
+    user = get_user_model().objects.create_superuser("boss", "b@example.com", "pw-123456")
+    client.force_login(user)
+    content = client.get(reverse("admin:units_submission_audit", args=[submission.pk])).content
+    text = content.decode()
+    assert "删除" in text and "新增" in text and f"导入预算明细（{COMMAND_LINE}）" in text
+    change = client.get(reverse("admin:units_submission_change", args=[submission.pk]))
+    assert reverse("admin:units_submission_audit", args=[submission.pk]) in change.content.decode()
+
+
+def _audit_queries(client, submission) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("admin:units_submission_audit", args=[submission.pk]))
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_audit_page_queries_do_not_grow_with_the_history(client, world):
+    """The page's query count does not grow from 6 to 66 changed lines (it depends on the kinds
+    of rows on the page, never on their number)."""
+    submission = world["sub"]["A"]
+    client.force_login(world["users"][FILLER])
+    target = UnitTarget.objects.create(submission=submission, strategic_goal="目标")
+    task = KeyTask.objects.create(unit_target=target, function="职能", tasks="任务")
+
+    def change_everything():
+        for line in submission.lines.all():
+            line.amount += 1
+            line.save()
+        for obj in (target, task):
+            obj.save()
+
+    change_everything()
+    small = _audit_queries(client, submission)
+    synthetic_budget(submission, 60, seed=3)
+    change_everything()
+    assert _audit_queries(client, submission) <= small <= 30

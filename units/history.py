@@ -261,8 +261,8 @@ def submission_changes_queryset(*, submission_id: int):
     parts = [
         tracked.model.history.filter(submission_history_filter(tracked, submission_id))
         .exclude(history_change_reason=BASELINE)
-        .annotate(kind=Value(index, output_field=IntegerField()))
-        .values_list("kind", "history_id", "history_date")
+        .annotate(audit_kind=Value(index, output_field=IntegerField()))
+        .values_list("audit_kind", "history_id", "history_date")
         .order_by()
         for index, tracked in enumerate(TRACKED)
     ]
