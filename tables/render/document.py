@@ -11,13 +11,16 @@ only lay it out: no arithmetic and no decisions there. Numbers come formatted fr
 objects (`tables.formatting` via `html_table`, `performance.render`, `tables.narrative`); user
 text is autoescaped by the templates. The CSS (static/css/document.css) is inlined and the
 charts are inline SVG, so the page makes no request of its own.
+
+The same template also renders a piece of the document (`DocumentView.blocks` and the cut lists,
+see `view_html`): the PDF lays pieces out separately and merges them (tables.render.pdf_parts).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -41,6 +44,9 @@ ATTACHMENTS_AFTER = "十"
 OTHER_NOTES = "十二"
 
 _BETWEEN_TAGS = re.compile(r">\s+<")
+#: the openings a page of the document can hold (all of them: the whole document): cover, 目录,
+#: 第一部分 (heading and texts), the headings of 第二/三部分 and of the attachments, 第四部分
+BLOCKS = frozenset({"cover", "toc", "part-1", "part-2", "part-3", "attachments", "part-4"})
 
 #: relative column widths of the statutory tables in print (table-layout: fixed); by column
 #: key, else by kind. Codes are short; names and items wrap; amounts never wrap.
@@ -95,6 +101,9 @@ class TocEntry:
     text: str
     children: tuple[TocEntry, ...] = ()
     css: str = ""
+    #: the page the anchor is printed on, when known before layout (the merged PDF); else the
+    #: print CSS asks target-counter()
+    page: int | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +159,14 @@ class DocumentView:
     glossary: list[tuple[str, str, str]]
     toc: list[TocEntry]
     links: Sequence[tuple[str, str]] = field(default_factory=tuple)
+    #: which openings this page holds (see BLOCKS); the lists above are cut to match
+    blocks: frozenset[str] = BLOCKS
+    #: draw the 草稿 watermark (of a draft) in the page; the merged PDF draws it in a layer
+    watermark: bool = True
+    #: print 第 N 页 in the footer; the merged PDF prints it in the same layer
+    page_numbers: bool = True
+    #: what the 目录's links are relative to: "" for this page's own anchors
+    toc_link_base: str = ""
 
 
 def chart_markup(chart) -> SafeString:
@@ -294,6 +311,40 @@ def document_view(
     )
 
 
+def toc_with_pages(entries: Sequence[TocEntry], pages: Mapping[str, int]) -> list[TocEntry]:
+    """The 目录 `entries` with the page of each anchor in `pages` written in."""
+    return [
+        replace(
+            entry,
+            page=pages.get(entry.anchor),
+            children=tuple(toc_with_pages(entry.children, pages)),
+        )
+        for entry in entries
+    ]
+
+
+def view_piece(view: DocumentView, blocks: Sequence[str] = (), **lists) -> DocumentView:
+    """The piece of `view` that holds only the openings `blocks` and the given lists (tables,
+    narrative_before, sheets, narrative_after; each empty unless given), printed without page
+    numbers and watermark."""
+    unknown = set(blocks) - BLOCKS
+    if unknown:
+        raise ValueError(f"unknown blocks {sorted(unknown)}")
+    empty = {"tables": [], "narrative_before": [], "sheets": [], "narrative_after": []}
+    if set(lists) - set(empty):
+        raise ValueError(f"unknown lists {sorted(set(lists) - set(empty))}")
+    return replace(
+        view, blocks=frozenset(blocks), watermark=False, page_numbers=False, **{**empty, **lists}
+    )
+
+
+def view_html(view: DocumentView) -> str:
+    """`view` rendered: a self-contained HTML page."""
+    # Whitespace between tags carries nothing here (cell texts sit on their tag's line) and
+    # is half of the page: dropping it makes the download smaller and parsing faster.
+    return _BETWEEN_TAGS.sub("><", render_to_string(TEMPLATE, {"doc": view}))
+
+
 def document_html(
     document: DisclosureDocument, *, for_pdf: bool = False, links: Sequence = ()
 ) -> str:
@@ -301,10 +352,7 @@ def document_html(
 
     `links` are (url, label) pairs shown above the web view (never in the PDF).
     """
-    view = document_view(document, for_pdf=for_pdf, links=() if for_pdf else links)
-    # Whitespace between tags carries nothing here (cell texts sit on their tag's line) and
-    # is half of the page: dropping it makes the download smaller and parsing faster.
-    return _BETWEEN_TAGS.sub("><", render_to_string(TEMPLATE, {"doc": view}))
+    return view_html(document_view(document, for_pdf=for_pdf, links=() if for_pdf else links))
 
 
 #: the formats the whole document is rendered in, with their content types

@@ -13,7 +13,6 @@ local file or reach the network.
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 import posixpath
 from pathlib import Path
@@ -21,16 +20,12 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.core.cache import cache
 
 from tables.document import DisclosureDocument
-from tables.render.document import document_html
 
 #: the base URL the document is rendered against: a reserved (.invalid) host that cannot
 #: resolve, under which STATIC_URL names our static files
 BASE_URL = "https://disclosure.invalid/"
-#: how long a rendered PDF stays in the cache
-CACHE_SECONDS = 60 * 60
 
 
 class URLRefused(ValueError):
@@ -106,20 +101,12 @@ def html_to_pdf(html: str) -> bytes:
 
 
 def document_pdf(document: DisclosureDocument, *, use_cache: bool = True) -> bytes:
-    """The whole disclosure as PDF bytes.
+    """The whole disclosure as PDF bytes, laid out in pieces in parallel and merged
+    (tables.render.pdf_parts).
 
-    The printed HTML holds everything that decides the PDF (texts, numbers, CSS, SVG), so the
-    PDF is cached under its SHA-256 (and WeasyPrint's version): downloading an unchanged draft
-    again costs no layout."""
-    html = document_html(document, for_pdf=True)
-    if not use_cache:
-        return html_to_pdf(html)
-    import weasyprint
+    With `use_cache` the pieces and the merged PDF are cached under the SHA-256 of their HTML:
+    downloading an unchanged draft again costs no layout, and after a small edit only the piece
+    that holds it is laid out again. Without it (publishing) everything is rendered afresh."""
+    from tables.render.pdf_parts import disclosure_pdf, pdf_cache
 
-    digest = hashlib.sha256(html.encode("utf-8")).hexdigest()
-    key = f"disclosure-pdf:{weasyprint.__version__}:{digest}"
-    pdf = cache.get(key)
-    if pdf is None:
-        pdf = html_to_pdf(html)
-        cache.set(key, pdf, CACHE_SECONDS)
-    return pdf
+    return disclosure_pdf(document, cache=pdf_cache() if use_cache else None)
