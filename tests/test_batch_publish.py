@@ -188,7 +188,7 @@ def test_batch_pages_are_for_administrators_only(role, admin_user):
     assert anonymous.status_code == 302 and "/admin/login/" in anonymous["Location"]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_database_backend_and_db_worker(settings, failing_pdf, admin_user):
     """With the django_tasks_db backend the batch enqueues one task per submission; `db_worker
     --batch` runs them all: two published, 丙 failed with its error, the task marked failed."""
@@ -217,6 +217,7 @@ def test_database_backend_and_db_worker(settings, failing_pdf, admin_user):
     assert [task_status(s) for s in units] == ["SUCCESSFUL", "SUCCESSFUL", "FAILED"]
 
 
+@pytest.mark.django_db  # on PostgreSQL the command creates and drops its database
 def test_benchmark_publish_command_runs_in_a_scratch_database():
     """benchmark_publish (2 units, 1 worker) prints its timing row, all published, and leaves the
     test database untouched (it works in a scratch database of its own)."""

@@ -20,8 +20,7 @@ pytestmark = [
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="row locks need PostgreSQL (DATABASE_URL)"
     ),
-    # serialized_rollback: the roles (groups) come from a data migration that a flush removes
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

@@ -75,6 +75,8 @@ class Command(BaseCommand):
             "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
             "DJANGO_DEBUG": "0",
         }
+        self.log_dir = Path(tempfile.mkdtemp(prefix="bench_publish_logs_"))
+        self.worker_failed = False
         try:
             self.stdout.write(f"数据库：{label}；迁移中…")
             subprocess.run(_manage("migrate", "--noinput", "-v", "0"), env=env, check=True)
@@ -93,9 +95,14 @@ class Command(BaseCommand):
         if "sqlite" in url:
             self.stdout.write(
                 "注：SQLite 同一时间只允许一个写事务，发布在持有写锁的事务内生成文件，"
-                "第二个进程只能等待，因此不会更快。"
+                "第二个进程只能等待，因此不会更快；锁不排队，等待的进程可能超时"
+                "（database is locked）退出，余下的进程照常完成。生产环境请用 PostgreSQL。"
             )
         self.stdout.write("用时包含每个进程的启动（Django、WeasyPrint 与字体加载）。")
+        if self.worker_failed:
+            self.stdout.write(f"任务进程日志：{self.log_dir}")
+        else:
+            shutil.rmtree(self.log_dir, ignore_errors=True)
 
     # --- the scratch database ------------------------------------------------------------------
 
@@ -152,29 +159,36 @@ class Command(BaseCommand):
         batch_id = json.loads(prepared.stdout.strip().splitlines()[-1])["batch"]
         self.stdout.write(f"{workers} 个 db_worker 进程发布中…")
         start = time.perf_counter()
-        processes = [
-            subprocess.Popen(
-                _manage(
-                    "db_worker",
-                    "--batch",
-                    "--no-startup-delay",
-                    "--no-reload",
-                    "--interval",
-                    "0.2",
-                    "--worker-id",
-                    f"{prefix}-{i}",
-                    "-v",
-                    "0",
-                ),
-                env=env,
-                stdout=subprocess.DEVNULL,
-            )
-            for i in range(workers)
-        ]
+        logs = [self.log_dir / f"{prefix}-worker{i}.log" for i in range(workers)]
+        processes = []
+        for i, log in enumerate(logs):
+            with open(log, "wb") as handle:
+                processes.append(
+                    subprocess.Popen(
+                        _manage(
+                            "db_worker",
+                            "--batch",
+                            "--no-startup-delay",
+                            "--no-reload",
+                            "--interval",
+                            "0.2",
+                            "--worker-id",
+                            f"{prefix}-{i}",
+                        ),
+                        env=env,
+                        stdout=handle,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
         codes = [process.wait() for process in processes]
         seconds = time.perf_counter() - start
-        if any(codes):
-            self.stderr.write(f"db_worker 退出码：{codes}")
+        for code, log in zip(codes, logs, strict=True):
+            if code:
+                self.worker_failed = True
+                lines = log.read_text("utf-8", errors="replace").strip().splitlines()
+                self.stderr.write(
+                    f"db_worker 异常退出（{code}）：{lines[-1] if lines else ''}（日志 {log}）"
+                )
         reported = subprocess.run(
             _manage("benchmark_publish", "--report", str(batch_id)),
             env=env,
