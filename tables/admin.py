@@ -56,6 +56,13 @@ class AdminRoleOnly:
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def history_view(self, request, object_id, extra_context=None):
+        # Django's history_view looks the object up first: refuse before that, so that others
+        # cannot tell which ids exist (403 for every id).
+        if not _is_admin(request):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
 
 def _file_url(file: PublishedFile) -> str:
     return reverse("admin:tables_publishedfile_download", args=[file.pk])

@@ -571,3 +571,16 @@ def test_publish_command_errors(admin_user):
     )
     with pytest.raises(CommandError, match="当前状态为已发布"):
         call_command("publish", unit=submission.unit.code, year=2025, user="publisher")
+
+
+def test_admin_pages_do_not_reveal_which_versions_exist(published, client):
+    """For a 填报人 the history, change and delete pages of published versions and files answer
+    403 whether the id exists or not."""
+    _, version = published
+    file = version.files.first()
+    client.force_login(user_with(FILLER, [budget_unit_create(name="乙单位")]))
+    for model, pk in (("publishedversion", version.pk), ("publishedfile", file.pk)):
+        for kind in ("history", "change", "delete"):
+            for object_id in (pk, 999999):
+                url = reverse(f"admin:tables_{model}_{kind}", args=[object_id])
+                assert client.get(url).status_code == 403, url
