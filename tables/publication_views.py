@@ -26,20 +26,22 @@ from units.selectors import submission_get_for_user
 CACHE_CONTROL = "private, max-age=31536000, immutable"
 
 
-def _file_headers(response: HttpResponse, file: PublishedFile) -> HttpResponse:
+def _file_headers(response: HttpResponse, file: PublishedFile, cache_control: str) -> HttpResponse:
     response["ETag"] = f'"{file.sha256}"'
-    response["Cache-Control"] = CACHE_CONTROL
+    response["Cache-Control"] = cache_control
     digest = base64.b64encode(bytes.fromhex(file.sha256)).decode("ascii")
     response["Repr-Digest"] = f"sha-256=:{digest}:"
     return response
 
 
-def published_file_response(request, file: PublishedFile) -> HttpResponse:
+def published_file_response(
+    request, file: PublishedFile, *, cache_control: str = CACHE_CONTROL
+) -> HttpResponse:
     """The stored bytes of `file` (loaded with `content` deferred), or 304 when the client
-    already holds them."""
+    already holds them. A public page passes its own `cache_control` (e.g. "public, …")."""
     not_modified = get_conditional_response(request, etag=f'"{file.sha256}"')
     if not_modified is not None:
-        return _file_headers(not_modified, file)
+        return _file_headers(not_modified, file, cache_control)
     content = PublishedFile.objects.filter(pk=file.pk).values_list("content", flat=True).get()
     response = FileResponse(
         io.BytesIO(bytes(content)),
@@ -47,7 +49,7 @@ def published_file_response(request, file: PublishedFile) -> HttpResponse:
         filename=file.file_name,
         content_type=file.content_type,
     )
-    return _file_headers(response, file)
+    return _file_headers(response, file, cache_control)
 
 
 @login_required
