@@ -20,6 +20,9 @@ from functools import partial
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -224,7 +227,19 @@ class BudgetDataAdmin(OptimisticLockMixin, SubmissionScopedMixin, ScopedHistoryA
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
-class UnitScopedMixin:
+class PermissionBeforeLookupMixin:
+    """Refuse the history page before looking the object up when the user may not view the
+    model at all. Django's `history_view` looks first, so an id that exists answered 403 and
+    one that does not answered "not found": a user without the permission could tell which
+    assignments, users or groups exist."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
+
+class UnitScopedMixin(PermissionBeforeLookupMixin):
     """Units and departments: 管理员 see all; 填报人/审核人 only their assigned units'."""
 
     unit_lookup = "pk"
@@ -267,7 +282,7 @@ def _referer_line_year(request) -> int | None:
 
 
 @admin.register(ClassificationCode)
-class ClassificationCodeAdmin(admin.ModelAdmin):
+class ClassificationCodeAdmin(PermissionBeforeLookupMixin, admin.ModelAdmin):
     list_display = ["code", "name", "scheme", "year", "level", "is_active", "version"]
     list_filter = ["scheme", "year", "level", "is_active"]
     search_fields = ["code", "name"]
@@ -301,7 +316,7 @@ class ClassificationCodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(EconomicMapping)
-class EconomicMappingAdmin(admin.ModelAdmin):
+class EconomicMappingAdmin(PermissionBeforeLookupMixin, admin.ModelAdmin):
     list_display = ["year", "mapping_kind", "dept_code", "gov_code"]
     list_filter = ["year", "mapping_kind"]
 
@@ -443,6 +458,10 @@ class SubmissionAdmin(BudgetDataAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # 批复日期 starts the unit's own 公开时限: the unit does not set it. 审核通过 records
+            # it (units.services.submission_transition); a superuser may correct it.
+            fields.append("approval_date")
         return [*fields, "unit", "year"] if obj is not None else fields
 
     def get_fieldsets(self, request, obj=None):
@@ -559,7 +578,7 @@ class SubmissionAdmin(BudgetDataAdmin):
 
 
 @admin.register(UnitAssignment)
-class UnitAssignmentAdmin(admin.ModelAdmin):
+class UnitAssignmentAdmin(PermissionBeforeLookupMixin, admin.ModelAdmin):
     """Who works on which unit. Saving also sets `is_staff` (needed to log in to the admin)."""
 
     list_display = ["user", "unit"]
@@ -601,3 +620,21 @@ class BudgetLineAdmin(BudgetDataAdmin):
     autocomplete_fields = ["func_code", "dept_econ_code", "gov_econ_code"]
     raw_id_fields = ["project"]
     list_per_page = 100
+
+
+# Users and groups (财政管理员): Django's own admins, with the history page refused before the
+# lookup like the others here.
+
+
+class BudgetUserAdmin(PermissionBeforeLookupMixin, UserAdmin):
+    pass
+
+
+class BudgetGroupAdmin(PermissionBeforeLookupMixin, GroupAdmin):
+    pass
+
+
+for _model, _model_admin in ((get_user_model(), BudgetUserAdmin), (Group, BudgetGroupAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _model_admin)
