@@ -162,6 +162,13 @@ class ProjectTargetAdmin(BudgetDataAdmin):
         "project__submission__unit__name",
     ]
     inlines = [ProjectPeriodIndicatorInline, ProjectYearIndicatorInline]
+    # Explicit: the Count annotation drops Meta.ordering, and pages must not shuffle.
+    ordering = [
+        "-project__submission__year",
+        "project__submission__unit__code",
+        "project__position",
+        "project_id",
+    ]
     actions = [copy_previous_year]
     readonly_fields = ["period_total", "year_funds"]
     fieldsets = [
@@ -393,6 +400,8 @@ class UnitTargetAdmin(BudgetDataAdmin):
     list_filter = ["submission__year"]
     search_fields = ["submission__unit__code", "submission__unit__name"]
     inlines = [KeyTaskInline, UnitYearIndicatorInline]
+    # Explicit: the Count annotations drop any default ordering, and pages must not shuffle.
+    ordering = ["-submission__year", "submission__unit__code", "pk"]
     actions = [copy_previous_year]
     readonly_fields = ["year_budget"]
     fieldsets = [

@@ -149,6 +149,16 @@ class SubmissionScopedMixin:
             return True  # a new, empty submission (管理员)
         return submissions_editable_by(user=request.user).exists()
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if self.submission_attr == "" and obj is not None:
+            # Rows on a submission's page may name only that submission's projects.
+            for field in formset.form.base_fields.values():
+                queryset = getattr(field, "queryset", None)
+                if queryset is not None and queryset.model is Project:
+                    field.queryset = queryset.filter(submission=obj)
+        return formset
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         model = db_field.remote_field.model
         editable = submissions_editable_by(user=request.user)
@@ -627,7 +637,28 @@ class BudgetLineAdmin(BudgetDataAdmin):
 
 
 class BudgetUserAdmin(PermissionBeforeLookupMixin, UserAdmin):
-    pass
+    """财政管理员 manage users, but only a superuser grants superuser status or single
+    permissions, or touches a superuser's account (its password included): otherwise a
+    管理员 could make themselves superuser and edit any unit's data."""
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ["is_superuser", "user_permissions"]
+        return fields
+
+    def _touches_superuser(self, request, obj):
+        return obj is not None and obj.is_superuser and not request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        if self._touches_superuser(request, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if self._touches_superuser(request, obj):
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 class BudgetGroupAdmin(PermissionBeforeLookupMixin, GroupAdmin):
