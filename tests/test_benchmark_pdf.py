@@ -21,8 +21,9 @@ NUMBER = r"\s+(\d+\.\d{2})"
 
 
 def test_prints_weasyprint_and_chromium_figures_for_a_small_synthetic_unit(tmp_path):
-    """A 3-project synthetic unit: a row per renderer with pages, best/median seconds, peak
-    memory and PDF size, the ratio line, and no synthetic data left behind."""
+    """A 3-project synthetic unit: a row per renderer (the site's pieces, the same after one
+    edit, WeasyPrint in one piece, Chromium) with pages, best/median seconds, peak memory and
+    PDF size, the ratio and edit lines, and no synthetic data left behind."""
     out = StringIO()
     call_command(
         "benchmark_pdf",
@@ -33,7 +34,8 @@ def test_prints_weasyprint_and_chromium_figures_for_a_small_synthetic_unit(tmp_p
         stdout=out,
     )
     text = out.getvalue()
-    renderers = ["WeasyPrint"] + (["Chromium"] if shutil.which("chromium") else [])
+    renderers = ["WeasyPrint", "WeasyPrint 改一处", "WeasyPrint 整份"]
+    renderers += ["Chromium"] if shutil.which("chromium") else []
     for renderer in renderers:
         row = re.search(
             rf"^合成 synthetic {SYNTHETIC_UNIT_CODE}\s+{renderer}\s+3\s+(\d+)"
@@ -45,10 +47,14 @@ def test_prints_weasyprint_and_chromium_figures_for_a_small_synthetic_unit(tmp_p
         pages, best, median, peak, size = row.groups()
         assert int(pages) > 5 and float(best) > 0 and float(peak) > 0 and int(size) > 0
     assert "峰值内存 peak" in text and "< 300 MiB" in text
+    assert re.search(r"all processes PSS \d+ MiB", text)
+    # the edit (十二 其他说明) lays out one piece again
+    assert re.search(r"改一处后 after one edit \d+\.\d{2} s，重新排版 laid out 1 块", text), text
     if shutil.which("chromium"):
         assert re.search(r"WeasyPrint / Chromium = \d+\.\d{2}×", text)
     assert (tmp_path / "synthetic.html").exists()
-    assert (tmp_path / "synthetic-weasyprint.pdf").read_bytes().startswith(b"%PDF")
+    for name in ("weasyprint", "weasyprint-edited", "weasyprint-whole"):
+        assert (tmp_path / f"synthetic-{name}.pdf").read_bytes().startswith(b"%PDF")
     assert not BudgetUnit.objects.filter(code=SYNTHETIC_UNIT_CODE).exists()
 
 

@@ -1,6 +1,8 @@
 """The disclosure PDF (tables.render.pdf), checked with the real WeasyPrint and poppler's
 pdftotext / pdffonts / pdfdetach: contents, fonts, 目录 page numbers, unsplit rows, and that no
-text can make the renderer fetch anything."""
+text can make the renderer fetch anything. The document is the one the site serves: laid out in
+pieces and merged (tables.render.pdf_parts; tests/test_pdf_parts.py compares it with a one-piece
+render)."""
 
 from __future__ import annotations
 
@@ -263,14 +265,13 @@ def test_page_numbers_are_in_the_footer(demo_pdf):
 @pytest.mark.django_db
 def test_long_table_repeats_its_header_on_every_page(tmp_path):
     """A 表十二 of a hundred projects runs over several pages: each of them starts with the
-    table's header rows, and no row is cut in two."""
+    table's header rows, and no row is cut in two (the pages found by the merged PDF's named
+    destinations)."""
     from units.synthetic import synthetic_submission_create
 
     submission = synthetic_submission_create(n_lines=2500, seed=3)
     document = document_build(submission=submission, is_draft=False)
-    result = rendered(
-        document, html_to_pdf(document_html(document, for_pdf=True)), tmp_path / "long.pdf"
-    )
+    result = rendered(document, document_pdf(document, use_cache=False), tmp_path / "long.pdf")
     pages = destinations(result.path)
     table = document.tables["T12"]
     first, last = pages["T12"], pages["T13"] - 1
@@ -345,7 +346,7 @@ def attachments(path: Path) -> str:
 @pytest.mark.skipif(shutil.which("pdfdetach") is None, reason="needs poppler-utils")
 def test_markup_in_entered_texts_fetches_nothing_and_prints_as_text(http_server, tmp_path):
     """Images, links and CSS url() typed into texts make no request, attach no file, and are
-    printed as the characters typed."""
+    printed as the characters typed, by the site's renderer (pieces) and by a one-piece render."""
     server, requests = http_server
     port = server.server_address[1]
     submission = demo_load()
@@ -354,12 +355,16 @@ def test_markup_in_entered_texts_fetches_nothing_and_prints_as_text(http_server,
     html = document_html(document, for_pdf=True)
     assert f'<img src="http://127.0.0.1:{port}' not in html
     assert f"&lt;img src=&quot;http://127.0.0.1:{port}/img&quot;&gt;" in html
-    result = rendered(document, html_to_pdf(html), tmp_path / "hostile.pdf")
-    assert requests == []
-    assert "0 embedded files" in attachments(result.path)
-    text = squeeze(result.text)
-    assert squeeze(f'<img src="http://127.0.0.1:{port}/img">') in text
-    assert squeeze('<link rel="attachment" href="file:///etc/hostname">') in text
+    for name, pdf in (
+        ("pieces", document_pdf(document, use_cache=False)),
+        ("whole", html_to_pdf(html)),
+    ):
+        result = rendered(document, pdf, tmp_path / f"hostile-{name}.pdf")
+        assert requests == []
+        assert "0 embedded files" in attachments(result.path)
+        text = squeeze(result.text)
+        assert squeeze(f'<img src="http://127.0.0.1:{port}/img">') in text
+        assert squeeze('<link rel="attachment" href="file:///etc/hostname">') in text
 
 
 @pytest.mark.skipif(shutil.which("pdfdetach") is None, reason="needs poppler-utils")

@@ -344,9 +344,10 @@ class PieceRenderer:
     def __enter__(self) -> PieceRenderer:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, *exc) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            # after an error, do not wait for workers that may be stuck with it
+            self._pool.shutdown(wait=exc_type is None, cancel_futures=True)
             self._pool = None
 
     def render(self, htmls: Sequence[str]) -> list[PieceRender]:
@@ -408,9 +409,20 @@ def merged_pdf(
     if len(out.pages) != layer.pages:
         raise ValueError(f"page layer has {layer.pages} pages for {len(out.pages)}")
 
+    # as pikepdf's Page.add_overlay, with names of our own: its are random (the file would
+    # differ from one render to the next), and one per page, since WeasyPrint gives all pages
+    # of a piece one shared resource dictionary
     layer_pdf = pikepdf.open(io.BytesIO(layer.pdf))
-    for page, over in zip(out.pages, layer_pdf.pages, strict=True):
-        page.add_overlay(over)
+    for number, (page, over) in enumerate(zip(out.pages, layer_pdf.pages, strict=True), 1):
+        form = over.as_form_xobject()
+        name = page.add_resource(form, pikepdf.Name.XObject, name=pikepdf.Name(f"/Layer{number}"))
+        page.contents_add(b"q\n", prepend=True)
+        page.contents_add(b"Q\n", prepend=False)
+        page.contents_add(
+            page.calc_form_xobject_placement(form, name, pikepdf.Rectangle(page.trimbox)),
+            prepend=False,
+        )
+        page.contents_coalesce()
 
     streams = {
         name: pikepdf.Stream(out, program, Subtype=pikepdf.Name.OpenType)

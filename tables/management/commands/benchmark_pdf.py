@@ -2,18 +2,26 @@
 
 How long does the PDF take, and how much memory? For the demo unit (003, loaded when missing)
 and for a synthetic unit with `--projects` projects (default: 10× the demo's), each with a
-绩效目标 table copied from the demo's, this builds the document, writes the self-contained
-HTML that the PDF is printed from (`document_html(for_pdf=True)`) and prints it
+绩效目标 table copied from the demo's, this builds the document and prints it
 
-- with WeasyPrint, in a child Python process (Django set up and WeasyPrint's fonts warmed
-  first, as in a running server): the render time (`write_pdf`) and the process's peak RSS;
-- with headless Chromium (`--print-to-pdf`) from the same file: the wall time of the whole
-  browser run (start-up included, it is part of using it) and the peak RSS of its largest
-  process.
+- "WeasyPrint": as the site does (`tables.render.pdf.document_pdf`: pieces laid out in
+  parallel by forked workers, cached by content hash, merged; tables/render/pdf_parts.py), cold:
+  nothing cached. In a child Python process with Django set up and WeasyPrint's fonts warmed
+  first, as in a running server. Time is the wall time of the whole call; peak memory is the
+  peak RSS of the largest process (the caller or a worker), as for Chromium; the line below the
+  table adds the peak of all of them together (PSS, shared pages counted once);
+- "WeasyPrint 改一处" (one edit): the same child then renders the document again after one
+  entered text changed (十二 其他说明, printed in every document): only the piece holding it is
+  laid out again (and the 目录 and page layer if the page count changed);
+- "WeasyPrint 整份" (whole): the self-contained HTML (`document_html(for_pdf=True)`) printed in
+  one `write_pdf`, in one process: the renderer before pieces, for reference;
+- "Chromium": headless Chromium (`--print-to-pdf`) printing that same HTML file: the wall time
+  of the whole browser run (start-up included, it is part of using it) and the peak RSS of its
+  largest process.
 
-Each renderer runs `--repeat` times; best and median are printed, with pages and PDF size,
-then the ratio WeasyPrint / Chromium for each scenario against the goals (demo: at most 1.5×
-Chromium's time, under 300 MiB). The synthetic unit is created in a transaction that is rolled
+Each runs `--repeat` times; best and median are printed, with pages and PDF size, then the
+ratio WeasyPrint / Chromium for each scenario against the goals (demo: at most 1.5× Chromium's
+time, under 300 MiB). The synthetic unit and the edit are made in a transaction that is rolled
 back, so the database is left as it was. Figures depend on the machine: this is not a test.
 """
 
@@ -21,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import statistics
 import subprocess
@@ -39,7 +48,7 @@ from tables.document import document_build
 from tables.management.commands.benchmark import format_table
 from tables.render.document import document_html
 from units import demo
-from units.models import Project, Submission
+from units.models import Project, Submission, SubmissionText
 from units.selectors import submission_get
 from units.services import demo_load
 from units.synthetic import SYNTHETIC_UNIT_CODE, synthetic_submission_create
@@ -60,6 +69,66 @@ CHROMIUM_FLAGS = (
     "--disable-quic",
     "--no-pdf-header-footer",
 )
+
+#: the edit of the warm re-render: appended to 十二 其他说明
+EDIT_SUFFIX = "（修改）"
+
+#: run in a child Python: the site's PDF (pieces), cold then after one edit; wall times, peak
+#: RSS of the child and of its largest worker, and the peak PSS of all of them together
+PIECES_CHILD = """
+import json, os, pickle, resource, sys, threading, time
+import django
+django.setup()
+from django.core.cache.backends.locmem import LocMemCache
+from tables.render import pdf_parts
+
+def tree_pss_kib():
+    pids, total = [os.getpid()], 0
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            pids += open(f"/proc/self/task/{tid}/children").read().split()
+        except OSError:
+            pass
+    for pid in pids:
+        try:
+            for line in open(f"/proc/{pid}/smaps_rollup"):
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+peak_pss, done = [0], threading.Event()
+def sample():
+    while not done.wait(0.05):
+        peak_pss[0] = max(peak_pss[0], tree_pss_kib())
+
+document, edited = (pickle.load(open(path, "rb")) for path in sys.argv[1:3])
+pdf_parts._warm()
+cache = LocMemCache("benchmark-pdf", {"OPTIONS": {"MAX_ENTRIES": 100000}})
+sampler = threading.Thread(target=sample, daemon=True)
+sampler.start()
+start = time.perf_counter()
+pdf = pdf_parts.disclosure_pdf(document, cache=cache)
+cold = time.perf_counter() - start
+done.set()
+sampler.join()
+laid_out = []
+start = time.perf_counter()
+edited_pdf = pdf_parts.disclosure_pdf(
+    edited, cache=cache, on_render=lambda renderer: laid_out.extend(renderer.rendered)
+)
+warm = time.perf_counter() - start
+open(sys.argv[3], "wb").write(pdf)
+open(sys.argv[4], "wb").write(edited_pdf)
+print(json.dumps({
+    "cold": cold, "warm": warm, "laid_out": len(laid_out),
+    "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    "workers_peak_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    "tree_pss_kib": max(peak_pss[0], tree_pss_kib()),
+    "workers": pdf_parts.pdf_workers(),
+}))
+"""
 
 #: run in a child Python: WeasyPrint's render time (after a warm-up) and the child's peak RSS
 WEASYPRINT_CHILD = """
@@ -98,6 +167,11 @@ class Runs:
     peak_kib: int = 0
     pages: int = 0
     pdf_bytes: int = 0
+    #: pieces (pdf_parts): the peak PSS of the caller and its workers together, how many
+    #: workers, how many pieces an edit laid out again
+    tree_pss_kib: int = 0
+    workers: int = 0
+    laid_out: int = 0
 
     @property
     def best(self) -> float:
@@ -254,15 +328,41 @@ class Command(BaseCommand):
             f"{len(document.project_target_sheets)}，HTML {len(html.encode()) / 1024:.0f} KiB，"
             f"文档构建 build + HTML {prepared * 1000:.0f} ms"
         )
-        weasy = Runs(label, "WeasyPrint", projects)
-        pdf_path = stem.with_name(f"{stem.name}-weasyprint.pdf")
+        documents = [
+            stem.with_name(f"{stem.name}-document.pickle"),
+            stem.with_name(f"{stem.name}-edited.pickle"),
+        ]
+        documents[0].write_bytes(pickle.dumps(document))
+        documents[1].write_bytes(pickle.dumps(self._edited(submission)))
+
+        pieces = Runs(label, "WeasyPrint", projects)
+        edited = Runs(label, "WeasyPrint 改一处", projects)
+        pdfs = [
+            stem.with_name(f"{stem.name}-weasyprint.pdf"),
+            stem.with_name(f"{stem.name}-weasyprint-edited.pdf"),
+        ]
+        for _ in range(repeat):
+            figures = self._child(PIECES_CHILD, *map(str, documents), *map(str, pdfs))
+            pieces.seconds.append(figures["cold"])
+            edited.seconds.append(figures["warm"])
+            peak = max(figures["peak_kib"], figures["workers_peak_kib"])
+            pieces.peak_kib = edited.peak_kib = max(pieces.peak_kib, peak)
+            pieces.tree_pss_kib = max(pieces.tree_pss_kib, figures["tree_pss_kib"])
+            pieces.workers = figures["workers"]
+            edited.laid_out = figures["laid_out"]
+        for runs, path in zip((pieces, edited), pdfs, strict=True):
+            pdf = path.read_bytes()
+            runs.pages, runs.pdf_bytes = pdf_page_count(pdf), len(pdf)
+
+        whole = Runs(label, "WeasyPrint 整份", projects)
+        pdf_path = stem.with_name(f"{stem.name}-weasyprint-whole.pdf")
         for _ in range(repeat):
             figures = self._child(WEASYPRINT_CHILD, str(html_path), str(pdf_path))
-            weasy.seconds.append(figures["seconds"])
-            weasy.peak_kib = max(weasy.peak_kib, figures["peak_kib"])
+            whole.seconds.append(figures["seconds"])
+            whole.peak_kib = max(whole.peak_kib, figures["peak_kib"])
         pdf = pdf_path.read_bytes()
-        weasy.pages, weasy.pdf_bytes = pdf_page_count(pdf), len(pdf)
-        runs = [weasy]
+        whole.pages, whole.pdf_bytes = pdf_page_count(pdf), len(pdf)
+        runs = [pieces, edited, whole]
         if chromium:
             chrome = Runs(label, "Chromium", projects)
             out = stem.with_name(f"{stem.name}-chromium.pdf")
@@ -285,6 +385,15 @@ class Command(BaseCommand):
             chrome.pages, chrome.pdf_bytes = pdf_page_count(pdf), len(pdf)
             runs.append(chrome)
         return runs
+
+    def _edited(self, submission):
+        """The document after one entered text changed (十二 其他说明); the change is rolled
+        back with the rest of the benchmark's transaction."""
+        texts, _ = SubmissionText.objects.get_or_create(submission=submission)
+        SubmissionText.objects.filter(pk=texts.pk).update(
+            other_notes=texts.other_notes + EDIT_SUFFIX
+        )
+        return document_build(submission=submission)
 
     def _child(self, code: str, *args: str) -> dict:
         env = {
@@ -334,9 +443,11 @@ class Command(BaseCommand):
             )
         out = [
             "",
-            f"PDF 基准测试 benchmark_pdf：同一份自包含 HTML，重复 repeat {repeat} 次。"
-            "WeasyPrint：子进程内 write_pdf 耗时（已预热）与该进程峰值 RSS；"
-            "Chromium：整个 headless 打印的墙钟时间（含启动）与其最大进程的峰值 RSS",
+            f"PDF 基准测试 benchmark_pdf，重复 repeat {repeat} 次。"
+            "WeasyPrint：网站的渲染（分块并行、按内容哈希缓存、合并），冷启动，已预热的子进程内"
+            "整个调用的墙钟时间与最大进程的峰值 RSS；WeasyPrint 改一处：改一处文字后再渲染；"
+            "WeasyPrint 整份：同一份自包含 HTML 一次 write_pdf（参照）；"
+            "Chromium：打印同一份 HTML，整个 headless 运行的墙钟时间（含启动）与其最大进程的峰值 RSS",
             *format_table(rows, right_from=2),
             "",
         ]
@@ -345,10 +456,13 @@ class Command(BaseCommand):
             by_scenario.setdefault(r.scenario, {})[r.renderer] = r
         for scenario, runs in by_scenario.items():
             weasy, chrome = runs["WeasyPrint"], runs.get("Chromium")
+            edited, whole = runs["WeasyPrint 改一处"], runs["WeasyPrint 整份"]
             memory = "达成 met" if weasy.peak_mib < GOAL_PEAK_MIB else "未达成 not met"
             line = (
-                f"{scenario}：WeasyPrint 中位 median {weasy.median:.2f} s，"
-                f"峰值内存 peak {weasy.peak_mib:.0f} MiB（< {GOAL_PEAK_MIB} MiB：{memory}）"
+                f"{scenario}：WeasyPrint 中位 median {weasy.median:.2f} s（{weasy.workers} 个进程 "
+                f"workers；整份 whole {whole.median:.2f} s），"
+                f"峰值内存 peak {weasy.peak_mib:.0f} MiB（< {GOAL_PEAK_MIB} MiB：{memory}；"
+                f"全部进程合计 all processes PSS {weasy.tree_pss_kib / 1024:.0f} MiB）"
             )
             if chrome:
                 ratio = weasy.median / chrome.median
@@ -357,5 +471,10 @@ class Command(BaseCommand):
                     f"；WeasyPrint / Chromium = {ratio:.2f}×（目标 goal ≤ {GOAL_RATIO}×：{met}）"
                 )
             out.append(line)
+            out.append(
+                f"{scenario}：改一处后 after one edit {edited.median:.2f} s，重新排版 laid out "
+                f"{edited.laid_out} 块 pieces"
+                + (f"，= {edited.median / chrome.median:.2f}× Chromium" if chrome else "")
+            )
         out.append("合成数据已回滚 synthetic data rolled back")
         return out

@@ -1,0 +1,251 @@
+"""The PDF in pieces (tables.render.pdf_parts): the cut, the per-piece cache, and that the merged
+PDF is the document WeasyPrint prints in one piece (same pages, text, named destinations), with
+one subset per font and deterministic bytes."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import transaction
+
+from tables.document import document_build
+from tables.render import pdf_parts
+from tables.render.document import BLOCKS, document_html, document_view, view_html
+from tables.render.pdf import html_to_pdf
+from units.models import SubmissionText
+from units.services import demo_load
+
+pytestmark = [
+    pytest.mark.skipif(
+        shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
+        reason="needs poppler-utils (pdftotext, pdfinfo)",
+    ),
+    # the module's documents are built in a rolled-back transaction; the mark makes sure the
+    # test database exists even when only some of these tests are selected
+    pytest.mark.django_db,
+]
+
+EDIT = "（此处为修改后的文字）"
+IDS = re.compile(r'\sid="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def documents(django_db_setup, django_db_blocker):
+    """The demo's draft document, and the same after one entered text changed (情况说明 一's
+    reason); the demo data is rolled back afterwards."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        submission = demo_load()
+        document = document_build(submission=submission, is_draft=True)
+        texts = SubmissionText.objects.get(submission=submission)
+        SubmissionText.objects.filter(pk=texts.pk).update(
+            revenue_change_reason=texts.revenue_change_reason + EDIT
+        )
+        edited = document_build(submission=submission, is_draft=True)
+        transaction.set_rollback(True)
+    return document, edited
+
+
+def new_cache() -> LocMemCache:
+    return LocMemCache("test-pdf-parts", {"OPTIONS": {"MAX_ENTRIES": 10000}})
+
+
+def rendered_pdf(document, *, cache=None, workers=None) -> tuple[bytes, list[str]]:
+    """The merged PDF and the HTML of every piece laid out to make it."""
+    laid_out: list[str] = []
+    pdf = pdf_parts.disclosure_pdf(
+        document,
+        cache=cache,
+        workers=workers,
+        on_render=lambda renderer: laid_out.extend(renderer.rendered),
+    )
+    return pdf, laid_out
+
+
+def poppler(tool: str, pdf: bytes, tmp_path: Path, *args: str) -> str:
+    path = tmp_path / f"{tool}.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(
+        [tool, *args, str(path), *(["-"] if tool == "pdftotext" else [])],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def destinations(pdf: bytes, tmp_path: Path) -> dict[str, tuple[int, str]]:
+    """Named destination → (page, position) as pdfinfo prints them."""
+    out = poppler("pdfinfo", pdf, tmp_path, "-dests")
+    found = re.findall(r'^\s*(\d+)\s+(\[.*\])\s+"(.+)"\s*$', out, flags=re.MULTILINE)
+    return {name: (int(page), where) for page, where, name in found}
+
+
+# The cut --------------------------------------------------------------------------------------
+
+
+def test_pieces_hold_every_element_once_and_start_where_the_document_breaks(documents):
+    """The body pieces and the cover/目录 piece together hold every element id of the printed
+    document exactly once, in order; every piece but the first opens with a table, a target
+    table or a part, which the print CSS starts on a new page."""
+    document, _ = documents
+    view = document_view(document, for_pdf=True)
+    whole = IDS.findall(document_html(document, for_pdf=True))
+    pieces = [pdf_parts.front_view(view, None), *pdf_parts.body_views(view)]
+    ids = [found for piece in pieces for found in IDS.findall(view_html(piece))]
+    assert ids == whole
+    for piece in pdf_parts.body_views(view)[1:]:
+        main = view_html(piece).split("<main>", 1)[1]
+        assert re.match(
+            r'<section class="part"( id="part-\d")?[^>]*>(<h2[^>]*>.*?</h2>)?'
+            r'(<section class="(statutory-table|attachments|narrative-section)"'
+            r'|<section class="target-table")',
+            main.replace('<section class="attachments">', ""),
+        ), main[:300]
+
+
+def test_pieces_print_neither_page_numbers_nor_watermark(documents):
+    """A piece suppresses the @page footer and the 草稿 element: the page layer draws both."""
+    document, _ = documents
+    view = document_view(document, for_pdf=True)
+    assert view.blocks == BLOCKS and view.watermark and view.page_numbers
+    for piece in pdf_parts.body_views(view):
+        html = view_html(piece)
+        assert 'class="watermark"' not in html
+        assert "@page { @bottom-center { content: none; } }" in html
+    layer = pdf_parts.layer_html(pages=3, is_draft=True, title="t")
+    assert layer.count('class="layer-page"') == 3 and 'class="watermark"' in layer
+
+
+# The merged PDF -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def merged_and_whole(documents, tmp_path_factory):
+    """The demo printed in pieces (in parallel, nothing cached) and in one piece."""
+    document, _ = documents
+    pdf, laid_out = rendered_pdf(document, workers=2)
+    whole = html_to_pdf(document_html(document, for_pdf=True))
+    return document, pdf, laid_out, whole, tmp_path_factory.mktemp("parts")
+
+
+def test_merged_pdf_has_the_pages_text_and_destinations_of_a_one_piece_render(merged_and_whole):
+    """Same page count, the same text on every page (footers and 草稿 included), and the same
+    named destinations at the same places as WeasyPrint printing the whole document at once."""
+    document, pdf, laid_out, whole, tmp = merged_and_whole
+    pieces = pdf_parts.body_views(document_view(document, for_pdf=True))
+    assert len(laid_out) == len(pieces) + 2  # the body pieces, the cover/目录, the page layer
+    assert poppler("pdftotext", pdf, tmp) == poppler("pdftotext", whole, tmp)
+    merged_dests, whole_dests = destinations(pdf, tmp), destinations(whole, tmp)
+    assert len(merged_dests) > 100
+    assert merged_dests == whole_dests
+
+
+def test_footer_numbers_are_the_physical_pages(merged_and_whole):
+    """Every page after the cover prints 第 N 页 with N its position in the merged file, and
+    every page of the draft carries 草稿."""
+    _, pdf, _, _, tmp = merged_and_whole
+    pages = poppler("pdftotext", pdf, tmp).split("\f")[:-1]
+    assert len(pages) == len(pikepdf.open(io.BytesIO(pdf)).pages) > 40
+    for number, page in enumerate(pages, start=1):
+        footer = re.findall(r"^第\s*(\d+)\s*页$", page, flags=re.MULTILINE)
+        assert footer == ([] if number == 1 else [str(number)]), number
+        assert "草" in page and "稿" in page, number
+
+
+def test_toc_links_point_at_named_destinations_of_other_pieces(merged_and_whole):
+    """The 目录's links (made in the cover/目录 piece, whose targets are in other pieces) are
+    named destinations present in the merged file; none is left pointing at a URL."""
+    _, pdf, _, _, tmp = merged_and_whole
+    dests = destinations(pdf, tmp)
+    merged = pikepdf.open(io.BytesIO(pdf))
+    links = [
+        annotation
+        for page in merged.pages[:3]
+        for annotation in page.obj.get("/Annots", ())
+        if annotation.get("/Subtype") == "/Link"
+    ]
+    assert len(links) > 40
+    for link in links:
+        assert "/A" not in link
+        assert str(link.Dest) in dests
+
+
+def test_fonts_are_one_embedded_subset_per_face_and_the_outline_is_kept(merged_and_whole):
+    """Every piece's font descriptor points at one shared subset program per face (no empty
+    placeholder left); the outline lists the document's headings under its title."""
+    _, pdf, _, whole, _ = merged_and_whole
+    merged = pikepdf.open(io.BytesIO(pdf))
+    programs: dict[str, set] = {}
+    for obj in merged.objects:
+        if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor":
+            program = obj.FontFile3
+            assert program.read_bytes() != pdf_parts.PLACEHOLDER_PROGRAM
+            assert len(program.read_bytes()) > 10_000
+            programs.setdefault(str(obj.FontName), set()).add(program.objgen)
+    assert len(programs) == 2 and all(len(objs) == 1 for objs in programs.values()), programs
+
+    def titles(pdf_bytes):
+        with pikepdf.open(io.BytesIO(pdf_bytes)) as opened, opened.open_outline() as outline:
+
+            def walk(items):
+                return [(item.title, walk(item.children)) for item in items]
+
+            return walk(outline.root)
+
+    assert titles(pdf) == titles(whole)
+
+
+# The cache ------------------------------------------------------------------------------------
+
+
+def test_one_text_edit_lays_out_only_its_piece_and_output_does_not_depend_on_the_cache(
+    documents, tmp_path
+):
+    """With the pieces of the document cached, the document after one edited text lays out
+    only the piece that holds the text (the 目录 and page layer are unchanged: same pages); the
+    PDF is byte for byte the one rendered with nothing cached; the same document again is
+    served whole from the cache."""
+    document, edited = documents
+    cache = new_cache()
+    rendered_pdf(document, cache=cache, workers=1)
+
+    from_cache, laid_out = rendered_pdf(edited, cache=cache, workers=1)
+    assert len(laid_out) == 1
+    assert EDIT in laid_out[0]
+    fresh, _ = rendered_pdf(edited, workers=1)
+    assert from_cache == fresh
+    assert EDIT.strip("（）") in re.sub(r"\s+", "", poppler("pdftotext", from_cache, tmp_path))
+
+    again, laid_out = rendered_pdf(edited, cache=cache, workers=1)
+    assert again == from_cache and laid_out == []
+
+
+# The pool -------------------------------------------------------------------------------------
+
+
+#: the test process (forked workers have other ids)
+PARENT = os.getpid()
+RENDER_PIECE = pdf_parts.render_piece
+
+
+def dies_in_workers(html: str):
+    """`render_piece` that kills any worker it runs in (module level: the pool pickles it)."""
+    if os.getpid() != PARENT:
+        os._exit(1)
+    return RENDER_PIECE(html)
+
+
+def test_a_dead_worker_falls_back_to_rendering_in_process(monkeypatch):
+    """If a worker dies, the pieces are rendered in the calling process instead."""
+    monkeypatch.setattr(pdf_parts, "render_piece", dies_in_workers)
+    pages = [f"<p>第{i}块</p>" for i in range(3)]
+    with pdf_parts.PieceRenderer(cache=None, workers=2) as renderer:
+        renders = renderer.render(pages)
+    assert [render.pages for render in renders] == [1, 1, 1]
