@@ -500,13 +500,42 @@ class BatchProgress:
         return self.pending == 0
 
 
+def _finished_task_errors(task_ids) -> dict[str, str]:
+    """Task id → why, for tasks of the database backend that ended without their item being
+    updated (the worker died, or recording the outcome failed too, e.g. a locked SQLite)."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from tables.tasks import publish_submission_task
+
+    if not task_ids or not isinstance(publish_submission_task.get_backend(), DatabaseBackend):
+        return {}
+    ended = DBTaskResult.objects.filter(
+        id__in=list(task_ids), status__in=["FAILED", "SUCCESSFUL"]
+    ).values_list("id", "exception_class_path")
+    # keyed without dashes: the stored form of a UUID differs between databases
+    return {
+        str(task_id).replace("-", ""): f"任务已结束，但未记录发布结果：{exception or '原因不明'}"
+        for task_id, exception in ended
+    }
+
+
 def publication_batch_progress(*, batch_id: int) -> BatchProgress:
-    """A batch with its items (submission, unit, state, error, version) and counts by state."""
+    """A batch with its items (submission, unit, state, error, version) and counts by state.
+
+    An item still 等待中 whose task has already ended is shown (not saved) as failed, with the
+    task's exception, so that a lost outcome never leaves the page waiting forever."""
     batch = PublicationBatch.objects.select_related("started_by").get(pk=batch_id)
     items = list(
         batch.items.select_related("submission__unit", "version")
         .defer("version__data_json")
         .order_by("submission__unit__code")
     )
+    pending = [item for item in items if item.state == ItemState.PENDING]
+    lost = _finished_task_errors({item.task_id for item in pending if item.task_id})
+    for item in pending:
+        error = lost.get(item.task_id.replace("-", ""))
+        if error is not None:
+            item.state, item.error = ItemState.FAILED, error
     counts = Counter(item.state for item in items)
     return BatchProgress(batch=batch, items=items, counts=dict(counts))

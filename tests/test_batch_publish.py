@@ -228,3 +228,27 @@ def test_benchmark_publish_command_runs_in_a_scratch_database():
     workers, units, seconds, rate, done, failed = rows[0]
     assert (workers, units, done, failed) == ("1", "2", "2", "0")
     assert float(seconds) > 0
+
+
+@pytest.mark.django_db
+def test_a_lost_outcome_shows_as_failed(settings, admin_user):
+    """An item whose database task ended without recording the outcome (a worker killed, or a
+    locked SQLite refusing the update too) is shown as failed with the task's exception, and
+    the page stops refreshing."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    submission = approved("甲单位")
+    batch = publication_batch_start(year=2025, actor=admin_user)
+    item = batch.items.get()
+    DBTaskResult.objects.filter(id=item.task_id).update(
+        status="FAILED", exception_class_path="django.db.utils.OperationalError"
+    )
+    client = Client()
+    client.force_login(admin_user)
+    progress = client.get(progress_url(batch)).content.decode()
+    assert "已发布 0 个，失败 1 个，等待 0 个" in progress
+    assert "任务已结束，但未记录发布结果：django.db.utils.OperationalError" in progress
+    assert 'http-equiv="refresh"' not in progress
+    item.refresh_from_db()
+    assert item.state == ItemState.PENDING  # shown, not saved
+    submission.refresh_from_db()
+    assert submission.status == S.APPROVED

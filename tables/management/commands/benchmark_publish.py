@@ -76,7 +76,7 @@ class Command(BaseCommand):
             "DJANGO_DEBUG": "0",
         }
         self.log_dir = Path(tempfile.mkdtemp(prefix="bench_publish_logs_"))
-        self.worker_failed = False
+        self.keep_logs = False
         try:
             self.stdout.write(f"数据库：{label}；迁移中…")
             subprocess.run(_manage("migrate", "--noinput", "-v", "0"), env=env, check=True)
@@ -99,7 +99,7 @@ class Command(BaseCommand):
                 "（database is locked）退出，余下的进程照常完成。生产环境请用 PostgreSQL。"
             )
         self.stdout.write("用时包含每个进程的启动（Django、WeasyPrint 与字体加载）。")
-        if self.worker_failed:
+        if self.keep_logs:
             self.stdout.write(f"任务进程日志：{self.log_dir}")
         else:
             shutil.rmtree(self.log_dir, ignore_errors=True)
@@ -184,7 +184,7 @@ class Command(BaseCommand):
         seconds = time.perf_counter() - start
         for code, log in zip(codes, logs, strict=True):
             if code:
-                self.worker_failed = True
+                self.keep_logs = True
                 lines = log.read_text("utf-8", errors="replace").strip().splitlines()
                 self.stderr.write(
                     f"db_worker 异常退出（{code}）：{lines[-1] if lines else ''}（日志 {log}）"
@@ -201,6 +201,8 @@ class Command(BaseCommand):
             self.stderr.write(f"失败：{error}")
         if counts["pending"]:
             self.stderr.write(f"仍有 {counts['pending']} 个未处理。")
+        if counts["failed"] or counts["pending"]:
+            self.keep_logs = True
         return [
             str(workers),
             str(units),
