@@ -26,7 +26,7 @@ piece boundary are the page numbers (footer and 目录) and the 目录's links. 
    page numbers (a 目录 whose length changed with them is rendered again), and a page layer: blank
    pages with the document's @page footer (第 N 页, none on the cover) and, for a draft, the 草稿
    watermark.
-5. pikepdf merges the pages, draws the layer over each, recreates the named destinations (so
+5. pypdf merges the pages, draws the layer over each, recreates the named destinations (so
    the 目录's links, whose targets are in other pieces, point at them) and the outline.
 
 Fonts: WeasyPrint subsets every font it embeds, and for a CJK face that costs ~0.03 s whatever
@@ -396,68 +396,114 @@ def merged_pdf(
     """One PDF: the pages of `front` then of each `body` piece, `layer`'s page i drawn over page
     i, the deferred fonts' `programs` (font hash → subset) in place of their placeholders, the
     pieces' anchors as named destinations, the 目录's links pointing at them, and the outline
-    of all headings."""
-    import pikepdf
+    of all headings.
+
+    pypdf (pure Python) rather than pikepdf: pikepdf needs lxml, and with lxml installed
+    openpyxl parses workbooks with it instead of the defusedxml-guarded parser the 预算明细
+    import relies on. The merge never parses a content stream (pages keep theirs; the layer is
+    drawn from a form XObject), so pure Python is fast enough."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
 
     pieces = [front, *body]
-    out = pikepdf.new()
-    sources = [pikepdf.open(io.BytesIO(piece.pdf)) for piece in pieces]
+    out = PdfWriter()
+    readers = [PdfReader(io.BytesIO(piece.pdf)) for piece in pieces]
     offsets = []
-    for source in sources:
+    for reader in readers:
         offsets.append(len(out.pages))
-        out.pages.extend(source.pages)
+        for page in reader.pages:
+            out.add_page(page)
     if len(out.pages) != layer.pages:
         raise ValueError(f"page layer has {layer.pages} pages for {len(out.pages)}")
 
-    # as pikepdf's Page.add_overlay, with names of our own: its are random (the file would
-    # differ from one render to the next), and one per page, since WeasyPrint gives all pages
-    # of a piece one shared resource dictionary
-    layer_pdf = pikepdf.open(io.BytesIO(layer.pdf))
-    for number, (page, over) in enumerate(zip(out.pages, layer_pdf.pages, strict=True), 1):
-        form = over.as_form_xobject()
-        name = page.add_resource(form, pikepdf.Name.XObject, name=pikepdf.Name(f"/Layer{number}"))
-        page.contents_add(b"q\n", prepend=True)
-        page.contents_add(b"Q\n", prepend=False)
-        page.contents_add(
-            page.calc_form_xobject_placement(form, name, pikepdf.Rectangle(page.trimbox)),
-            prepend=False,
-        )
-        page.contents_coalesce()
+    def stream(data: bytes, *, compress: bool = False, **entries) -> object:
+        made = DecodedStreamObject()
+        made.set_data(data)
+        made.update({NameObject(key): value for key, value in entries.items()})
+        return out._add_object(made.flate_encode() if compress else made)
 
-    streams = {
-        name: pikepdf.Stream(out, program, Subtype=pikepdf.Name.OpenType)
+    # The layer page as a form XObject drawn after the page's own content, which is left as it
+    # is (its stream wrapped in q … Q). One name per page: WeasyPrint gives all pages of a
+    # piece one shared resource dictionary.
+    layer_reader = PdfReader(io.BytesIO(layer.pdf))
+    before = stream(b"q\n")
+    for number, (page, over) in enumerate(zip(out.pages, layer_reader.pages, strict=True), 1):
+        form = stream(
+            over.get_contents().get_data(),
+            **{
+                "/Type": NameObject("/XObject"),
+                "/Subtype": NameObject("/Form"),
+                "/BBox": ArrayObject(FloatObject(v) for v in over.mediabox),
+                "/Resources": over["/Resources"].clone(out),
+            },
+        )
+        name = f"/Layer{number}"
+        resources = page["/Resources"].get_object()
+        if "/XObject" not in resources:
+            resources[NameObject("/XObject")] = DictionaryObject()
+        resources["/XObject"].get_object()[NameObject(name)] = form
+        contents = page["/Contents"]
+        contents = contents.get_object() if isinstance(contents.get_object(), list) else [contents]
+        page[NameObject("/Contents")] = ArrayObject(
+            [before, *contents, stream(f"Q\nq {name} Do Q\n".encode())]
+        )
+
+    programs_streams = {
+        name: stream(program, compress=True, **{"/Subtype": NameObject("/OpenType")})
         for name, program in programs.items()
     }
-    for obj in out.objects:
-        if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor":
-            name = str(obj.FontName)[1:].split("+", 1)[0]
+    # every object the writer holds (pypdf has no public iterator over them)
+    for obj in out._objects:
+        if isinstance(obj, DictionaryObject) and obj.get("/Type") == "/FontDescriptor":
+            name = str(obj["/FontName"])[1:].split("+", 1)[0]
             program = obj.get("/FontFile3")
             if (
-                name in streams
+                name in programs_streams
                 and program is not None
-                and program.read_bytes() == PLACEHOLDER_PROGRAM
+                and program.get_object().get_data() == PLACEHOLDER_PROGRAM
             ):
-                obj.FontFile3 = streams[name]
+                obj[NameObject("/FontFile3")] = programs_streams[name]
 
     prefix = TOC_LINK_BASE + "#"
     for page in out.pages[: front.pages]:
-        for annotation in page.obj.get("/Annots", ()):
+        for annotation in page.get("/Annots", ()):
+            annotation = annotation.get_object()
             action = annotation.get("/A")
-            uri = str(action.get("/URI", "")) if action is not None else ""
+            uri = str(action.get_object().get("/URI", "")) if action is not None else ""
             if uri.startswith(prefix):
                 del annotation["/A"]
-                annotation.Dest = pikepdf.String(uri[len(prefix) :])
+                annotation[NameObject("/Dest")] = TextStringObject(uri[len(prefix) :])
 
     destinations: dict[str, tuple[int, float, float]] = {}
     for offset, piece in zip(offsets, pieces, strict=True):
         for name, (index, x, y) in piece.anchors.items():
             destinations.setdefault(name, (offset + index, x, y))
-    names = pikepdf.Array()
+    names = ArrayObject()
     for name in sorted(destinations):
         index, x, y = destinations[name]
-        names.append(pikepdf.String(name))
-        names.append(pikepdf.Array([out.pages[index].obj, pikepdf.Name.XYZ, x, y, 0]))
-    out.Root.Names = pikepdf.Dictionary(Dests=pikepdf.Dictionary(Names=names))
+        names.append(TextStringObject(name))
+        names.append(
+            ArrayObject(
+                [
+                    out.pages[index].indirect_reference,
+                    NameObject("/XYZ"),
+                    FloatObject(x),
+                    FloatObject(y),
+                    NumberObject(0),
+                ]
+            )
+        )
+    out.root_object[NameObject("/Names")] = DictionaryObject(
+        {NameObject("/Dests"): out._add_object(DictionaryObject({NameObject("/Names"): names}))}
+    )
 
     _outline(
         out,
@@ -468,21 +514,20 @@ def merged_pdf(
         ],
     )
 
-    head = sources[0]
-    if "/Lang" in head.Root:
-        out.Root.Lang = pikepdf.String(str(head.Root.Lang))
-    for key in ("/Title", "/Producer"):
-        if key in head.docinfo:
-            out.docinfo[key] = pikepdf.String(str(head.docinfo[key]))
+    head = readers[0]
+    if "/Lang" in head.root_object:
+        out.root_object[NameObject("/Lang")] = TextStringObject(str(head.root_object["/Lang"]))
+    info = head.metadata or {}
+    out.add_metadata({key: str(info[key]) for key in ("/Title", "/Producer") if key in info})
     buffer = io.BytesIO()
-    out.save(buffer, deterministic_id=True)
+    out.write(buffer)
     return buffer.getvalue()
 
 
 def _outline(pdf, bookmarks: list[tuple[int, str, int, float, float]]) -> None:
     """The outline (bookmarks) of the merged pages, nested by heading level as WeasyPrint nests
     it (its own tree builder, fed our pages' headings)."""
-    import pikepdf
+    from pypdf.generic import Fit
     from weasyprint.anchors import make_page_bookmark_tree
     from weasyprint.matrix import Matrix
 
@@ -502,16 +547,14 @@ def _outline(pdf, bookmarks: list[tuple[int, str, int, float, float]]) -> None:
             _Page(pages[index]), skipped, last_by_depth, previous, index, Matrix()
         )
 
-    def items(subtrees):
-        out = []
+    def add(subtrees, parent):
         for label, (index, x, y), children, _ in subtrees:
-            item = pikepdf.OutlineItem(label, index, "XYZ", left=x, top=y)
-            item.children.extend(items(children))
-            out.append(item)
-        return out
+            item = pdf.add_outline_item(
+                title=label, page_number=index, parent=parent, fit=Fit.xyz(left=x, top=y)
+            )
+            add(children, item)
 
-    with pdf.open_outline() as outline:
-        outline.root.extend(items(root))
+    add(root, None)
 
 
 # The document -----------------------------------------------------------------------------
