@@ -1,6 +1,8 @@
 """The disclosure as a PDF: WeasyPrint prints the same self-contained HTML as `document_html`
 (`for_pdf=True`), with the print rules of static/css/document.css (A4, 目录 page numbers by
 `target-counter`, page numbers in the footer, repeated table headers, rows never split).
+`document_pdf` prints it in pieces, in parallel and cached, and merges them
+(tables.render.pdf_parts); `html_to_pdf` prints one page as a whole.
 
 WeasyPrint is imported lazily: the web pages and the other renderers do not load it.
 

@@ -46,6 +46,7 @@ from the cache or not.
 from __future__ import annotations
 
 import copy
+import gc
 import hashlib
 import io
 import logging
@@ -233,7 +234,14 @@ def _install_font_hook() -> None:
 
     if getattr(fonts.Font.clean, "deferring", False):
         return
-    original = fonts.Font.clean
+    original, original_init = fonts.Font.clean, fonts.Font.__init__
+
+    def init(font, *args, **kwargs):
+        original_init(font, *args, **kwargs)
+        if isinstance(getattr(_hook, "mode", None), dict) and font.hash in _FACES:
+            # the whole font file (20 MB for a CJK collection), read for nothing: the merge
+            # embeds the program
+            font.file_content = PLACEHOLDER_PROGRAM
 
     def clean(font, to_unicode, hinting):
         mode = getattr(_hook, "mode", None)
@@ -241,7 +249,7 @@ def _install_font_hook() -> None:
             face = copy.copy(font)
             face.file_content = b""  # the face is read from HarfBuzz, not from these bytes
             _FACES.setdefault(font.hash, face)
-        elif isinstance(mode, dict) and to_unicode and font.hash in _FACES:
+        elif isinstance(mode, dict) and font.hash in _FACES:
             mode[font.hash] = (tuple(sorted(to_unicode)), bool(font.missing))
             font.file_content = PLACEHOLDER_PROGRAM
             return
@@ -249,6 +257,7 @@ def _install_font_hook() -> None:
 
     clean.deferring = True
     fonts.Font.clean = clean
+    fonts.Font.__init__ = init
 
 
 def font_programs(pieces: Sequence[PieceRender], *, cache: BaseCache | None) -> dict[str, bytes]:
@@ -271,7 +280,8 @@ def font_programs(pieces: Sequence[PieceRender], *, cache: BaseCache | None) -> 
             font = copy.copy(_FACES[name])
             font.missing = {0: 0} if missing else {}  # asks HarfBuzz to keep .notdef drawn
             font.file_content = b""
-            font.subset(dict.fromkeys(glyphs), weasyprint.DEFAULT_OPTIONS["hinting"])
+            # .notdef (glyph 0) always, as a font program must have it
+            font.subset(dict.fromkeys({0, *glyphs}), weasyprint.DEFAULT_OPTIONS["hinting"])
             program = font.file_content
             if not program:
                 raise RuntimeError(f"HarfBuzz could not subset font {name}")
@@ -361,17 +371,25 @@ class PieceRenderer:
 
     def _render(self, htmls: list[str]) -> list[PieceRender]:
         self.rendered += htmls
-        if len(htmls) <= 1 or self.workers <= 1:
+        # a daemonic process (some task runners) may not have children
+        if len(htmls) <= 1 or self.workers <= 1 or multiprocessing.current_process().daemon:
             return [render_piece(html) for html in htmls]
         # longest first, so that the pieces left for the end are short ones
         order = sorted(range(len(htmls)), key=lambda i: -len(htmls[i]))
         try:
             pool = self._get_pool()
-            futures = {i: pool.submit(render_piece, htmls[i]) for i in order}
+            # the workers are forked on the first submit: with the parent's objects frozen,
+            # their garbage collector never walks (and so never copies) the parent's heap
+            gc.freeze()
+            try:
+                futures = {i: pool.submit(render_piece, htmls[i]) for i in order}
+            finally:
+                gc.unfreeze()
             return [futures[i].result() for i in range(len(htmls))]
-        except BrokenProcessPool:
-            # a worker died (killed, out of memory): the caller still gets its PDF
-            logger.warning("PDF worker pool broke; rendering %d pieces in-process", len(htmls))
+        except (BrokenProcessPool, OSError):
+            # a worker died (killed, out of memory) or none could be started: the caller
+            # still gets its PDF
+            logger.warning("PDF worker pool failed; rendering %d pieces in-process", len(htmls))
             self._pool = None
             return [render_piece(html) for html in htmls]
 
