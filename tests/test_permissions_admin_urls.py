@@ -907,3 +907,35 @@ def test_inline_project_choices_are_the_submissions_own(client, draft_world):
                 assert set(form.fields[name].queryset.values_list("pk", flat=True)) <= own
                 checked += 1
     assert checked == 2
+
+
+def test_submission_page_queries_do_not_grow_with_rows(client, draft_world):
+    """The submission page (its project choices scoped and read once, the locking token taken
+    from the rows already loaded) runs as many queries with 30 more projects and items."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from units.models import ProcurementItem
+
+    submission = draft_world["A"]["submission"]
+    _login(client, draft_world["users"][FILLER])
+    url = url_of(Submission, "change", submission.pk)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    ProcurementItem.objects.create(
+        submission=submission, kind="goods", name="采购", amount=Decimal("1.00")
+    )
+    count()  # warm the per-process caches (content types, session)
+    before = count()
+    for n in range(30):
+        project = Project.objects.create(
+            submission=submission, name=f"项目{n}", category="operating", recurrence="recurring"
+        )
+        ProcurementItem.objects.create(
+            submission=submission, kind="goods", name=f"采购{n}", project=project, amount=1
+        )
+    assert count() == before

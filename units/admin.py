@@ -149,7 +149,14 @@ class SubmissionScopedMixin:
             return True  # a new, empty submission (管理员)
         return submissions_editable_by(user=request.user).exists()
 
+    #: Rows an inline shows and accepts in one POST: a forged TOTAL_FORMS cannot make the
+    #: server build and render thousands of forms (Django's own limit is max_num + 1000, i.e.
+    #: 2000). Larger units use the Excel import.
+    max_num = 500
+    absolute_max = 500
+
     def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault("absolute_max", self.absolute_max)
         formset = super().get_formset(request, obj, **kwargs)
         if self.submission_attr == "" and obj is not None:
             # Rows on a submission's page may name only that submission's projects.
@@ -157,6 +164,8 @@ class SubmissionScopedMixin:
                 queryset = getattr(field, "queryset", None)
                 if queryset is not None and queryset.model is Project:
                     field.queryset = queryset.filter(submission=obj)
+                    # Read once: every row's <select> would otherwise query again.
+                    field.choices = list(field.choices)
         return formset
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
