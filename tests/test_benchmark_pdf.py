@@ -48,6 +48,8 @@ def test_prints_weasyprint_and_chromium_figures_for_a_small_synthetic_unit(tmp_p
         assert int(pages) > 5 and float(best) > 0 and float(peak) > 0 and int(size) > 0
     assert "峰值内存 peak" in text and "< 300 MiB" in text
     assert re.search(r"all processes PSS \d+ MiB", text)
+    assert re.search(r"分步 steps（s）HTML \d+\.\d{2}，正文分块 body pieces \d+\.\d{2}", text), text
+    assert re.search(r"CPU 合计 total \d+\.\d{2} s", text)
     # the edit (十二 其他说明) lays out one piece again
     assert re.search(r"改一处后 after one edit \d+\.\d{2} s，重新排版 laid out 1 块", text), text
     if shutil.which("chromium"):

@@ -53,6 +53,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -584,10 +585,20 @@ def disclosure_pdf(
     cache: BaseCache | None,
     workers: int | None = None,
     on_render: Callable[[PieceRenderer], None] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> bytes:
     """The whole disclosure as PDF bytes, from pieces (see the module docstring). With `cache`
     None nothing is read from or written to a cache. `on_render` is called with the renderer
-    before it is closed (tests read what was laid out)."""
+    before it is closed (tests read what was laid out); `timings`, if given, gets the seconds
+    of each step (benchmark_pdf prints them)."""
+    clock = [time.perf_counter()]
+
+    def lap(step: str) -> None:
+        now = time.perf_counter()
+        if timings is not None:
+            timings[step] = timings.get(step, 0.0) + now - clock[0]
+        clock[0] = now
+
     view = document_view(document, for_pdf=True)
     body_html = [view_html(piece) for piece in body_views(view)]
     whole_key = None
@@ -604,10 +615,12 @@ def disclosure_pdf(
         pdf = cache.get(whole_key)
         if pdf is not None:
             return pdf
+    lap("html")
 
     _warm()
     with PieceRenderer(cache=cache, workers=workers) as renderer:
         body = renderer.render(body_html)
+        lap("body")
         front_pages = 2  # the cover and a one-page 目录, until the 目录 says otherwise
         for _ in range(MAX_FRONT_RENDERS):
             pages = _anchor_pages(body, start=front_pages + 1)
@@ -625,9 +638,13 @@ def disclosure_pdf(
             raise RuntimeError("the 目录's page count does not settle")
         if on_render is not None:
             on_render(renderer)
-    pdf = merged_pdf(front, body, layer, font_programs([front, *body, layer], cache=cache))
+    lap("front")
+    programs = font_programs([front, *body, layer], cache=cache)
+    lap("fonts")
+    pdf = merged_pdf(front, body, layer, programs)
     if whole_key is not None:
         cache.set(whole_key, pdf, PDF_CACHE_SECONDS)
+    lap("merge")
     return pdf
 
 

@@ -70,6 +70,14 @@ CHROMIUM_FLAGS = (
     "--no-pdf-header-footer",
 )
 
+#: the steps of tables.render.pdf_parts.disclosure_pdf, as printed
+STEP_LABELS = {
+    "html": "HTML",
+    "body": "正文分块 body pieces",
+    "front": "目录与页码层 目录 + page layer",
+    "fonts": "字体子集 font subsets",
+    "merge": "合并 merge",
+}
 #: the edit of the warm re-render: appended to 十二 其他说明
 EDIT_SUFFIX = "（修改）"
 
@@ -108,9 +116,15 @@ pdf_parts._warm()
 cache = LocMemCache("benchmark-pdf", {"OPTIONS": {"MAX_ENTRIES": 100000}})
 sampler = threading.Thread(target=sample, daemon=True)
 sampler.start()
+def cpu():
+    own, workers = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                       resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+steps, cpu_start = {}, cpu()
 start = time.perf_counter()
-pdf = pdf_parts.disclosure_pdf(document, cache=cache)
+pdf = pdf_parts.disclosure_pdf(document, cache=cache, timings=steps)
 cold = time.perf_counter() - start
+cold_cpu = cpu() - cpu_start
 done.set()
 sampler.join()
 laid_out = []
@@ -122,7 +136,7 @@ warm = time.perf_counter() - start
 open(sys.argv[3], "wb").write(pdf)
 open(sys.argv[4], "wb").write(edited_pdf)
 print(json.dumps({
-    "cold": cold, "warm": warm, "laid_out": len(laid_out),
+    "cold": cold, "warm": warm, "laid_out": len(laid_out), "cpu": cold_cpu, "steps": steps,
     "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     "workers_peak_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
     "tree_pss_kib": max(peak_pss[0], tree_pss_kib()),
@@ -138,12 +152,14 @@ django.setup()
 from tables.render.pdf import html_to_pdf
 html = open(sys.argv[1], encoding="utf-8").read()
 html_to_pdf("<p>预热 warm-up</p>")
+usage = resource.getrusage(resource.RUSAGE_SELF)
 start = time.perf_counter()
 pdf = html_to_pdf(html)
 seconds = time.perf_counter() - start
+after = resource.getrusage(resource.RUSAGE_SELF)
+cpu = after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime
 open(sys.argv[2], "wb").write(pdf)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"seconds": seconds, "peak_kib": peak}))
+print(json.dumps({"seconds": seconds, "peak_kib": after.ru_maxrss, "cpu": cpu}))
 """
 
 #: run in a child Python, so that its RUSAGE_CHILDREN is Chromium's processes only
@@ -172,6 +188,9 @@ class Runs:
     tree_pss_kib: int = 0
     workers: int = 0
     laid_out: int = 0
+    #: CPU seconds of each run (all processes), and the seconds of each step of the last
+    cpu: list[float] = field(default_factory=list)
+    steps: dict[str, float] = field(default_factory=dict)
 
     @property
     def best(self) -> float:
@@ -344,6 +363,8 @@ class Command(BaseCommand):
         for _ in range(repeat):
             figures = self._child(PIECES_CHILD, *map(str, documents), *map(str, pdfs))
             pieces.seconds.append(figures["cold"])
+            pieces.cpu.append(figures["cpu"])
+            pieces.steps = figures["steps"]
             edited.seconds.append(figures["warm"])
             peak = max(figures["peak_kib"], figures["workers_peak_kib"])
             pieces.peak_kib = edited.peak_kib = max(pieces.peak_kib, peak)
@@ -359,6 +380,7 @@ class Command(BaseCommand):
         for _ in range(repeat):
             figures = self._child(WEASYPRINT_CHILD, str(html_path), str(pdf_path))
             whole.seconds.append(figures["seconds"])
+            whole.cpu.append(figures["cpu"])
             whole.peak_kib = max(whole.peak_kib, figures["peak_kib"])
         pdf = pdf_path.read_bytes()
         whole.pages, whole.pdf_bytes = pdf_page_count(pdf), len(pdf)
@@ -471,6 +493,11 @@ class Command(BaseCommand):
                     f"；WeasyPrint / Chromium = {ratio:.2f}×（目标 goal ≤ {GOAL_RATIO}×：{met}）"
                 )
             out.append(line)
+            steps = "，".join(f"{STEP_LABELS.get(k, k)} {v:.2f}" for k, v in weasy.steps.items())
+            out.append(
+                f"{scenario}：分步 steps（s）{steps}；CPU 合计 total "
+                f"{statistics.median(weasy.cpu):.2f} s（整份 whole {statistics.median(whole.cpu):.2f} s）"
+            )
             out.append(
                 f"{scenario}：改一处后 after one edit {edited.median:.2f} s，重新排版 laid out "
                 f"{edited.laid_out} 块 pieces"
