@@ -88,7 +88,7 @@ PT_PER_PX = 0.75
 #: destinations, since their targets are in other pieces
 TOC_LINK_BASE = "https://toc.invalid/"
 #: bump when `PieceRender` changes, so that older cache entries are not read
-PIECE_FORMAT = 1
+PIECE_FORMAT = 2
 #: how long a piece's render stays in the cache (its key is its content: it never goes stale)
 PIECE_CACHE_SECONDS = 7 * 24 * 60 * 60
 #: how long a whole merged PDF stays in the cache
@@ -108,9 +108,9 @@ class PieceRender:
     anchors: dict[str, tuple[int, float, float]]
     #: (level, label, page index, x, y) of every heading (bookmark-level), in order
     bookmarks: tuple[tuple[int, str, int, float, float], ...]
-    #: font hash → (glyph ids used, whether any character had no glyph) of each face whose
-    #: program the piece left to the merge (see the module docstring)
-    fonts: dict[str, tuple[tuple[int, ...], bool]]
+    #: font hash → (glyph ids used, whether any character had no glyph, the face's
+    #: fingerprint) of each font whose program the piece left to the merge (module docstring)
+    fonts: dict[str, tuple[tuple[int, ...], bool, tuple[int, int, int, int]]]
 
 
 # Cutting the document ---------------------------------------------------------------------
@@ -186,7 +186,7 @@ def render_piece(html: str) -> PieceRender:
             anchors.setdefault(name, (index, x * PT_PER_PX, (page.height - y) * PT_PER_PX))
         for level, label, (x, y), _ in page.bookmarks:
             bookmarks.append((level, label, index, x * PT_PER_PX, (page.height - y) * PT_PER_PX))
-    deferred: dict[str, tuple[tuple[int, ...], bool]] = {}
+    deferred: dict = {}
     _hook.mode = deferred
     try:
         pdf = document.write_pdf()
@@ -203,15 +203,36 @@ def render_piece(html: str) -> PieceRender:
 
 # Fonts --------------------------------------------------------------------------------------
 
-#: font hash → a WeasyPrint `Font` of this process (it holds its HarfBuzz face), for the faces
-#: whose programs are left to the merge; filled by `_warm`, inherited by forked workers
-_FACES: dict[str, object] = {}
-#: what WeasyPrint's `Font.clean` does in this thread: None (as usual), "register" (as usual,
-#: and remember the face), or a dict (leave the program out and record the glyphs there)
+#: a face's fingerprint: its file's length, its index in the file, glyph count, units per em
+Fingerprint = tuple[int, int, int, int]
+#: fingerprint → a WeasyPrint `Font` of this process (it holds its HarfBuzz face), for the
+#: faces whose programs are left to the merge; filled by `_warm`, inherited by forked workers.
+#: By fingerprint, not by WeasyPrint's font hash: that names a face *and* its description (a
+#: synthetic bold of a face is another font of the same face), and a worker must know before
+#: WeasyPrint reads the face's file whether it needs it
+_FACES: dict[Fingerprint, object] = {}
+#: what the wrapped WeasyPrint functions do in this thread: None (as usual), "register" (as
+#: usual, and remember the face), or a dict (leave the program out, record the glyphs there)
 _hook = threading.local()
 #: the program a piece embeds for a deferred face: empty, but typed OpenType (CFF) like the
 #: subset that replaces it
 PLACEHOLDER_PROGRAM = b"OTTO"
+
+
+def _fingerprint(hb_face) -> Fingerprint:
+    from weasyprint.text.ffi import harfbuzz
+
+    blob = harfbuzz.hb_face_reference_blob(hb_face)
+    try:
+        length = harfbuzz.hb_blob_get_length(blob)
+    finally:
+        harfbuzz.hb_blob_destroy(blob)
+    return (
+        length,
+        harfbuzz.hb_face_get_index(hb_face),
+        harfbuzz.hb_face_get_glyph_count(hb_face),
+        harfbuzz.hb_face_get_upem(hb_face),
+    )
 
 
 def _mergeable(font) -> bool:
@@ -229,56 +250,62 @@ def _mergeable(font) -> bool:
 
 
 def _install_font_hook() -> None:
-    """Wrap WeasyPrint's `Font.clean` (which subsets a font before it is embedded) once per
-    process; the wrapper does as `_hook.mode` of the calling thread says."""
+    """Wrap, once per process, the two places where WeasyPrint handles a font's program: it
+    reads the whole font file when it meets a font (`get_hb_object_data`, 20 MB for a CJK
+    collection) and subsets it before embedding it (`Font.clean`). The wrappers do as
+    `_hook.mode` of the calling thread says."""
     from weasyprint.pdf import fonts
 
     if getattr(fonts.Font.clean, "deferring", False):
         return
-    original, original_init = fonts.Font.clean, fonts.Font.__init__
+    original_clean, original_data = fonts.Font.clean, fonts.get_hb_object_data
 
-    def init(font, *args, **kwargs):
-        original_init(font, *args, **kwargs)
-        if isinstance(getattr(_hook, "mode", None), dict) and font.hash in _FACES:
-            # the whole font file (20 MB for a CJK collection), read for nothing: the merge
-            # embeds the program
-            font.file_content = PLACEHOLDER_PROGRAM
+    def get_data(hb_object, ot_color=None, glyph=None):
+        mode = getattr(_hook, "mode", None)
+        if ot_color is None and isinstance(mode, dict) and _fingerprint(hb_object) in _FACES:
+            return PLACEHOLDER_PROGRAM
+        return original_data(hb_object, ot_color, glyph)
 
     def clean(font, to_unicode, hinting):
         mode = getattr(_hook, "mode", None)
         if mode == "register" and _mergeable(font):
             face = copy.copy(font)
             face.file_content = b""  # the face is read from HarfBuzz, not from these bytes
-            _FACES.setdefault(font.hash, face)
-        elif isinstance(mode, dict) and font.hash in _FACES:
-            mode[font.hash] = (tuple(sorted(to_unicode)), bool(font.missing))
-            font.file_content = PLACEHOLDER_PROGRAM
+            _FACES.setdefault(_fingerprint(font.hb_face), face)
+        elif isinstance(mode, dict) and font.file_content == PLACEHOLDER_PROGRAM:
+            fingerprint = _fingerprint(font.hb_face)
+            glyphs, missing, _ = mode.get(font.hash, ((), False, fingerprint))
+            mode[font.hash] = (
+                tuple(sorted({*glyphs, *to_unicode})),
+                missing or bool(font.missing),
+                fingerprint,
+            )
             return
-        original(font, to_unicode, hinting)
+        original_clean(font, to_unicode, hinting)
 
     clean.deferring = True
     fonts.Font.clean = clean
-    fonts.Font.__init__ = init
+    fonts.get_hb_object_data = get_data
 
 
 def font_programs(pieces: Sequence[PieceRender], *, cache: BaseCache | None) -> dict[str, bytes]:
     """Font hash → one subset program with the glyphs that all `pieces` use of that face."""
     import weasyprint
 
-    used: dict[str, tuple[set[int], bool]] = {}
+    used: dict[str, tuple[set[int], bool, Fingerprint]] = {}
     for piece in pieces:
-        for name, (glyphs, missing) in piece.fonts.items():
-            seen, any_missing = used.get(name, (set(), False))
-            used[name] = (seen | set(glyphs), any_missing or missing)
+        for name, (glyphs, missing, fingerprint) in piece.fonts.items():
+            seen, any_missing, _ = used.get(name, (set(), False, fingerprint))
+            used[name] = (seen | set(glyphs), any_missing or missing, tuple(fingerprint))
     programs = {}
-    for name, (glyphs, missing) in sorted(used.items()):
-        if name not in _FACES:
+    for name, (glyphs, missing, fingerprint) in sorted(used.items()):
+        if fingerprint not in _FACES:
             raise LookupError(f"font {name} was left to the merge by another process")
-        digest = hashlib.sha256(repr((sorted(glyphs), missing)).encode()).hexdigest()
-        key = f"disclosure-pdf-font:{weasyprint.__version__}:{PIECE_FORMAT}:{name}:{digest}"
+        digest = hashlib.sha256(repr((fingerprint, sorted(glyphs), missing)).encode())
+        key = f"disclosure-pdf-font:{weasyprint_version()}:{PIECE_FORMAT}:{digest.hexdigest()}"
         program = cache.get(key) if cache is not None else None
         if program is None:
-            font = copy.copy(_FACES[name])
+            font = copy.copy(_FACES[fingerprint])
             font.missing = {0: 0} if missing else {}  # asks HarfBuzz to keep .notdef drawn
             font.file_content = b""
             # .notdef (glyph 0) always, as a font program must have it
