@@ -29,15 +29,22 @@ piece boundary are the page numbers (footer and 目录) and the 目录's links. 
 5. pypdf merges the pages, draws the layer over each, recreates the named destinations (so
    the 目录's links, whose targets are in other pieces, point at them) and the outline.
 
-Fonts: WeasyPrint subsets every font it embeds, and for a CJK face that costs ~0.03 s whatever
-the text (the face has 65,000 glyphs and the subset keeps their numbering). Done per piece, that
-would be most of what parallel rendering gains, and the file would carry one subset per piece.
-So a piece embeds an empty placeholder program for the document's faces and records which glyphs
-it uses (`_defer_fonts`); the merge embeds one subset of each face with the glyphs of all pieces
+Fonts: for each font it embeds, WeasyPrint copies the whole font file (20 MB for a CJK
+collection) and subsets it, ~0.035 s per face whatever the text (the face has 65,000 glyphs and
+the subset keeps their numbering). Done per piece, that would eat much of what parallel
+rendering gains, and the file would carry one subset per piece. So a piece embeds an empty
+placeholder program for the document's faces and records which glyphs it uses
+(`_install_font_hook`); the merge embeds one subset of each face with the glyphs of all pieces
 (`font_programs`, cached too) and points every piece's font descriptor at it. Glyph ids are kept
 by WeasyPrint's subsetting, so the pieces' text, widths and ToUnicode maps stay as written. Only
 the faces this process loaded while warming up (`_warm`: the document's regular and bold CJK
-face) are deferred; any other font a piece needs is subset in the piece as usual.
+face) are deferred; any other font a piece needs is subset in the piece as usual. This relies
+on WeasyPrint's internals (pinned at 70.0): tests/test_pdf_parts.py checks the fonts of the
+merged file, and that it is the document a one-piece render prints.
+
+Memory: the workers are forked with the parent's objects frozen (`gc.freeze`), so that their
+garbage collector does not touch, and so copy, the parent's heap; each worker holds the layout
+of one piece at a time, not of the whole document.
 
 The merged PDF is deterministic: the same document gives the same bytes whether its pieces come
 from the cache or not.
@@ -79,7 +86,7 @@ logger = logging.getLogger(__name__)
 #: statutory tables per piece: 表一–表七 (with 第一部分), 表八–表十四 (with 第三部分 一–十)
 TABLES_PER_PIECE = 7
 #: target tables per piece, at least; more when a unit has so many that the pieces would exceed
-#: MAX_SHEET_PIECES (each piece costs a fixed ~0.1 s: fonts, stylesheet)
+#: MAX_SHEET_PIECES (each piece costs a fixed ~0.05 s: stylesheet, page set-up, PDF)
 SHEETS_PER_PIECE = 5
 MAX_SHEET_PIECES = 12
 #: PDF points per CSS pixel: WeasyPrint draws at 0.75
@@ -214,6 +221,7 @@ _FACES: dict[Fingerprint, object] = {}
 #: what the wrapped WeasyPrint functions do in this thread: None (as usual), "register" (as
 #: usual, and remember the face), or a dict (leave the program out, record the glyphs there)
 _hook = threading.local()
+_install_lock = threading.Lock()
 #: the program a piece embeds for a deferred face: empty, but typed OpenType (CFF) like the
 #: subset that replaces it
 PLACEHOLDER_PROGRAM = b"OTTO"
@@ -256,8 +264,12 @@ def _install_font_hook() -> None:
     `_hook.mode` of the calling thread says."""
     from weasyprint.pdf import fonts
 
-    if getattr(fonts.Font.clean, "deferring", False):
-        return
+    with _install_lock:
+        if not getattr(fonts.Font.clean, "deferring", False):
+            _wrap_fonts(fonts)
+
+
+def _wrap_fonts(fonts) -> None:
     original_clean, original_data = fonts.Font.clean, fonts.get_hb_object_data
 
     def get_data(hb_object, ot_color=None, glyph=None):
@@ -418,7 +430,9 @@ class PieceRenderer:
             # a worker died (killed, out of memory) or none could be started: the caller
             # still gets its PDF
             logger.warning("PDF worker pool failed; rendering %d pieces in-process", len(htmls))
-            self._pool = None
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
             return [render_piece(html) for html in htmls]
 
     def _get_pool(self) -> ProcessPoolExecutor:
