@@ -14,4 +14,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("tables.urls")),
     path("", include("performance.urls")),
+    path("", include("tables.publication_urls")),
 ]
