@@ -5,6 +5,7 @@ one subset per font and deterministic bytes."""
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import shutil
@@ -119,8 +120,11 @@ def test_pieces_print_neither_page_numbers_nor_watermark(documents):
         html = view_html(piece)
         assert 'class="watermark"' not in html
         assert "@page { @bottom-center { content: none; } }" in html
-    layer = pdf_parts.layer_html(pages=3, is_draft=True, title="t")
+    layer = pdf_parts.layer_html(first=1, pages=3, is_draft=True)
     assert layer.count('class="layer-page"') == 3 and 'class="watermark"' in layer
+    assert "counter-reset" not in layer
+    later = pdf_parts.layer_html(first=25, pages=24, is_draft=False)
+    assert "counter-reset: page 25" in later and 'class="watermark"' not in later
 
 
 # The merged PDF -------------------------------------------------------------------------------
@@ -140,7 +144,9 @@ def test_merged_pdf_has_the_pages_text_and_destinations_of_a_one_piece_render(me
     named destinations at the same places as WeasyPrint printing the whole document at once."""
     document, pdf, laid_out, whole, tmp = merged_and_whole
     pieces = pdf_parts.body_views(document_view(document, for_pdf=True))
-    assert len(laid_out) == len(pieces) + 2  # the body pieces, the cover/目录, the page layer
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    # the body pieces, the cover/目录, the page layer's chunks
+    assert len(laid_out) == len(pieces) + 1 + math.ceil(pages / pdf_parts.LAYER_PAGES)
     assert poppler("pdftotext", pdf, tmp) == poppler("pdftotext", whole, tmp)
     merged_dests, whole_dests = destinations(pdf, tmp), destinations(whole, tmp)
     assert len(merged_dests) > 100

@@ -25,7 +25,8 @@ piece boundary are the page numbers (footer and 目录) and the 目录's links. 
 4. From the pieces' page counts and anchor pages, the cover and 目录 are rendered with literal
    page numbers (a 目录 whose length changed with them is rendered again), and a page layer: blank
    pages with the document's @page footer (第 N 页, none on the cover) and, for a draft, the 草稿
-   watermark.
+   watermark. The layer comes in chunks of LAYER_PAGES pages, pages 1–24, 25–48…, the same for
+   every document (of a draft, or not): rendered in parallel, and cached once for all.
 5. pypdf merges the pages, draws the layer over each, recreates the named destinations (so
    the 目录's links, whose targets are in other pieces, point at them) and the outline.
 
@@ -101,6 +102,8 @@ PIECE_CACHE_SECONDS = 7 * 24 * 60 * 60
 #: how long a whole merged PDF stays in the cache
 PDF_CACHE_SECONDS = 60 * 60
 LAYER_TEMPLATE = "document/page_layer.html"
+#: pages per chunk of the page layer
+LAYER_PAGES = 24
 #: the 目录 piece is laid out again when its page count changed with the numbers written in
 MAX_FRONT_RENDERS = 3
 
@@ -160,15 +163,16 @@ def front_view(view: DocumentView, pages: dict[str, int] | None) -> DocumentView
     return replace(piece, toc=toc_with_pages(view.toc, pages), toc_link_base=TOC_LINK_BASE)
 
 
-def layer_html(*, pages: int, is_draft: bool, title: str) -> str:
-    """`pages` blank pages with the document's footer (第 N 页) and, for a draft, 草稿."""
+def layer_html(*, first: int, pages: int, is_draft: bool) -> str:
+    """Pages `first` to `first + pages - 1` of the page layer: blank pages with the document's
+    footer (第 N 页, none on page 1) and, for a draft, 草稿."""
     return render_to_string(
         LAYER_TEMPLATE,
         {
             "css": mark_safe(document_css()),  # noqa: S308 - our own static file
+            "first": first,
             "pages": range(pages),
             "is_draft": is_draft,
-            "title": title,
         },
     )
 
@@ -450,11 +454,11 @@ class PieceRenderer:
 def merged_pdf(
     front: PieceRender,
     body: Sequence[PieceRender],
-    layer: PieceRender,
+    layers: Sequence[PieceRender],
     programs: dict[str, bytes],
 ) -> bytes:
-    """One PDF: the pages of `front` then of each `body` piece, `layer`'s page i drawn over page
-    i, the deferred fonts' `programs` (font hash → subset) in place of their placeholders, the
+    """One PDF: the pages of `front` then of each `body` piece, page i of the `layers` (chunks
+    of the page layer, in order) drawn over page i, the deferred fonts' `programs` (font hash → subset) in place of their placeholders, the
     pieces' anchors as named destinations, the 目录's links pointing at them, and the outline
     of all headings.
 
@@ -481,8 +485,11 @@ def merged_pdf(
         offsets.append(len(out.pages))
         for page in reader.pages:
             out.add_page(page)
-    if len(out.pages) != layer.pages:
-        raise ValueError(f"page layer has {layer.pages} pages for {len(out.pages)}")
+    layer_pages = [page for layer in layers for page in PdfReader(io.BytesIO(layer.pdf)).pages][
+        : len(out.pages)
+    ]
+    if len(layer_pages) != len(out.pages):
+        raise ValueError(f"page layer has {len(layer_pages)} pages for {len(out.pages)}")
 
     def stream(data: bytes, *, compress: bool = False, **entries) -> object:
         made = DecodedStreamObject()
@@ -493,9 +500,8 @@ def merged_pdf(
     # The layer page as a form XObject drawn after the page's own content, which is left as it
     # is (its stream wrapped in q … Q). One name per page: WeasyPrint gives all pages of a
     # piece one shared resource dictionary.
-    layer_reader = PdfReader(io.BytesIO(layer.pdf))
     before = stream(b"q\n")
-    for number, (page, over) in enumerate(zip(out.pages, layer_reader.pages, strict=True), 1):
+    for number, (page, over) in enumerate(zip(out.pages, layer_pages, strict=True), 1):
         form = stream(
             over.get_contents().get_data(),
             **{
@@ -666,10 +672,13 @@ def disclosure_pdf(
         for _ in range(MAX_FRONT_RENDERS):
             pages = _anchor_pages(body, start=front_pages + 1)
             total = front_pages + sum(piece.pages for piece in body)
-            front, layer = renderer.render(
+            front, *layers = renderer.render(
                 [
                     view_html(front_view(view, pages)),
-                    layer_html(pages=total, is_draft=view.is_draft, title=view.title),
+                    *(
+                        layer_html(first=first, pages=LAYER_PAGES, is_draft=view.is_draft)
+                        for first in range(1, total + 1, LAYER_PAGES)
+                    ),
                 ]
             )
             if front.pages == front_pages:
@@ -680,9 +689,9 @@ def disclosure_pdf(
         if on_render is not None:
             on_render(renderer)
     lap("front")
-    programs = font_programs([front, *body, layer], cache=cache)
+    programs = font_programs([front, *body, *layers], cache=cache)
     lap("fonts")
-    pdf = merged_pdf(front, body, layer, programs)
+    pdf = merged_pdf(front, body, layers, programs)
     if whole_key is not None:
         cache.set(whole_key, pdf, PDF_CACHE_SECONDS)
     lap("merge")
