@@ -224,6 +224,16 @@ def test_fonts_are_one_embedded_subset_per_face_and_the_outline_is_kept(merged_a
     assert [title for title, _ in outline[0][1]][:2] == ["目 录", "第一部分 概况"]
 
 
+def test_toc_is_laid_out_again_when_its_length_was_guessed_wrong(merged_and_whole, monkeypatch):
+    """The body's page numbers depend on how many pages the cover and 目录 take: when the guess
+    was wrong, the 目录 is laid out again with the numbers shifted, and the PDF is the same."""
+    document, pdf, _, _, _ = merged_and_whole
+    monkeypatch.setattr(pdf_parts, "FRONT_PAGES", 4)
+    guessed, laid_out = rendered_pdf(document, workers=2)
+    assert sum('<nav class="toc"' in html for html in laid_out) == 2
+    assert guessed == pdf
+
+
 # The cache ------------------------------------------------------------------------------------
 
 

@@ -104,7 +104,9 @@ PDF_CACHE_SECONDS = 60 * 60
 LAYER_TEMPLATE = "document/page_layer.html"
 #: pages per chunk of the page layer
 LAYER_PAGES = 24
-#: the 目录 piece is laid out again when its page count changed with the numbers written in
+#: the pages of the cover and 目录 before they are laid out (the 目录 fits on one page unless a
+#: unit's 十二 has many subsections); laid out again if it was wrong, at most MAX_FRONT_RENDERS
+FRONT_PAGES = 2
 MAX_FRONT_RENDERS = 3
 
 
@@ -668,7 +670,7 @@ def disclosure_pdf(
     with PieceRenderer(cache=cache, workers=workers) as renderer:
         body = renderer.render(body_html)
         lap("body")
-        front_pages = 2  # the cover and a one-page 目录, until the 目录 says otherwise
+        front_pages = FRONT_PAGES
         for _ in range(MAX_FRONT_RENDERS):
             pages = _anchor_pages(body, start=front_pages + 1)
             total = front_pages + sum(piece.pages for piece in body)
