@@ -6,9 +6,9 @@ publishes through the batch page; the published PDF downloads and matches its st
 
 import hashlib
 import re
-import shutil
 from pathlib import Path
 
+import playwright.sync_api as playwright_sync  # noqa: E402 (installed by scripts/setup.sh)
 import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Sum
@@ -20,18 +20,12 @@ from units.models import SubmissionStatus as S
 from units.permissions import ADMIN, FILLER, REVIEWER
 from units.services import user_role_assign
 
-playwright_sync = pytest.importorskip("playwright.sync_api")
-
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "browser-test-pw-1"  # noqa: S105 (a throwaway test account)
 
-pytestmark = [
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and shutil.which("chromium") is None, reason="needs chromium"
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+# Chromium and Playwright are installed by scripts/setup.sh: a missing browser fails the test.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 User = get_user_model()
 

@@ -4,7 +4,6 @@ numbers, self-containment and escaping."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -265,7 +264,6 @@ def test_pdf_variant_has_no_navigation_links(document):
 # Phone ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
 def test_page_does_not_scroll_sideways_on_a_phone(document, tmp_path):
     """At 320 CSS pixels wide (in headless Chromium) the page is no wider than the screen: wide
     tables scroll inside their own wrapper."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from urllib.parse import quote
 
 import pytest
@@ -110,7 +109,6 @@ def test_download_types_and_chinese_file_names(admin_client, submission, fmt):
         assert body.startswith(b"PK")
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 def test_downloaded_pdf_is_watermarked(admin_client, submission, tmp_path):
     """The PDF download of a draft prints 草稿 on every page."""
     path = tmp_path / "d.pdf"
