@@ -8,7 +8,6 @@ import io
 import math
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -25,10 +24,6 @@ from units.models import SubmissionText
 from units.services import demo_load
 
 pytestmark = [
-    pytest.mark.skipif(
-        shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
-        reason="needs poppler-utils (pdftotext, pdfinfo)",
-    ),
     # the module's documents are built in a rolled-back transaction; the mark makes sure the
     # test database exists even when only some of these tests are selected
     pytest.mark.django_db,
