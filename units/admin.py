@@ -61,6 +61,7 @@ from units.permissions import (
 from units.selectors import (
     LEVEL_FOR_SCHEME,
     submissions_editable_by,
+    submissions_overdue,
     submissions_visible_to,
 )
 from units.services import (
@@ -445,6 +446,21 @@ class StatusChangeInline(admin.TabularInline):
         return True  # shown only on a submission page the user may already see
 
 
+class OverdueFilter(admin.SimpleListFilter):
+    """公开时限: the bureau's list of submissions past 批复日期 + 20 days and not yet published."""
+
+    title = "公开时限"
+    parameter_name = "deadline"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "已逾期未公开")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            return queryset.filter(pk__in=submissions_overdue().values("pk"))
+        return queryset
+
+
 @admin.register(Submission)
 class SubmissionAdmin(BudgetDataAdmin):
     submission_attr = ""
@@ -458,7 +474,7 @@ class SubmissionAdmin(BudgetDataAdmin):
         "updated_at",
         "audit_link",
     ]
-    list_filter = ["year", "status"]
+    list_filter = ["year", "status", OverdueFilter]
     list_select_related = ["unit"]
     search_fields = ["unit__code", "unit__name"]
     inlines = [
