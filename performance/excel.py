@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from units.money import parse_amount
+from units.spreadsheet import illegal_free, list_validation
 
 SHEET_README = "说明"
 SHEET_PROJECTS = "项目目标"
@@ -410,12 +411,6 @@ def cell_datetime(value) -> datetime.datetime | None:
 # --- writing --------------------------------------------------------------------------------
 
 
-def _illegal_free(text: str) -> str:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
-
-
 def _put(worksheet, row: int, column: int, value, kind: str = TEXT):
     cell = worksheet.cell(row=row, column=column)
     if kind == MONEY:
@@ -425,7 +420,7 @@ def _put(worksheet, row: int, column: int, value, kind: str = TEXT):
         cell.value = timezone.localtime(value).replace(tzinfo=None) if value else None
         cell.number_format = "yyyy-mm-dd hh:mm:ss"
     else:
-        cell.value = _illegal_free(value or "") or None
+        cell.value = illegal_free(value or "") or None
         # A text such as "=5个" (an indicator value) must stay text, not become a formula.
         if cell.value is not None:
             cell.data_type = "s"
@@ -448,24 +443,6 @@ def _header(worksheet, columns) -> None:
             # New cells typed by the user stay text: "100%" is not turned into 1.
             worksheet.column_dimensions[letter].number_format = "@"
     worksheet.freeze_panes = "B2"
-
-
-def _list_validation(worksheet, letter: str, options: list[str], rows: int) -> None:
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    formula = '"' + ",".join(options) + '"'
-    if len(formula) > 255 or not options:  # Excel's limit for an inline list
-        return
-    validation = DataValidation(
-        type="list",
-        formula1=formula,
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="无效的值",
-        error="请从下拉列表中选择。",
-    )
-    validation.add(f"{letter}2:{letter}{rows + 1}")
-    worksheet.add_data_validation(validation)
 
 
 def workbook_write(
@@ -507,11 +484,11 @@ def workbook_write(
         for index, column in enumerate(INDICATOR_COLUMNS, start=1):
             _put(sheet, row, index, values.get(column.key), column.kind)
     validated_rows = max(len(indicators), 0) + 1000
-    _list_validation(sheet, "B", list(SCOPE_BY_LABEL), validated_rows)
-    _list_validation(
+    list_validation(sheet, "B", list(SCOPE_BY_LABEL), validated_rows)
+    list_validation(
         sheet, "C", list(dict.fromkeys(l1 for l1, _ in framework_pairs)), validated_rows
     )
-    _list_validation(
+    list_validation(
         sheet, "D", list(dict.fromkeys(l2 for _, l2 in framework_pairs)), validated_rows
     )
 

@@ -38,6 +38,7 @@ from django.core.exceptions import ValidationError
 from performance.excel import Problem, cell_text, column_letter, problems_error
 from units.money import parse_amount
 from units.reference import normalise_code
+from units.spreadsheet import illegal_free, list_validation
 
 SHEET_README = "说明"
 SHEET_LINES = "预算明细"
@@ -436,15 +437,9 @@ def cell_positive_int(value, label: str, default: int) -> int:
 # --- writing --------------------------------------------------------------------------------
 
 
-def _illegal_free(text: str) -> str:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
-
-
 def _put_text(worksheet, row: int, column: int, value):
     cell = worksheet.cell(row=row, column=column)
-    text = _illegal_free(str(value)) if value not in (None, "") else None
+    text = illegal_free(str(value)) if value not in (None, "") else None
     cell.value = text
     if text is not None:
         cell.data_type = "s"  # never a formula, even when the text starts with "="
@@ -470,25 +465,6 @@ def _header(worksheet, columns) -> None:
             # Codes typed by the user stay text: 2010101 is not turned into a number.
             worksheet.column_dimensions[letter].number_format = "@"
     worksheet.freeze_panes = "A2"
-
-
-def _list_validation(worksheet, letter: str, options: list[str], rows: int) -> None:
-    """A drop-down of `options` (copied from performance.excel, which keeps it private)."""
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    formula = '"' + ",".join(options) + '"'
-    if len(formula) > 255 or not options:  # Excel's limit for an inline list
-        return
-    validation = DataValidation(
-        type="list",
-        formula1=formula,
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="无效的值",
-        error="请从下拉列表中选择。",
-    )
-    validation.add(f"{letter}2:{letter}{rows + 1}")
-    worksheet.add_data_validation(validation)
 
 
 def code_cell(code: str, name: str) -> str:
@@ -542,11 +518,11 @@ def workbook_write(
                 _put_text(sheet, row, index, value)
     rows = len(lines) + 1000
     letters = {c.key: column_letter(i) for i, c in enumerate(LINE_COLUMNS)}
-    _list_validation(sheet, letters["kind"], [labels[0] for labels in KIND_LABELS.values()], rows)
-    _list_validation(sheet, letters["fund"], fund_labels, rows)
-    _list_validation(sheet, letters["carryover"], [YES, NO], rows)
-    _list_validation(sheet, letters["category"], category_labels, rows)
-    _list_validation(sheet, letters["recurrence"], recurrence_labels, rows)
+    list_validation(sheet, letters["kind"], [labels[0] for labels in KIND_LABELS.values()], rows)
+    list_validation(sheet, letters["fund"], fund_labels, rows)
+    list_validation(sheet, letters["carryover"], [YES, NO], rows)
+    list_validation(sheet, letters["category"], category_labels, rows)
+    list_validation(sheet, letters["recurrence"], recurrence_labels, rows)
 
     sheet = workbook.create_sheet(SHEET_FUNCTIONAL)
     _header(
