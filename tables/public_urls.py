@@ -1,0 +1,26 @@
+"""The public pages (tables.public_views), no login.
+
+Included by the site's URLconf: path("", include("tables.public_urls")).
+"""
+
+from django.urls import path
+
+from tables import public_views
+
+app_name = "public"
+
+urlpatterns = [
+    path("public/", public_views.disclosure_list, name="list"),
+    path("public/d/<int:version_id>/", public_views.disclosure_detail, name="disclosure"),
+    path("public/d/<int:version_id>/html/", public_views.disclosure_html, name="disclosure_html"),
+    path(
+        "public/u/<str:unit_code>/<int:year>/",
+        public_views.disclosure_latest,
+        name="latest",
+    ),
+    path(
+        "public/files/<int:file_id>/<str:file_name>",
+        public_views.file_download,
+        name="file",
+    ),
+]
