@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("tables.urls")),
     path("", include("performance.urls")),
     path("", include("tables.publication_urls")),
+    path("", include("tables.public_urls")),
 ]
