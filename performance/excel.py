@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from units.money import parse_amount
 from units.spreadsheet import illegal_free, list_validation
+from units.spreadsheet import read_upload as spreadsheet_read_upload
 
 SHEET_README = "说明"
 SHEET_PROJECTS = "项目目标"
@@ -183,24 +184,8 @@ def column_letter(index: int) -> str:
 
 
 def read_upload(file) -> bytes:
-    """The bytes of a path, an uploaded file or bytes, refusing more than `MAX_FILE_BYTES`."""
-    limit = MAX_FILE_BYTES
-    too_big = ValidationError(
-        f"文件过大：不能超过 {limit // (1024 * 1024)} MB（请删除无关的工作表或图片后再导入）。"
-    )
-    if isinstance(file, bytes):
-        data = file
-    elif isinstance(file, str) or hasattr(file, "__fspath__"):
-        with open(file, "rb") as handle:
-            data = handle.read(limit + 1)
-    else:
-        if getattr(file, "size", None) is not None and file.size > limit:
-            raise too_big
-        if hasattr(file, "seek"):
-            file.seek(0)
-        data = file.read(limit + 1)
-    if len(data) > limit:
-        raise too_big
+    """The bytes of the upload (at most `MAX_FILE_BYTES`), refusing what is not an .xlsx file."""
+    data = spreadsheet_read_upload(file, max_bytes=MAX_FILE_BYTES)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ValidationError("不支持旧版 Excel（.xls）文件，请另存为 .xlsx 后再导入。")
     if not data.startswith(b"PK\x03\x04"):

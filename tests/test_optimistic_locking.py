@@ -11,11 +11,11 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
-from django.forms import MultiWidget
 from django.test import Client
 from django.urls import reverse
 
 from performance.models import Indicator, IndicatorCategory, ProjectTarget, UnitTarget
+from tests.admin_forms import change_form_data, posted, prefix_of
 from tests.factories import budget_unit_create, submission_create, synthetic_budget
 from units.admin import SubmissionAdmin
 from units.models import BudgetLine, Project, Submission, SubmissionStatus
@@ -24,44 +24,6 @@ from units.services import user_role_assign
 
 CONFLICT = "该记录已被他人修改"
 REFRESH = "请刷新后重新填写"
-
-
-def _posted(value) -> str:
-    return "" if value is None else str(value)
-
-
-def change_form_data(client, url) -> dict:
-    """The POST data the admin change page would send unchanged (inlines and token included)."""
-    response = client.get(url)
-    assert response.status_code == 200
-    data = {}
-
-    def add(bound):
-        if isinstance(bound.field.widget, MultiWidget):
-            for index, part in enumerate(bound.field.widget.decompress(bound.value())):
-                data[f"{bound.html_name}_{index}"] = _posted(part)
-        elif bound.value() is not False:
-            data[bound.html_name] = _posted(bound.value())
-
-    form = response.context["adminform"].form
-    for name in form.fields:
-        add(form[name])
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        for name in formset.management_form.fields:
-            data[f"{formset.prefix}-{name}"] = _posted(formset.management_form[name].value())
-        for inline_form in formset.forms:
-            for name in inline_form.fields:
-                add(inline_form[name])
-    return data
-
-
-def prefix_of(data, start: str) -> str:
-    return next(
-        key.removesuffix("-TOTAL_FORMS")
-        for key in data
-        if key.startswith(start) and key.endswith("-TOTAL_FORMS")
-    )
 
 
 def make_world():
@@ -277,7 +239,7 @@ def test_stale_revert_is_a_conflict(world):
     revert_url = reverse("admin:units_budgetline_simple_history", args=[line.pk, record.pk])
     response = second.get(revert_url)
     form = response.context["adminform"].form
-    stale = {n: _posted(form[n].value()) for n in form.fields if form[n].value() is not False}
+    stale = {n: posted(form[n].value()) for n in form.fields if form[n].value() is not False}
     change_url = reverse("admin:units_budgetline_change", args=[line.pk])
     data = change_form_data(first, change_url)
     data["amount"] = "333.00"

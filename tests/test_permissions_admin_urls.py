@@ -22,12 +22,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.forms import MultiWidget
 from django.urls import NoReverseMatch, reverse
 
 from performance.framework import default_framework
 from performance.models import Indicator, KeyTask, ProjectTarget, UnitTarget
 from tables.models import PublicationBatch, PublishedFile, PublishedVersion
+from tests.admin_forms import change_form_data, posted, prefix_of
 from tests.factories import (
     budget_unit_create,
     department_create,
@@ -483,44 +483,6 @@ def test_code_autocomplete_offers_the_years_active_bottom_level_codes(client, dr
 # --- forged POSTs -----------------------------------------------------------------------------
 
 
-def _posted(value) -> str:
-    return "" if value is None else str(value)
-
-
-def change_form_data(client, url) -> dict:
-    """The POST data the admin change page would send unchanged (inlines and token included)."""
-    response = client.get(url)
-    assert response.status_code == 200
-    data = {}
-
-    def add(bound):
-        if isinstance(bound.field.widget, MultiWidget):
-            for index, part in enumerate(bound.field.widget.decompress(bound.value())):
-                data[f"{bound.html_name}_{index}"] = _posted(part)
-        elif bound.value() is not False:
-            data[bound.html_name] = _posted(bound.value())
-
-    form = response.context["adminform"].form
-    for name in form.fields:
-        add(form[name])
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        for name in formset.management_form.fields:
-            data[f"{formset.prefix}-{name}"] = _posted(formset.management_form[name].value())
-        for inline_form in formset.forms:
-            for name in inline_form.fields:
-                add(inline_form[name])
-    return data
-
-
-def prefix_of(data, start: str) -> str:
-    return next(
-        key.removesuffix("-TOTAL_FORMS")
-        for key in data
-        if key.startswith(start) and key.endswith("-TOTAL_FORMS")
-    )
-
-
 def snapshot():
     """Every row of every budget-data table, and the number of history records of B's data.
 
@@ -864,7 +826,7 @@ def test_admin_role_cannot_become_superuser(client, draft_world):
     form = response.context["adminform"].form
     assert "is_superuser" not in form.fields and "user_permissions" not in form.fields
     data = {
-        name: _posted(form[name].value())
+        name: posted(form[name].value())
         for name in form.fields
         if form[name].value() is not False and not isinstance(form[name].value(), list)
     }

@@ -39,6 +39,7 @@ from performance.excel import Problem, cell_text, column_letter, problems_error
 from units.money import parse_amount
 from units.reference import normalise_code
 from units.spreadsheet import illegal_free, list_validation
+from units.spreadsheet import read_upload as spreadsheet_read_upload
 
 SHEET_README = "说明"
 SHEET_LINES = "预算明细"
@@ -154,25 +155,8 @@ class LineRow:
 
 
 def read_upload(file) -> bytes:
-    """The bytes of a path, an uploaded file or bytes, refusing more than `MAX_FILE_BYTES`."""
-    limit = MAX_FILE_BYTES
-    too_big = ValidationError(
-        f"文件过大：不能超过 {limit // (1024 * 1024)} MB（请删除无关的工作表或图片后再导入）。"
-    )
-    if isinstance(file, bytes):
-        data = file
-    elif isinstance(file, str) or hasattr(file, "__fspath__"):
-        with open(file, "rb") as handle:
-            data = handle.read(limit + 1)
-    else:
-        if getattr(file, "size", None) is not None and file.size > limit:
-            raise too_big
-        if hasattr(file, "seek"):
-            file.seek(0)
-        data = file.read(limit + 1)
-    if len(data) > limit:
-        raise too_big
-    return data
+    """The bytes of the upload, refusing more than `MAX_FILE_BYTES`."""
+    return spreadsheet_read_upload(file, max_bytes=MAX_FILE_BYTES)
 
 
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")

@@ -1,4 +1,27 @@
-"""Small openpyxl helpers shared by the Excel templates and imports (预算明细, 绩效目标)."""
+"""Small helpers shared by the Excel templates and imports (预算明细, 绩效目标)."""
+
+from django.core.exceptions import ValidationError
+
+
+def read_upload(file, *, max_bytes: int) -> bytes:
+    """The bytes of a path, an uploaded file or bytes, refusing more than `max_bytes`."""
+    too_big = ValidationError(
+        f"文件过大：不能超过 {max_bytes // (1024 * 1024)} MB（请删除无关的工作表或图片后再导入）。"
+    )
+    if isinstance(file, bytes):
+        data = file
+    elif isinstance(file, str) or hasattr(file, "__fspath__"):
+        with open(file, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    else:
+        if getattr(file, "size", None) is not None and file.size > max_bytes:
+            raise too_big
+        if hasattr(file, "seek"):
+            file.seek(0)
+        data = file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise too_big
+    return data
 
 
 def illegal_free(text: str) -> str:
