@@ -17,9 +17,9 @@ fi
 
 # --- Debian packages --------------------------------------------------------------------
 # fonts-noto-cjk: Chinese glyphs for PDF output; poppler-utils: pdftotext/pdfinfo to inspect
-# PDFs; chromium: headless browser. libpango-1.0-0/libpangoft2-1.0-0 are WeasyPrint's system
+# PDFs; chromium: headless browser; wrk: the load generator of `benchmark_public`. libpango-1.0-0/libpangoft2-1.0-0 are WeasyPrint's system
 # libraries, and python3-venv provides `python3 -m venv` on Debian.
-PACKAGES=(fonts-noto-cjk poppler-utils chromium libpango-1.0-0 libpangoft2-1.0-0 python3-venv)
+PACKAGES=(fonts-noto-cjk poppler-utils chromium libpango-1.0-0 libpangoft2-1.0-0 python3-venv wrk)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
     status=$(dpkg -s "$pkg" 2>/dev/null | sed -n 's/^Status: //p' || true)
