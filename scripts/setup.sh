@@ -17,8 +17,9 @@ fi
 
 # --- Debian packages --------------------------------------------------------------------
 # fonts-noto-cjk: Chinese glyphs for PDF output; poppler-utils: pdftotext/pdfinfo to inspect
-# PDFs; chromium: headless browser; wrk: the load generator of `benchmark_public`. libpango-1.0-0/libpangoft2-1.0-0 are WeasyPrint's system
-# libraries, and python3-venv provides `python3 -m venv` on Debian.
+# PDFs; chromium: headless browser; wrk: the load generator of `benchmark_public`;
+# libpango-1.0-0/libpangoft2-1.0-0 are WeasyPrint's system libraries, and python3-venv provides
+# `python3 -m venv` on Debian.
 PACKAGES=(fonts-noto-cjk poppler-utils chromium libpango-1.0-0 libpangoft2-1.0-0 python3-venv wrk)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
