@@ -27,7 +27,7 @@ from units.models import BudgetLine, SubmissionStatus
 from units.permissions import ADMIN, FILLER, REVIEWER
 from units.services import demo_load, submission_transition, user_role_assign
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.public_test_urls")]
+pytestmark = pytest.mark.django_db
 
 S = SubmissionStatus
 User = get_user_model()
