@@ -71,6 +71,10 @@ class FileKind(models.TextChoices):
     XLSX = "xlsx", "Excel"
     JSON = "json", "JSON 数据"
     CSV = "csv", "CSV 表格（zip）"
+    #: the OpenSpending Fiscal Data Package: datapackage.json + CSV resources (`tables.opendata`)
+    OPENDATA = "opendata", "开放数据包（zip）"
+    #: the package's budget CSV alone (one row per amount), concatenated into the bulk CSV of a year
+    DATA_CSV = "datacsv", "预算数据 CSV"
 
 
 class PublishedFile(ImmutableModel):
