@@ -2,9 +2,16 @@
 
 DATABASE_URL selects the database (PostgreSQL via psycopg 3); without it a SQLite file
 `db.sqlite3` beside manage.py is used, so the app runs with zero set-up.
+
+DJANGO_PRODUCTION=1 is the deployed mode: behind a TLS-terminating reverse proxy (HTTPS
+redirect, HSTS, secure cookies, hashed and compressed static files through WhiteNoise). It passes
+`manage.py check --deploy --fail-level WARNING`. The security headers (CSP, nosniff,
+Referrer-Policy, X-Frame-Options, Cross-Origin-Opener-Policy), the session idle timeout and the
+login throttling (django-axes) apply in every mode, so tests and the demo see them too.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -16,7 +23,13 @@ def env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
+PRODUCTION = bool(os.environ.get("DJANGO_PRODUCTION"))
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (
     "dev-insecure-key-only-for-local-use"
     if DEBUG or not os.environ.get("DJANGO_PRODUCTION")
@@ -35,6 +48,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "axes",
     "django_tables2",
     "django_tasks",
     "django_tasks_db",
@@ -46,6 +61,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files before anything touches the session or the database.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -55,6 +73,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "budgetsite.urls"
@@ -96,7 +116,25 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
+# Production serves collected, content-hashed and compressed files (WhiteNoise gives hashed names
+# a year of caching); `collectstatic` must run first (scripts/serve-production.sh does). Tests and
+# the demo use the plain storage, which needs no manifest.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION and not DEBUG
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+if not PRODUCTION:
+    # Development and tests: WhiteNoise serves straight from the source directories (finders),
+    # picking up edits, so nothing needs collecting.
+    WHITENOISE_USE_FINDERS = True
+    WHITENOISE_AUTOREFRESH = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "admin:login"
@@ -110,3 +148,77 @@ TASKS = {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# --- security ---------------------------------------------------------------------------------
+# Headers on every response, in every mode (Django's SecurityMiddleware and XFrameOptions):
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp 4): scripts only from our origin, never inline. Styles may
+# be inline: the Django admin and the disclosure document use `style` attributes and <style>.
+# A view that sets its own header keeps it (django-csp never overwrites one), e.g. the stored
+# HTML disclosure (tables.public_views.DISCLOSURE_CSP).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# HTTPS: in production the app sits behind a reverse proxy that terminates TLS and sets
+# X-Forwarded-Proto (it must overwrite a client's value; see README, Deployment).
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading is a commitment for the whole domain (a request to the browsers' lists);
+        # it is left to the operator (DJANGO_HSTS_PRELOAD=1), so its reminder is silenced.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+# Sessions: HttpOnly, SameSite=Lax, gone when the browser closes, and ended after
+# DJANGO_SESSION_IDLE_MINUTES without a request. `budgetsite.sessions` renews the stored expiry
+# at most once a minute instead of on every request (SESSION_SAVE_EVERY_REQUEST would write the
+# session row on every page).
+SESSION_ENGINE = "budgetsite.sessions"
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_IDLE_MINUTES", 30) * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one user name from
+# one address, that pair is locked for the cool-off, even with the right password; then it may
+# try again. `manage.py axes_reset` unlocks early. Client.login in tests passes no request, which
+# the axes backend refuses: tests/conftest.py supplies one.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "axes_lockout.html"
+AXES_COOLOFF_MESSAGE = "登录失败次数过多，账户已暂时锁定，请稍后再试。"
+if PRODUCTION:
+    # The reverse proxy puts the client's address in X-Real-IP (overwriting any sent by the
+    # client); without it every login would seem to come from the proxy.
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_REAL_IP", "REMOTE_ADDR")

@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
+from tables import sitemaps
 from units import import_views
 
 urlpatterns = [
@@ -16,4 +18,18 @@ urlpatterns = [
     path("", include("performance.urls")),
     path("", include("tables.publication_urls")),
     path("", include("tables.public_urls")),
+    # For search engines: a sitemap index, one sitemap per section, and robots.txt.
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": sitemaps.SITEMAPS, "sitemap_url_name": "sitemap_section"},
+        name="sitemap_index",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": sitemaps.SITEMAPS},
+        name="sitemap_section",
+    ),
+    path("robots.txt", sitemaps.robots_txt, name="robots_txt"),
 ]
