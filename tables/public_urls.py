@@ -5,7 +5,7 @@ Included by the site's URLconf: path("", include("tables.public_urls")).
 
 from django.urls import path
 
-from tables import public_views
+from tables import opendata_views, public_views
 
 app_name = "public"
 
@@ -23,4 +23,11 @@ urlpatterns = [
         public_views.file_download,
         name="file",
     ),
+    path("public/data/<int:year>.csv", opendata_views.year_csv, name="year_csv"),
+    path(
+        "public/data/<int:year>/datapackage.json",
+        opendata_views.year_datapackage,
+        name="year_datapackage",
+    ),
+    path("public/schemas/<str:name>.json", opendata_views.schema_file, name="schema"),
 ]

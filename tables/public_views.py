@@ -35,7 +35,15 @@ DISCLOSURE_CSP = (
     "base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox"
 )
 #: the downloads offered on a version page, in this order (the HTML is read online)
-DOWNLOAD_KINDS = (FileKind.PDF, FileKind.XLSX, FileKind.JSON, FileKind.CSV, FileKind.HTML)
+DOWNLOAD_KINDS = (
+    FileKind.PDF,
+    FileKind.XLSX,
+    FileKind.JSON,
+    FileKind.CSV,
+    FileKind.OPENDATA,
+    FileKind.DATA_CSV,
+    FileKind.HTML,
+)
 
 
 def _int_or_none(value: str | None) -> int | None:

@@ -4,7 +4,7 @@ Services (writes):
 
 - `submission_publish` moves a submission 已审核 → 已发布 through the one workflow service and,
   in the same transaction with the row locked, renders the disclosure once (is_draft=False) and
-  stores version n: the data snapshot (`PublishedVersion.data_json`) and five files with their
+  stores version n: the data snapshot (`PublishedVersion.data_json`) and seven files with their
   SHA-256 (`PublishedFile`). If anything fails, the transaction is rolled back: the status stays
   已审核, nothing is stored, and `PublicationFailed` says why. Concurrent or repeated requests
   make one version: the second waits for the row lock, then finds 已发布 and is refused.
@@ -24,7 +24,11 @@ The files of version n (`ARTIFACTS`):
 - json: the data snapshot (`publication_snapshot`, schema `SNAPSHOT_SCHEMA`), UTF-8;
 - csv: a zip of T01.csv … T14.csv, each the displayed grid of one table in UTF-8 with BOM (the
   same bytes as the table CSV downloads), dated with the publication time so equal data gives
-  equal bytes. One CSV per table: the tables have different columns.
+  equal bytes. One CSV per table: the tables have different columns;
+- opendata: the Fiscal Data Package (datapackage.json + budget, table-cell and narrative-figure
+  CSVs, `tables.opendata.opendata_package`), a zip;
+- datacsv: its budget.csv alone (`tables.opendata.budget_csv`), plain UTF-8: the bulk CSV of a
+  year concatenates these stored bytes (`tables.opendata_views`).
 """
 
 from __future__ import annotations
@@ -69,6 +73,8 @@ ARTIFACTS = {
     FileKind.XLSX: ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
     FileKind.JSON: ("application/json", "（数据）.json"),
     FileKind.CSV: ("application/zip", "（表格CSV）.zip"),
+    FileKind.OPENDATA: ("application/zip", "（开放数据包）.zip"),
+    FileKind.DATA_CSV: ("text/csv; charset=utf-8", "（预算数据）.csv"),
 }
 #: characters not allowed in a downloaded file name (Windows and POSIX), and control characters
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
@@ -207,7 +213,9 @@ def tables_csv_zip(tables, *, date_time: datetime.datetime) -> bytes:
 
 
 def publication_render(*, document, snapshot: dict, stem: str, published_at) -> list[Artifact]:
-    """The five files of a version, each rendered once from the same document."""
+    """The files of a version, each rendered once from the same document (the open data from
+    its snapshot)."""
+    from tables import opendata
     from tables.render import pdf as pdf_render
     from tables.render.document import document_html
     from tables.render.xlsx import disclosure_workbook
@@ -219,6 +227,10 @@ def publication_render(*, document, snapshot: dict, stem: str, published_at) -> 
         FileKind.XLSX: disclosure_workbook(document),
         FileKind.JSON: json.dumps(snapshot, ensure_ascii=False, indent=1).encode("utf-8"),
         FileKind.CSV: tables_csv_zip(document.tables, date_time=published_at),
+        FileKind.OPENDATA: opendata.opendata_package(
+            snapshot, date_time=timezone.localtime(published_at)
+        ),
+        FileKind.DATA_CSV: opendata.budget_csv(snapshot),
     }
     return [
         Artifact(

@@ -55,7 +55,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 
 S = SubmissionStatus
 User = get_user_model()
-KINDS = {"html", "pdf", "xlsx", "json", "csv"}
+KINDS = {"html", "pdf", "xlsx", "json", "csv", "opendata", "datacsv"}
 DEMO_NAME = "阳城县人民代表大会常务委员会办公室"
 
 
