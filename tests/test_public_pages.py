@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import itertools
+import re
 from decimal import Decimal
+from html.parser import HTMLParser
 from urllib.parse import quote
 
 import pytest
@@ -379,3 +382,117 @@ def test_correction_lists_both_versions_with_the_reason(demo_approved, client):
     assert "已被更正" in client.get(detail_url(v1)).content.decode()
     assert "已被更正" not in client.get(detail_url(v2)).content.decode()
     assert v2.files.get(kind="pdf").file_name == f"{DEMO_NAME}2025年单位预算公开（第2版）.pdf"
+
+
+# --- accessible markup --------------------------------------------------------------------------
+
+
+class _Markup(HTMLParser):
+    """The elements of a page as (tag, attributes) in document order, plus the text of inline
+    scripts; enough to check the markup rules below without a browser."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str]]] = []
+        self.inline_scripts: list[str] = []
+        self._in_script = False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = {name: value or "" for name, value in attrs}
+        self.elements.append((tag, attributes))
+        self._in_script = tag == "script" and "src" not in attributes
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script and data.strip():
+            self.inline_scripts.append(data)
+
+    def find(self, tag=None, **attrs) -> list[dict[str, str]]:
+        return [
+            a
+            for t, a in self.elements
+            if (tag is None or t == tag) and all(a.get(k) == v for k, v in attrs.items())
+        ]
+
+
+def assert_accessible_markup(text: str) -> _Markup:
+    """The rules every public page keeps: Chinese language, one h1 and no skipped heading level,
+    a skip link to the main landmark, every form control labelled, every table captioned, and
+    nothing inline that a strict CSP would refuse (scripts, handlers) or that we avoid (styles)."""
+    markup = _Markup(text)
+    assert markup.find("html") == [{"lang": "zh-hans"}]
+    assert markup.find("meta", name="viewport")
+    headings = [int(t[1]) for t, _ in markup.elements if re.fullmatch(r"h[1-6]", t)]
+    assert headings.count(1) == 1 and headings[0] == 1, headings
+    assert all(b - a <= 1 for a, b in itertools.pairwise(headings)), headings
+    skip = markup.find("a", **{"class": "skip-link"})
+    assert skip and skip[0]["href"] == "#main"
+    assert markup.find("main", id="main")
+    labels = {a["for"] for a in markup.find("label") if "for" in a}
+    for tag in ("input", "select", "textarea"):
+        for control in markup.find(tag):
+            if control.get("type") in ("hidden", "submit"):
+                continue
+            assert control.get("id") in labels or control.get("aria-label"), control
+    tables = [t for t, _ in markup.elements if t == "table"]
+    assert len(markup.find("caption")) == len(tables)
+    assert markup.inline_scripts == []
+    for tag, attributes in markup.elements:
+        assert "style" not in attributes, tag
+        assert not [a for a in attributes if a.startswith("on")], (tag, attributes)
+    for region in markup.find("div", **{"class": "table-scroll"}):
+        # a scrolling region is reachable by keyboard and named
+        assert region.get("tabindex") == "0" and region.get("aria-labelledby"), region
+    return markup
+
+
+def test_list_page_markup_is_accessible(client):
+    """The list page, with results, without results and on a later page: Chinese, one h1, a
+    labelled search form, a captioned table, the current page marked in the pagination and in
+    the site navigation."""
+    for i in range(PER_PAGE + 1):
+        stored_version(name=f"无障碍单位{i:02d}")
+    first = assert_accessible_markup(client.get(list_url()).content.decode())
+    assert first.find("form", role="search")
+    assert {a["for"] for a in first.find("label")} >= {"id_q", "id_year", "id_department"}
+    assert first.find("a", href=reverse("public:list"), **{"aria-current": "page"})
+    assert first.find("nav", **{"aria-label": "分页"})
+    assert first.find("span", **{"aria-current": "page"})
+    assert first.find("a", rel="next") and not first.find("a", rel="prev")
+    second = assert_accessible_markup(client.get(list_url(page=2)).content.decode())
+    assert second.find("a", rel="prev")
+    empty = client.get(list_url(q="没有这个单位")).content.decode()
+    assert "没有符合条件的单位预算" in empty and "清除条件" in empty
+    assert_accessible_markup(empty)
+
+
+def test_version_page_markup_is_accessible(client):
+    """The version page of a corrected disclosure: one h1, breadcrumbs and version history mark
+    the current page, every download link carries the `download` attribute with the stored file
+    name, and the HTML disclosure is one prominent link away."""
+    v1 = stored_version(name="无障碍单位")
+    v2 = PublishedVersion.objects.create(
+        submission=v1.submission,
+        version=2,
+        reason="更正金额",
+        year=v1.year,
+        unit_code=v1.unit_code,
+        unit_name=v1.unit_name,
+        department_code=v1.department_code,
+        department_name=v1.department_name,
+        data_json={},
+    )
+    markup = assert_accessible_markup(client.get(detail_url(v1)).content.decode())
+    assert markup.find("nav", **{"aria-label": "导航路径"})
+    assert len(markup.find(**{"aria-current": "page"})) == 2  # breadcrumb, history row
+    assert markup.find("a", href=detail_url(v2))  # the notice and the history both link v2
+    for file in v1.files.all():
+        links = markup.find("a", href=file_url(file))
+        assert links and links[0].get("download") == file.file_name, file.kind
+    html_links = markup.find("a", href=reverse("public:disclosure_html", args=[v1.pk]))
+    assert html_links and "button" in html_links[0].get("class", "")
+    assert_accessible_markup(client.get(detail_url(v2)).content.decode())
