@@ -465,3 +465,32 @@ def test_public_pages_link_the_open_data(fast_pdf, client):
         response = client.get(reverse("public:file", args=[file.pk, file.file_name]))
         assert response.status_code == 200
         assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == file.sha256
+
+
+def test_a_version_without_a_stored_budget_csv_is_built_from_its_snapshot(fast_pdf, client):
+    """A version stored before the open-data files existed (snapshot, no budget CSV) still
+    appears in the bulk CSV, with the rows its stored snapshot gives, at its unit-code place."""
+    from tables.models import PublishedVersion
+
+    admin = user_with(ADMIN, name="publisher")
+    _, version = publish_unit(admin, name="新单位", code="602")
+    old_unit = budget_unit_create(name="旧单位", code="601")
+    snapshot = copy.deepcopy(version.data_json)
+    snapshot["unit"] |= {"code": "601", "name": "旧单位"}
+    PublishedVersion.objects.create(
+        submission=submission_create(unit=old_unit, status=S.PUBLISHED),
+        version=1,
+        year=2025,
+        unit_code="601",
+        unit_name="旧单位",
+        department_code=old_unit.department.code,
+        department_name=old_unit.department.name,
+        data_json=snapshot,
+    )
+    response = client.get(year_csv_url(2025))
+    content = b"".join(response.streaming_content)
+    assert content == (
+        opendata.csv_header()
+        + opendata.csv_body(opendata.budget_csv(snapshot))
+        + opendata.csv_body(stored(version, FileKind.DATA_CSV))
+    )
