@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up, load reference and demo data, and run the development server on 0.0.0.0:$PORT.
-# Uses SQLite (db.sqlite3) unless DATABASE_URL is set.
+# Set up, load reference and demo data, publish the demo once, and run the development server on
+# 0.0.0.0:$PORT. Uses SQLite (db.sqlite3) unless DATABASE_URL is set. Not for production: see
+# scripts/serve-production.sh.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -12,7 +13,6 @@ PY=.venv/bin/python
 
 "$PY" manage.py migrate --noinput
 "$PY" manage.py load_reference
-"$PY" manage.py load_demo
 
 "$PY" manage.py shell -c '
 from django.contrib.auth import get_user_model
@@ -22,5 +22,10 @@ if not User.objects.filter(username="admin").exists():
     User.objects.create_superuser("admin", "admin@example.com", "admin")
     print("created demo superuser admin / admin")
 '
+
+# The first time: publish the demo (version 1, on /public/) and reopen it as a 草稿, so that
+# load_demo below can restore the seed's data for trying out entry and review.
+"$PY" manage.py shell <scripts/demo_publish.py
+"$PY" manage.py load_demo
 
 exec "$PY" manage.py runserver "0.0.0.0:${PORT:-8000}"
