@@ -218,6 +218,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes_lockout.html"
 AXES_COOLOFF_MESSAGE = "登录失败次数过多，账户已暂时锁定，请稍后再试。"
+# Not in the admin: its stock pages would tell users without the permission which attempt ids
+# exist (the project's admin refuses before looking up, units.admin.PermissionBeforeLookupMixin).
+# Operators use `axes_list_attempts` and `axes_reset*` instead.
+AXES_ENABLE_ADMIN = False
 if PRODUCTION:
     # The reverse proxy puts the client's address in X-Real-IP (overwriting any sent by the
     # client); without it every login would seem to come from the proxy.
