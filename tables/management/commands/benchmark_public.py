@@ -138,6 +138,8 @@ class Command(BaseCommand):
                 f"新增 {info['added']} 个（{time.perf_counter() - started:.1f} 秒）；"
                 f"共 {info['disclosures']} 个单位预算、{info['versions']} 个版本。",
             )
+            # other work on the machine competes with the server and wrk: say how much there was
+            info["load_average"] = round(os.getloadavg()[0], 2)
             results = self.run_server_and_load(env, info, options)
         finally:
             if not options["keep"]:
@@ -337,6 +339,8 @@ class Command(BaseCommand):
                         "threads": options["threads"],
                         "duration_s": options["duration"],
                         "database": "sqlite" if sqlite else "postgresql",
+                        "cpus": os.cpu_count(),
+                        "load_average": info.get("load_average"),
                         "results": [
                             {
                                 "label": label,
@@ -363,7 +367,8 @@ class Command(BaseCommand):
             f"公开页面基准：{info['disclosures']} 个已公开单位预算（{info['versions']} 个版本），"
             f"{'SQLite' if sqlite else 'PostgreSQL'}；gunicorn {options['workers']} 个进程；"
             f"wrk {options['threads']} 线程 {options['connections']} 连接，每个网址 "
-            f"{options['duration']} 秒；本机 {os.cpu_count()} 核（wrk 与服务器共用）"
+            f"{options['duration']} 秒；本机 {os.cpu_count()} 核（wrk 与服务器共用），"
+            f"开始时 1 分钟负载 {info.get('load_average', 0):.2f}"
         )
         rows = [
             [
