@@ -117,6 +117,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
+# Published files (tables.publication_views): a content-addressed copy of the stored bytes on
+# disk, sent with sendfile(2) by gunicorn, or by nginx when PUBLISHED_FILE_ACCEL_REDIRECT names
+# an internal location aliasing the directory. Empty: serve from the database.
+PUBLISHED_FILE_CACHE_DIR = os.environ.get(
+    "PUBLISHED_FILE_CACHE_DIR", str(BASE_DIR / "var" / "published-files")
+)
+PUBLISHED_FILE_ACCEL_REDIRECT = os.environ.get("PUBLISHED_FILE_ACCEL_REDIRECT", "")
+
 # Production serves collected, content-hashed and compressed files (WhiteNoise gives hashed names
 # a year of caching); `collectstatic` must run first (scripts/serve-production.sh does). Tests and
 # the demo use the plain storage, which needs no manifest.

@@ -59,9 +59,7 @@ class PublishedFileCorrupt(RuntimeError):
 
 def published_file_cache_dir() -> Path | None:
     """Where stored files are cached for serving (None: no cache, serve from the database)."""
-    value = getattr(
-        settings, "PUBLISHED_FILE_CACHE_DIR", Path(settings.BASE_DIR) / "var" / "published-files"
-    )
+    value = settings.PUBLISHED_FILE_CACHE_DIR
     return Path(value) if value else None
 
 
@@ -156,7 +154,7 @@ def published_file_response(
     not_modified = get_conditional_response(request, etag=f'"{file.sha256}"')
     if not_modified is not None:
         return _file_headers(not_modified, file, cache_control)
-    accel = getattr(settings, "PUBLISHED_FILE_ACCEL_REDIRECT", "")
+    accel = settings.PUBLISHED_FILE_ACCEL_REDIRECT
     if request.method == "HEAD" or accel:
         response = HttpResponse(content_type=file.content_type)
         response["Content-Disposition"] = content_disposition_header(True, file.file_name)
