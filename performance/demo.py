@@ -125,3 +125,36 @@ def demo_targets_load(*, submission: Submission) -> None:
             target_spec["indicators_year"], categories, Scope.YEAR, project_target=target
         )
     Indicator.objects.bulk_create(indicators)
+
+
+def demo_target_faults_fix(*, submission: Submission) -> None:
+    """Correct the seed's two 绩效目标 错误 in `submission` (the demo) the way the P01/P07
+    findings suggest: give 市人大代表联络站经费 a target (1.30万元) and write 智慧人大三期's cost
+    as 89万元 instead of 890000万元. For the tests and the demo publication (scripts/
+    demo_publish.py); `load_demo` restores the faults."""
+    from performance.models import IndicatorCategory
+
+    for indicator in Indicator.objects.filter(
+        project_target__project__submission=submission, text="890000万元"
+    ):
+        indicator.text = "89万元"
+        indicator.save()
+    categories = {
+        c.name: c for c in IndicatorCategory.objects.filter(framework=default_framework(), level=2)
+    }
+    target = ProjectTarget.objects.create(
+        project=Project.objects.get(submission=submission, name="市人大代表联络站经费"),
+        overview="市人大代表联络站运行",
+        period_local=Decimal("13000"),
+    )
+    for category, name, text in (
+        ("数量指标", "联络站个数", "1个"),
+        ("质量指标", "活动完成率", "100%"),
+        ("时效指标", "活动时间", "全年"),
+        ("成本指标", "联络站经费", "1.3万元"),
+        ("社会效益指标", "密切代表与群众联系", "提升"),
+        ("服务对象满意度指标", "代表满意度", "≥95%"),
+    ):
+        Indicator.objects.create(
+            project_target=target, category=categories[category], name=name, text=text
+        )

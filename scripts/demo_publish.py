@@ -13,50 +13,19 @@ Later runs change nothing, except that a demo left 已发布 (a later version pu
 admin) is reopened as a 更正 so `load_demo` can run.
 """
 
-from decimal import Decimal
-
 from django.contrib.auth import get_user_model
 
-from performance.framework import default_framework
-from performance.models import Indicator, IndicatorCategory, ProjectTarget
+from performance.demo import demo_target_faults_fix
 from tables.models import PublishedVersion
 from tables.publication import submission_publish
 from units import demo
-from units.models import Project, Submission, SubmissionStatus
+from units.models import Submission, SubmissionStatus
 from units.permissions import FILLER, REVIEWER
 from units.services import demo_load, submission_transition, user_role_assign
 
 S = SubmissionStatus
 User = get_user_model()
 REOPEN_REASON = "演示：发布后重新打开为草稿，便于试用填报与审核（公开页面保留已发布版本）"
-
-
-def demo_target_faults_fix() -> None:
-    """The two 错误 of the seed's 绩效目标, corrected as the P01/P07 findings suggest."""
-    for indicator in Indicator.objects.filter(text="890000万元"):
-        indicator.text = "89万元"
-        indicator.save()
-    categories = {
-        c.name: c for c in IndicatorCategory.objects.filter(framework=default_framework(), level=2)
-    }
-    target = ProjectTarget.objects.create(
-        project=Project.objects.get(
-            submission__unit__code=demo.UNIT_CODE, name="市人大代表联络站经费"
-        ),
-        overview="市人大代表联络站运行",
-        period_local=Decimal("13000"),
-    )
-    for category, name, text in (
-        ("数量指标", "联络站个数", "1个"),
-        ("质量指标", "活动完成率", "100%"),
-        ("时效指标", "活动时间", "全年"),
-        ("成本指标", "联络站经费", "1.3万元"),
-        ("社会效益指标", "密切代表与群众联系", "提升"),
-        ("服务对象满意度指标", "代表满意度", "≥95%"),
-    ):
-        Indicator.objects.create(
-            project_target=target, category=categories[category], name=name, text=text
-        )
 
 
 def demo_user(username: str, role: str, unit):
@@ -74,7 +43,7 @@ def main() -> None:
     published = PublishedVersion.objects.filter(unit_code=demo.UNIT_CODE, year=demo.YEAR).exists()
     if not published:
         submission = demo_load()
-        demo_target_faults_fix()
+        demo_target_faults_fix(submission=submission)
         filler = demo_user("demo-filler", FILLER, submission.unit)
         reviewer = demo_user("demo-reviewer", REVIEWER, submission.unit)
         # From wherever an earlier session left it in the workflow.

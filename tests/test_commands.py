@@ -3,14 +3,12 @@
 import csv
 import io
 import json
-from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from performance.framework import default_framework
-from performance.models import Indicator, IndicatorCategory, ProjectTarget
+from performance.demo import demo_target_faults_fix
 from tables.formatting import table_grid
 from tables.services import disclosure_derive
 from tests.seed import normalise_row, seed_tables
@@ -72,33 +70,6 @@ def run_check(**options) -> tuple[int, str]:
     return 0, out.getvalue()
 
 
-def demo_target_faults_fix() -> None:
-    """Correct the seed's two 绩效目标 errors: give 市人大代表联络站经费 a target (1.30万元) and
-    write 智慧人大三期's cost as 89万元 instead of 890000万元."""
-    for indicator in Indicator.objects.filter(text="890000万元"):
-        indicator.text = "89万元"
-        indicator.save()
-    categories = {
-        c.name: c for c in IndicatorCategory.objects.filter(framework=default_framework(), level=2)
-    }
-    target = ProjectTarget.objects.create(
-        project=Project.objects.get(name="市人大代表联络站经费"),
-        overview="市人大代表联络站运行",
-        period_local=Decimal("13000"),
-    )
-    for category, name, text in (
-        ("数量指标", "联络站个数", "1个"),
-        ("质量指标", "活动完成率", "100%"),
-        ("时效指标", "活动时间", "全年"),
-        ("成本指标", "联络站经费", "1.3万元"),
-        ("社会效益指标", "密切代表与群众联系", "提升"),
-        ("服务对象满意度指标", "代表满意度", "≥95%"),
-    ):
-        Indicator.objects.create(
-            project_target=target, category=categories[category], name=name, text=text
-        )
-
-
 def test_check_disclosure_on_demo_reports_target_errors_and_exits_one():
     """On the demo the seed's 绩效目标 faults are printed most severe first (P01 and P07 错误,
     P02 and P08 警告), then the 尾差 notices, and the exit status is 1."""
@@ -129,7 +100,7 @@ def test_check_disclosure_json():
 def test_check_disclosure_exits_zero_once_the_errors_are_corrected():
     """With the seed's target errors corrected, only 警告 and 提示 remain and the exit status is 0."""
     run("load_demo")
-    demo_target_faults_fix()
+    demo_target_faults_fix(submission=Submission.objects.get(unit__code="003", year=2025))
     code, output = run_check()
     assert code == 0
     assert {line.split()[1] for line in output.splitlines()} == {"P08", "R12"}
@@ -138,7 +109,7 @@ def test_check_disclosure_exits_zero_once_the_errors_are_corrected():
 def test_check_disclosure_exits_one_on_errors():
     """A line whose code belongs to another year is an 错误 and the exit status is 1."""
     run("load_demo")
-    demo_target_faults_fix()
+    demo_target_faults_fix(submission=Submission.objects.get(unit__code="003", year=2025))
     line = BudgetLine.objects.filter(expense_kind="personnel").first()
     stale = ClassificationCode.objects.create(
         scheme=CodeScheme.FUNCTIONAL, year=2024, code=line.func_code.code, name="旧科目", level=3

@@ -21,10 +21,10 @@ import playwright.sync_api as playwright_sync  # installed by scripts/setup.sh
 import pytest
 from django.contrib.auth import get_user_model
 
+from performance.demo import demo_target_faults_fix
 from tables.models import FileKind
 from tables.publication import submission_publish
 from tests.factories import budget_unit_create, submission_create, synthetic_budget
-from tests.test_commands import demo_target_faults_fix
 from tests.test_public_pages import stored_version
 from units.models import BudgetLine
 from units.models import SubmissionStatus as S
@@ -85,7 +85,7 @@ def _publish_demo_with_correction():
     """The demo (its two 绩效目标 faults fixed) through the workflow: version 1, then a 更正 with
     a reason, one line changed, re-reviewed and published as version 2."""
     submission = demo_load()
-    demo_target_faults_fix()
+    demo_target_faults_fix(submission=submission)
     filler, reviewer, admin = (
         _user(FILLER, [submission.unit]),
         _user(REVIEWER, [submission.unit]),

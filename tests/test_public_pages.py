@@ -16,6 +16,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from performance.demo import demo_target_faults_fix
 from tables.models import FileKind, PublishedFile, PublishedVersion
 from tables.public_views import PER_PAGE
 from tables.publication import ARTIFACTS, file_stem, submission_publish
@@ -25,7 +26,6 @@ from tests.factories import (
     submission_create,
     synthetic_budget,
 )
-from tests.test_commands import demo_target_faults_fix
 from units.models import BudgetLine, SubmissionStatus
 from units.permissions import ADMIN, FILLER, REVIEWER
 from units.services import demo_load, submission_transition, user_role_assign
@@ -53,7 +53,7 @@ def demo_approved():
     """The demo with the seed's two 绩效目标 errors corrected, submitted and approved through the
     workflow (as in tests/test_publication.py); with its 填报人, 审核人 and a 管理员."""
     submission = demo_load()
-    demo_target_faults_fix()
+    demo_target_faults_fix(submission=submission)
     people = {
         FILLER: user_with(FILLER, [submission.unit]),
         REVIEWER: user_with(REVIEWER, [submission.unit]),

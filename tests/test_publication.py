@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.urls import include, path, reverse
 
 from budgetsite import urls as site_urls
+from performance.demo import demo_target_faults_fix
 from performance.models import Indicator, ProjectTarget
 from tables.models import FileKind, PublishedFile, PublishedVersion
 from tables.publication import (
@@ -31,7 +32,6 @@ from tables.publication import (
     submission_publish,
 )
 from tests.factories import budget_unit_create, submission_create, synthetic_budget
-from tests.test_commands import demo_target_faults_fix
 from units.immutability import PublishedDataLocked
 from units.models import (
     BudgetLine,
@@ -70,7 +70,7 @@ def demo_approved():
     """The demo with the seed's two 绩效目标 errors corrected, submitted and approved through the
     workflow; with its 填报人, 审核人 and a 管理员."""
     submission = demo_load()
-    demo_target_faults_fix()
+    demo_target_faults_fix(submission=submission)
     people = {
         FILLER: user_with(FILLER, [submission.unit]),
         REVIEWER: user_with(REVIEWER, [submission.unit]),

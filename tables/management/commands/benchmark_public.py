@@ -34,14 +34,14 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 
 from tables.benchmark_public import WRK_SCRIPT, WrkResult, wrk_result_parse
 from tables.management.commands.benchmark import format_table
+from tables.scratch_database import scratch_database
 
 BENCH_SUFFIX = "_bench_public"
 SQLITE_OPTIONS = "timeout=60&init_command=PRAGMA+journal_mode%3DWAL"
@@ -114,7 +114,9 @@ class Command(BaseCommand):
             raise CommandError("--connections 不能少于 --threads（wrk 的要求）。")
         if not shutil.which(WRK):
             raise CommandError("找不到 wrk：请运行 scripts/setup.sh（apt-get install wrk）。")
-        url, label, drop = self.benchmark_database(options["database_url"])
+        url, label, drop = scratch_database(
+            options["database_url"], suffix=BENCH_SUFFIX, sqlite_options=SQLITE_OPTIONS
+        )
         if "sqlite" in url:
             self.stderr.write("警告：SQLite 上的数字不代表生产环境；本基准应在 PostgreSQL 上运行。")
         env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "0"}
@@ -153,35 +155,6 @@ class Command(BaseCommand):
         (self.stderr if options["json"] else self.stdout).write(text)
 
     # --- the database --------------------------------------------------------------------------
-
-    def benchmark_database(self, given: str):
-        """(url, label, drop) of the database the benchmark runs in."""
-        if given:
-            return given, given, lambda: None
-        if connection.vendor == "postgresql":
-            name = f"{connection.settings_dict['NAME']}{BENCH_SUFFIX}"[:63]
-            source = os.environ.get("DATABASE_URL", "")
-            if not source:
-                raise CommandError("PostgreSQL 需要 DATABASE_URL（或用 --database-url）。")
-            url = urlunsplit(urlsplit(source)._replace(path=f"/{name}"))
-
-            def execute(sql):
-                with connection._nodb_cursor() as cursor:
-                    cursor.execute(sql)
-
-            quoted = connection.ops.quote_name(name)
-            execute(f"DROP DATABASE IF EXISTS {quoted}")
-            execute(f"CREATE DATABASE {quoted}")
-            return url, f"PostgreSQL 临时库 {name}", lambda: execute(f"DROP DATABASE {quoted}")
-        if connection.vendor == "sqlite":
-            folder = tempfile.mkdtemp(prefix="bench_public_")
-            path = Path(folder) / "bench.sqlite3"
-            return (
-                f"sqlite:///{path}?{SQLITE_OPTIONS}",
-                f"SQLite 临时文件 {path}",
-                lambda: shutil.rmtree(folder, ignore_errors=True),
-            )
-        raise CommandError(f"不支持的数据库：{connection.vendor}")
 
     def prepare(self, count: int) -> None:
         """(inside the benchmark database) store the disclosures; print what to request."""

@@ -28,13 +28,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 
 from tables.management.commands.benchmark import format_table
+from tables.scratch_database import scratch_database
 
 BENCH_SUFFIX = "_bench_publish"
 BENCH_USER = "bench-publisher"
@@ -68,7 +67,12 @@ class Command(BaseCommand):
             return self.report(options["report"])
         if options["units"] < 1 or any(n < 1 for n in options["workers"]):
             raise CommandError("--units 与 --workers 必须为正整数。")
-        url, label, drop = self.scratch_database(options["database_url"])
+        url, label, drop = scratch_database(
+            options["database_url"],
+            suffix=BENCH_SUFFIX,
+            sqlite_options=SQLITE_OPTIONS,
+            sqlite_note="（IMMEDIATE 事务、WAL）",
+        )
         env = {
             **os.environ,
             "DATABASE_URL": url,
@@ -105,36 +109,6 @@ class Command(BaseCommand):
             shutil.rmtree(self.log_dir, ignore_errors=True)
 
     # --- the scratch database ------------------------------------------------------------------
-
-    def scratch_database(self, given: str):
-        """(url, label, drop) for the database the benchmark runs in."""
-        if given:
-            return given, given, lambda: None
-        if connection.vendor == "postgresql":
-            name = f"{connection.settings_dict['NAME']}{BENCH_SUFFIX}"[:63]
-            source = os.environ.get("DATABASE_URL", "")
-            if not source:
-                raise CommandError("PostgreSQL 需要 DATABASE_URL（或用 --database-url）。")
-            parts = urlsplit(source)
-            url = urlunsplit(parts._replace(path=f"/{name}"))
-
-            def execute(sql):
-                with connection._nodb_cursor() as cursor:
-                    cursor.execute(sql)
-
-            quoted = connection.ops.quote_name(name)
-            execute(f"DROP DATABASE IF EXISTS {quoted}")
-            execute(f"CREATE DATABASE {quoted}")
-            return url, f"PostgreSQL 临时库 {name}", lambda: execute(f"DROP DATABASE {quoted}")
-        if connection.vendor == "sqlite":
-            folder = tempfile.mkdtemp(prefix="bench_publish_")
-            path = Path(folder) / "bench.sqlite3"
-            return (
-                f"sqlite:///{path}?{SQLITE_OPTIONS}",
-                f"SQLite 临时文件 {path}（IMMEDIATE 事务、WAL）",
-                lambda: shutil.rmtree(folder, ignore_errors=True),
-            )
-        raise CommandError(f"不支持的数据库：{connection.vendor}")
 
     # --- one measurement -----------------------------------------------------------------------
 
