@@ -95,6 +95,17 @@ def bulk_file_name(year: int) -> str:
     return f"{year}年单位预算公开数据（全部单位）.csv"
 
 
+def _etagged_response(request, content: bytes, content_type: str, cache_control: str):
+    """`content` with its SHA-256 as ETag, or 304 when the client holds it."""
+    etag = f'"{hashlib.sha256(content).hexdigest()}"'
+    response = get_conditional_response(request, etag=etag) or HttpResponse(
+        content, content_type=content_type
+    )
+    response["ETag"] = etag
+    response["Cache-Control"] = cache_control
+    return response
+
+
 # --- views -------------------------------------------------------------------------------------
 
 
@@ -135,13 +146,7 @@ def year_datapackage(request, year: int):
         updated=last.isoformat(),
     )
     content = json.dumps(descriptor, ensure_ascii=False, indent=2).encode("utf-8")
-    etag = f'"{hashlib.sha256(content).hexdigest()}"'
-    response = get_conditional_response(request, etag=etag) or HttpResponse(
-        content, content_type="application/json"
-    )
-    response["ETag"] = etag
-    response["Cache-Control"] = BULK_CACHE
-    return response
+    return _etagged_response(request, content, "application/json", BULK_CACHE)
 
 
 def schema_file(request, name: str):
@@ -150,10 +155,4 @@ def schema_file(request, name: str):
         content = opendata.schema_path(name).read_bytes()
     except KeyError:
         raise Http404("没有这个数据模式") from None
-    etag = f'"{hashlib.sha256(content).hexdigest()}"'
-    response = get_conditional_response(request, etag=etag) or HttpResponse(
-        content, content_type="application/schema+json"
-    )
-    response["ETag"] = etag
-    response["Cache-Control"] = SCHEMA_CACHE
-    return response
+    return _etagged_response(request, content, "application/schema+json", SCHEMA_CACHE)
