@@ -32,4 +32,5 @@ urlpatterns = [
         name="sitemap_section",
     ),
     path("robots.txt", sitemaps.robots_txt, name="robots_txt"),
+    path("favicon.ico", sitemaps.favicon_ico, name="favicon"),
 ]

@@ -3,13 +3,15 @@ of every disclosure, nothing else. Served as a sitemap index (`/sitemap.xml`) po
 section per kind (`/sitemap-<section>.xml`), each split into pages of 50,000 addresses.
 
 `robots_txt` allows the public pages, keeps crawlers out of the admin and the logged-in pages,
-and names the sitemap index.
+and names the sitemap index. `favicon_ico` answers the address browsers and crawlers ask for on
+their own with the site's icon (pages name it in their <head>).
 """
 
 from __future__ import annotations
 
 from django.contrib.sitemaps import Sitemap
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
@@ -62,3 +64,11 @@ def robots_txt(request):
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+@cache_control(public=True, max_age=86400)
+def favicon_ico(request):
+    """/favicon.ico → the static icon (resolved per request: with hashed static names in
+    production the address is only known once `collectstatic` has run)."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

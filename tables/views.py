@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 
@@ -19,8 +19,11 @@ from tables.services import disclosure_derive
 from units.selectors import submission_get_for_user, submissions_visible_to
 
 
-@login_required
 def submission_list(request):
+    """The site's home: a logged-in user's submissions; an anonymous visitor (a citizen) is sent
+    to the public list of published disclosures (staff log in at /admin/)."""
+    if not request.user.is_authenticated:
+        return redirect("public:list")
     submissions = submissions_visible_to(user=request.user).order_by("-year", "unit__code")
     return render(request, "tables/submission_list.html", {"submissions": submissions})
 

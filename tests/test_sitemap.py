@@ -116,3 +116,13 @@ def test_robots_txt(client):
     assert "Disallow: /admin/" in lines
     assert "Disallow: /submissions/" in lines
     assert "Sitemap: http://testserver/sitemap.xml" in lines
+
+
+def test_favicon_ico_points_at_the_static_icon(client):
+    """/favicon.ico, which browsers ask for on their own, answers with the site's icon."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response.url == "/static/img/favicon.svg"
+    icon = client.get(response.url)
+    assert icon.status_code == 200
+    assert b"<svg" in b"".join(icon.streaming_content)

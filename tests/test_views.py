@@ -47,7 +47,6 @@ def read_csv(response):
 @pytest.mark.parametrize(
     "url",
     [
-        lambda s: reverse("tables:submission_list"),
         tables_url,
         lambda s: csv_url(s, "T01"),
     ],
@@ -59,6 +58,13 @@ def test_anonymous_is_redirected_to_login(client, submission, url):
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
     assert "next=" in response.url
+
+
+def test_anonymous_home_is_the_public_list(client):
+    """A citizen opening the site's address lands on the published disclosures, not a login."""
+    response = client.get(reverse("tables:submission_list"))
+    assert response.status_code == 302
+    assert response.url == reverse("public:list")
 
 
 def test_list_links_visible_submissions(staff_client, submission):
