@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, connections
 
 from tables.models import PublicationBatchItem, PublishedFile, PublishedVersion
-from tables.publication import publication_batch_start, submission_publish
+from tables.publication import ARTIFACTS, publication_batch_start, submission_publish
 from tests.factories import budget_unit_create, submission_create, synthetic_budget
 from units.models import StatusChange, SubmissionStatus
 from units.permissions import ADMIN
@@ -59,7 +59,7 @@ def approved():
 
 
 def test_parallel_publish_requests_make_one_version(approved):
-    """N threads publishing the same submission: one transition, one version with five files,
+    """N threads publishing the same submission: one transition, one version with its files (one of each kind),
     N-1 refusals saying it is already published."""
     submission, admin = approved
 
@@ -69,7 +69,7 @@ def test_parallel_publish_requests_make_one_version(approved):
     assert all("当前状态为已发布" in o for o in outcomes if o != "ok")
     assert StatusChange.objects.filter(submission=submission).count() == 1
     assert PublishedVersion.objects.filter(submission=submission).count() == 1
-    assert PublishedFile.objects.filter(version__submission=submission).count() == 5
+    assert PublishedFile.objects.filter(version__submission=submission).count() == len(ARTIFACTS)
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.PUBLISHED
 
