@@ -26,3 +26,4 @@ def _client_login_passes_a_request(monkeypatch):
         return login(self, **credentials)
 
     monkeypatch.setattr(Client, "login", login_with_request)
+

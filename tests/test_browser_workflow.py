@@ -8,20 +8,18 @@ import hashlib
 import re
 from pathlib import Path
 
-import playwright.sync_api as playwright_sync  # noqa: E402 (installed by scripts/setup.sh)
 import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Sum
 
 from tables.models import PublishedFile
+from tests.browser import chromium_browser
 from tests.factories import synthetic_submission
 from units.models import BudgetLine, StatusChange
 from units.models import SubmissionStatus as S
 from units.permissions import ADMIN, FILLER, REVIEWER
 from units.services import user_role_assign
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "browser-test-pw-1"  # noqa: S105 (a throwaway test account)
 
 # Chromium and Playwright are installed by scripts/setup.sh: a missing browser fails the test.
@@ -98,8 +96,7 @@ def test_accountant_reviewer_admin_publish_in_chromium(live_server, monkeypatch)
     ).first()
     base = live_server.url
 
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium_browser() as browser:
         context = browser.new_context(accept_downloads=True, locale="zh-CN")
         page = context.new_page()
         page.set_default_timeout(30_000)
@@ -191,7 +188,6 @@ def test_accountant_reviewer_admin_publish_in_chromium(live_server, monkeypatch)
             assert page.get_by_text(stored.sha256).count() == 1
         finally:
             context.close()
-            browser.close()
 
     moves = list(
         StatusChange.objects.filter(submission=submission)

@@ -17,13 +17,13 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote
 
-import playwright.sync_api as playwright_sync  # installed by scripts/setup.sh
 import pytest
 from django.contrib.auth import get_user_model
 
 from performance.demo import demo_target_faults_fix
 from tables.models import FileKind
 from tables.publication import submission_publish
+from tests.browser import chromium_browser
 from tests.factories import budget_unit_create, submission_create, synthetic_budget
 from tests.test_public_pages import stored_version
 from units.models import BudgetLine
@@ -31,8 +31,6 @@ from units.models import SubmissionStatus as S
 from units.permissions import ADMIN, FILLER, REVIEWER
 from units.services import demo_load, submission_transition, user_role_assign
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PHONE = {"width": 375, "height": 812}
 DEMO_NAME = "阳城县人民代表大会常务委员会办公室"
 REASON = "公用经费金额录入有误"
@@ -158,8 +156,7 @@ def test_reader_searches_downloads_and_reads_history_at_phone_width(live_server,
         assert response is not None and response.status == 200, label
         csp_headers[label] = response.headers.get("content-security-policy")
 
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium_browser() as browser:
         context = browser.new_context(accept_downloads=True, locale="zh-CN", viewport=PHONE)
         page = context.new_page()
         page.set_default_timeout(30_000)
@@ -235,7 +232,6 @@ def test_reader_searches_downloads_and_reads_history_at_phone_width(live_server,
             _assert_fits_phone(page, "html")
         finally:
             context.close()
-            browser.close()
 
     violations = [m for m in console if "Content Security Policy" in m or "Refused to" in m]
     assert violations == [], violations
