@@ -26,4 +26,3 @@ def _client_login_passes_a_request(monkeypatch):
         return login(self, **credentials)
 
     monkeypatch.setattr(Client, "login", login_with_request)
-
