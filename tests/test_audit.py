@@ -9,11 +9,11 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.forms import MultiWidget
 from django.urls import reverse
 
 from performance.models import Indicator, KeyTask, ProjectTarget, UnitTarget
 from performance.services import targets_copy_from_previous_year
+from tests.admin_forms import change_form_data, posted, prefix_of
 from tests.factories import budget_unit_create, submission_create, synthetic_budget
 from units.budget_import import budget_export_workbook, budget_import
 from units.history import COMMAND_LINE, TRACKED, submission_live_filter
@@ -56,44 +56,6 @@ def world():
     return {"sub": {"A": sub_a, "B": sub_b}, "users": users}
 
 
-def _posted(value) -> str:
-    return "" if value is None else str(value)
-
-
-def change_form_data(client, url) -> dict:
-    """The POST data the admin change page would send unchanged (inlines and token included)."""
-    response = client.get(url)
-    assert response.status_code == 200
-    data = {}
-
-    def add(bound):
-        if isinstance(bound.field.widget, MultiWidget):
-            for index, part in enumerate(bound.field.widget.decompress(bound.value())):
-                data[f"{bound.html_name}_{index}"] = _posted(part)
-        elif bound.value() is not False:
-            data[bound.html_name] = _posted(bound.value())
-
-    form = response.context["adminform"].form
-    for name in form.fields:
-        add(form[name])
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        for name in formset.management_form.fields:
-            data[f"{formset.prefix}-{name}"] = _posted(formset.management_form[name].value())
-        for inline_form in formset.forms:
-            for name in inline_form.fields:
-                add(inline_form[name])
-    return data
-
-
-def inline_prefix(data, model_prefix: str) -> str:
-    return next(
-        k[: -len("-TOTAL_FORMS")]
-        for k in data
-        if k.startswith(model_prefix) and k.endswith("-TOTAL_FORMS")
-    )
-
-
 # --- what is recorded ---------------------------------------------------------------------
 
 
@@ -131,9 +93,9 @@ def test_inline_rows_of_the_submission_page_are_recorded(client, world):
     client.force_login(filler)
     url = reverse("admin:units_submission_change", args=[submission.pk])
     data = change_form_data(client, url)
-    prefix = inline_prefix(data, "projects")
+    prefix = prefix_of(data, "projects")
     data[f"{prefix}-0-name"] = "改名后的项目"
-    glossary = inline_prefix(data, "glossary_terms")
+    glossary = prefix_of(data, "glossary_terms")
     index = int(data[f"{glossary}-TOTAL_FORMS"])
     data[f"{glossary}-TOTAL_FORMS"] = str(index + 1)
     data.update(
@@ -367,7 +329,7 @@ def _form_data(response) -> dict:
     for name in form.fields:
         value = form[name].value()
         if value is not False:
-            data[name] = _posted(value)
+            data[name] = posted(value)
     return data
 
 
