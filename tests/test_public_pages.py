@@ -112,6 +112,22 @@ def stored_version(*, name="某某单位", year=2025, department=None, published
     return row
 
 
+def stored_correction(previous, *, version: int, reason: str, **fields) -> PublishedVersion:
+    """Version n of `previous`'s submission, inserted directly (metadata only, no files)."""
+    values = {
+        "year": previous.year,
+        "unit_code": previous.unit_code,
+        "unit_name": previous.unit_name,
+        "department_code": previous.department_code,
+        "department_name": previous.department_name,
+        "data_json": {},
+        **fields,
+    }
+    return PublishedVersion.objects.create(
+        submission=previous.submission, version=version, reason=reason, **values
+    )
+
+
 def list_url(**params):
     from urllib.parse import urlencode
 
@@ -231,17 +247,12 @@ def test_newest_first_and_latest_version_only(client):
     base = datetime.datetime(2025, 3, 1, tzinfo=datetime.UTC)
     stored_version(name="早单位", published_at=base)
     later = stored_version(name="晚单位", published_at=base + datetime.timedelta(days=2))
-    PublishedVersion.objects.create(
-        submission=later.submission,
+    stored_correction(
+        later,
         version=2,
-        published_at=base - datetime.timedelta(days=1),  # an odd clock: version still decides
         reason="更正",
-        year=later.year,
-        unit_code=later.unit_code,
+        published_at=base - datetime.timedelta(days=1),  # an odd clock: version still decides
         unit_name="晚单位（更名）",
-        department_code=later.department_code,
-        department_name=later.department_name,
-        data_json={},
     )
     stored_version(name="中单位", published_at=base + datetime.timedelta(days=1))
     assert names_listed(client.get(list_url())) == ["中单位", "早单位", "晚单位（更名）"]
@@ -279,17 +290,7 @@ def test_detail_query_count_does_not_grow(client, django_assert_max_num_queries)
     with django_assert_max_num_queries(3):
         assert client.get(detail_url(v1)).status_code == 200
     for n in (2, 3, 4):
-        PublishedVersion.objects.create(
-            submission=v1.submission,
-            version=n,
-            reason=f"第{n}次更正",
-            year=v1.year,
-            unit_code=v1.unit_code,
-            unit_name=v1.unit_name,
-            department_code=v1.department_code,
-            department_name=v1.department_name,
-            data_json={},
-        )
+        stored_correction(v1, version=n, reason=f"第{n}次更正")
     with django_assert_max_num_queries(3):
         text = client.get(detail_url(v1)).content.decode()
     assert "第4次更正" in text
@@ -475,17 +476,7 @@ def test_version_page_markup_is_accessible(client):
     the current page, every download link carries the `download` attribute with the stored file
     name, and the HTML disclosure is one prominent link away."""
     v1 = stored_version(name="无障碍单位")
-    v2 = PublishedVersion.objects.create(
-        submission=v1.submission,
-        version=2,
-        reason="更正金额",
-        year=v1.year,
-        unit_code=v1.unit_code,
-        unit_name=v1.unit_name,
-        department_code=v1.department_code,
-        department_name=v1.department_name,
-        data_json={},
-    )
+    v2 = stored_correction(v1, version=2, reason="更正金额")
     markup = assert_accessible_markup(client.get(detail_url(v1)).content.decode())
     assert markup.find("nav", **{"aria-label": "导航路径"})
     assert len(markup.find(**{"aria-current": "page"})) == 2  # breadcrumb, history row
