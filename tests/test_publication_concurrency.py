@@ -1,18 +1,17 @@
 """Concurrent publishing on PostgreSQL: the row lock lets exactly one request publish a
 submission; the others wait, find 已发布 and are refused before rendering anything."""
 
-import threading
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, connections
+from django.db import connection
 
 from tables.models import PublicationBatchItem, PublishedFile, PublishedVersion
 from tables.publication import ARTIFACTS, publication_batch_start, submission_publish
+from tests.concurrency import run_parallel
 from tests.factories import budget_unit_create, submission_create, synthetic_budget
 from units.models import StatusChange, SubmissionStatus
 from units.permissions import ADMIN
-from units.services import TransitionRefused, user_role_assign
+from units.services import user_role_assign
 
 THREADS = 6
 
@@ -22,31 +21,6 @@ pytestmark = [
     ),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def run_parallel(action) -> list[str]:
-    """Run `action` in THREADS threads released together; "ok" or the refusal of each."""
-    barrier = threading.Barrier(THREADS)
-    outcomes, lock = [], threading.Lock()
-
-    def run():
-        try:
-            barrier.wait()
-            action()
-            result = "ok"
-        except TransitionRefused as exc:
-            result = exc.messages[0]
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 @pytest.fixture
@@ -63,7 +37,9 @@ def test_parallel_publish_requests_make_one_version(approved):
     N-1 refusals saying it is already published."""
     submission, admin = approved
 
-    outcomes = run_parallel(lambda: submission_publish(submission_id=submission.pk, actor=admin))
+    outcomes = run_parallel(
+        lambda: submission_publish(submission_id=submission.pk, actor=admin), threads=THREADS
+    )
 
     assert outcomes.count("ok") == 1
     assert all("当前状态为已发布" in o for o in outcomes if o != "ok")
@@ -80,7 +56,9 @@ def test_parallel_batch_starts_publish_once(approved, settings):
     submission, admin = approved
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 
-    outcomes = run_parallel(lambda: publication_batch_start(year=submission.year, actor=admin))
+    outcomes = run_parallel(
+        lambda: publication_batch_start(year=submission.year, actor=admin), threads=THREADS
+    )
 
     assert outcomes.count("ok") == 1
     assert all("没有待发布" in o for o in outcomes if o != "ok")

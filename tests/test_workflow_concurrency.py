@@ -1,16 +1,15 @@
 """Concurrent approvals on PostgreSQL: the row lock lets exactly one request move the
 submission; the others see the new status and are refused."""
 
-import threading
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, connections
+from django.db import connection
 
+from tests.concurrency import run_parallel
 from tests.factories import budget_unit_create, submission_create
 from units.models import StatusChange, SubmissionStatus
 from units.permissions import REVIEWER
-from units.services import TransitionRefused, submission_transition, user_role_assign
+from units.services import submission_transition, user_role_assign
 
 THREADS = 8
 
@@ -28,28 +27,12 @@ def test_parallel_approvals_make_one_transition():
     submission = submission_create(unit=unit, status=SubmissionStatus.SUBMITTED)
     reviewer = get_user_model().objects.create_user("reviewer")
     user_role_assign(user=reviewer, role=REVIEWER, units=[unit])
-    barrier = threading.Barrier(THREADS)
-    outcomes, lock = [], threading.Lock()
-
-    def approve():
-        try:
-            barrier.wait()
-            submission_transition(
-                submission_id=submission.pk, actor=reviewer, to_status=SubmissionStatus.APPROVED
-            )
-            result = "ok"
-        except TransitionRefused as exc:
-            result = exc.messages[0]
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=approve) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = run_parallel(
+        lambda: submission_transition(
+            submission_id=submission.pk, actor=reviewer, to_status=SubmissionStatus.APPROVED
+        ),
+        threads=THREADS,
+    )
 
     assert outcomes.count("ok") == 1
     assert all("当前状态为已审核" in o for o in outcomes if o != "ok")
