@@ -26,3 +26,28 @@ def _client_login_passes_a_request(monkeypatch):
         return login(self, **credentials)
 
     monkeypatch.setattr(Client, "login", login_with_request)
+
+
+@pytest.fixture
+def demo_approved(db):
+    """The demo with the seed's two 绩效目标 errors corrected, submitted and approved through the
+    workflow; with its 填报人, 审核人 and a 管理员 (by role)."""
+    from performance.demo import demo_target_faults_fix
+    from tests.factories import user_with
+    from units.models import SubmissionStatus
+    from units.permissions import ADMIN, FILLER, REVIEWER
+    from units.services import demo_load, submission_transition
+
+    submission = demo_load()
+    demo_target_faults_fix(submission=submission)
+    people = {
+        FILLER: user_with(FILLER, [submission.unit]),
+        REVIEWER: user_with(REVIEWER, [submission.unit]),
+        ADMIN: user_with(ADMIN),
+    }
+    for actor, status in (
+        (people[FILLER], SubmissionStatus.SUBMITTED),
+        (people[REVIEWER], SubmissionStatus.APPROVED),
+    ):
+        submission_transition(submission_id=submission.pk, actor=actor, to_status=status)
+    return submission, people

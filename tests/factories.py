@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import itertools
 
+from django.contrib.auth import get_user_model
+
 from units.models import BudgetLine, BudgetUnit, Department, Submission, UnitKind
 from units.reference import load_default_reference
+from units.services import user_role_assign
 from units.synthetic import SYNTHETIC_YEAR, synthetic_budget_create
 
 _sequence = itertools.count(1)
@@ -60,3 +63,11 @@ def synthetic_submission(
     submission = submission_create(unit=budget_unit_create(kind=kind))
     synthetic_budget(submission, n_lines, seed=seed, validate=validate)
     return submission
+
+
+def user_with(role: str, units=(), name: str | None = None):
+    """A user with `role` (units.permissions) on `units`, named `name` or after the role."""
+    User = get_user_model()
+    user = User.objects.create_user(name or f"{role}-{User.objects.count()}")
+    user_role_assign(user=user, role=role, units=list(units))
+    return user

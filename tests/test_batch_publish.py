@@ -16,10 +16,10 @@ from django_tasks_db.models import DBTaskResult
 
 from tables.models import ItemState, PublicationBatch, PublicationBatchItem, PublishedVersion
 from tables.publication import publication_batch_start, submission_publish_enqueue
-from tests.factories import budget_unit_create, submission_create, synthetic_budget
+from tests.factories import budget_unit_create, submission_create, synthetic_budget, user_with
 from units.models import SubmissionStatus
 from units.permissions import ADMIN, FILLER, REVIEWER
-from units.services import TransitionRefused, user_role_assign
+from units.services import TransitionRefused
 
 S = SubmissionStatus
 User = get_user_model()
@@ -29,12 +29,6 @@ START = "admin:tables_publicationbatch_start"
 
 def progress_url(batch):
     return reverse("admin:tables_publicationbatch_progress", args=[batch.pk])
-
-
-def user_with(role, units=(), name=None):
-    user = User.objects.create_user(name or f"{role}-{User.objects.count()}", password="pw")
-    user_role_assign(user=user, role=role, units=list(units))
-    return user
 
 
 def approved(name, year=2025, seed=0):

@@ -25,8 +25,7 @@ from jsonschema import Draft202012Validator
 from tables import opendata
 from tables.models import FileKind
 from tables.publication import submission_publish
-from tests.factories import budget_unit_create, submission_create, synthetic_budget
-from tests.test_public_pages import demo_approved, user_with  # noqa: F401 (fixture)
+from tests.factories import budget_unit_create, submission_create, synthetic_budget, user_with
 from units.models import BudgetLine, Submission, SubmissionStatus
 from units.permissions import ADMIN
 from units.services import submission_transition
@@ -136,7 +135,7 @@ def year_csv_url(year):
 # --- the demo: snapshot, package, numbers --------------------------------------------------------
 
 
-def test_demo_open_data_validates_and_equals_the_published_tables(demo_approved, client):  # noqa: F811
+def test_demo_open_data_validates_and_equals_the_published_tables(demo_approved, client):
     """The published demo's JSON validates against the snapshot schema, its datapackage.json
     against the descriptor schema, each CSV against its fields, and the CSVs' numbers equal the
     tables: 表一 totals, 表二/表三 by 功能分类, every table cell, every narrative figure."""

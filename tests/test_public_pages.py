@@ -16,7 +16,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from performance.demo import demo_target_faults_fix
 from tables.models import FileKind, PublishedFile, PublishedVersion
 from tables.public_views import PER_PAGE
 from tables.publication import ARTIFACTS, file_stem, submission_publish
@@ -25,10 +24,11 @@ from tests.factories import (
     department_create,
     submission_create,
     synthetic_budget,
+    user_with,
 )
 from units.models import BudgetLine, SubmissionStatus
 from units.permissions import ADMIN, FILLER, REVIEWER
-from units.services import demo_load, submission_transition, user_role_assign
+from units.services import submission_transition
 
 pytestmark = pytest.mark.django_db
 
@@ -37,31 +37,9 @@ User = get_user_model()
 DEMO_NAME = "阳城县人民代表大会常务委员会办公室"
 
 
-def user_with(role, units=(), name=None):
-    user = User.objects.create_user(name or f"{role}-{User.objects.count()}")
-    user_role_assign(user=user, role=role, units=list(units))
-    return user
-
-
 @pytest.fixture
 def admin_user():
     return user_with(ADMIN, name="publisher")
-
-
-@pytest.fixture
-def demo_approved():
-    """The demo with the seed's two 绩效目标 errors corrected, submitted and approved through the
-    workflow (as in tests/test_publication.py); with its 填报人, 审核人 and a 管理员."""
-    submission = demo_load()
-    demo_target_faults_fix(submission=submission)
-    people = {
-        FILLER: user_with(FILLER, [submission.unit]),
-        REVIEWER: user_with(REVIEWER, [submission.unit]),
-        ADMIN: user_with(ADMIN),
-    }
-    submission_transition(submission_id=submission.pk, actor=people[FILLER], to_status=S.SUBMITTED)
-    submission_transition(submission_id=submission.pk, actor=people[REVIEWER], to_status=S.APPROVED)
-    return submission, people
 
 
 @pytest.fixture

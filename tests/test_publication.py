@@ -19,10 +19,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
-from django.urls import include, path, reverse
+from django.urls import reverse
 
-from budgetsite import urls as site_urls
-from performance.demo import demo_target_faults_fix
 from performance.models import Indicator, ProjectTarget
 from tables.models import FileKind, PublishedFile, PublishedVersion
 from tables.publication import (
@@ -31,7 +29,7 @@ from tables.publication import (
     published_versions_latest,
     submission_publish,
 )
-from tests.factories import budget_unit_create, submission_create, synthetic_budget
+from tests.factories import budget_unit_create, submission_create, synthetic_budget, user_with
 from units.immutability import PublishedDataLocked
 from units.models import (
     BudgetLine,
@@ -43,42 +41,14 @@ from units.models import (
     SubmissionText,
 )
 from units.permissions import ADMIN, FILLER, REVIEWER
-from units.services import TransitionRefused, demo_load, submission_transition, user_role_assign
+from units.services import TransitionRefused, submission_transition
 
-# This module is also the URLconf of its tests: the site's URLs plus the publication URLs
-# (until the site includes them itself).
-urlpatterns = list(site_urls.urlpatterns)
-if not any(getattr(p, "namespace", None) == "publication" for p in urlpatterns):
-    urlpatterns.append(path("", include("tables.publication_urls")))
-
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
 S = SubmissionStatus
 User = get_user_model()
 KINDS = {"html", "pdf", "xlsx", "json", "csv", "opendata", "datacsv"}
 DEMO_NAME = "阳城县人民代表大会常务委员会办公室"
-
-
-def user_with(role, units=(), name=None):
-    user = User.objects.create_user(name or f"{role}-{User.objects.count()}")
-    user_role_assign(user=user, role=role, units=list(units))
-    return user
-
-
-@pytest.fixture
-def demo_approved():
-    """The demo with the seed's two 绩效目标 errors corrected, submitted and approved through the
-    workflow; with its 填报人, 审核人 and a 管理员."""
-    submission = demo_load()
-    demo_target_faults_fix(submission=submission)
-    people = {
-        FILLER: user_with(FILLER, [submission.unit]),
-        REVIEWER: user_with(REVIEWER, [submission.unit]),
-        ADMIN: user_with(ADMIN),
-    }
-    submission_transition(submission_id=submission.pk, actor=people[FILLER], to_status=S.SUBMITTED)
-    submission_transition(submission_id=submission.pk, actor=people[REVIEWER], to_status=S.APPROVED)
-    return submission, people
 
 
 def approved_synthetic(n_lines=12, *, name="测试预算单位", seed=0):

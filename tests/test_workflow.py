@@ -7,24 +7,18 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.factories import budget_unit_create, submission_create, synthetic_submission
+from tests.factories import budget_unit_create, submission_create, synthetic_submission, user_with
 from units.models import StatusChange
 from units.models import SubmissionStatus as S
 from units.permissions import ADMIN, FILLER, REVIEWER
 from units.selectors import submissions_overdue
-from units.services import TransitionRefused, submission_transition, user_role_assign
+from units.services import TransitionRefused, submission_transition
 from units.workflow import TRANSITIONS, due_date
 
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
 ALL = list(S)
-
-
-def user_with(role, unit=None, name=None):
-    user = User.objects.create_user(name or f"{role}-{User.objects.count()}")
-    user_role_assign(user=user, role=role, units=[unit] if unit else [])
-    return user
 
 
 @pytest.fixture
@@ -36,11 +30,11 @@ def unit():
 def actors(unit):
     other = budget_unit_create(name="乙单位")
     return {
-        FILLER: user_with(FILLER, unit),
-        REVIEWER: user_with(REVIEWER, unit),
+        FILLER: user_with(FILLER, [unit]),
+        REVIEWER: user_with(REVIEWER, [unit]),
         ADMIN: user_with(ADMIN),
-        "other_filler": user_with(FILLER, other),
-        "other_reviewer": user_with(REVIEWER, other),
+        "other_filler": user_with(FILLER, [other]),
+        "other_reviewer": user_with(REVIEWER, [other]),
     }
 
 
@@ -116,7 +110,7 @@ def test_submit_refused_while_errors_remain():
     submission = synthetic_submission(10)
     submission.prior_total = Decimal("1.00")
     submission.save()
-    filler = user_with(FILLER, submission.unit)
+    filler = user_with(FILLER, [submission.unit])
     with pytest.raises(TransitionRefused) as refused:
         submission_transition(submission_id=submission.pk, actor=filler, to_status=S.SUBMITTED)
     assert "错误" in refused.value.messages[0]
@@ -132,7 +126,7 @@ def test_submit_allowed_on_a_clean_submission():
     submission = synthetic_submission(30)
     submission.lines.exclude(project=None).delete()
     submission.projects.all().delete()
-    filler = user_with(FILLER, submission.unit)
+    filler = user_with(FILLER, [submission.unit])
     result = submission_transition(submission_id=submission.pk, actor=filler, to_status=S.SUBMITTED)
     assert result.submission.status == S.SUBMITTED
     change = StatusChange.objects.get()
@@ -182,7 +176,7 @@ def test_approval_sets_approval_date_when_missing(unit, actors):
     kept = submission_create(
         unit=budget_unit_create(), status=S.SUBMITTED, approval_date=datetime.date(2025, 1, 10)
     )
-    reviewer = user_with(REVIEWER, kept.unit)
+    reviewer = user_with(REVIEWER, [kept.unit])
     result = submission_transition(submission_id=kept.pk, actor=reviewer, to_status=S.APPROVED)
     assert result.submission.approval_date == datetime.date(2025, 1, 10)
 
