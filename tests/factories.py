@@ -10,6 +10,7 @@ import itertools
 
 from django.contrib.auth import get_user_model
 
+from performance.models import ProjectTarget
 from units.models import BudgetLine, BudgetUnit, Department, Submission, UnitKind
 from units.reference import load_default_reference
 from units.services import user_role_assign
@@ -71,3 +72,18 @@ def user_with(role: str, units=(), name: str | None = None):
     user = User.objects.create_user(name or f"{role}-{User.objects.count()}")
     user_role_assign(user=user, role=role, units=list(units))
     return user
+
+
+def project_target_create(project, **fields):
+    """A 项目支出绩效目标 of `project` with every text filled (placeholders unless given)."""
+    values = {
+        "overview": "概况",
+        "basis": "依据",
+        "necessity": "必要性",
+        "measures": "措施",
+        "plan": "计划",
+        "goal_period": "实施期目标",
+        "goal_year": "年度目标",
+        **fields,
+    }
+    return ProjectTarget.objects.create(project=project, **values)

@@ -14,9 +14,14 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
-from performance.models import Indicator, IndicatorCategory, ProjectTarget, UnitTarget
+from performance.models import Indicator, IndicatorCategory, UnitTarget
 from tests.admin_forms import change_form_data, posted, prefix_of
-from tests.factories import budget_unit_create, submission_create, synthetic_budget
+from tests.factories import (
+    budget_unit_create,
+    project_target_create,
+    submission_create,
+    synthetic_budget,
+)
 from units.admin import SubmissionAdmin
 from units.models import BudgetLine, Project, Submission, SubmissionStatus
 from units.permissions import FILLER
@@ -158,16 +163,7 @@ def test_change_made_outside_the_admin_counts(world):
 
 def _target_with_indicators(submission):
     project = submission.projects.filter(allocation_of=None).first()
-    target = ProjectTarget.objects.create(
-        project=project,
-        overview="概况",
-        basis="依据",
-        necessity="必要性",
-        measures="措施",
-        plan="计划",
-        goal_period="实施期目标",
-        goal_year="年度目标",
-    )
+    target = project_target_create(project)
     category = IndicatorCategory.objects.filter(level=2, framework__is_default=True).first()
     for n, scope in enumerate(["period", "year"]):
         Indicator.objects.create(

@@ -31,6 +31,7 @@ from tests.admin_forms import change_form_data, posted, prefix_of
 from tests.factories import (
     budget_unit_create,
     department_create,
+    project_target_create,
     submission_create,
     synthetic_budget,
 )
@@ -83,19 +84,6 @@ TASKS = {"django_tasks_database.dbtaskresult"}
 # --- the world ------------------------------------------------------------------------------
 
 
-def _project_target(project, **texts):
-    return ProjectTarget.objects.create(
-        project=project,
-        overview=texts.get("overview", "概况"),
-        basis="依据",
-        necessity="必要性",
-        measures="措施",
-        plan="计划",
-        goal_period="实施期目标",
-        goal_year="年度目标",
-    )
-
-
 def _side(name, department_name, project_name, seed):
     unit = budget_unit_create(name=name, department=department_create(name=department_name))
     submission = submission_create(unit=unit, approval_date=None)
@@ -110,7 +98,7 @@ def _side(name, department_name, project_name, seed):
     Indicator.objects.create(
         unit_target=unit_target, scope="year", category=category, name="整体指标", text="≥1个"
     )
-    project_target = _project_target(project)
+    project_target = project_target_create(project)
     Indicator.objects.create(
         project_target=project_target, scope="year", category=category, name="项目指标", text="≥2个"
     )

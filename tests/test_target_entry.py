@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from performance.framework import default_framework
 from performance.models import Indicator, IndicatorCategory, KeyTask, ProjectTarget, UnitTarget
 from performance.services import targets_copy_from_previous_year
-from tests.factories import submission_create
+from tests.factories import project_target_create, submission_create
 from units.models import Project, Submission
 from units.services import demo_load
 
@@ -352,16 +352,7 @@ def test_copy_copies_unit_and_same_named_project_targets(demo, next_year):
 def test_copy_never_overwrites_and_can_run_twice(demo, next_year):
     """A target entered before the copy is kept as is; a second run copies nothing."""
     project = Project.objects.get(submission=next_year, name="智慧人大三期项目")
-    mine = ProjectTarget.objects.create(
-        project=project,
-        overview="本年新写",
-        basis="依据",
-        necessity="必要",
-        measures="措施",
-        plan="计划",
-        goal_period="目标",
-        goal_year="年度目标",
-    )
+    mine = project_target_create(project, overview="本年新写", necessity="必要", goal_period="目标")
     first = targets_copy_from_previous_year(submission=next_year)
     assert ("智慧人大三期项目", "已有绩效目标，未覆盖") in first.skipped
     mine.refresh_from_db()
