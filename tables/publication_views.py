@@ -75,20 +75,22 @@ def _stored_content(file: PublishedFile) -> bytes:
     return content
 
 
+def _file_key(handle) -> tuple[int, int, int, int]:
+    """What identifies an open file's current content: (device, inode, size, mtime)."""
+    stat = os.fstat(handle.fileno())
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
 def _open_verified(path: Path, file: PublishedFile):
     """The cached copy at `path`, open, if it holds exactly the stored bytes; else None."""
     try:
         handle = open(path, "rb")  # noqa: SIM115 (returned open: FileResponse closes it)
     except OSError:  # missing, or the cache directory is unusable (written again or bypassed)
         return None
-    stat = os.fstat(handle.fileno())
-    key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    key = _file_key(handle)
     if _verified.get(str(path)) == key:
         return handle
-    if (
-        stat.st_size == file.size
-        and hashlib.file_digest(handle, "sha256").hexdigest() == file.sha256
-    ):
+    if key[2] == file.size and hashlib.file_digest(handle, "sha256").hexdigest() == file.sha256:
         handle.seek(0)
         _verified[str(path)] = key
         return handle
@@ -132,10 +134,13 @@ def published_file_open(file: PublishedFile):
     content = _stored_content(file)
     try:
         _cache_write(root, path, content)
+        handle = open(path, "rb")  # noqa: SIM115 (returned open: FileResponse closes it)
     except OSError:
         logger.exception("无法写入已发布文件缓存 %s，改为从数据库发送", path)
         return io.BytesIO(content)
-    return _open_verified(path, file) or io.BytesIO(content)
+    # just written from bytes whose SHA-256 was checked: no need to hash the copy again
+    _verified[str(path)] = _file_key(handle)
+    return handle
 
 
 def _file_headers(response: HttpResponse, file: PublishedFile, cache_control: str) -> HttpResponse:
