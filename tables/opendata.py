@@ -34,10 +34,10 @@ import datetime
 import hashlib
 import io
 import json
-import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 
+from tables.render.archive import dated_zip
 from tables.types import FUNDS
 
 CENT = Decimal("0.01")
@@ -581,14 +581,7 @@ def opendata_package(snapshot: dict, *, date_time: datetime.datetime) -> bytes:
     descriptor = package_descriptor(snapshot, contents)
     files = {"datapackage.json": json.dumps(descriptor, ensure_ascii=False, indent=2).encode()}
     files |= {RESOURCES[name][0]: content for name, content in contents.items()}
-    stamp = date_time.timetuple()[:6]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path, content in files.items():
-            info = zipfile.ZipInfo(path, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, content)
-    return buffer.getvalue()
+    return dated_zip(files, date_time=date_time)
 
 
 def year_descriptor(*, year: int, csv_url: str, unit_count: int, updated: str) -> dict:

@@ -36,11 +36,9 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
-import io
 import json
 import logging
 import re
-import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
@@ -200,16 +198,14 @@ def file_stem(*, unit_name: str, year: int, version: int) -> str:
 
 def tables_csv_zip(tables, *, date_time: datetime.datetime) -> bytes:
     """T01.csv … T14.csv in one zip (see the module docstring)."""
+    from tables.render.archive import dated_zip
     from tables.render.csv import table_csv_bytes
 
-    stamp = timezone.localtime(date_time).timetuple()[:6]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for table in sorted(tables.values(), key=lambda t: t.number):
-            info = zipfile.ZipInfo(f"{table.code}.csv", date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, table_csv_bytes(table))
-    return buffer.getvalue()
+    files = {
+        f"{table.code}.csv": table_csv_bytes(table)
+        for table in sorted(tables.values(), key=lambda t: t.number)
+    }
+    return dated_zip(files, date_time=timezone.localtime(date_time))
 
 
 def publication_render(*, document, snapshot: dict, stem: str, published_at) -> list[Artifact]:
