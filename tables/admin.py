@@ -24,8 +24,13 @@ from tables.models import (
     PublishedFile,
     PublishedVersion,
 )
-from tables.publication import publication_batch_progress, publication_batch_start
+from tables.publication import (
+    publication_batch_progress,
+    publication_batch_start,
+    publication_item_retry,
+)
 from tables.publication_views import published_file_response
+from tables.worker import lease_seconds
 from units.models import Submission, SubmissionStatus
 from units.permissions import ADMIN, user_roles
 from units.services import TransitionRefused
@@ -180,6 +185,11 @@ class PublicationBatchAdmin(AdminRoleOnly, admin.ModelAdmin):
                 view(self.progress_view),
                 name="tables_publicationbatch_progress",
             ),
+            path(
+                "<int:batch_id>/items/<int:item_id>/retry/",
+                view(self.retry_view),
+                name="tables_publicationbatch_retry",
+            ),
             *super().get_urls(),
         ]
 
@@ -234,8 +244,27 @@ class PublicationBatchAdmin(AdminRoleOnly, admin.ModelAdmin):
             },
         )
 
+    def retry_view(self, request, batch_id: int, item_id: int):
+        """POST: publish a failed item again (a new task); back to the progress page."""
+        if not _is_admin(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return redirect("admin:tables_publicationbatch_progress", batch_id=batch_id)
+        if not PublicationBatch.objects.filter(pk=batch_id, items__pk=item_id).exists():
+            raise Http404("没有这个发布明细")
+        try:
+            item = publication_item_retry(item_id=item_id, actor=request.user)
+        except TransitionRefused as exc:
+            self.message_user(request, "；".join(exc.messages), messages.ERROR)
+        else:
+            self.message_user(
+                request, f"已重新提交「{item.submission}」的发布任务。", messages.SUCCESS
+            )
+        return redirect("admin:tables_publicationbatch_progress", batch_id=batch_id)
+
     def progress_view(self, request, batch_id: int):
-        """Done / failed / waiting items of a batch, refreshed until none waits."""
+        """Done / failed / waiting items of a batch, with retries, stuck items and a 重试 button
+        for failed ones; refreshed until none waits."""
         if not _is_admin(request):
             raise PermissionDenied
         try:
@@ -254,5 +283,6 @@ class PublicationBatchAdmin(AdminRoleOnly, admin.ModelAdmin):
                     "pending": progress.pending,
                 },
                 "refresh_seconds": None if progress.finished else PROGRESS_REFRESH_SECONDS,
+                "lease_seconds": lease_seconds(),
             },
         )

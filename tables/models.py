@@ -14,6 +14,10 @@ backups and guards as the rest. A disclosure's files are a few MB at most.
 
 `PublicationBatch` records a bureau's "publish every approved submission of a year" request and
 the progress of each of its items (the tasks of `tables.tasks`); it is ordinary, mutable state.
+
+`TaskAttempt` is one run of a background task by one worker process, with the lease that worker
+renews while it runs (`tables.worker`): a task whose worker died is found by its stale lease and
+run again, and every attempt stays as history.
 """
 
 from django.conf import settings
@@ -155,6 +159,8 @@ class PublicationBatchItem(models.Model):
         related_name="+",
     )
     task_id = models.CharField("任务编号", max_length=64, blank=True)
+    #: the tasks of earlier tries of this item (a 重试 enqueues a new task), oldest first
+    previous_task_ids = models.JSONField("此前的任务编号", default=list, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     class Meta:
@@ -167,3 +173,43 @@ class PublicationBatchItem(models.Model):
 
     def __str__(self):
         return f"{self.batch} {self.submission_id}"
+
+
+class AttemptOutcome(models.TextChoices):
+    RUNNING = "running", "运行中"
+    SUCCEEDED = "succeeded", "成功"
+    FAILED = "failed", "失败"
+    EXPIRED = "expired", "工作进程失联"
+    HANDED_BACK = "handed_back", "已交还队列"
+
+
+class TaskAttempt(models.Model):
+    """One run of a background task (a `django_tasks_db` task result) by one worker process.
+
+    The worker renews `heartbeat_at` while the task runs; an attempt still running whose
+    heartbeat is older than the lease (`TASK_LEASE_SECONDS`) belongs to a dead worker."""
+
+    task_id = models.UUIDField("任务编号", db_index=True)
+    number = models.PositiveSmallIntegerField("第几次")
+    worker_id = models.CharField("工作进程", max_length=64)
+    hostname = models.CharField("主机", max_length=255, blank=True)
+    pid = models.PositiveIntegerField("进程号", null=True, blank=True)
+    started_at = models.DateTimeField("开始时间", default=timezone.now)
+    heartbeat_at = models.DateTimeField("最近心跳", default=timezone.now)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    outcome = models.CharField(
+        "结果", max_length=12, choices=AttemptOutcome.choices, default=AttemptOutcome.RUNNING
+    )
+    error = models.TextField("说明", blank=True)
+
+    class Meta:
+        verbose_name = "任务执行记录"
+        verbose_name_plural = "任务执行记录"
+        ordering = ["task_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["task_id", "number"], name="uniq_task_attempt")
+        ]
+        indexes = [models.Index(fields=["outcome", "heartbeat_at"], name="task_attempt_lease")]
+
+    def __str__(self):
+        return f"{self.task_id} 第{self.number}次"

@@ -13,6 +13,12 @@ Services (writes):
   `tables.tasks.publish_submission_task` per item; `publication_item_run` (the task's body)
   publishes and records done/failed on the item, so one unit's failure stops no other.
 
+`publication_item_retry` publishes a failed item again with a new task (the progress page's
+重试); `publication_items_fail_for_tasks` fails the items of tasks that `tables.worker` gave up on
+after their workers kept dying. A publication already stored is never made twice: the task body
+returns the version an item already has, and every publish also settles any item waiting for the
+same submission.
+
 Selectors (reads) for the download and public pages: `published_versions_of`,
 `published_file_get`, `publication_batch_progress`.
 
@@ -325,6 +331,11 @@ def submission_publish(*, submission_id: int, actor, reason: str = "") -> Publis
                 size=len(artifact.content),
                 sha256=artifact.sha256,
             )
+        # Published by another path (the `publish` command, another batch) while a batch item
+        # was waiting for it: that item is done too, and its task, should it run, finds so.
+        PublicationBatchItem.objects.filter(submission=submission, state=ItemState.PENDING).update(
+            state=ItemState.DONE, version=version, error="", finished_at=timezone.now()
+        )
     return version
 
 
@@ -340,12 +351,19 @@ def publication_item_run(
     *, submission_id: int, actor_id: int | None, reason: str = "", item_id: int | None = None
 ) -> dict:
     """Publish one submission for a task and record the outcome on its batch item (if any).
+    Idempotent for an item: a second run of an item already published returns its version.
 
     Returns {"ok": True, "version": n, "version_id": …}, or {"ok": False, "error": "…"} when
     the workflow refused (not 已审核 any more, no 管理员 role). Any other failure (rendering,
     storing) is recorded on the item and re-raised, so the task backend records it as failed."""
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     items = PublicationBatchItem.objects.filter(pk=item_id)
+    if item_id is not None:
+        done = items.filter(state=ItemState.DONE).select_related("version").first()
+        if done is not None and done.version is not None:
+            # run again after its worker died with the publication already committed: the
+            # item says so (it is written in the same transaction), so nothing is published twice
+            return {"ok": True, "version": done.version.version, "version_id": done.version.pk}
     try:
         with transaction.atomic():
             version = submission_publish(submission_id=submission_id, actor=actor, reason=reason)
@@ -396,7 +414,7 @@ def _require_admin(actor) -> None:
 
 def _lock_unqueued(submissions) -> list[Submission]:
     """Lock the approved submissions of `submissions` and return those not already waiting in a
-    batch, by unit code. Two statements on purpose: the pending items are read after the locks
+    batch (an item whose task has ended waits no more), by unit code. Two statements on purpose: the pending items are read after the locks
     are held, so a batch committed meanwhile is seen (PostgreSQL's READ COMMITTED re-checks a
     locked row, not a subquery of the locking statement)."""
     locked = list(
@@ -404,11 +422,16 @@ def _lock_unqueued(submissions) -> list[Submission]:
         .filter(status=SubmissionStatus.APPROVED)
         .values_list("pk", flat=True)
     )
-    waiting = set(
+    pending = list(
         PublicationBatchItem.objects.filter(
             state=ItemState.PENDING, submission_id__in=locked
-        ).values_list("submission_id", flat=True)
+        ).values_list("submission_id", "task_id")
     )
+    # an item whose task has already ended (its outcome was lost) waits for nothing
+    ended = _finished_task_errors({task_id for _, task_id in pending if task_id})
+    waiting = {
+        submission_id for submission_id, task_id in pending if _task_key(task_id) not in ended
+    }
     return list(
         Submission.objects.filter(pk__in=set(locked) - waiting)
         .select_related("unit")
@@ -450,6 +473,76 @@ def submission_publish_enqueue(*, submission_id: int, actor, reason: str = "") -
                 )
             raise TransitionRefused(f"「{submission}」已在发布队列中。")
         return _batch_create(year=submission.year, actor=actor, submissions=chosen, reason=reason)
+
+
+def publication_items_fail_for_tasks(*, errors: dict[str, str]) -> int:
+    """Fail the waiting items whose task (id → why) has failed for good; returns how many."""
+    keys = {_task_key(task_id): error for task_id, error in errors.items()}
+    items = [
+        item
+        for item in PublicationBatchItem.objects.filter(state=ItemState.PENDING).exclude(task_id="")
+        if _task_key(item.task_id) in keys
+    ]
+    now = timezone.now()
+    for item in items:
+        item.state, item.error, item.finished_at = (
+            ItemState.FAILED,
+            keys[_task_key(item.task_id)][:ERROR_MAX],
+            now,
+        )
+    PublicationBatchItem.objects.bulk_update(items, ["state", "error", "finished_at"])
+    return len(items)
+
+
+def _task_reason(task_id: str) -> str:
+    """The 更正 reason an item's task was enqueued with ("" when unknown)."""
+    from django_tasks_db.models import DBTaskResult
+
+    try:
+        kwargs = DBTaskResult.objects.filter(pk=task_id).values_list("args_kwargs", flat=True)
+        found = kwargs.first()
+    except (ValidationError, ValueError):
+        return ""
+    return ((found or {}).get("kwargs") or {}).get("reason", "") or ""
+
+
+def publication_item_retry(*, item_id: int, actor) -> PublicationBatchItem:
+    """Publish a failed item again (the 重试 button): a new task for the same submission, the
+    old one kept in the item's history. Refused unless the item failed (or waits on a task that
+    has ended), the submission is still
+    已审核 and no other batch is already waiting for it."""
+    _require_admin(actor)
+    with transaction.atomic():
+        item = (
+            PublicationBatchItem.objects.select_for_update(of=("self",))
+            .select_related("submission__unit", "batch")
+            .filter(pk=item_id)
+            .first()
+        )
+        if item is None:
+            raise TransitionRefused("发布明细不存在。")
+        name = f"「{item.submission}」"
+        lost = item.state == ItemState.PENDING and bool(
+            item.task_id and _finished_task_errors({item.task_id})
+        )
+        if item.state != ItemState.FAILED and not lost:
+            raise TransitionRefused(f"{name}当前为{item.get_state_display()}，只有失败的可以重试。")
+        if not _lock_unqueued(Submission.objects.filter(pk=item.submission_id)):
+            item.submission.refresh_from_db(fields=["status"])
+            if item.submission.status != SubmissionStatus.APPROVED:
+                raise TransitionRefused(
+                    f"{name}当前状态为{item.submission.get_status_display()}，"
+                    "只有已审核的填报可以发布。"
+                )
+            raise TransitionRefused(f"{name}已在其他发布批次中等待。")
+        reason = _task_reason(item.task_id) if item.task_id else ""
+        if item.task_id:
+            item.previous_task_ids = [*item.previous_task_ids, item.task_id]
+        item.state, item.error, item.finished_at, item.task_id = ItemState.PENDING, "", None, ""
+        item.save(update_fields=["state", "error", "finished_at", "task_id", "previous_task_ids"])
+        _enqueue_items(item.batch, [item], actor=actor, reason=reason)
+    item.refresh_from_db()
+    return item
 
 
 # --- selectors --------------------------------------------------------------------------------
@@ -495,10 +588,26 @@ def published_file_get(
 
 
 @dataclass(frozen=True)
+class ItemProgress:
+    """A batch item as its progress page shows it."""
+
+    item: PublicationBatchItem
+    #: every run of every task of the item, oldest first (tables.models.TaskAttempt)
+    attempts: list
+    #: waiting on a task whose worker stopped renewing its lease and nobody has taken it over
+    stuck: bool = False
+
+    @property
+    def retried(self) -> bool:
+        return len(self.attempts) > 1 or bool(self.item.previous_task_ids)
+
+
+@dataclass(frozen=True)
 class BatchProgress:
     batch: PublicationBatch
     items: list[PublicationBatchItem]
     counts: dict[str, int]
+    details: list[ItemProgress] = dataclasses.field(default_factory=list)
 
     @property
     def pending(self) -> int:
@@ -507,6 +616,14 @@ class BatchProgress:
     @property
     def finished(self) -> bool:
         return self.pending == 0
+
+    @property
+    def stuck(self) -> int:
+        return sum(1 for detail in self.details if detail.stuck)
+
+    @property
+    def retried(self) -> int:
+        return sum(1 for detail in self.details if detail.retried)
 
 
 def _finished_task_errors(task_ids) -> dict[str, str]:
@@ -522,18 +639,26 @@ def _finished_task_errors(task_ids) -> dict[str, str]:
     ended = DBTaskResult.objects.filter(
         id__in=list(task_ids), status__in=["FAILED", "SUCCESSFUL"]
     ).values_list("id", "exception_class_path")
-    # keyed without dashes: the stored form of a UUID differs between databases
     return {
-        str(task_id).replace("-", ""): f"任务已结束，但未记录发布结果：{exception or '原因不明'}"
+        _task_key(task_id): f"任务已结束，但未记录发布结果：{exception or '原因不明'}"
         for task_id, exception in ended
     }
 
 
+def _task_key(task_id) -> str:
+    """A task id without dashes: the stored form of a UUID differs between databases."""
+    return str(task_id).replace("-", "")
+
+
 def publication_batch_progress(*, batch_id: int) -> BatchProgress:
-    """A batch with its items (submission, unit, state, error, version) and counts by state.
+    """A batch with its items (submission, unit, state, error, version), counts by state, and
+    each item's attempts (retries, lost workers) and whether it is stuck.
 
     An item still 等待中 whose task has already ended is shown (not saved) as failed, with the
     task's exception, so that a lost outcome never leaves the page waiting forever."""
+    from tables.models import AttemptOutcome
+    from tables.worker import lease_seconds, task_attempts_of
+
     batch = PublicationBatch.objects.select_related("started_by").get(pk=batch_id)
     items = list(
         batch.items.select_related("submission__unit", "version")
@@ -543,8 +668,23 @@ def publication_batch_progress(*, batch_id: int) -> BatchProgress:
     pending = [item for item in items if item.state == ItemState.PENDING]
     lost = _finished_task_errors({item.task_id for item in pending if item.task_id})
     for item in pending:
-        error = lost.get(item.task_id.replace("-", ""))
+        error = lost.get(_task_key(item.task_id))
         if error is not None:
             item.state, item.error = ItemState.FAILED, error
+    attempts = task_attempts_of(
+        {t for item in items for t in (*item.previous_task_ids, item.task_id) if t}
+    )
+    cutoff = timezone.now() - datetime.timedelta(seconds=lease_seconds())
+    details = []
+    for item in items:
+        runs = [a for t in (*item.previous_task_ids, item.task_id) for a in attempts.get(t, [])]
+        latest = runs[-1] if runs else None
+        stuck = (
+            item.state == ItemState.PENDING
+            and latest is not None
+            and latest.outcome == AttemptOutcome.RUNNING
+            and latest.heartbeat_at < cutoff
+        )
+        details.append(ItemProgress(item=item, attempts=runs, stuck=stuck))
     counts = Counter(item.state for item in items)
-    return BatchProgress(batch=batch, items=items, counts=dict(counts))
+    return BatchProgress(batch=batch, items=items, counts=dict(counts), details=details)

@@ -445,9 +445,37 @@ class PieceRenderer:
         if self._pool is None:
             _warm()
             self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("fork")
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_renderer_process_init,
+                initargs=(os.getpid(),),
             )
         return self._pool
+
+
+#: Linux prctl option: the signal a process gets when its parent dies
+_PR_SET_PDEATHSIG = 1
+
+
+def _renderer_process_init(parent_pid: int) -> None:
+    """Start of a forked renderer: it dies with the process that forked it, and answers
+    SIGTERM/SIGINT as a plain process does.
+
+    Without this, a task worker killed with SIGKILL left its renderers running as orphans, and
+    they ignored SIGTERM: they had inherited the worker's handler, which waits for "the running
+    task" to finish."""
+    import ctypes
+    import signal
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, signal.SIG_DFL)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the pool's own shutdown still applies
+        return
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 # Merging ----------------------------------------------------------------------------------

@@ -1,0 +1,62 @@
+"""db_worker — django-tasks-db's worker with leases (same name, options and output).
+
+Runs `tables.worker.LeasedWorker`: every task run is recorded as an attempt whose lease the
+worker renews while it runs, and tasks whose worker died are queued again (see tables/worker.py;
+`DJANGO_TASK_LEASE_SECONDS`, `DJANGO_TASK_MAX_ATTEMPTS`). `tables` is listed before
+`django_tasks_db` in INSTALLED_APPS, so this command is the one `manage.py db_worker` runs.
+"""
+
+import os
+
+from django.core.management.base import CommandError
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
+from django_tasks_db.management.commands import db_worker
+
+from tables.worker import LeasedWorker
+
+
+class Command(db_worker.Command):
+    help = "运行后台任务进程（带租约：进程失联的任务会被重新排队）。"
+
+    def handle(
+        self,
+        *,
+        verbosity,
+        queue_name,
+        interval,
+        batch,
+        backend_name,
+        startup_delay,
+        reload,
+        max_tasks,
+        worker_id,
+        exclude_queues,
+        **options,
+    ):
+        self.configure_logging(verbosity)
+        if reload and batch:
+            db_worker.logger.warning(
+                "Warning: --reload and --batch cannot be specified together. Disabling autoreload."
+            )
+            reload = False
+        queue_names = queue_name.split(",")
+        excluded = exclude_queues.split(",") if exclude_queues else []
+        if excluded and "*" not in queue_names:
+            raise CommandError("--exclude-queues can only be used with --queue-name=*")
+        worker = LeasedWorker(
+            queue_names=queue_names,
+            interval=interval,
+            batch=batch,
+            backend_name=backend_name,
+            startup_delay=startup_delay,
+            max_tasks=max_tasks,
+            worker_id=worker_id,
+            excluded_queue_names=excluded,
+        )
+        if reload:
+            if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+                worker.configure_signals()
+            run_with_reloader(worker.run)
+        else:
+            worker.configure_signals()
+            worker.run()
