@@ -51,12 +51,13 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "axes",
     "django_tables2",
-    "django_tasks",
-    "django_tasks_db",
     "simple_history",
     "units",
     "tables",
     "performance",
+    # After `tables`: its `db_worker` (tasks with leases, tables.worker) replaces the library's.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +157,12 @@ TASKS = {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# A running task holds a lease that its worker renews every TASK_LEASE_SECONDS / 4; when the
+# lease is older than TASK_LEASE_SECONDS (the worker was killed, ran out of memory, lost its
+# host), the next worker fails that attempt and queues the task again, at most
+# TASK_MAX_ATTEMPTS runs in all (tables.worker).
+TASK_LEASE_SECONDS = env_int("DJANGO_TASK_LEASE_SECONDS", 120)
+TASK_MAX_ATTEMPTS = env_int("DJANGO_TASK_MAX_ATTEMPTS", 3)
 
 # --- security ---------------------------------------------------------------------------------
 # Headers on every response, in every mode (Django's SecurityMiddleware and XFrameOptions):
