@@ -11,7 +11,14 @@ import itertools
 from django.contrib.auth import get_user_model
 
 from performance.models import ProjectTarget
-from units.models import BudgetLine, BudgetUnit, Department, Submission, UnitKind
+from units.models import (
+    BudgetLine,
+    BudgetUnit,
+    Department,
+    Submission,
+    SubmissionStatus,
+    UnitKind,
+)
 from units.reference import load_default_reference
 from units.services import user_role_assign
 from units.synthetic import SYNTHETIC_YEAR, synthetic_budget_create
@@ -63,6 +70,16 @@ def synthetic_submission(
     """A new unit's 2025 submission with `n_lines` synthetic lines (bulk-inserted by default)."""
     submission = submission_create(unit=budget_unit_create(kind=kind))
     synthetic_budget(submission, n_lines, seed=seed, validate=validate)
+    return submission
+
+
+def approved_submission(name: str, *, year: int = 2025, seed: int = 0, n_lines: int = 10):
+    """A unit named `name` whose `year` submission is 已审核 (created in that state) with
+    `n_lines` synthetic lines: ready to publish."""
+    submission = submission_create(
+        unit=budget_unit_create(name=name), year=year, status=SubmissionStatus.APPROVED
+    )
+    synthetic_budget(submission, n_lines, seed=seed)
     return submission
 
 

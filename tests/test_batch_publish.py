@@ -16,7 +16,12 @@ from django_tasks_db.models import DBTaskResult
 
 from tables.models import ItemState, PublicationBatch, PublicationBatchItem, PublishedVersion
 from tables.publication import publication_batch_start, submission_publish_enqueue
-from tests.factories import budget_unit_create, submission_create, synthetic_budget, user_with
+from tests.factories import (
+    approved_submission,
+    budget_unit_create,
+    submission_create,
+    user_with,
+)
 from units.models import SubmissionStatus
 from units.permissions import ADMIN, FILLER, REVIEWER
 from units.services import TransitionRefused
@@ -32,9 +37,7 @@ def progress_url(batch):
 
 
 def approved(name, year=2025, seed=0):
-    submission = submission_create(unit=budget_unit_create(name=name), year=year, status=S.APPROVED)
-    synthetic_budget(submission, 10, seed=seed)
-    return submission
+    return approved_submission(name, year=year, seed=seed)
 
 
 @pytest.fixture
