@@ -1,0 +1,202 @@
+"""Fault test with real worker processes: a 12-unit batch survives a worker stopped with SIGTERM
+mid-task and another killed with SIGKILL mid-task; a new worker with a 10 s lease takes the lost
+task over, each unit ends with exactly one version whose files match their SHA-256, the progress
+page shows the retry, and nothing of the killed worker (its forked PDF renderers) keeps running.
+
+PostgreSQL only: the workers are separate processes that must see the test's committed rows
+(the SQLite test database lives in this process's memory)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+
+from tables.models import AttemptOutcome, ItemState, PublishedFile, PublishedVersion, TaskAttempt
+from tables.publication import publication_batch_progress, publication_batch_start
+from tests.factories import approved_submission, user_with
+from units.permissions import ADMIN
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="worker processes need a shared database server (DATABASE_URL=postgres://…)",
+    ),
+]
+
+UNITS = 12
+LEASE = 10
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    user = db["USER"] or "postgres"
+    auth = f"{user}:{db['PASSWORD']}@" if db["PASSWORD"] else f"{user}@"
+    return f"postgres://{auth}{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _start_worker(name: str, tmp_path: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+        "DJANGO_TASK_LEASE_SECONDS": str(LEASE),
+        "DJANGO_DEBUG": "0",
+        "PUBLISHED_FILE_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen(
+        [
+            sys.executable,
+            str(Path(django_settings.BASE_DIR) / "manage.py"),
+            "db_worker",
+            "--no-startup-delay",
+            "--no-reload",
+            "--interval",
+            "0.2",
+            "--worker-id",
+            name,
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _wait_for(condition, *, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def _children(pid: int) -> set[int]:
+    """Live (not zombie) processes whose parent is `pid`."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if fields[0] != "Z" and int(fields[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _running_attempt(worker: str):
+    return TaskAttempt.objects.filter(worker_id=worker, outcome=AttemptOutcome.RUNNING).first()
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.wait(30)
+
+
+def test_a_batch_survives_sigterm_and_sigkill_of_its_workers(tmp_path, settings):
+    """SIGTERM lets the running task finish and the worker exit cleanly; SIGKILL mid-task leaves
+    an attempt whose lease a new worker (10 s lease) reclaims; the batch completes with exactly
+    one correct version per unit, the page shows the retry, and the renderers died too."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASK_LEASE_SECONDS = LEASE
+    admin = user_with(ADMIN, name="fault-admin")
+    submissions = [approved_submission(f"故障测试单位{i:02d}", seed=i) for i in range(UNITS)]
+    batch = publication_batch_start(year=2025, actor=admin)
+    workers = []
+    try:
+        # 1. SIGTERM mid-task: the task finishes, the worker exits 0, the rest stay queued.
+        first = _start_worker("worker-term", tmp_path)
+        workers.append(first)
+        attempt = _wait_for(
+            lambda: _running_attempt("worker-term"), timeout=120, what="a task on worker-term"
+        )
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(120) == 0
+        attempt.refresh_from_db()
+        assert attempt.outcome == AttemptOutcome.SUCCEEDED
+        assert DBTaskResult.objects.get(pk=attempt.task_id).status == "SUCCESSFUL"
+        assert DBTaskResult.objects.filter(status="READY").exists()
+
+        # 2. SIGKILL mid-task, while its forked PDF renderers are at work.
+        second = _start_worker("worker-kill", tmp_path)
+        workers.append(second)
+
+        def rendering():
+            running = _running_attempt("worker-kill")
+            children = _children(second.pid)
+            return (running, children) if running and children else None
+
+        killed_attempt, renderers = _wait_for(
+            rendering, timeout=180, what="worker-kill rendering with its PDF processes"
+        )
+        second.send_signal(signal.SIGKILL)
+        second.wait(30)
+        _wait_for(
+            lambda: not any(_alive(pid) for pid in renderers),
+            timeout=15,
+            what=f"the killed worker's renderers {sorted(renderers)} to die",
+        )
+        assert DBTaskResult.objects.get(pk=killed_attempt.task_id).status == "RUNNING"
+
+        # 3. A new worker takes the lost task over once its lease has expired.
+        third = _start_worker("worker-new", tmp_path)
+        workers.append(third)
+        _wait_for(
+            lambda: publication_batch_progress(batch_id=batch.pk).finished,
+            timeout=300,
+            what="the batch to finish",
+        )
+        third.send_signal(signal.SIGTERM)
+        assert third.wait(60) == 0
+    finally:
+        for process in workers:
+            _stop(process)
+
+    progress = publication_batch_progress(batch_id=batch.pk)
+    assert progress.counts == {ItemState.DONE: UNITS}, [i.error for i in progress.items]
+    for submission in submissions:
+        assert PublishedVersion.objects.filter(submission=submission).count() == 1
+    files = PublishedFile.objects.filter(version__submission__in=submissions)
+    assert files.count() == UNITS * 7
+    for file in files:
+        assert hashlib.sha256(bytes(file.content)).hexdigest() == file.sha256
+    killed_runs = list(TaskAttempt.objects.filter(task_id=killed_attempt.task_id))
+    assert [(a.worker_id, a.outcome) for a in killed_runs] == [
+        ("worker-kill", AttemptOutcome.EXPIRED),
+        ("worker-new", AttemptOutcome.SUCCEEDED),
+    ]
+    assert progress.retried == 1 and progress.stuck == 0
+
+    client = Client()
+    client.force_login(admin)
+    page = client.get(
+        reverse("admin:tables_publicationbatch_progress", args=[batch.pk])
+    ).content.decode()
+    assert f"已发布 {UNITS} 个，失败 0 个，等待 0 个，其中 1 个经过重试" in page
+    assert "第1次：工作进程失联" in page and "第2次：成功" in page
+    assert not any(_alive(pid) for pid in renderers)
