@@ -5,13 +5,15 @@ Money in a target's 年度 block that comes from the budget (市县财政资金,
 the project's budget lines, never typed; only money from outside the unit's budget lines (中央,
 省级, 其他) and the 实施期 figures are entered. Indicator values are typed as published ("≥13次",
 "5000元/个/年", "按月发放") and parsed on save into comparator, number and unit
-(`performance.values`).
+(`performance.values`). Typed text refuses what a spreadsheet would run as a formula
+(`units.formula_text.validate_not_formula`): an indicator value is "5个" or "＝5个", not "=5个".
 """
 
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from performance.values import parse_indicator_value
+from units.formula_text import validate_not_formula
 from units.immutability import PublishedGuardedModel, PublishedGuardQuerySet
 from units.models import Project, Submission
 from units.money import MoneyField, non_negative
@@ -21,7 +23,7 @@ class IndicatorFramework(models.Model):
     """A region's 绩效指标体系: which 一级/二级 indicators exist (reference data)."""
 
     code = models.CharField("编码", max_length=30, unique=True)
-    name = models.CharField("名称", max_length=100)
+    name = models.CharField("名称", max_length=100, validators=[validate_not_formula])
     is_default = models.BooleanField("默认体系", default=False)
 
     class Meta:
@@ -50,7 +52,7 @@ class IndicatorCategory(models.Model):
         related_name="categories",
     )
     code = models.CharField("编码", max_length=10)
-    name = models.CharField("名称", max_length=50)
+    name = models.CharField("名称", max_length=50, validators=[validate_not_formula])
     level = models.PositiveSmallIntegerField("级次", choices=[(1, "一级指标"), (2, "二级指标")])
     parent = models.ForeignKey(
         "self",
@@ -79,9 +81,15 @@ class IndicatorCategory(models.Model):
 class TargetFooter(models.Model):
     """负责人 / 经办人 / 联系电话 / 填报日期, printed under every target table."""
 
-    leader = models.CharField("负责人", max_length=50, blank=True)
-    handler = models.CharField("经办人", max_length=50, blank=True)
-    phone = models.CharField("联系电话", max_length=50, blank=True)
+    leader = models.CharField(
+        "负责人", max_length=50, blank=True, validators=[validate_not_formula]
+    )
+    handler = models.CharField(
+        "经办人", max_length=50, blank=True, validators=[validate_not_formula]
+    )
+    phone = models.CharField(
+        "联系电话", max_length=50, blank=True, validators=[validate_not_formula]
+    )
     filled_at = models.DateTimeField("填报日期", null=True, blank=True)
 
     class Meta:
@@ -98,8 +106,8 @@ class UnitTarget(PublishedGuardedModel, TargetFooter):
     submission = models.OneToOneField(
         Submission, verbose_name="填报", on_delete=models.CASCADE, related_name="unit_target"
     )
-    strategic_goal = models.TextField("部门战略目标")
-    annual_goal = models.TextField("年度绩效目标")
+    strategic_goal = models.TextField("部门战略目标", validators=[validate_not_formula])
+    annual_goal = models.TextField("年度绩效目标", validators=[validate_not_formula])
 
     objects = PublishedGuardQuerySet.as_manager()
 
@@ -117,8 +125,8 @@ class KeyTask(PublishedGuardedModel, models.Model):
     unit_target = models.ForeignKey(
         UnitTarget, verbose_name="整体绩效目标", on_delete=models.CASCADE, related_name="key_tasks"
     )
-    function = models.CharField("核心职能", max_length=200)
-    tasks = models.TextField("重点任务")
+    function = models.CharField("核心职能", max_length=200, validators=[validate_not_formula])
+    tasks = models.TextField("重点任务", validators=[validate_not_formula])
     position = models.PositiveIntegerField("排序", default=0)
 
     published_guard_paths = ("unit_target__submission",)
@@ -142,14 +150,20 @@ class ProjectTarget(PublishedGuardedModel, TargetFooter):
     project = models.OneToOneField(
         Project, verbose_name="项目", on_delete=models.CASCADE, related_name="target"
     )
-    implementer = models.CharField("实施单位", max_length=200, blank=True, help_text="留空为本单位")
-    overview = models.TextField("项目概况")
-    basis = models.TextField("立项依据")
-    necessity = models.TextField("项目设立必要性")
-    measures = models.TextField("保证项目实施的制度、措施")
-    plan = models.TextField("项目实施计划")
-    goal_period = models.TextField("实施期总体目标")
-    goal_year = models.TextField("年度总体目标")
+    implementer = models.CharField(
+        "实施单位",
+        max_length=200,
+        blank=True,
+        help_text="留空为本单位",
+        validators=[validate_not_formula],
+    )
+    overview = models.TextField("项目概况", validators=[validate_not_formula])
+    basis = models.TextField("立项依据", validators=[validate_not_formula])
+    necessity = models.TextField("项目设立必要性", validators=[validate_not_formula])
+    measures = models.TextField("保证项目实施的制度、措施", validators=[validate_not_formula])
+    plan = models.TextField("项目实施计划", validators=[validate_not_formula])
+    goal_period = models.TextField("实施期总体目标", validators=[validate_not_formula])
+    goal_year = models.TextField("年度总体目标", validators=[validate_not_formula])
     # 实施期资金 (元): entered.
     period_central = MoneyField("实施期中央财政资金", default=0, validators=[non_negative])
     period_provincial = MoneyField("实施期省级财政资金", default=0, validators=[non_negative])
@@ -223,9 +237,12 @@ class Indicator(PublishedGuardedModel, models.Model):
         on_delete=models.PROTECT,
         limit_choices_to={"level": 2},
     )
-    name = models.CharField("三级指标", max_length=200)
+    name = models.CharField("三级指标", max_length=200, validators=[validate_not_formula])
     text = models.CharField(
-        "指标值", max_length=200, help_text="如 ≥13次、100%、5000元/个/年、按月发放"
+        "指标值",
+        max_length=200,
+        help_text="如 ≥13次、100%、5000元/个/年、按月发放",
+        validators=[validate_not_formula],
     )
     comparator = models.CharField(
         "比较符", max_length=4, choices=Comparator.choices, editable=False

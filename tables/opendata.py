@@ -24,21 +24,25 @@ dimension (FDP 1.0 allows direction and phase "provided in a separate column"); 
 declares the two directions as measures filtered on that column (`filter`, an extension the
 FDP allows: "other properties allowed").
 
-CSV: UTF-8 without BOM, comma-separated, CRLF line ends (RFC 4180), header = field names.
+CSV: UTF-8 without BOM, comma-separated, CRLF line ends (RFC 4180), header = field names,
+written by the product's one CSV writer (`tables.render.csv`): a text cell beginning with ``=``,
+``+``, ``-``, ``@``, tab or CR (a formula to a spreadsheet) gets a leading apostrophe, plain
+numbers excepted. Each resource and the package say so (`FORMULA_ESCAPE`, in words and as data),
+so a reader drops the apostrophe to get the original text.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
 import hashlib
-import io
 import json
 from dataclasses import dataclass
 from decimal import Decimal
 
 from tables.render.archive import dated_zip
+from tables.render.csv import csv_bytes as _csv_bytes
 from tables.types import FUNDS
+from units.formula_text import CSV_FORMULA_PREFIXES
 
 CENT = Decimal("0.01")
 PROFILE = "fiscal-data-package"
@@ -65,6 +69,24 @@ EXPENSE_KIND_NAMES = {
     "project": "项目支出",
 }
 DIRECTION_NAMES = {EXPENDITURE: "支出", REVENUE: "收入"}
+
+#: the formula-injection rule of every CSV resource, in words (for people) …
+FORMULA_ESCAPE_NOTE = (
+    "为防止电子表格把文字当作公式执行，以 = + - @、制表符或回车开头的文字单元格前加了一个英文"
+    "单引号（'）；去掉开头的这个单引号即为原文。纯数字（如 -12.50）不加。"
+)
+#: … and as data (an extension property of each resource, as the Data Package spec allows)
+FORMULA_ESCAPE = {
+    "prefix": "'",
+    "initials": list(CSV_FORMULA_PREFIXES),
+    "plainNumbersExempt": True,
+    "description": (
+        "A text cell that begins with one of `initials` was written with `prefix` in front of "
+        "it (CSV/formula injection); remove the first character of a cell that begins with "
+        "`prefix` followed by one of `initials` to get the original text. Plain decimal "
+        "numbers such as -12.50 are written as they are."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -393,12 +415,8 @@ def narrative_figure_rows(snapshot: dict) -> list[dict]:
 
 
 def csv_bytes(fields, rows) -> bytes:
-    """UTF-8 (no BOM), CRLF, the field names as header."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=[f.name for f in fields], lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    """UTF-8 (no BOM), CRLF, the field names as header; formula-like cells neutralised."""
+    return _csv_bytes(rows, fieldnames=[f.name for f in fields])
 
 
 def budget_csv(snapshot: dict) -> bytes:
@@ -430,12 +448,14 @@ def resource_descriptor(
         "name": name,
         "path": path,
         "title": title,
+        "description": FORMULA_ESCAPE_NOTE,
         "profile": "tabular-data-resource",
         "format": "csv",
         "mediatype": "text/csv",
         "encoding": "utf-8",
         "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "header": True},
         "schema": table_schema(fields, primary_key),
+        "formulaEscape": {**FORMULA_ESCAPE, "initials": list(FORMULA_ESCAPE["initials"])},
     }
     if content is not None:
         out["bytes"] = len(content)
@@ -555,7 +575,7 @@ def package_descriptor(snapshot: dict, contents: dict[str, bytes]) -> dict:
         "title": f"{unit['name']}{year}年单位预算公开（第{snapshot['version']}版）",
         "description": (
             f"{unit['department_name']} {unit['name']} {year}年单位预算（批复数），"
-            "金额单位为元，精确到分。"
+            "金额单位为元，精确到分。" + FORMULA_ESCAPE_NOTE
         ),
         "version": str(snapshot["version"]),
         "created": snapshot["published_at"],
@@ -599,6 +619,7 @@ def year_descriptor(*, year: int, csv_url: str, unit_count: int, updated: str) -
         "description": (
             f"{year}年全部已公开单位的最新公开版本，按单位编码排序；共{unit_count}个单位。"
             "每个单位的收入行之和等于其预算公开表一“收入总计”，支出行之和等于“支出总计”。"
+            + FORMULA_ESCAPE_NOTE
         ),
         "updated": updated,
         **_package_common(year),

@@ -4,7 +4,10 @@ CSV of all units and its datapackage.json.
 The bulk CSV (`/public/data/<year>.csv`) is the stored budget CSV (`FileKind.DATA_CSV`) of the
 newest published version of every unit of the year, by unit code, under one header: the bytes
 published, concatenated, never derived again. It is streamed, reading the stored files in chunks
-(`CHUNK` files per query), so its query count grows with units / CHUNK, not with units. Plain
+(`CHUNK` files per query), so its query count grows with units / CHUNK, not with units. Each
+stored body passes through the product's CSV writer on the way out (`tables.render.csv.
+csv_neutralised`): the same bytes for ordinary data, and a file stored before formula-like cells
+were neutralised gets its apostrophes now (the stored file itself never changes). Plain
 UTF-8 without BOM (what CSV and FDP tools expect; for Excel use 数据 → 自文本/CSV, or each
 unit's XLSX). A version published before the open-data files existed has no stored budget CSV:
 its rows are built from its stored snapshot (the same function, so the same bytes).
@@ -29,6 +32,7 @@ from django.utils.http import content_disposition_header, http_date
 from tables import opendata
 from tables.models import FileKind, PublishedFile, PublishedVersion
 from tables.publication import published_versions_latest
+from tables.render.csv import csv_neutralised
 
 #: stored files read per query while streaming the bulk CSV
 CHUNK = 50
@@ -65,7 +69,8 @@ def opendata_year_summary(*, year: int) -> tuple[int, object]:
 
 
 def bulk_csv_chunks(entries):
-    """The header, then the data rows of each entry's stored budget CSV, in `entries` order."""
+    """The header, then the data rows of each entry's stored budget CSV, in `entries` order,
+    formula-like cells neutralised."""
     yield opendata.csv_header()
     for start in range(0, len(entries), CHUNK):
         chunk = entries[start : start + CHUNK]
@@ -79,13 +84,18 @@ def bulk_csv_chunks(entries):
         )
         for version_id, _, _, file_id, _ in chunk:
             if file_id is not None:
-                yield opendata.csv_body(contents[file_id])
+                yield csv_neutralised(opendata.csv_body(contents[file_id]))
             else:
                 yield opendata.csv_body(opendata.budget_csv(snapshots[version_id]))
 
 
+#: part of the bulk ETag: the output of the same stored files changes when the writer's rules do
+#: (the apostrophe rule of `tables.render.csv`), so a client's copy must not stay valid
+BULK_WRITER_VERSION = b"formula-escape-1\n"
+
+
 def _bulk_etag(entries) -> str:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(BULK_WRITER_VERSION)
     for version_id, _, _, _, sha256 in entries:
         digest.update(f"{version_id}:{sha256 or ''}\n".encode())
     return f'"{digest.hexdigest()}"'

@@ -12,7 +12,8 @@ Two defences, both defined here so that entry, imports and every CSV writer agre
 - every CSV meant for spreadsheets prefixes a cell that begins with any of ``=``, ``+``, ``-``,
   ``@``, tab or CR with an apostrophe (`csv_cell_neutralise`), which spreadsheets show as text
   and do not evaluate. Data entered before the rule, or written by code that bypasses entry,
-  therefore still comes out inert.
+  therefore still comes out inert. The product's one CSV writer (`tables.render.csv`) applies
+  it to every cell; the open-data descriptors tell readers to drop the apostrophe.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 _PREFIX_NAMES = {"\t": "制表符", "\r": "回车符"}
 #: a plain decimal number ("-12.50"): a spreadsheet reads it as a number, never as a formula
-_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")  # ASCII digits only, not any \d
 
 
 def formula_text_error(value) -> str | None:
@@ -37,8 +38,7 @@ def formula_text_error(value) -> str | None:
         return None
     first = _PREFIX_NAMES.get(value[0], f"“{value[0]}”")
     return (
-        f"不能以{first}开头（电子表格会把它当作公式执行）；"
-        "请删除开头的符号，或在前面加上文字说明。"
+        f"不能以{first}开头（电子表格会把它当作公式执行）；请删除开头的符号，或在前面加上文字说明。"
     )
 
 

@@ -1,12 +1,15 @@
 """Budget units, submissions, budget lines and the versioned classification codes they use.
 
-All amounts are in 元 (`MoneyField`: exact Decimal, stored as integer 分).
+All amounts are in 元 (`MoneyField`: exact Decimal, stored as integer 分). Free text that people
+type (names, descriptions, reasons) refuses text a spreadsheet would run as a formula
+(`units.formula_text.validate_not_formula`); codes and choices need no such rule.
 """
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from units.formula_text import validate_not_formula
 from units.immutability import PublishedGuardedModel, PublishedGuardQuerySet
 from units.money import MoneyField, non_negative
 from units.texts import reason_text_validator
@@ -29,7 +32,7 @@ class ClassificationCode(models.Model):
     scheme = models.CharField("分类", max_length=12, choices=CodeScheme.choices)
     year = models.PositiveSmallIntegerField("年度")
     code = models.CharField("科目编码", max_length=16)
-    name = models.CharField("科目名称", max_length=100)
+    name = models.CharField("科目名称", max_length=100, validators=[validate_not_formula])
     level = models.PositiveSmallIntegerField("级次", help_text="1=类，2=款，3=项")
     parent_code = models.CharField("上级编码", max_length=16, blank=True)
     is_active = models.BooleanField("有效", default=True)
@@ -82,7 +85,7 @@ class Department(models.Model):
     """主管部门: the department a budget unit reports to."""
 
     code = models.CharField("部门编码", max_length=20, unique=True)
-    name = models.CharField("部门名称", max_length=100)
+    name = models.CharField("部门名称", max_length=100, validators=[validate_not_formula])
 
     class Meta:
         verbose_name = "主管部门"
@@ -95,7 +98,7 @@ class Department(models.Model):
 
 class BudgetUnit(models.Model):
     code = models.CharField("单位编码", max_length=20, unique=True)
-    name = models.CharField("单位名称", max_length=100)
+    name = models.CharField("单位名称", max_length=100, validators=[validate_not_formula])
     kind = models.CharField("单位性质", max_length=12, choices=UnitKind.choices)
     department = models.ForeignKey(
         Department, verbose_name="主管部门", on_delete=models.PROTECT, related_name="units"
@@ -106,8 +109,8 @@ class BudgetUnit(models.Model):
     actual_staff = models.PositiveIntegerField("实际在职人员总数", default=0)
     on_payroll_staff = models.PositiveIntegerField("其中：在编人员数", default=0)
     other_staff = models.PositiveIntegerField("其他人员数", default=0)
-    duties = models.TextField("本单位职责", blank=True)
-    organisation = models.TextField("机构设置情况", blank=True)
+    duties = models.TextField("本单位职责", blank=True, validators=[validate_not_formula])
+    organisation = models.TextField("机构设置情况", blank=True, validators=[validate_not_formula])
 
     class Meta:
         verbose_name = "预算单位"
@@ -208,7 +211,7 @@ class Project(PublishedGuardedModel, models.Model):
     submission = models.ForeignKey(
         Submission, verbose_name="填报", on_delete=models.CASCADE, related_name="projects"
     )
-    name = models.CharField("项目名称", max_length=200)
+    name = models.CharField("项目名称", max_length=200, validators=[validate_not_formula])
     category = models.CharField("项目类别", max_length=12, choices=ProjectCategory.choices)
     recurrence = models.CharField("项目属性", max_length=12, choices=ProjectRecurrence.choices)
     period_years = models.PositiveSmallIntegerField("项目期（年）", default=1)
@@ -220,7 +223,9 @@ class Project(PublishedGuardedModel, models.Model):
         on_delete=models.PROTECT,
         related_name="extra_allocations",
     )
-    allocation_note = models.CharField("资金批次说明", max_length=200, blank=True)
+    allocation_note = models.CharField(
+        "资金批次说明", max_length=200, blank=True, validators=[validate_not_formula]
+    )
     position = models.PositiveIntegerField("排序", default=0)
 
     objects = PublishedGuardQuerySet.as_manager()
@@ -294,7 +299,7 @@ class BudgetLine(PublishedGuardedModel, models.Model):
         related_name="lines",
     )
     amount = MoneyField("金额（元）", validators=[non_negative])
-    note = models.CharField("备注", max_length=200, blank=True)
+    note = models.CharField("备注", max_length=200, blank=True, validators=[validate_not_formula])
 
     objects = PublishedGuardQuerySet.as_manager()
 
@@ -327,7 +332,7 @@ class ProcurementItem(PublishedGuardedModel, models.Model):
         Submission, verbose_name="填报", on_delete=models.CASCADE, related_name="procurements"
     )
     kind = models.CharField("采购类别", max_length=10, choices=ProcurementKind.choices)
-    name = models.CharField("采购项目", max_length=200)
+    name = models.CharField("采购项目", max_length=200, validators=[validate_not_formula])
     project = models.ForeignKey(
         Project, verbose_name="项目", null=True, blank=True, on_delete=models.PROTECT
     )
@@ -350,10 +355,14 @@ class PurchasedService(PublishedGuardedModel, models.Model):
     submission = models.ForeignKey(
         Submission, verbose_name="填报", on_delete=models.CASCADE, related_name="purchased_services"
     )
-    project_name = models.CharField("项目", max_length=200)
+    project_name = models.CharField("项目", max_length=200, validators=[validate_not_formula])
     includes_procurement = models.BooleanField("是否包含政府采购", default=False)
-    content = models.CharField("政府购买服务内容", max_length=300)
-    quantity = models.CharField("购买数量", max_length=60, blank=True)
+    content = models.CharField(
+        "政府购买服务内容", max_length=300, validators=[validate_not_formula]
+    )
+    quantity = models.CharField(
+        "购买数量", max_length=60, blank=True, validators=[validate_not_formula]
+    )
     amount = MoneyField("购买金额（元）", validators=[non_negative])
     fund_source = models.CharField(
         "资金来源", max_length=16, choices=FundSource.choices, default=FundSource.GENERAL
@@ -420,8 +429,8 @@ class SubmissionText(PublishedGuardedModel, models.Model):
     submission = models.OneToOneField(
         Submission, verbose_name="填报", on_delete=models.CASCADE, related_name="texts"
     )
-    duties = models.TextField("本单位职责", blank=True)
-    organisation = models.TextField("机构设置情况", blank=True)
+    duties = models.TextField("本单位职责", blank=True, validators=[validate_not_formula])
+    organisation = models.TextField("机构设置情况", blank=True, validators=[validate_not_formula])
     revenue_change_reason = models.TextField(
         "收入变动原因", blank=True, validators=[reason_text_validator]
     )
@@ -453,9 +462,14 @@ class SubmissionText(PublishedGuardedModel, models.Model):
         "机关运行经费变动原因", blank=True, validators=[reason_text_validator]
     )
     purchased_services_note = models.TextField(
-        "政府购买服务指导性目录说明", blank=True, help_text="留空则印“无”"
+        "政府购买服务指导性目录说明",
+        blank=True,
+        help_text="留空则印“无”",
+        validators=[validate_not_formula],
     )
-    other_notes = models.TextField("其他说明", blank=True, help_text="留空则印“无”")
+    other_notes = models.TextField(
+        "其他说明", blank=True, help_text="留空则印“无”", validators=[validate_not_formula]
+    )
 
     objects = PublishedGuardQuerySet.as_manager()
 
@@ -474,8 +488,8 @@ class GlossaryTerm(PublishedGuardedModel, models.Model):
     submission = models.ForeignKey(
         Submission, verbose_name="填报", on_delete=models.CASCADE, related_name="glossary_terms"
     )
-    term = models.CharField("名词", max_length=100)
-    definition = models.TextField("解释")
+    term = models.CharField("名词", max_length=100, validators=[validate_not_formula])
+    definition = models.TextField("解释", validators=[validate_not_formula])
     position = models.PositiveIntegerField("排序", default=0)
 
     objects = PublishedGuardQuerySet.as_manager()
@@ -533,7 +547,7 @@ class StatusChange(models.Model):
         related_name="+",
     )
     at = models.DateTimeField("时间", auto_now_add=True)
-    reason = models.TextField("原因", blank=True)
+    reason = models.TextField("原因", blank=True, validators=[validate_not_formula])
     version = models.PositiveIntegerField("版本", default=1)
 
     class Meta:

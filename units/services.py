@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from units import demo
+from units.formula_text import formula_text_error
 from units.glossary import STANDARD_GLOSSARY
 from units.history import (
     history_reason,
@@ -268,6 +269,8 @@ def submission_transition(
     from units.workflow import status_label, transition_for
 
     reason = (reason or "").strip()
+    if error := formula_text_error(reason):  # the reason is typed text (退回, 更正)
+        raise TransitionRefused(f"原因{error}")
     target = SubmissionStatus(to_status)
     with transaction.atomic():
         submission = (

@@ -2,12 +2,15 @@
 
 A reason is refused when, after removing the sentence frame ("主要原因是", punctuation and
 spaces), nothing real is left: empty, only placeholders such as "XX", "××", "…", "略", "无",
-"待补充". The narrative adds "主要原因是" itself, so it is stripped from the start if typed.
+"待补充". The narrative adds "主要原因是" itself, so it is stripped from the start if typed. Like
+all typed text, a reason may not begin as a spreadsheet formula (`units.formula_text`).
 """
 
 import re
 
 from django.core.exceptions import ValidationError
+
+from units.formula_text import validate_not_formula
 
 _FRAME = re.compile(r"^(主要)?(原因(是|为|：|:))")
 _PUNCTUATION = re.compile(r"[\s，,。.；;：:、！!？?…—\-_（）()“”\"'《》]+")
@@ -29,7 +32,8 @@ def reason_text_is_placeholder(text: str) -> bool:
 
 
 def reason_text_validator(text: str) -> None:
-    """Refuse placeholder reasons; empty is allowed at entry (the checks ask for a reason where
-    a change of 10% or more needs one)."""
+    """Refuse formula-like text and placeholder reasons; empty is allowed at entry (the checks
+    ask for a reason where a change of 10% or more needs one)."""
+    validate_not_formula(text)
     if text and text.strip() and reason_text_is_placeholder(text):
         raise ValidationError(f"「{text.strip()}」不是有效的原因说明，请写明增减变动的具体原因。")
