@@ -8,6 +8,7 @@ type (names, descriptions, reasons) refuses text a spreadsheet would run as a fo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from units.formula_text import validate_not_formula
 from units.immutability import PublishedGuardedModel, PublishedGuardQuerySet
@@ -526,9 +527,45 @@ class UnitAssignment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "unit"], name="uniq_unit_assignment")
         ]
+        # 用户管理: give users their role and units. Only a superuser grants it (it is not part
+        # of any role), and its holder can never change their own access
+        # (units.permissions.user_may_manage_access).
+        permissions = [("manage_user_access", "用户管理（分配角色与负责单位）")]
 
     def __str__(self):
         return f"{self.user} → {self.unit}"
+
+
+class AccessChange(models.Model):
+    """One change of what a user may do: role, units, active, staff or superuser status,
+    single permissions; who changed it and when (written by `units.services`, never edited)."""
+
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="access_changes",
+    )
+    username = models.CharField("用户名", max_length=150)
+    change = models.TextField("变更")
+
+    class Meta:
+        verbose_name = "权限变更记录"
+        verbose_name_plural = "权限变更记录"
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.username}：{self.change}"
 
 
 class StatusChange(models.Model):

@@ -81,3 +81,24 @@ def submission_editable_by(user, submission: Submission) -> bool:
     if user is not None and user.is_active and user.is_superuser:
         return True
     return user_acts_on_unit(user, FILLER, submission.unit_id)
+
+
+#: the dedicated 用户管理 permission (units.models.UnitAssignment.Meta.permissions)
+MANAGE_ACCESS = "units.manage_user_access"
+
+
+def user_may_manage_access(actor, target=None) -> bool:
+    """Whether `actor` may change users' roles, units, groups and permissions — of `target` if
+    given. A superuser may; so may an active holder of 用户管理, but never for their own account
+    or a superuser's (so it cannot grant itself anything, nor reach past itself). Roles alone
+    (财政管理员 included) give no such right: who approves and publishes must not also decide
+    who fills in and reviews."""
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return False
+    if actor.is_superuser:
+        return True
+    if not actor.has_perm(MANAGE_ACCESS):
+        return False
+    if target is None:
+        return True
+    return target.pk != actor.pk and not target.is_superuser

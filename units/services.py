@@ -22,6 +22,7 @@ from units.history import (
     submission_history_backfill,
 )
 from units.models import (
+    AccessChange,
     AssetFacts,
     BudgetLine,
     BudgetUnit,
@@ -221,21 +222,92 @@ def _demo_load() -> Submission:
 # --- roles and assignments ------------------------------------------------------------------
 
 
-@transaction.atomic
-def user_role_assign(*, user, role: str, units=()) -> list[UnitAssignment]:
-    """Put a user in a role's group, assign them units (填报人/审核人; 管理员 needs none) and set
-    `is_staff` so they can log in to the admin. Idempotent."""
+def user_access_snapshot(user) -> dict[str, object]:
+    """What a user may do, as comparable values (for the access audit): role, units, flags,
+    single permissions."""
     from units.permissions import ROLES
+
+    user = type(user).objects.get(pk=user.pk)
+    return {
+        "角色": sorted(user.groups.filter(name__in=ROLES).values_list("name", flat=True)),
+        "其他用户组": sorted(user.groups.exclude(name__in=ROLES).values_list("name", flat=True)),
+        "负责单位": sorted(
+            f"{code} {name}"
+            for code, name in UnitAssignment.objects.filter(user=user).values_list(
+                "unit__code", "unit__name"
+            )
+        ),
+        "启用": user.is_active,
+        "可登录管理后台": user.is_staff,
+        "超级用户": user.is_superuser,
+        "单项权限": sorted(
+            f"{app}.{codename}"
+            for app, codename in user.user_permissions.values_list(
+                "content_type__app_label", "codename"
+            )
+        ),
+    }
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return "、".join(value) if value else "（无）"
+
+
+def user_access_record(*, actor, user, before: dict[str, object]) -> list[AccessChange]:
+    """Write one AccessChange per aspect of `user`'s access that differs from `before`."""
+    after = user_access_snapshot(user)
+    changes = [
+        AccessChange(
+            actor=actor if getattr(actor, "pk", None) else None,
+            user=user,
+            username=user.get_username(),
+            change=f"{label}：{_shown(before.get(label, []))} → {_shown(value)}",
+        )
+        for label, value in after.items()
+        if before.get(label) != value
+    ]
+    return AccessChange.objects.bulk_create(changes)
+
+
+def user_role_check(*, user, groups) -> None:
+    """A user holds at most one role: refuse `groups` (the user's groups to be) holding two."""
+    from units.permissions import ROLES
+
+    roles = sorted({g.name for g in groups if g.name in ROLES})
+    if len(roles) > 1:
+        raise ValidationError(
+            f"「{user.get_username()}」不能同时担任{'和'.join(roles)}：一个用户只能担任一种角色"
+            "（填报、审核、发布须由不同的人完成）。请只保留一个角色，另一角色请用另一个账户。"
+        )
+
+
+@transaction.atomic
+def user_role_assign(*, user, role: str, units=(), actor=None) -> list[UnitAssignment]:
+    """Put a user in a role's group, assign them units (填报人/审核人; 管理员 needs none) and set
+    `is_staff` so they can log in to the admin; audited. Idempotent. Refused when the user
+    holds another role (roles are exclusive) or when `actor` (if given) may not manage this
+    user's access."""
+    from units.permissions import ROLES, user_may_manage_access
 
     if role not in ROLES:
         raise ValidationError(f"未知角色：{role}")
-    user.groups.add(Group.objects.get(name=role))
+    if actor is not None and not user_may_manage_access(actor, user):
+        raise ValidationError(
+            "无权更改该用户的角色或负责单位（需要用户管理权限，且不能更改自己的）。"
+        )
+    group = Group.objects.get(name=role)
+    user_role_check(user=user, groups=[*user.groups.all(), group])
+    before = user_access_snapshot(user) if user.pk else {}
+    user.groups.add(group)
     if not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     assignments = [UnitAssignment.objects.get_or_create(user=user, unit=unit)[0] for unit in units]
     for cached in ("_budget_roles", "_budget_unit_ids"):
         user.__dict__.pop(cached, None)
+    user_access_record(actor=actor, user=user, before=before)
     return assignments
 
 
@@ -252,6 +324,50 @@ class TransitionResult:
     change: StatusChange
     #: 警告 findings at submission, listed for the reviewer
     warnings: list[str] = dataclasses.field(default_factory=list)
+
+
+def _last_editor_id(submission: Submission) -> int | None:
+    """Who made the newest recorded change of the submission's budget data (None: a command or
+    an import without a user)."""
+    from units.history import TRACKED, submission_changes_queryset
+
+    newest = submission_changes_queryset(submission_id=submission.pk).first()
+    if newest is None:
+        return None
+    kind, history_id, _ = newest
+    model = TRACKED[kind].model
+    return (
+        model.history.filter(history_id=history_id)
+        .values_list("history_user_id", flat=True)
+        .first()
+    )
+
+
+def _four_eyes_conflict(submission: Submission, actor, target: str) -> str | None:
+    """Why `actor` may not make this move under the four-eyes rule, or None: the approver is
+    neither the user who submitted this version nor the last to edit its data; the publisher
+    neither submitted nor approved it."""
+    actor_id = getattr(actor, "pk", None)
+    if actor_id is None or target not in (SubmissionStatus.APPROVED, SubmissionStatus.PUBLISHED):
+        return None
+    moves = dict(
+        StatusChange.objects.filter(
+            submission=submission,
+            version=submission.version,
+            to_status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED],
+        )
+        .order_by("at", "id")
+        .values_list("to_status", "actor_id")
+    )  # the newest of each kind wins
+    if target == SubmissionStatus.APPROVED:
+        if moves.get(SubmissionStatus.SUBMITTED) == actor_id:
+            return "审核人不能审核自己提交的填报（四眼原则），请由另一位审核人审核。"
+        if _last_editor_id(submission) == actor_id:
+            return "审核人不能审核自己最后修改过的填报（四眼原则），请由另一位审核人审核。"
+        return None
+    if actor_id in (moves.get(SubmissionStatus.SUBMITTED), moves.get(SubmissionStatus.APPROVED)):
+        return "发布人不能是本版的提交人或审核人（四眼原则），请由另一位财政管理员发布。"
+    return None
 
 
 def submission_transition(
@@ -296,6 +412,9 @@ def submission_transition(
             )
         if move.reason_required and not reason:
             raise TransitionRefused(f"“{move.action}”必须填写原因。")
+        conflict = _four_eyes_conflict(submission, actor, target)
+        if conflict:
+            raise TransitionRefused(f"「{name}」：{conflict}")
         warnings = []
         if move.blocks_on_errors:
             findings = document_build(submission=submission).findings
