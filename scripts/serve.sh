@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up, load reference and demo data, publish the demo once, and run the development server on
-# 0.0.0.0:$PORT. Uses SQLite (db.sqlite3) unless DATABASE_URL is set. Not for production: see
+# 0.0.0.0:$PORT together with a background-task worker (`manage.py db_worker`: publishing, batch
+# publishing), which stops when the server does. Uses SQLite (db.sqlite3) unless DATABASE_URL is set. Not for production: see
 # scripts/serve-production.sh.
 set -euo pipefail
 
@@ -28,4 +29,9 @@ if not User.objects.filter(username="admin").exists():
 "$PY" manage.py shell <scripts/demo_publish.py
 "$PY" manage.py load_demo
 
-exec "$PY" manage.py runserver "0.0.0.0:${PORT:-8000}"
+"$PY" manage.py db_worker --no-reload --no-startup-delay &
+WORKER=$!
+trap 'kill "$WORKER" 2>/dev/null || true; wait "$WORKER" 2>/dev/null || true' EXIT INT TERM
+echo "db_worker started (pid $WORKER)"
+
+"$PY" manage.py runserver "0.0.0.0:${PORT:-8000}"
