@@ -12,6 +12,8 @@ from django.db import connections
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+#: the password of the throwaway accounts the browser tests log in with
+PASSWORD = "browser-test-pw-1"  # noqa: S105
 
 
 @contextmanager
@@ -29,3 +31,36 @@ def chromium_browser() -> Iterator[playwright_sync.Browser]:
         finally:
             browser.close()
             connections.close_all()
+
+
+def admin_login(page, base: str, username: str) -> None:
+    """Log in to the admin as `username` (password PASSWORD) through the login form."""
+    import re
+
+    page.goto(f"{base}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(r"/admin/$"))
+
+
+def admin_action_run(page, base: str, submission, action_label: str) -> None:
+    """Tick a submission on the admin list and run the workflow action labelled so."""
+    page.goto(f"{base}/admin/units/submission/")
+    page.check(f"input[name=_selected_action][value='{submission.pk}']")
+    page.select_option("select[name=action]", label=action_label)
+    page.click("button[name=index]")
+
+
+def axe_serious(page) -> list[str]:
+    """The serious and critical accessibility violations axe-core finds on the page, one line
+    each (rule id, impact, what it asks, the first elements at fault)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}: "
+        + "; ".join(str(node.get("target")) for node in v["nodes"][:5])
+        for v in results.response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]

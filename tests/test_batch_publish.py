@@ -104,7 +104,7 @@ def test_batch_from_the_admin_publishes_the_others_and_reports_the_failure(
     progress = client.get(progress_url(batch)).content.decode()
     assert "已发布 2 个，失败 1 个，等待 0 个" in progress
     assert "丙单位的PDF排版失败" in progress and "已全部处理完毕" in progress
-    assert 'http-equiv="refresh"' not in progress
+    assert 'data-refresh-seconds="0"' in progress
     changelist = client.get(reverse("admin:tables_publicationbatch_changelist")).content.decode()
     assert "已发布 2，失败 1，等待 0" in changelist
 
@@ -125,7 +125,7 @@ def test_progress_page_refreshes_while_items_wait(settings, admin_user):
     client.force_login(admin_user)
     progress = client.get(progress_url(batch)).content.decode()
     assert "已发布 0 个，失败 0 个，等待 2 个" in progress
-    assert '<meta http-equiv="refresh" content="3">' in progress
+    assert 'data-refresh-seconds="3"' in progress
 
     with pytest.raises(TransitionRefused, match="没有待发布"):
         publication_batch_start(year=2025, actor=admin_user)
@@ -244,7 +244,7 @@ def test_a_lost_outcome_shows_as_failed(settings, admin_user):
     progress = client.get(progress_url(batch)).content.decode()
     assert "已发布 0 个，失败 1 个，等待 0 个" in progress
     assert "任务已结束，但未记录发布结果：django.db.utils.OperationalError" in progress
-    assert 'http-equiv="refresh"' not in progress
+    assert 'data-refresh-seconds="0"' in progress
     item.refresh_from_db()
     assert item.state == ItemState.PENDING  # shown, not saved
     submission.refresh_from_db()

@@ -5,7 +5,6 @@ publishes through the batch page; the published PDF downloads and matches its st
 """
 
 import hashlib
-import re
 from pathlib import Path
 
 import pytest
@@ -13,14 +12,14 @@ from django.contrib.auth import get_user_model
 from django.db.models import Sum
 
 from tables.models import PublishedFile
-from tests.browser import chromium_browser
+from tests.browser import PASSWORD, chromium_browser
+from tests.browser import admin_action_run as _run_action
+from tests.browser import admin_login as _login
 from tests.factories import synthetic_submission
 from units.models import BudgetLine, StatusChange
 from units.models import SubmissionStatus as S
 from units.permissions import ADMIN, FILLER, REVIEWER
 from units.services import user_role_assign
-
-PASSWORD = "browser-test-pw-1"  # noqa: S105 (a throwaway test account)
 
 # Chromium and Playwright are installed by scripts/setup.sh: a missing browser fails the test.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,14 +44,6 @@ def _clean_submission():
     return submission
 
 
-def _login(page, base, username):
-    page.goto(f"{base}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(re.compile(r"/admin/$"))
-
-
 def _logout(page):
     page.context.clear_cookies()
 
@@ -64,13 +55,6 @@ def _autocomplete(page, field, code):
     option = page.locator(".select2-results__option", has_text=code).first
     option.wait_for()
     option.click()
-
-
-def _run_action(page, base, submission, action_label):
-    page.goto(f"{base}/admin/units/submission/")
-    page.check(f"input[name=_selected_action][value='{submission.pk}']")
-    page.select_option("select[name=action]", label=action_label)
-    page.click("button[name=index]")
 
 
 def _success(page):
