@@ -8,6 +8,9 @@ redirect, HSTS, secure cookies, hashed and compressed static files through White
 `manage.py check --deploy --fail-level WARNING`. The security headers (CSP, nosniff,
 Referrer-Policy, X-Frame-Options, Cross-Origin-Opener-Policy), the session idle timeout and the
 login throttling (django-axes) apply in every mode, so tests and the demo see them too.
+
+Logs go to stderr with each request's id, user and path (budgetsite.logs); errors are mailed to
+DJANGO_ADMINS. Anonymous public pages are cached per publication (tables.public_cache).
 """
 
 import os
@@ -26,6 +29,16 @@ def env_bool(name: str, default: bool = False) -> bool:
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
     return int(value) if value else default
+
+
+def env_admins(name: str) -> list[tuple[str, str]]:
+    """`名字:address,…` (a bare address names itself) as Django's ADMINS."""
+    admins = []
+    for entry in os.environ.get(name, "").split(","):
+        person, _, address = entry.strip().rpartition(":")
+        if address.strip():
+            admins.append((person.strip() or address.strip(), address.strip()))
+    return admins
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -61,6 +74,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, error pages included, carries the request's id (budgetsite.logs).
+    "budgetsite.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Static files before anything touches the session or the database.
@@ -74,6 +89,10 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A control character in the path or query string answers 400 before any view or query
+    # sees it (PostgreSQL refuses NUL in text: a 500 otherwise). Here, so that the 400 gets
+    # every header above; nothing above reads the path or the query into the database.
+    "budgetsite.middleware.ControlCharacterMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -147,6 +166,33 @@ if not PRODUCTION:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "admin:login"
+# After a login whose `next` is missing or refused (another site): the site's home, which shows
+# a logged-in user's submissions (Django's default, /accounts/profile/, does not exist here).
+LOGIN_REDIRECT_URL = "tables:submission_list"
+
+# Caches. `default` (local memory) keeps rendered PDF pieces (DISCLOSURE_PDF_CACHE) and whatever
+# else asks. `public_pages` keeps the anonymous public pages (tables.public_cache), keyed by the
+# publication generation so any publication replaces them. Local memory by default: each
+# gunicorn worker renders a page once per publication and then serves it as fast as from a
+# shared file cache (PUBLIC_PAGE_CACHE_DIR), which spares the renders but not the disk; a
+# database cache costs a query per page (README, "Public-page benchmark").
+PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 600)  # 0: no page cache
+PUBLIC_PAGE_MAX_AGE = env_int("PUBLIC_PAGE_MAX_AGE", 60)  # Cache-Control max-age, seconds
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "public_pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "public-pages",
+        "TIMEOUT": PUBLIC_PAGE_CACHE_SECONDS or None,
+        # a page is 10–40 KB: at most about 40 MB per worker
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
+}
+if os.environ.get("PUBLIC_PAGE_CACHE_DIR"):
+    CACHES["public_pages"].update(
+        BACKEND="django.core.cache.backends.filebased.FileBasedCache",
+        LOCATION=os.environ["PUBLIC_PAGE_CACHE_DIR"],
+    )
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 
@@ -237,7 +283,76 @@ AXES_COOLOFF_MESSAGE = "登录失败次数过多，账户已暂时锁定，请�
 # exist (the project's admin refuses before looking up, units.admin.PermissionBeforeLookupMixin).
 # Operators use `axes_list_attempts` and `axes_reset*` instead.
 AXES_ENABLE_ADMIN = False
-if PRODUCTION:
-    # The reverse proxy puts the client's address in X-Real-IP (overwriting any sent by the
-    # client); without it every login would seem to come from the proxy.
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_REAL_IP", "REMOTE_ADDR")
+# The client's address (budgetsite.client_ip): in production the reverse proxy puts it in
+# X-Real-IP (overwriting any sent by the client) and the header is believed on connections from
+# DJANGO_TRUSTED_PROXIES; without it every login would seem to come from the proxy, and five
+# failures from anyone would lock a user name for everyone. Elsewhere only REMOTE_ADDR counts,
+# since a client can send any header it likes.
+AXES_CLIENT_IP_CALLABLE = "budgetsite.client_ip.client_ip"
+CLIENT_IP_HEADER = "HTTP_X_REAL_IP" if PRODUCTION else ""
+CLIENT_IP_TRUSTED_PROXIES = [
+    p.strip()
+    for p in os.environ.get("DJANGO_TRUSTED_PROXIES", "127.0.0.1,::1").split(",")
+    if p.strip()
+]
+
+# --- logs and error mail ----------------------------------------------------------------------
+# Every record goes to stderr (gunicorn and systemd's journal keep it), one line each plus any
+# traceback, with the request's id, user and path when it comes from a request
+# (budgetsite.logs; the id is the X-Request-ID header and is shown on the 500 page). Errors
+# (ERROR and above, a 500's traceback included) are also mailed to ADMINS when debug is off.
+# A request with a forged Host header is only logged: bots send them all day.
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "request_context": {"()": "budgetsite.logs.RequestContextFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "line": {
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_context)s%(message)s",
+        },
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "filters": ["request_context"],
+            "formatter": "line",
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "request_context"],
+            "formatter": "line",
+        },
+    },
+    "root": {
+        "handlers": ["stderr", "mail_admins"],
+        "level": LOG_LEVEL,
+    },
+    "loggers": {
+        # Django's own configuration gives this logger handlers of its own; here it
+        # propagates to the root's.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.security.DisallowedHost": {"handlers": ["stderr"], "propagate": False},
+    },
+}
+
+# Who receives the error mails (DJANGO_ADMINS, see env_admins); none: the logs only.
+ADMINS = env_admins("DJANGO_ADMINS")
+SERVER_EMAIL = os.environ.get("DJANGO_SERVER_EMAIL", "root@localhost")
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", SERVER_EMAIL)
+EMAIL_SUBJECT_PREFIX = os.environ.get("DJANGO_EMAIL_SUBJECT_PREFIX", "[单位预算公开] ")
+# SMTP (Django's email framework). The mail of a 500 is sent while the request waits, so a
+# dead mail server must give up soon.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)

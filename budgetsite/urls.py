@@ -34,3 +34,6 @@ urlpatterns = [
     path("robots.txt", sitemaps.robots_txt, name="robots_txt"),
     path("favicon.ico", sitemaps.favicon_ico, name="favicon"),
 ]
+
+# Django's 500 page plus the request's id, which the logs and the error mail carry.
+handler500 = "budgetsite.errors.server_error"

@@ -7,6 +7,13 @@
 # workers, default 2 × CPUs + 1), GUNICORN_TIMEOUT (120 s), TASK_WORKERS (db_worker processes, 1),
 # SKIP_MIGRATE=1, and every setting in README "Configuration". Run it behind a TLS-terminating
 # reverse proxy (README "Deployment"); it does not install anything (run scripts/setup.sh once).
+# The proxy must set X-Real-IP (the login lock-out counts per client address); when it runs on
+# another host, list its address in DJANGO_TRUSTED_PROXIES (default 127.0.0.1,::1).
+#
+# Logs: the application's records (with their request id, user and path) go to stderr, gunicorn's
+# access log to stdout: both to systemd's journal. Error mail: set DJANGO_ADMINS
+# ("name:address,…"), DJANGO_SERVER_EMAIL and EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER /
+# EMAIL_HOST_PASSWORD / EMAIL_USE_TLS (README "Logs, error mail and client addresses").
 #
 # Any failing step stops the script. When gunicorn or a worker exits, the others are stopped and
 # the script exits with that process's status, so systemd (or docker) can restart the whole set.

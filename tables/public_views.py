@@ -1,4 +1,4 @@
-"""Public pages, no login (issue 6): the list of published disclosures, one page per published
+"""Public pages, no login: the list of published disclosures, one page per published
 version, the stored HTML disclosure for reading, and the stored files.
 
 Only `PublishedVersion` rows are ever shown, and they exist only once a submission has been
@@ -13,6 +13,10 @@ not embedded in the page: an `<iframe srcdoc>` needs the markup inline in the pa
 CSP on the public pages would refuse, and embedding the stored body in our page would mix its
 styles with ours.
 
+The list (with its search and filters) and the version pages are served to anonymous visitors
+from a cache that any publication invalidates (`tables.public_cache.public_page`), with
+`Cache-Control`, `ETag` and `Last-Modified`.
+
 The small read functions (`public_*`) live here rather than in `tables/publication.py` because
 they are only the public pages' query shape over the publication selectors.
 """
@@ -24,6 +28,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from tables.models import FileKind, PublishedFile, PublishedVersion
+from tables.public_cache import public_page
 from tables.publication import published_versions_latest, published_versions_of
 from tables.publication_views import published_file_response
 
@@ -103,6 +108,7 @@ def public_file_get(*, file_id: int, kind: str | None = None) -> PublishedFile:
 # --- views -------------------------------------------------------------------------------------
 
 
+@public_page
 def disclosure_list(request):
     """已公开的单位预算: filters, search and pages; four queries whatever the page size."""
     year = _int_or_none(request.GET.get("year"))
@@ -128,6 +134,7 @@ def disclosure_list(request):
     )
 
 
+@public_page
 def disclosure_detail(request, version_id: int):
     """One published version: its metadata, the downloads with size and SHA-256, and the version
     history of its submission with each correction's reason."""

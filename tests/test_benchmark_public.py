@@ -4,6 +4,7 @@ created again without duplicates), the wrk output parser, and one tiny real run 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -129,7 +130,7 @@ def test_wrk_output_is_parsed():
 
 def test_report_prints_a_table_row_per_url_and_the_goal():
     """The text report: one row per URL with requests, req/s, p50/p95/p99, MiB/s and errors,
-    then the goal line (here, from the captured wrk sample)."""
+    what the errors were, then the goal lines (here, from the captured wrk sample)."""
     result = wrk_result_parse(WRK_SAMPLE)
     labels = ["列表 list", "搜索 search", "筛选 year+dept", "深页 page 300", "版本页 version"]
     results = [(label, "/public/", result) for label in [*labels, "下载 PDF 1.0 MB"]]
@@ -146,6 +147,31 @@ def test_report_prints_a_table_row_per_url_and_the_goal():
             flags=re.MULTILINE,
         ), text
     assert "目标 goal：列表与搜索 p95 < 100 ms —— 达到（最慢 p95 64.25 ms）" in text
+    assert (
+        "错误 errors 列表 list：套接字 socket 1，超时 timeouts 2，HTTP ≥ 400 应答 status 3"
+    ) in text
+    assert (
+        "目标 goal（200 连接 connections）：列表与搜索 p99 ≤ 300 ms 且无错误 —— 未达到"
+        "（最慢 p99 88.10 ms，错误 36 个；本次 8 连接）"
+    ) in text
+
+
+def test_report_meets_the_p99_goal_only_without_errors():
+    """The p99 goal line says 达到 when list and search stay within 300 ms and wrk saw no
+    error at all."""
+    result = wrk_result_parse(WRK_SAMPLE.replace('"read_errors":1', '"read_errors":0'))
+    clean = dataclasses.replace(result, timeouts=0, status_errors=0)
+    out = io.StringIO()
+    options = {"workers": 4, "threads": 2, "connections": 200, "duration": 10, "json": False}
+    BenchmarkPublic(stdout=out).report(
+        [(f"url{i}", "/public/", clean) for i in range(6)],
+        {"disclosures": 10_000, "versions": 10_833},
+        options,
+        sqlite=False,
+    )
+    text = out.getvalue()
+    assert "错误 errors url" not in text
+    assert "p99 ≤ 300 ms 且无错误 —— 达到（最慢 p99 88.10 ms，错误 0 个；本次 200 连接）" in text
 
 
 def test_benchmark_command_runs_gunicorn_and_wrk():

@@ -1,6 +1,6 @@
-"""Security hardening (issue 6): the security headers on admin, public, error and lockout pages;
+"""Security hardening: the security headers on admin, public, error and lockout pages;
 HTTPS settings in production; error pages without internals; CSRF; the session's cookie flags
-and idle timeout; login throttling with a cool-off (django-axes)."""
+and idle timeout; login throttling with a cool-off (django-axes); where a login lands."""
 
 from __future__ import annotations
 
@@ -261,6 +261,20 @@ def test_success_resets_the_failure_count(client, staff):
     assert admin_login(client, "clerk", PASSWORD).status_code == 302
     client.logout()
     assert admin_login(client, "clerk", "wrong").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/", "//evil.example/", "javascript:alert(1)", ""]
+)
+def test_login_with_a_refused_next_lands_on_the_home_page(client, staff, next_url):
+    """A `next` to another site (or none) is not followed, and the login lands on the site's
+    home, a real page (200), not Django's default /accounts/profile/ (404)."""
+    response = client.post(
+        reverse("admin:login"), {"username": "clerk", "password": PASSWORD, "next": next_url}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert client.get(response["Location"]).status_code == 200
 
 
 def test_test_client_login_still_works(client, staff):
