@@ -142,10 +142,20 @@ def demo_target_faults_fix(*, submission: Submission) -> None:
     categories = {
         c.name: c for c in IndicatorCategory.objects.filter(framework=default_framework(), level=2)
     }
+    # Every text a 项目支出绩效目标表 requires is filled (the model requires them, and the Excel
+    # export of the corrected demo must import back), in the seed's register.
     target = ProjectTarget.objects.create(
         project=Project.objects.get(submission=submission, name="市人大代表联络站经费"),
         overview="市人大代表联络站运行",
+        basis="《中华人民共和国全国人民代表大会和地方各级人民代表大会代表法》；"
+        "关于加强人大代表联络站建设的相关要求",
+        necessity="为市人大代表联系群众、开展履职活动提供场所和保障",
+        measures="严格执行单位财务管理制度，专款专用",
+        plan="全年保障联络站日常运行，定期组织代表接待群众活动",
+        goal_period="保障市人大代表联络站正常运行，密切代表与群众的联系",
+        goal_year="保障市人大代表联络站正常运行，密切代表与群众的联系",
         period_local=Decimal("13000"),
+        filled_at=_filled_at("20250116160658"),
     )
     for category, name, text in (
         ("数量指标", "联络站个数", "1个"),

@@ -6,10 +6,8 @@ and the admin pages."""
 
 import io
 import re
-import struct
 import time
 import tracemalloc
-import zipfile
 from decimal import Decimal
 
 import openpyxl
@@ -24,6 +22,7 @@ from openpyxl import load_workbook
 
 from performance.models import ProjectTarget
 from tables.services import disclosure_derive
+from tests import hostile_workbooks as hostile
 from tests.factories import submission_create
 from units import budget_excel, import_views
 from units.budget_excel import LINE_COLUMNS, SHEET_LINES, workbook_write
@@ -148,22 +147,15 @@ def basic_row(amount="100.00", **extra) -> dict:
     }
 
 
-def replace_member(data: bytes, name: str, content: bytes) -> bytes:
-    """The zip `data` with member `name` replaced by `content`."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            body = content if info.filename == name else source.read(info.filename)
-            target.writestr(info.filename, body)
-    return buffer.getvalue()
-
-
 LINES_MEMBER = "xl/worksheets/sheet2.xml"  # 说明 is sheet1, 预算明细 sheet2
 
 
 def lines_member(data: bytes) -> bytes:
-    return zipfile.ZipFile(io.BytesIO(data)).read(LINES_MEMBER)
+    return hostile.member(data, LINES_MEMBER)
+
+
+def replace_member(data: bytes, name: str, content: bytes) -> bytes:
+    return hostile.member_replaced(data, name, content)
 
 
 # --- template and export -------------------------------------------------------------------
@@ -310,12 +302,66 @@ def test_code_formats_text_numbers_and_defaults_are_accepted(empty):
     assert {line.fund_source for line in lines} == {"general"}
 
 
+def test_numbers_are_read_from_the_stored_text_as_excel_shows_them(empty):
+    """A number cell is the Decimal of its stored text, to Excel's 15 significant digits: the
+    17-digit artefact some Excel versions store for a typed 2.3 imports as 2.30."""
+    data = lines_workbook([basic_row("2.3"), basic_row("9876543210.12")])
+    body = lines_member(data).replace(b"<v>2.3</v>", b"<v>2.2999999999999998</v>", 1)
+    assert b"2.2999999999999998" in body
+    budget_import(submission=empty, file=replace_member(data, LINES_MEMBER, body))
+    amounts = BudgetLine.objects.filter(submission=empty).order_by("id")
+    assert [line.amount for line in amounts] == [Decimal("2.30"), Decimal("9876543210.12")]
+
+
+SHARED_STRINGS_TYPE = (
+    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+)
+INLINE = re.compile(
+    rb'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?) t="inlineStr"><is><t>([^<]*)</t></is></c>'
+)
+
+
+def with_shared_strings(data: bytes) -> bytes:
+    """The workbook as Excel saves it: 预算明细's inline strings moved to a shared string table,
+    the first one split in two rich-text runs."""
+    strings: list[bytes] = []
+
+    def shared(match) -> bytes:
+        strings.append(match[3])
+        return b'<c r="%s"%s t="s"><v>%d</v></c>' % (match[1], match[2], len(strings) - 1)
+
+    body = INLINE.sub(shared, lines_member(data))
+    assert strings, "the sheet had inline strings"
+    first = strings[0]
+    items = [b"<si><r><t>%s</t></r><r><rPr><b/></rPr><t>%s</t></r></si>" % (first[:3], first[3:])]
+    items += [b"<si><t>%s</t></si>" % text for text in strings[1:]]
+    table = (
+        b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main">' + b"".join(items) + b"</sst>"
+    )
+    types = hostile.member(data, "[Content_Types].xml").replace(
+        b"</Types>", SHARED_STRINGS_TYPE + b"</Types>"
+    )
+    data = replace_member(replace_member(data, LINES_MEMBER, body), "[Content_Types].xml", types)
+    return hostile.member_added(data, "xl/sharedStrings.xml", table)
+
+
+def test_workbook_with_shared_strings_imports_like_the_inline_one(demo, exported):
+    """The export saved the way Excel saves (shared strings, rich-text runs) imports to the
+    same tables as the export itself."""
+    original = tables_of(demo)
+    report = budget_import(submission=demo, file=with_shared_strings(exported))
+    assert report.lines == 53
+    assert tables_of(demo) == original
+
+
 # --- refused inputs --------------------------------------------------------------------------
 
 
 def test_999_good_rows_and_one_bad_save_nothing(empty):
     """One bad row among 1000 refuses the whole file; the error names that row."""
-    rows = [basic_row() for _ in range(1000)]
+    rows = [basic_row(str(n)) for n in range(1, 1001)]  # distinct: identical rows are refused
     rows[736] = basic_row(func="2999999")
     messages = refused(empty, lines_workbook(rows))
     assert messages == [
@@ -446,6 +492,75 @@ def test_missing_sheet_and_header_and_blank_file(demo, exported):
     assert "没有任何预算明细行" in refused(demo, budget_template_workbook(year=2025))[0]
 
 
+def test_identical_rows_are_refused_naming_both(empty):
+    """Two rows equal in every column (a row pasted twice) are refused, naming both rows and
+    saying how to fix it; rows differing only in 备注 are two lines."""
+    rows = [basic_row("100"), basic_row("200"), basic_row("100"), basic_row("100", note="二")]
+    messages = refused(empty, lines_workbook(rows))
+    assert messages == [
+        "「预算明细」表 第4行：与第2行完全相同（每一列都一样），可能是重复录入。请删除其中一行；"
+        "如确是两笔支出，请把金额合并到一行，或在“备注”中写明区别。"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "message"),
+    [
+        (
+            "金额（元）",
+            "１２３.４５",
+            "金额「１２３.４５」含全角数字“１”，请改用半角数字 0–9 填写。",
+        ),
+        ("金额（元）", "1２3", "金额「1２3」含全角数字“２”，请改用半角数字 0–9 填写。"),
+        (
+            "功能科目",
+            "２０１０１０１",
+            "功能科目「２０１０１０１」含全角数字“２”，请改用半角数字 0–9 填写。",
+        ),
+        ("资金批次", "２", "资金批次「２」含全角数字“２”，请改用半角数字 0–9 填写。"),
+    ],
+)
+def test_fullwidth_digits_are_refused_naming_the_cell(demo, exported, header, value, message):
+    """Full-width digits in an amount, a code or a 资金批次 are refused at their cell, telling
+    the user to type half-width digits (the template's number rule says so too)."""
+    row = first_row(exported, "项目名称", lambda v: (v is None) == (header != "资金批次"))
+    messages = refused(demo, edited(exported, row, header, value))
+    assert f"「预算明细」表 第{row}行 {letter_of(header)}列（{header}）：{message}" in messages
+    assert "半角数字（0–9）" in budget_excel.TEXT_NUMBER_RULE
+
+
+def test_over_long_header_cell_is_reported_as_too_long_not_as_a_missing_column(demo, exported):
+    """A header cell longer than Excel's 32,767 characters is reported at its cell, not as a
+    missing 金额 column."""
+    # openpyxl truncates what it writes to 32,767 characters: the cell is written into the XML.
+    header = "<t>金额（元）</t>".encode()
+    body = lines_member(exported).replace(header, f"<t>{'金' * 40_000}</t>".encode(), 1)
+    messages = refused(demo, replace_member(exported, LINES_MEMBER, body))
+    assert messages == [
+        f"「预算明细」表 第1行 {letter_of('金额（元）')}列："
+        "单元格内容过长（超过 32767 个字符），请删减后再导入。"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "header", "value"),
+    [(PROJECT, "项目名称", '=HYPERLINK("http://x","y")'), (BASIC, "备注", "@SUM(A1)")],
+)
+def test_formula_like_text_is_refused_at_its_cell(demo, exported, line, header, value):
+    """Free text that a spreadsheet would run as a formula is refused at its cell with the
+    shared rule's message; nothing is saved."""
+    row = first_row(exported, "项目名称", lambda v: (v is None) == (line == BASIC))
+    workbook = load_workbook(io.BytesIO(exported))
+    sheet = workbook[SHEET_LINES]
+    cell = sheet.cell(row=row, column=column_of(sheet, header))
+    cell.value, cell.data_type = value, "s"  # text, as a user pasting it would store it
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    messages = refused(demo, buffer.getvalue())
+    where = f"「预算明细」表 第{row}行 {letter_of(header)}列（{header}）：不能以“{value[0]}”开头"
+    assert any(m.startswith(where) for m in messages), messages
+
+
 # --- hostile files ---------------------------------------------------------------------------
 
 
@@ -462,53 +577,33 @@ def test_file_size_limit(demo):
     assert "文件过大" in refused(demo, data)[0]
 
 
-BILLION_LAUGHS = (
-    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
-    + b"".join(
-        b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
-        for i in range(1, 10)
-    )
-    + b"]>"
-)
-
-
 def without_declaration(xml: bytes) -> bytes:
     return xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml
 
 
-def test_billion_laughs_is_refused_by_defusedxml(demo, exported):
-    """A sheet declaring nested entities is refused (defusedxml) with a clear message."""
+def test_billion_laughs_is_refused_before_any_tree_parser(demo, exported):
+    """A sheet declaring nested entities is refused (by the streaming scan, before openpyxl and
+    defusedxml) with a clear message."""
     body = without_declaration(lines_member(exported))
-    hostile = BILLION_LAUGHS + body.replace(b"\xe8\xa1\x8c\xe6\x94\xbf", b"&lol9;", 1)
+    bomb = hostile.BILLION_LAUGHS + body.replace(b"\xe8\xa1\x8c\xe6\x94\xbf", b"&lol9;", 1)
     started = time.monotonic()
-    messages = refused(demo, replace_member(exported, LINES_MEMBER, hostile))
+    messages = refused(demo, replace_member(exported, LINES_MEMBER, bomb))
     assert time.monotonic() - started < 10
     assert "不允许的 XML 实体" in messages[0]
 
 
 def test_billion_laughs_in_workbook_part_is_refused(demo, exported):
     """Entities in xl/workbook.xml (parsed while opening) are refused the same way."""
-    source = zipfile.ZipFile(io.BytesIO(exported)).read("xl/workbook.xml")
-    hostile = BILLION_LAUGHS + without_declaration(source)
-    messages = refused(demo, replace_member(exported, "xl/workbook.xml", hostile))
+    source = hostile.member(exported, "xl/workbook.xml")
+    bomb = hostile.BILLION_LAUGHS + without_declaration(source)
+    messages = refused(demo, replace_member(exported, "xl/workbook.xml", bomb))
     assert "不允许的 XML 实体" in messages[0]
 
 
 def test_zip_bomb_is_refused_before_parsing_in_bounded_memory(demo, exported):
     """A member inflating to 300 MB (from a file of a few hundred KB) is refused from the zip
     directory alone: little time, little memory."""
-    source = zipfile.ZipFile(io.BytesIO(exported))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            if info.filename != LINES_MEMBER:
-                target.writestr(info.filename, source.read(info.filename))
-        with target.open(LINES_MEMBER, "w") as member:
-            member.write(lines_member(exported)[:-30])
-            chunk = b" " * (1 << 20)
-            for _ in range(300):
-                member.write(chunk)
-    bomb = buffer.getvalue()
+    bomb = hostile.zip_bomb(exported, LINES_MEMBER, megabytes=300)
     assert len(bomb) < 2 * 1024 * 1024
     tracemalloc.start()
     started = time.monotonic()
@@ -524,27 +619,20 @@ def test_zip_bomb_is_refused_before_parsing_in_bounded_memory(demo, exported):
 
 def test_zip_member_with_lying_size_is_refused(demo, exported):
     """A member whose directory entry claims a small size is never inflated past that size:
-    the CRC check fails and the file is refused as damaged."""
-    source = zipfile.ZipFile(io.BytesIO(exported))
-    buffer = io.BytesIO()
-    big = lines_member(exported)[:-30] + b" " * (20 << 20) + b"</sheetData></worksheet>"
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            body = big if info.filename == LINES_MEMBER else source.read(info.filename)
-            target.writestr(info.filename, body)
-    data = bytearray(buffer.getvalue())
-    name = LINES_MEMBER.encode()
-    # Patch the uncompressed size (offset 24) of the member's central directory entry.
-    position = 0
-    while True:
-        central = data.find(b"PK\x01\x02", position)
-        (name_length,) = struct.unpack("<H", data[central + 28 : central + 30])
-        if bytes(data[central + 46 : central + 46 + name_length]) == name:
-            break
-        position = central + 4
-    data[central + 24 : central + 28] = struct.pack("<I", 4096)
-    messages = refused(demo, bytes(data))
-    assert "无法读取 Excel 文件" in messages[0]
+    the CRC check fails and the file is refused as damaged, in Chinese only (no exception
+    text such as "Bad CRC-32")."""
+    data = hostile.declared_size_lying(exported, LINES_MEMBER, padding=20 << 20)
+    tracemalloc.start()
+    try:
+        messages = refused(demo, data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 30 * 1024 * 1024
+    assert messages == [
+        "无法读取 Excel 文件：文件已损坏（压缩数据损坏或校验失败）。"
+        "请用 Excel 打开后另存为 .xlsx，再重新导入。"
+    ]
 
 
 def raw_rows(count: int) -> bytes:

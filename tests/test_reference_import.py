@@ -366,6 +366,37 @@ def test_parse_refuses_unknown_level(tmp_path, scheme, code, expected):
 
 
 @pytest.mark.django_db
+def test_parse_refuses_formula_like_names_located_by_sheet_row_and_column(tmp_path):
+    """A code name beginning like a formula is refused: in an XLSX at 「sheet」表 第N行 X列, in
+    a CSV at 第N行."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "科目"
+    for row in (["科目编码", "科目名称"], ["301", "工资福利支出"], ["30101", "=1+2"]):
+        sheet.append(row)
+    sheet["B3"].data_type = "s"
+    path = tmp_path / "codes.xlsx"
+    workbook.save(path)
+    with pytest.raises(ValidationError) as excinfo:
+        parse_code_file(path_or_file=path, scheme=DEPT)
+    assert messages_of(excinfo) == [
+        "「科目」表 第3行 B列（科目名称）：科目“30101”的科目名称不能以“=”开头"
+        "（电子表格会把它当作公式执行）；请删除开头的符号，或在前面加上文字说明。"
+    ]
+    with pytest.raises(ValidationError) as excinfo:
+        parse_code_file(path_or_file=write_csv(tmp_path, "code,name\n301,@工资\n"), scheme=DEPT)
+    assert messages_of(excinfo)[0].startswith("第2行：科目“301”的科目名称不能以“@”开头")
+
+
+def test_parse_refuses_fullwidth_codes_asking_for_halfwidth_digits(tmp_path):
+    """A code typed in full-width digits is refused with the way to fix it."""
+    with pytest.raises(ValidationError) as excinfo:
+        parse_code_file(path_or_file=write_csv(tmp_path, "code,name\n３０１,工资\n"), scheme=DEPT)
+    assert messages_of(excinfo) == [
+        "第2行：科目编码“３０１”不是纯数字，含全角数字“３”，请改用半角数字 0–9 填写。"
+    ]
+
+
 def test_parse_refuses_empty_name_and_collects_all_errors_in_row_order(tmp_path):
     """All problems of a file are reported together, in file-row order."""
     text = (

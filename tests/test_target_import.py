@@ -15,6 +15,7 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from performance import excel
+from performance.demo import demo_target_faults_fix
 from performance.models import Indicator, ProjectTarget
 from performance.selectors import target_data_load
 from performance.services import (
@@ -160,6 +161,16 @@ def test_export_then_import_gives_the_same_targets(demo, exported):
     report = targets_import(submission=demo, file=exported)
     assert comparable(demo) == original
     assert len(report.replaced) == 18 and report.created == []
+
+
+def test_export_then_import_round_trips_after_the_demo_fix(demo):
+    """With the seed's 绩效目标 faults corrected (a target added for 市人大代表联络站经费), the
+    export still imports back unchanged: the added target has every required text."""
+    demo_target_faults_fix(submission=demo)
+    original = comparable(demo)
+    report = targets_import(submission=demo, file=targets_export_workbook(submission=demo))
+    assert comparable(demo) == original
+    assert len(report.replaced) == 19 and report.created == []
 
 
 def test_import_into_empty_submission_recreates_the_demo(demo, exported):
@@ -313,6 +324,44 @@ def test_bad_money_is_refused(demo, exported, value, reason):
     assert reason in message
 
 
+def test_fullwidth_digits_in_money_are_refused(demo, exported):
+    """An amount typed in full-width digits is refused at its cell, asking for half-width."""
+    row = first_row(exported, "项目目标", "项目名称", "智慧人大三期项目")
+    data = edited(exported, "项目目标", row, "年度资金-省级财政资金（元）", "１２３.４５")
+    [message] = refused(demo, data)
+    assert message == (
+        f"「项目目标」表 第{row}行 P列（年度资金-省级财政资金（元））："
+        "金额「１２３.４５」含全角数字“１”，请改用半角数字 0–9 填写。"
+    )
+
+
+def text_cell_edited(data: bytes, sheet_name: str, row: int, header: str, value: str) -> bytes:
+    """The workbook with one cell holding `value` as text (as a user's paste stores it)."""
+    workbook = load_workbook(io.BytesIO(data))
+    sheet = workbook[sheet_name]
+    cell = sheet.cell(row=row, column=column_of(sheet, header))
+    cell.value, cell.data_type = value, "s"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_formula_like_text_is_refused_in_every_free_text_column(demo, exported):
+    """立项依据, a 三级指标 name and an indicator value that begin like a formula are each
+    refused at their cell with the shared rule's message; nothing is saved."""
+    row = first_row(exported, "项目目标", "项目名称", "智慧人大三期项目")
+    data = text_cell_edited(exported, "项目目标", row, "立项依据", "+依据")
+    data = text_cell_edited(data, "绩效指标", 2, "三级指标", "@指标")
+    data = text_cell_edited(data, "绩效指标", 3, "指标值", "=1+1")
+    messages = refused(demo, data)
+    assert [m.split("：")[0] for m in messages] == [
+        f"「项目目标」表 第{row}行 D列（立项依据）",
+        "「绩效指标」表 第2行 E列（三级指标）",
+        "「绩效指标」表 第3行 F列（指标值）",
+    ]
+    assert all("开头（电子表格会把它当作公式执行）" in m for m in messages)
+
+
 def test_extra_allocation_project_is_refused(demo, exported):
     """Naming an extra allocation (追加资金批次) is refused: it shares its project's target."""
     allocation = Project.objects.filter(submission=demo, allocation_of__isnull=False).first()
@@ -359,15 +408,21 @@ def test_formula_without_value_is_refused(demo, exported):
     assert "公式但没有计算结果" in message
 
 
-def test_text_starting_with_equals_is_text_not_formula(demo, exported):
-    """An indicator value "=5个" is exported and imported as text (not a formula)."""
+def test_text_starting_with_equals_is_exported_as_text_and_refused_on_import(demo):
+    """An indicator value "=5个" (entered before the formula-text rule) is exported as a text
+    cell, never a formula, and its re-import is refused at its cell; "＝5个" imports."""
     target = ProjectTarget.objects.get(project__submission=demo, project__name="智慧人大三期项目")
     indicator = target.indicators.first()
     indicator.text = "=5个"
     indicator.save()
     data = targets_export_workbook(submission=demo)
-    targets_import(submission=demo, file=data)
-    assert target.indicators.filter(text="=5个", comparator="＝", value=5, unit="个").exists()
+    row = first_row(data, "绩效指标", "指标值", "=5个")
+    cell = load_workbook(io.BytesIO(data))["绩效指标"].cell(row, 6)
+    assert cell.value == "=5个" and cell.data_type == "s"
+    [message] = refused(demo, data)
+    assert message.startswith(f"「绩效指标」表 第{row}行 F列（指标值）：不能以“=”开头")
+    targets_import(submission=demo, file=edited(data, "绩效指标", row, "指标值", "＝5个"))
+    assert target.indicators.filter(text="＝5个", comparator="＝", value=5, unit="个").exists()
 
 
 def test_file_size_limit(demo):

@@ -13,6 +13,11 @@ Decisions:
   writes everything, so a file with any error changes nothing.
 - A blank 政府经济科目 is filled from `EconomicMapping` for the unit's kind (行政/参公 → admin,
   事业 → institution); the name part of a `code##name` cell is ignored.
+- Two rows identical in every column are refused (both named): nothing distinguishes them, so
+  they are far more likely a row pasted twice than two real allocations; the user deletes one,
+  merges the amounts, or says in 备注 how they differ.
+- The file itself (size, zip, XML, limits, exact numbers, formula-like text) is checked by the
+  shared reader, `units.excel`, before any row is looked at.
 """
 
 from __future__ import annotations
@@ -24,23 +29,22 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from performance.excel import Problem, cell_text, problems_error
 from units.budget_excel import (
     BOOL_BY_LABEL,
     KIND_BY_LABEL,
     KIND_LABELS,
+    LINE_COLUMNS,
     NO,
     SHEET_LINES,
     YES,
-    LineRow,
-    cell_amount,
-    cell_code,
-    cell_positive_int,
     code_cell,
     read_upload,
     workbook_read,
     workbook_write,
 )
+from units.excel.cells import cell_amount, cell_code, cell_positive_int, cell_text
+from units.excel.problems import Problem, problems_error
+from units.excel.reader import Row
 from units.history import history_reason, objects_bulk_update
 from units.models import (
     BudgetLine,
@@ -271,7 +275,7 @@ class _Plan:
             if (code.scheme, code.code) in missing:
                 self.other_years[(code.scheme, code.code)] = code  # the latest year wins
 
-    def code_for(self, row: LineRow, key: str, code: str):
+    def code_for(self, row: Row, key: str, code: str):
         scheme = SCHEME_BY_KEY[key]
         found = self.codes.get((scheme, code)) or self.other_years.get((scheme, code))
         if found is None:
@@ -284,7 +288,7 @@ class _Plan:
             )
         return found
 
-    def parse_codes(self, row: LineRow) -> dict[str, str | None]:
+    def parse_codes(self, row: Row) -> dict[str, str | None]:
         """The row's codes; None where the cell is bad (already reported), "" for a blank
         政府经济科目."""
         codes: dict[str, str | None] = {}
@@ -300,7 +304,7 @@ class _Plan:
                 codes[key] = None
         return codes
 
-    def line_row(self, row: LineRow, codes: dict[str, str | None]) -> None:
+    def line_row(self, row: Row, codes: dict[str, str | None]) -> None:
         problems_before = len(self.problems)
         line = BudgetLine(submission=self.submission)
         func = self.code_for(row, "func", codes["func"]) if codes["func"] else None
@@ -375,7 +379,7 @@ class _Plan:
         if spec is not None:
             spec.lines.append(line)
 
-    def project_columns(self, row: LineRow, kind) -> _ProjectSpec | None:
+    def project_columns(self, row: Row, kind) -> _ProjectSpec | None:
         name = cell_text(row.values.get("project"))
         texts = {k: cell_text(row.values.get(k)) for k in ("batch", "category", "recurrence")}
         period_text = cell_text(row.values.get("period"))
@@ -467,8 +471,28 @@ class _Plan:
                 )
 
 
-def _plan_build(submission: Submission, rows: list[LineRow]) -> _Plan:
+def _duplicate_rows(plan: _Plan, rows: list[Row]) -> None:
+    """Two rows identical in every column are refused, naming both: an import replaces all
+    lines, so a row pasted twice would silently double an amount."""
+    first: dict[tuple[str, ...], int] = {}
+    for row in rows:
+        key = tuple(cell_text(row.values.get(c.key)) for c in LINE_COLUMNS)
+        if key not in first:
+            first[key] = row.number
+            continue
+        plan.add(
+            Problem(
+                SHEET_LINES,
+                f"与第{first[key]}行完全相同（每一列都一样），可能是重复录入。请删除其中一行；"
+                "如确是两笔支出，请把金额合并到一行，或在“备注”中写明区别。",
+                row.number,
+            )
+        )
+
+
+def _plan_build(submission: Submission, rows: list[Row]) -> _Plan:
     plan = _Plan(submission)
+    _duplicate_rows(plan, rows)
     parsed = [(row, plan.parse_codes(row)) for row in rows]
     wanted = {
         (SCHEME_BY_KEY[key], code) for _, codes in parsed for key, code in codes.items() if code

@@ -22,6 +22,11 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from units.excel.archive import OLE_MAGIC, ZIP_MAGIC, Limits, upload_read
+from units.excel.cells import cell_text, fullwidth_digit, halfwidth_hint, normalise_code
+from units.excel.problems import column_letter
+from units.excel.reader import first_sheet_read
+from units.formula_text import formula_text_error
 from units.models import ClassificationCode, CodeScheme, EconomicMapping
 
 REFERENCE_DATA_DIR = Path(__file__).resolve().parent / "reference_data"
@@ -184,38 +189,25 @@ class ReferenceLoadReport:
 # --- reading files -------------------------------------------------------------------------
 
 
-def normalise_code(value) -> str:
-    """A code as text without any whitespace (`201 06 01` → `2010601`, 2010601.0 → `2010601`)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return "".join(str(value).split())
+#: Code lists are small; the same caps as every other upload otherwise (`units.excel`).
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_SCANNED_ROWS = 20_000
+ROLE_LABELS = {"code": "科目编码", "name": "科目名称", "level": "级次", "parent": "上级编码"}
 
 
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _read_content(path_or_file) -> bytes | str:
-    """The whole content of a path, an uploaded/binary file or a text stream."""
-    if isinstance(path_or_file, str | Path):
-        return Path(path_or_file).read_bytes()
-    if hasattr(path_or_file, "seek"):
-        path_or_file.seek(0)
-    return path_or_file.read()
-
-
-def _read_rows(path_or_file) -> list[list[str]]:
-    """All rows of the file (first worksheet of an XLSX) as lists of stripped text cells."""
-    data = _read_content(path_or_file)
-    if isinstance(data, bytes) and data.startswith(b"PK\x03\x04"):
-        return _read_xlsx_rows(data)
-    if isinstance(data, bytes) and data.startswith(b"\xd0\xcf\x11\xe0"):
+def _read_rows(path_or_file) -> tuple[list[list[str]], str | None]:
+    """All rows of the file as lists of stripped text cells (row n at index n - 1), and the
+    sheet they come from: the first worksheet of an XLSX (read by the shared hardened reader),
+    None for a CSV."""
+    data = upload_read(path_or_file, max_bytes=MAX_FILE_BYTES)
+    if isinstance(data, bytes) and data.startswith(ZIP_MAGIC):
+        limits = Limits(file_bytes=MAX_FILE_BYTES, scanned_rows=MAX_SCANNED_ROWS, columns=20)
+        sheet, numbered = first_sheet_read(data, limits=limits)
+        rows: list[list[str]] = [[] for _ in range(max((n for n, _ in numbered), default=0))]
+        for number, cells in numbered:
+            rows[number - 1] = [cell_text(cell) for cell in cells]
+        return rows, sheet
+    if isinstance(data, bytes) and data.startswith(OLE_MAGIC):
         raise ValidationError(
             "不支持旧版 Excel（.xls）文件，请另存为 .xlsx 或 UTF-8 编码的 CSV 后再导入。"
         )
@@ -228,22 +220,13 @@ def _read_rows(path_or_file) -> list[list[str]]:
             ) from None
     else:
         text = data.removeprefix("\ufeff")
-    return [[_cell_text(cell) for cell in row] for row in csv.reader(io.StringIO(text))]
-
-
-def _read_xlsx_rows(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook  # defusedxml is installed, so openpyxl parses safely
-
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # a damaged or non-Excel zip file
-        raise ValidationError(f"无法读取 Excel 文件：{exc}") from None
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some exporters write a wrong sheet size
-        return [[_cell_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+        return [[cell_text(cell) for cell in row] for row in csv.reader(io.StringIO(text))], None
+    except csv.Error:
+        raise ValidationError(
+            "文件无法按 CSV 读取（含有不允许的字符，如空字符）。请用 Excel 另存为“CSV UTF-8”或 "
+            ".xlsx 后再导入。"
+        ) from None
 
 
 def _header_columns(cells: list[str]) -> dict[str, int] | None:
@@ -277,7 +260,9 @@ def _derive(code: str, scheme: str) -> tuple[int, str] | None:
 
 def _code_errors(code: str, scheme: str) -> list[str]:
     if not code.isascii() or not code.isdigit():
-        return [f"科目编码“{code}”不是纯数字，无法确定级次。"]
+        digit = fullwidth_digit(code)
+        reason = halfwidth_hint(digit) if digit else "无法确定级次。"
+        return [f"科目编码“{code}”不是纯数字，{reason}"]
     if _derive(code, scheme) is None:
         lengths = "、".join(
             f"{length}位（{LEVEL_NAMES[level]}）"
@@ -295,6 +280,9 @@ def _name_errors(code: str, name: str) -> list[str]:
         return [f"科目“{code}”的科目名称为空。"]
     if len(name) > NAME_MAX_LENGTH:
         return [f"科目“{code}”的科目名称超过{NAME_MAX_LENGTH}个字。"]
+    formula = formula_text_error(name)
+    if formula is not None:
+        return [f"科目“{code}”的科目名称{formula}"]
     return []
 
 
@@ -358,7 +346,7 @@ def parse_code_file(*, path_or_file, scheme: str) -> list[ParsedCode]:
     from the code's length; when the file gives them they must agree.
     """
     scheme = _check_scheme(scheme)
-    rows = _read_rows(path_or_file)
+    rows, sheet = _read_rows(path_or_file)
     numbered = [(number, cells) for number, cells in enumerate(rows, start=1) if any(cells)]
     if not numbered:
         raise ValidationError("文件中没有任何科目。")
@@ -392,6 +380,14 @@ def parse_code_file(*, path_or_file, scheme: str) -> list[ParsedCode]:
         index = columns.get(role)
         return cells[index] if index is not None and index < len(cells) else ""
 
+    def where(number: int, role: str) -> str:
+        """第N行： for a CSV; 「sheet」表 第N行 X列（label）： for a worksheet."""
+        if sheet is None:
+            return _where(number)
+        place = f"「{sheet}」表 第{number}行"
+        role = role if role in columns else "code"
+        return place + f" {column_letter(columns[role])}列（{ROLE_LABELS[role]}）："
+
     errors: list[tuple[int, str]] = []
     parsed: list[ParsedCode] = []
     for number, cells in data_rows:
@@ -399,15 +395,16 @@ def parse_code_file(*, path_or_file, scheme: str) -> list[ParsedCode]:
         if "##" in raw_code and not name:
             raw_code, _sep, name = raw_code.partition("##")
         code, name = normalise_code(raw_code), name.strip()
-        where = _where(number)
         if not code and not name:
             continue
         if not code:
-            errors.append((number, f"{where}科目编码为空（科目名称“{name}”）。"))
+            errors.append((number, f"{where(number, 'code')}科目编码为空（科目名称“{name}”）。"))
             continue
         code_problems = _code_errors(code, scheme)
-        errors.extend((number, where + message) for message in code_problems)
-        errors.extend((number, where + message) for message in _name_errors(code, name))
+        errors.extend((number, where(number, "code") + message) for message in code_problems)
+        errors.extend(
+            (number, where(number, "name") + message) for message in _name_errors(code, name)
+        )
         if code_problems:
             continue
         level, parent = _derive(code, scheme)
@@ -416,7 +413,7 @@ def parse_code_file(*, path_or_file, scheme: str) -> list[ParsedCode]:
             errors.append(
                 (
                     number,
-                    f"{where}科目“{code}”的级次填为“{given_level}”，"
+                    f"{where(number, 'level')}科目“{code}”的级次填为“{given_level}”，"
                     f"但按编码长度应为{level}（{LEVEL_NAMES[level]}）。",
                 )
             )
@@ -426,7 +423,8 @@ def parse_code_file(*, path_or_file, scheme: str) -> list[ParsedCode]:
             errors.append(
                 (
                     number,
-                    f"{where}科目“{code}”的上级编码填为“{given_parent}”，但按编码应为{expected}。",
+                    f"{where(number, 'parent')}科目“{code}”的上级编码填为“{given_parent}”，"
+                    f"但按编码应为{expected}。",
                 )
             )
         parsed.append(ParsedCode(code=code, name=name, level=level, parent_code=parent, row=number))
@@ -545,7 +543,7 @@ def import_codes(
 
 
 def _parse_mapping_file(path: Path) -> list[tuple[str, str]]:
-    rows = _read_rows(path)
+    rows, _sheet = _read_rows(path)
     header = [cell.strip().lower() for cell in rows[0]] if rows else []
     if "dept_econ_code" not in header or "gov_econ_code" not in header:
         raise ValidationError(f"{path.name}：表头应为 dept_econ_code,gov_econ_code。")

@@ -1,27 +1,5 @@
-"""Small helpers shared by the Excel templates and imports (预算明细, 绩效目标)."""
-
-from django.core.exceptions import ValidationError
-
-
-def read_upload(file, *, max_bytes: int) -> bytes:
-    """The bytes of a path, an uploaded file or bytes, refusing more than `max_bytes`."""
-    too_big = ValidationError(
-        f"文件过大：不能超过 {max_bytes // (1024 * 1024)} MB（请删除无关的工作表或图片后再导入）。"
-    )
-    if isinstance(file, bytes):
-        data = file
-    elif isinstance(file, str) or hasattr(file, "__fspath__"):
-        with open(file, "rb") as handle:
-            data = handle.read(max_bytes + 1)
-    else:
-        if getattr(file, "size", None) is not None and file.size > max_bytes:
-            raise too_big
-        if hasattr(file, "seek"):
-            file.seek(0)
-        data = file.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise too_big
-    return data
+"""Small helpers shared by the Excel templates and exports (预算明细, 绩效目标): writing only.
+Uploaded workbooks are read by `units.excel`."""
 
 
 def illegal_free(text: str) -> str:
@@ -29,6 +7,44 @@ def illegal_free(text: str) -> str:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def text_cell_put(worksheet, row: int, column: int, value):
+    """Write `value` as a text cell ("@" format): never a formula, even when it starts with
+    "="; blank for None or ""."""
+    cell = worksheet.cell(row=row, column=column)
+    text = illegal_free(str(value)) if value not in (None, "") else None
+    cell.value = text or None
+    if cell.value is not None:
+        cell.data_type = "s"
+    cell.number_format = "@"
+    return cell
+
+
+def header_write(worksheet, columns, *, freeze: str = "A2") -> None:
+    """Row 1 of an import sheet: the `units.excel.reader.Column` headers in bold (required ones
+    in red), their notes as comments, the widths, and text format for text columns so that
+    codes and values typed later stay text (2010101 is not turned into a number, "100%" not
+    into 1)."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    from units.excel.problems import column_letter
+    from units.excel.reader import TEXT
+
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for index, column in enumerate(columns, start=1):
+        cell = worksheet.cell(row=1, column=index, value=column.header)
+        cell.font = Font(bold=True, color="C00000" if column.required else None)
+        cell.fill = fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        if column.note:
+            cell.comment = Comment(column.note, "模板")
+        letter = column_letter(index - 1)
+        worksheet.column_dimensions[letter].width = column.width
+        if column.kind == TEXT:
+            worksheet.column_dimensions[letter].number_format = "@"
+    worksheet.freeze_panes = freeze
 
 
 def list_validation(worksheet, letter: str, options: list[str], rows: int) -> None:
