@@ -338,6 +338,8 @@ LOGGING = {
         # propagates to the root's.
         "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.security.DisallowedHost": {"handlers": ["stderr"], "propagate": False},
+        # django-axes announces itself at INFO whenever Django starts (every manage.py command)
+        "axes.apps": {"level": "WARNING"},
     },
 }
 
