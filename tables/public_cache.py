@@ -39,7 +39,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import InvalidCacheBackendError, caches
-from django.core.signals import setting_changed
 from django.db import connection
 from django.http import HttpResponse
 from django.utils import timezone
@@ -190,10 +189,3 @@ def public_pages_clear(**kwargs) -> None:
     except InvalidCacheBackendError:
         return
     cache.clear()
-
-
-# Tests change settings around every test (override_settings, pytest-django's `settings`) and
-# roll the database back after it; SQLite then hands out the same ids again, so a page cached in
-# one test could match the generation of the next. Pages rendered under other settings are stale
-# anyway. Outside tests settings never change and this never runs.
-setting_changed.connect(public_pages_clear, dispatch_uid="tables.public_cache.clear")

@@ -9,6 +9,16 @@ def _immediate_tasks(settings):
 
 
 @pytest.fixture(autouse=True)
+def _public_page_cache_cleared():
+    """Each test starts with no cached public page: the database is rolled back after a test
+    and SQLite hands out the same ids again, so a page cached in one test could match the
+    publication generation of the next."""
+    from tables.public_cache import public_pages_clear
+
+    public_pages_clear()
+
+
+@pytest.fixture(autouse=True)
 def _published_file_cache(settings, tmp_path_factory):
     """Each test serves published files from its own cache directory, never the working tree's."""
     settings.PUBLISHED_FILE_CACHE_DIR = str(tmp_path_factory.mktemp("published-files"))

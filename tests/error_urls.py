@@ -4,6 +4,7 @@
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.urls import path
 
+from budgetsite.urls import handler500  # noqa: F401 - the site's 500 page, with its 错误编号
 from budgetsite.urls import urlpatterns as site_urlpatterns
 
 SECRET_MARKER = "internal-detail-that-must-not-leak"
