@@ -10,7 +10,7 @@ Referrer-Policy, X-Frame-Options, Cross-Origin-Opener-Policy), the session idle 
 login throttling (django-axes) apply in every mode, so tests and the demo see them too.
 
 Logs go to stderr with each request's id, user and path (budgetsite.logs); errors are mailed to
-DJANGO_ADMINS. Anonymous public pages are cached per publication (tables.public_cache).
+DJANGO_ADMINS. Anonymous public pages are cached per publication (tables.public.cache).
 """
 
 import os
@@ -68,7 +68,7 @@ INSTALLED_APPS = [
     "units",
     "tables",
     "performance",
-    # After `tables`: its `db_worker` (tasks with leases, tables.worker) replaces the library's.
+    # After `tables`: its `db_worker` (tasks with leases, tables.publication.worker) replaces the library's.
     "django_tasks",
     "django_tasks_db",
 ]
@@ -137,7 +137,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
-# Published files (tables.publication_views): a content-addressed copy of the stored bytes on
+# Published files (tables.publication.views): a content-addressed copy of the stored bytes on
 # disk, sent with sendfile(2) by gunicorn, or by nginx when PUBLISHED_FILE_ACCEL_REDIRECT names
 # an internal location aliasing the directory. Empty: serve from the database.
 PUBLISHED_FILE_CACHE_DIR = os.environ.get(
@@ -171,7 +171,7 @@ LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "tables:submission_list"
 
 # Caches. `default` (local memory) keeps rendered PDF pieces (DISCLOSURE_PDF_CACHE) and whatever
-# else asks. `public_pages` keeps the anonymous public pages (tables.public_cache), keyed by the
+# else asks. `public_pages` keeps the anonymous public pages (tables.public.cache), keyed by the
 # publication generation so any publication replaces them. Local memory by default: each
 # gunicorn worker renders a page once per publication and then serves it as fast as from a
 # shared file cache (PUBLIC_PAGE_CACHE_DIR), which spares the renders but not the disk; a
@@ -206,7 +206,11 @@ TASKS = {
 # A running task holds a lease that its worker renews every TASK_LEASE_SECONDS / 4; when the
 # lease is older than TASK_LEASE_SECONDS (the worker was killed, ran out of memory, lost its
 # host), the next worker fails that attempt and queues the task again, at most
-# TASK_MAX_ATTEMPTS runs in all (tables.worker).
+# TASK_MAX_ATTEMPTS runs in all (tables.publication.worker).
+# The check findings the workflow weighs at 提交 (units.workflow.submission_findings): computed
+# in the layers above `units`, which must not import them.
+SUBMISSION_FINDINGS = "tables.document.build.submission_findings"
+
 TASK_LEASE_SECONDS = env_int("DJANGO_TASK_LEASE_SECONDS", 120)
 TASK_MAX_ATTEMPTS = env_int("DJANGO_TASK_MAX_ATTEMPTS", 3)
 
@@ -220,7 +224,7 @@ X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp 4): scripts only from our origin, never inline. Styles may
 # be inline: the Django admin and the disclosure document use `style` attributes and <style>.
 # A view that sets its own header keeps it (django-csp never overwrites one), e.g. the stored
-# HTML disclosure (tables.public_views.DISCLOSURE_CSP).
+# HTML disclosure (tables.public.views.DISCLOSURE_CSP).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
-from tables import sitemaps
+from tables.public import sitemaps
 from units import import_views
 
 urlpatterns = [
@@ -16,8 +16,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("tables.urls")),
     path("", include("performance.urls")),
-    path("", include("tables.publication_urls")),
-    path("", include("tables.public_urls")),
+    path("", include("tables.publication.urls")),
+    path("", include("tables.public.urls")),
     # For search engines: a sitemap index, one sitemap per section, and robots.txt.
     path(
         "sitemap.xml",

@@ -35,9 +35,10 @@ from performance.services import (
     targets_template_workbook,
 )
 from performance.types import FundSplit
+from tables.figures.load import budget_data_load
 from units.admin import BudgetDataAdmin, SubmissionScopedMixin
 from units.permissions import submission_editable_by
-from units.selectors import budget_data_load, submissions_editable_by
+from units.selectors import submissions_editable_by
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -1,5 +1,5 @@
 """绩效目标 checks: rules over one submission's budget rows and targets, producing the same
-`Finding`s as the table checks (`tables.checks`), so pages and `check_disclosure` list both.
+`Finding`s as the table checks (`tables.figures.checks`), so pages and `check_disclosure` list both.
 
 Each rule is a pure function `(data, targets) -> list[Finding]`, registered in `RULES` with its
 id (P01…). Findings carry `table="绩效目标"` and `row=<project name>` (the unit-level target is
@@ -31,9 +31,9 @@ from performance.derive import (
 )
 from performance.types import SCOPE_PERIOD, SCOPE_YEAR, IndicatorRow, ProjectTargetRow, TargetData
 from performance.values import money_unit, parse_indicator_value
-from tables.checks import ERROR, SEVERITY_ORDER, WARNING, Finding
-from tables.formatting import format_wan
-from tables.types import ZERO, BudgetData, ProjectRow
+from tables.figures.checks import ERROR, SEVERITY_ORDER, WARNING, Finding
+from tables.figures.formatting import format_wan
+from tables.figures.types import ZERO, BudgetData, ProjectRow
 
 TABLE = "绩效目标"
 UNIT_TARGET_ROW = "整体支出绩效目标"

@@ -168,3 +168,17 @@ def demo_target_faults_fix(*, submission: Submission) -> None:
         Indicator.objects.create(
             project_target=target, category=categories[category], name=name, text=text
         )
+
+
+@transaction.atomic
+def demo_load() -> Submission:
+    """Load (or reload) the seed unit 003 for 2025, budget lines and 绩效目标; idempotent."""
+    from units.history import history_reason, submission_history_backfill
+    from units.services import demo_budget_load
+
+    with history_reason("载入演示数据"):
+        submission = demo_budget_load()
+        demo_targets_load(submission=submission)
+        # The demo's targets are bulk-inserted; give them their "+" records.
+        submission_history_backfill(submission_id=submission.pk)
+    return submission

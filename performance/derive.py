@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from performance.types import ZERO, FundSplit, ProjectTargetRow, TargetData
-from tables.types import (
+from tables.figures.types import (
     BASIC_KINDS,
     CATEGORY_OPERATING,
     CATEGORY_SPECIFIC,

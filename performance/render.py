@@ -44,8 +44,8 @@ from performance.types import (
     ProjectTargetRow,
     TargetData,
 )
-from tables.formatting import format_wan, to_display
-from tables.types import BudgetData, ProjectRow
+from tables.figures.formatting import format_wan, to_display
+from tables.figures.types import BudgetData, ProjectRow
 
 LABEL = "label"  # a row heading (th scope=row, or rowgroup when it names a whole section)
 HEADER = "header"  # a column heading (th scope=col)

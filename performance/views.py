@@ -6,7 +6,8 @@ from django.shortcuts import render
 from performance.derive import performance_figures
 from performance.render import target_sheets
 from performance.selectors import target_data_load
-from units.selectors import budget_data_load, submission_get_for_user
+from tables.figures.load import budget_data_load
+from units.selectors import submission_get_for_user
 
 
 @login_required

@@ -15,13 +15,13 @@ admin) is reopened as a 更正 so `load_demo` can run.
 
 from django.contrib.auth import get_user_model
 
-from performance.demo import demo_target_faults_fix
+from performance.demo import demo_load, demo_target_faults_fix
 from tables.models import PublishedVersion
-from tables.publication import submission_publish
+from tables.publication.services import submission_publish
 from units import demo
 from units.models import Submission, SubmissionStatus
 from units.permissions import FILLER, REVIEWER
-from units.services import demo_load, submission_transition, user_role_assign
+from units.services import submission_transition, user_role_assign
 
 S = SubmissionStatus
 User = get_user_model()

@@ -24,13 +24,13 @@ from tables.models import (
     PublishedFile,
     PublishedVersion,
 )
-from tables.publication import (
+from tables.publication.batches import (
     publication_batch_progress,
     publication_batch_start,
     publication_item_retry,
 )
-from tables.publication_views import published_file_response
-from tables.worker import lease_seconds
+from tables.publication.leases import lease_seconds
+from tables.publication.views import published_file_response
 from units.models import Submission, SubmissionStatus
 from units.permissions import ADMIN, user_roles
 from units.services import TransitionRefused

@@ -16,7 +16,7 @@ backups and guards as the rest. A disclosure's files are a few MB at most.
 the progress of each of its items (the tasks of `tables.tasks`); it is ordinary, mutable state.
 
 `TaskAttempt` is one run of a background task by one worker process, with the lease that worker
-renews while it runs (`tables.worker`): a task whose worker died is found by its stale lease and
+renews while it runs (`tables.publication.worker`): a task whose worker died is found by its stale lease and
 run again, and every attempt stays as history.
 """
 
@@ -54,7 +54,7 @@ class PublishedVersion(ImmutableModel):
     department_code = models.CharField("主管部门编码", max_length=20)
     department_name = models.CharField("主管部门", max_length=100)
     approval_date = models.DateField("批复日期", null=True, blank=True)
-    #: the frozen snapshot (`tables.publication.publication_snapshot`); also stored as the JSON file
+    #: the frozen snapshot (`tables.publication.artifacts.publication_snapshot`); also stored as the JSON file
     data_json = models.JSONField("数据快照")
 
     class Meta:
@@ -75,7 +75,7 @@ class FileKind(models.TextChoices):
     XLSX = "xlsx", "Excel"
     JSON = "json", "JSON 数据"
     CSV = "csv", "CSV 表格（zip）"
-    #: the OpenSpending Fiscal Data Package: datapackage.json + CSV resources (`tables.opendata`)
+    #: the OpenSpending Fiscal Data Package: datapackage.json + CSV resources (`tables.publication.opendata`)
     OPENDATA = "opendata", "开放数据包（zip）"
     #: the package's budget CSV alone (one row per amount), concatenated into the bulk CSV of a year
     DATA_CSV = "datacsv", "预算数据 CSV"

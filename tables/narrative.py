@@ -5,7 +5,7 @@ figures and the texts the unit entered (reasons, notes). Nothing here reads the 
 
 Wording follows the seed's sentence patterns. Amounts are printed in 万元 with 2 places and
 thousands separators ("1,180.89万元"), percentages to 0.01% of exact 元 ratios, both rounded
-half-up by `tables.formatting.to_display`. A change is worded by its sign: 增加/增长,
+half-up by `tables.figures.formatting.to_display`. A change is worded by its sign: 增加/增长,
 减少/下降, or 与上年持平; a change from or to zero has no percentage.
 
 `narrative_findings` reports the changes of 10% or more (or from/to zero) that have no reason
@@ -18,17 +18,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from tables.checks import ERROR, Finding
-from tables.derive.layout import (
+from tables.figures.checks import ERROR, Finding
+from tables.figures.derive.layout import (
     SANGONG_OUTBOUND,
     SANGONG_RECEPTION,
     SANGONG_VEHICLE_OPERATION,
     SANGONG_VEHICLE_PURCHASE,
 )
-from tables.derive.t10_sangong import sangong_sums
-from tables.derive.t11_operating_costs import operating_cost_vector
-from tables.formatting import to_display
-from tables.types import (
+from tables.figures.derive.t10_sangong import sangong_sums
+from tables.figures.derive.t11_operating_costs import operating_cost_vector
+from tables.figures.formatting import to_display
+from tables.figures.types import (
     FISCAL_FUNDS,
     FUND_GENERAL,
     FUND_GOV,
@@ -86,7 +86,7 @@ class AssetInfo:
 
 @dataclass(frozen=True)
 class PriorFigures:
-    """Last year's figures in 元 (None when unknown); see tables.services.prior_year_figures."""
+    """Last year's figures in 元 (None when unknown); see tables.document.disclosure.prior_year_figures."""
 
     total: Decimal | None = None
     general_current: Decimal | None = None

@@ -1,18 +1,7 @@
-"""Background tasks (Django's task API through django-tasks; `manage.py db_worker` runs them
-with the django_tasks_db backend, tests use the immediate backend)."""
+"""Background tasks, by the paths stored task rows name: `tables.tasks.publish_submission_task`
+is the publication task of `tables.publication.batches` (where it is defined, beside the
+services that enqueue it), imported here so that rows enqueued under this path still run."""
 
-from django_tasks import task
+from tables.publication.batches import publish_submission_task
 
-
-@task()
-def publish_submission_task(
-    *, submission_id: int, actor_id: int | None, reason: str = "", item_id: int | None = None
-) -> dict:
-    """Publish one approved submission (`tables.publication.submission_publish`) and record the
-    outcome on its batch item; enqueue it with `tables.publication.publication_batch_start` or
-    `submission_publish_enqueue`, which create the item."""
-    from tables.publication import publication_item_run
-
-    return publication_item_run(
-        submission_id=submission_id, actor_id=actor_id, reason=reason, item_id=item_id
-    )
+__all__ = ["publish_submission_task"]

@@ -10,12 +10,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 
-from tables.document import document_build
-from tables.registry import BUILDERS
-from tables.render.csv import table_csv_bytes
-from tables.render.document import DOCUMENT_CONTENT_TYPES, document_html, document_render
-from tables.render.html import findings_grouped, html_table
-from tables.services import disclosure_derive
+from tables.document.build import document_build
+from tables.document.disclosure import disclosure_derive
+from tables.document.render.csv import table_csv_bytes
+from tables.document.render.document import document_html
+from tables.document.render.formats import DOCUMENT_CONTENT_TYPES, document_render
+from tables.document.render.html import findings_grouped, html_table
+from tables.figures.registry import BUILDERS
 from units.selectors import submission_get_for_user, submissions_visible_to
 
 

@@ -13,7 +13,7 @@ def _public_page_cache_cleared():
     """Each test starts with no cached public page: the database is rolled back after a test
     and SQLite hands out the same ids again, so a page cached in one test could match the
     publication generation of the next."""
-    from tables.public_cache import public_pages_clear
+    from tables.public.cache import public_pages_clear
 
     public_pages_clear()
 
@@ -42,11 +42,11 @@ def _client_login_passes_a_request(monkeypatch):
 def demo_approved(db):
     """The demo with the seed's two 绩效目标 errors corrected, submitted and approved through the
     workflow; with its 填报人, 审核人 and a 管理员 (by role)."""
-    from performance.demo import demo_target_faults_fix
+    from performance.demo import demo_load, demo_target_faults_fix
     from tests.factories import user_with
     from units.models import SubmissionStatus
     from units.permissions import ADMIN, FILLER, REVIEWER
-    from units.services import demo_load, submission_transition
+    from units.services import submission_transition
 
     submission = demo_load()
     demo_target_faults_fix(submission=submission)

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 
+from performance.demo import demo_load
 from performance.models import Indicator, KeyTask, ProjectTarget, UnitTarget
 from performance.services import targets_copy_from_previous_year
 from tests.admin_forms import change_form_data, posted, prefix_of
@@ -26,12 +27,7 @@ from units.models import (
     SubmissionText,
 )
 from units.permissions import FILLER, REVIEWER
-from units.services import (
-    budget_lines_create,
-    demo_load,
-    submission_transition,
-    user_role_assign,
-)
+from units.services import budget_lines_create, submission_transition, user_role_assign
 
 pytestmark = pytest.mark.django_db
 

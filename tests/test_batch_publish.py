@@ -15,7 +15,7 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from tables.models import ItemState, PublicationBatch, PublicationBatchItem, PublishedVersion
-from tables.publication import publication_batch_start, submission_publish_enqueue
+from tables.publication.batches import publication_batch_start, submission_publish_enqueue
 from tests.factories import (
     approved_submission,
     budget_unit_create,
@@ -48,7 +48,7 @@ def three_units():
 @pytest.fixture
 def failing_pdf(monkeypatch):
     """The PDF renderer fails for 丙单位 only."""
-    from tables.render import pdf
+    from tables.document.render import pdf
 
     real = pdf.document_pdf
 

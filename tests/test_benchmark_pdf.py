@@ -9,10 +9,10 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from performance.demo import demo_load
 from performance.models import ProjectTarget
 from tables.management.commands.benchmark_pdf import synthetic_targets_copy
 from units.models import BudgetUnit
-from units.services import demo_load
 from units.synthetic import SYNTHETIC_UNIT_CODE, synthetic_submission_create
 
 pytestmark = pytest.mark.django_db

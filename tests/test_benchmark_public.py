@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from tables.benchmark_public import (
+from tables.bench.public_load import (
     CORRECTION_EVERY,
     RESULT_TAG,
     UNIT_PREFIX,
@@ -28,8 +28,8 @@ from tables.benchmark_public import (
 )
 from tables.management.commands.benchmark_public import Command as BenchmarkPublic
 from tables.models import PublishedFile, PublishedVersion
-from tables.public_views import PER_PAGE
-from tables.publication import ARTIFACTS
+from tables.public.views import PER_PAGE
+from tables.publication.artifacts import ARTIFACTS
 from units.models import Submission, SubmissionStatus
 
 pytestmark = pytest.mark.django_db

@@ -20,8 +20,9 @@ from django.core.management.base import CommandError
 from django.urls import path
 from openpyxl import load_workbook
 
+from performance.demo import demo_load
 from performance.models import ProjectTarget
-from tables.services import disclosure_derive
+from tables.document.disclosure import disclosure_derive
 from tests import hostile_workbooks as hostile
 from tests.factories import submission_create
 from units import budget_excel, import_views
@@ -29,7 +30,6 @@ from units.budget_excel import LINE_COLUMNS, SHEET_LINES, workbook_write
 from units.budget_import import budget_export_workbook, budget_import, budget_template_workbook
 from units.models import BudgetLine, ClassificationCode, CodeScheme, Project
 from units.selectors import submission_queryset
-from units.services import demo_load
 
 pytestmark = pytest.mark.django_db
 

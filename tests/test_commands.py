@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from performance.demo import demo_target_faults_fix
-from tables.formatting import table_grid
-from tables.services import disclosure_derive
+from tables.document.disclosure import disclosure_derive
+from tables.figures.formatting import table_grid
 from tests.seed import normalise_row, seed_tables
 from units import demo
 from units.models import BudgetLine, ClassificationCode, CodeScheme, Project, Submission

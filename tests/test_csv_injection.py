@@ -4,7 +4,7 @@ anyway (entered before the rule, or written past entry) comes out inert in every
 writes (table downloads, the published T01…T14 zip, the open-data package, the stored budget CSV
 and the public bulk CSV of a year, even from a file stored before the rule), and is never a
 formula in any workbook. The shared rules of `units.formula_text` and the one CSV writer
-(`tables.render.csv`) are tested on their own first."""
+(`tables.document.render.csv`) are tested on their own first."""
 
 from __future__ import annotations
 
@@ -25,13 +25,13 @@ from openpyxl import load_workbook
 from performance.framework import default_framework
 from performance.models import Indicator, IndicatorCategory, ProjectTarget
 from performance.services import targets_export_workbook
-from tables import opendata
-from tables.document import document_build
+from tables.document.build import document_build
+from tables.document.render import csv as csv_render
+from tables.document.render.xlsx import disclosure_workbook
+from tables.figures.registry import BUILDERS
 from tables.models import FileKind, PublishedFile
-from tables.publication import submission_publish
-from tables.registry import BUILDERS
-from tables.render import csv as csv_render
-from tables.render.xlsx import disclosure_workbook
+from tables.publication import opendata
+from tables.publication.services import submission_publish
 from tests.admin_forms import change_form_data, prefix_of
 from tests.factories import (
     budget_unit_create,
@@ -120,7 +120,7 @@ def zip_files(content: bytes) -> dict[str, bytes]:
 @pytest.fixture
 def fast_pdf(monkeypatch):
     """Publishing renders a PDF (seconds with WeasyPrint); these tests read the CSVs."""
-    from tables.render import pdf
+    from tables.document.render import pdf
 
     monkeypatch.setattr(pdf, "document_pdf", lambda document, **kwargs: b"%PDF-1.7 stub")
 

@@ -3,10 +3,10 @@ queries bounded."""
 
 import pytest
 
-from tables.document import document_build
+from performance.demo import demo_load
+from tables.document.build import document_build
 from units.models import SubmissionText
 from units.selectors import submission_get
-from units.services import demo_load
 
 pytestmark = pytest.mark.django_db
 

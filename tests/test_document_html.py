@@ -1,4 +1,4 @@
-"""The whole disclosure as one HTML page (tables.render.document): structure, accessibility,
+"""The whole disclosure as one HTML page (tables.document.render.document): structure, accessibility,
 numbers, self-containment and escaping."""
 
 from __future__ import annotations
@@ -10,11 +10,16 @@ import pytest
 import tinyhtml5
 from django.urls import reverse
 
-from tables.document import document_build
-from tables.formatting import body_grid, header_grid
-from tables.render.document import chinese_numeral, column_widths, document_html, paragraphs
+from performance.demo import demo_load
+from tables.document.build import document_build
+from tables.document.render.document import (
+    chinese_numeral,
+    column_widths,
+    document_html,
+    paragraphs,
+)
+from tables.figures.formatting import body_grid, header_grid
 from units.models import SubmissionText
-from units.services import demo_load
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ from urllib.parse import quote
 import pytest
 from django.urls import reverse
 
-from tables.document import document_build
+from performance.demo import demo_load
+from tables.document.build import document_build
 from tables.views import document_filename
 from tests.test_pdf import WATERMARK_LINE, pdf_pages
-from units.services import demo_load
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from units.services import demo_load
+from performance.demo import demo_load
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,10 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
-from tables import publication_views
 from tables.models import FileKind, PublishedFile, PublishedVersion
-from tables.publication import ARTIFACTS
-from tables.publication_views import (
+from tables.publication import views as publication_views
+from tables.publication.artifacts import ARTIFACTS
+from tables.publication.views import (
     PublishedFileCorrupt,
     published_file_cache_path,
     published_file_response,

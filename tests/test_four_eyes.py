@@ -45,7 +45,7 @@ def submit(monkeypatch):
 
     def run(submission, actor):
         with monkeypatch.context() as patched:
-            patched.setattr("tables.document.document_build", lambda **kw: _CleanDocument())
+            patched.setattr("tables.document.build.document_build", lambda **kw: _CleanDocument())
             submission_transition(submission_id=submission.pk, actor=actor, to_status=S.SUBMITTED)
 
     return run
@@ -102,7 +102,7 @@ def test_an_edit_after_submission_by_the_reviewer_blocks_their_approval(db, subm
 def test_the_approver_cannot_publish(db, submit):
     """A (legacy) account that approved a version may not publish it, in the service and in the
     `publish` command; another 管理员 may."""
-    from tables.publication import submission_publish
+    from tables.publication.services import submission_publish
 
     submission = approved_submission("发布单位")
     both = _legacy_user("reviewer-admin", REVIEWER, ADMIN, units=[submission.unit])

@@ -14,13 +14,14 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
+from performance.demo import demo_load
 from performance.derive import performance_figures
 from performance.selectors import target_data_load
-from tables.document import narrative_derive
+from tables.document.build import narrative_derive
+from tables.document.texts import disclosure_texts_load
+from tables.figures.load import budget_data_load
 from tables.narrative import narrative_findings
 from tests.seed import SEED_PATH
-from units.selectors import budget_data_load, disclosure_texts_load
-from units.services import demo_load
 
 pytestmark = pytest.mark.django_db
 

@@ -3,11 +3,11 @@
 import pytest
 from django.db import transaction
 
-from tables.checks import ERROR, NOTICE, WARNING
-from tables.formatting import body_grid, header_grid
-from tables.services import disclosure_derive
+from performance.demo import demo_load
+from tables.document.disclosure import disclosure_derive
+from tables.figures.checks import ERROR, NOTICE, WARNING
+from tables.figures.formatting import body_grid, header_grid
 from tests.seed import normalise_row, seed_tables
-from units.services import demo_load
 
 # The marker makes pytest-django set up the test database; the module fixture below loads the demo
 # once, derives everything, and rolls the data back so other tests start from an empty database.

@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from performance.demo import TITLE_TO_PROJECT
+from performance.demo import TITLE_TO_PROJECT, demo_load
 from performance.render import (
     PROJECT_COLUMNS,
     UNIT_COLUMNS,
@@ -37,15 +37,14 @@ from performance.types import (
     UnitProfile,
     UnitTargetRow,
 )
-from tables.types import BudgetData, ProjectRow, UnitInfo
+from tables.figures.load import budget_data_load
+from tables.figures.types import BudgetData, ProjectRow, UnitInfo
 from tests.seed import (
     TARGET_LEVEL2,
     seed_clean,
     seed_project_targets,
     seed_unit_target,
 )
-from units.selectors import budget_data_load
-from units.services import demo_load
 
 pytestmark = pytest.mark.django_db
 

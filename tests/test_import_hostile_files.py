@@ -16,12 +16,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook, load_workbook
 
+from performance.demo import demo_load
 from performance.models import Indicator, ProjectTarget
 from performance.services import targets_export_workbook
 from tests import hostile_workbooks as hostile
 from units.budget_import import budget_export_workbook, budget_import
 from units.models import BudgetLine, ClassificationCode, Project
-from units.services import demo_load
 
 pytestmark = pytest.mark.django_db
 

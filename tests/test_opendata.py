@@ -22,9 +22,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from jsonschema import Draft202012Validator
 
-from tables import opendata
 from tables.models import FileKind
-from tables.publication import submission_publish
+from tables.publication import opendata
+from tables.publication.services import submission_publish
 from tests.factories import budget_unit_create, submission_create, synthetic_budget, user_with
 from units.models import BudgetLine, Submission, SubmissionStatus
 from units.permissions import ADMIN
@@ -116,7 +116,7 @@ def stored(version, kind) -> bytes:
 def fast_pdf(monkeypatch):
     """The bulk tests publish several units through the real service; the PDF (rendered by
     WeasyPrint, seconds each) is not what they test."""
-    from tables.render import pdf
+    from tables.document.render import pdf
 
     monkeypatch.setattr(pdf, "document_pdf", lambda document, **kwargs: b"%PDF-1.7 stub")
 

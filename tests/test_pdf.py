@@ -1,7 +1,7 @@
-"""The disclosure PDF (tables.render.pdf), checked with the real WeasyPrint and poppler's
+"""The disclosure PDF (tables.document.render.pdf), checked with the real WeasyPrint and poppler's
 pdftotext / pdffonts / pdfdetach: contents, fonts, 目录 page numbers, unsplit rows, and that no
 text can make the renderer fetch anything. The document is the one the site serves: laid out in
-pieces and merged (tables.render.pdf_parts; tests/test_pdf_parts.py compares it with a one-piece
+pieces and merged (tables.document.render.pdf_parts; tests/test_pdf_parts.py compares it with a one-piece
 render)."""
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
-from tables.document import DisclosureDocument, document_build
-from tables.formatting import body_grid
-from tables.render.document import document_html, document_view, paragraphs
-from tables.render.pdf import BASE_URL, URLRefused, document_pdf, html_to_pdf, url_fetcher
+from performance.demo import demo_load
+from tables.document.build import DisclosureDocument, document_build
+from tables.document.render.document import document_html, document_view, paragraphs
+from tables.document.render.pdf import document_pdf
+from tables.document.render.weasy import BASE_URL, URLRefused, html_to_pdf, url_fetcher
+from tables.figures.formatting import body_grid
 from units.models import SubmissionText
-from units.services import demo_load
 
 # poppler-utils (pdftotext, pdffonts, pdfinfo, pdfdetach) is installed by scripts/setup.sh; a
 # missing tool fails these tests rather than skipping them.

@@ -1,4 +1,4 @@
-"""The PDF in pieces (tables.render.pdf_parts): the cut, the per-piece cache, and that the merged
+"""The PDF in pieces (tables.document.render.pdf_parts): the cut, the per-piece cache, and that the merged
 PDF is the document WeasyPrint prints in one piece (same pages, text, named destinations), with
 one subset per font and deterministic bytes."""
 
@@ -16,12 +16,12 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from pypdf import PdfReader
 
-from tables.document import document_build
-from tables.render import pdf_parts
-from tables.render.document import BLOCKS, document_html, document_view, view_html
-from tables.render.pdf import html_to_pdf
+from performance.demo import demo_load
+from tables.document.build import document_build
+from tables.document.render import pdf_parts
+from tables.document.render.document import BLOCKS, document_html, document_view, view_html
+from tables.document.render.weasy import html_to_pdf
 from units.models import SubmissionText
-from units.services import demo_load
 
 pytestmark = [
     # the module's documents are built in a rolled-back transaction; the mark makes sure the

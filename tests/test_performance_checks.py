@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from performance.checks import RULES, TABLE, UNIT_TARGET_ROW, run_target_checks
+from performance.demo import demo_load
 from performance.types import (
     SCOPE_PERIOD,
     SCOPE_YEAR,
@@ -26,10 +27,16 @@ from performance.types import (
     UnitTargetRow,
 )
 from performance.values import QUALITATIVE, parse_indicator_value
-from tables.checks import ERROR, NOTICE, WARNING
-from tables.services import disclosure_derive
-from tables.types import FUND_GENERAL, KIND_PROJECT, BudgetData, LineRow, ProjectRow, UnitInfo
-from units.services import demo_load
+from tables.document.disclosure import disclosure_derive
+from tables.figures.checks import ERROR, NOTICE, WARNING
+from tables.figures.types import (
+    FUND_GENERAL,
+    KIND_PROJECT,
+    BudgetData,
+    LineRow,
+    ProjectRow,
+    UnitInfo,
+)
 
 SCOPES = (SCOPE_PERIOD, SCOPE_YEAR)
 LEVEL1 = {

@@ -5,12 +5,12 @@ from decimal import Decimal
 
 import pytest
 
+from performance.demo import demo_load
 from performance.derive import performance_figures, project_current_amounts, target_year_funds
 from performance.selectors import target_data_load
-from tables.formatting import format_wan
+from tables.figures.formatting import format_wan
+from tables.figures.load import budget_data_load
 from tests.seed import SEED_PATH
-from units.selectors import budget_data_load
-from units.services import demo_load
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from performance.demo import demo_load
 from performance.framework import default_framework
 from performance.models import Indicator, IndicatorCategory, ProjectTarget, Scope
 from units.models import Project
 from units.selectors import submission_get
-from units.services import demo_load
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from tables.services import prior_year_figures
+from performance.demo import demo_load
+from tables.document.disclosure import prior_year_figures
 from units.models import BudgetLine, Submission
-from units.services import demo_load
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,10 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tables.checks import ERROR, NOTICE, WARNING, run_checks
-from tables.registry import derive_all
-from tables.types import (
+from tables.figures.checks import ERROR, NOTICE, WARNING, run_checks
+from tables.figures.load import budget_data_load
+from tables.figures.registry import derive_all
+from tables.figures.types import (
     BASIC_KINDS,
     CATEGORY_OPERATING,
     CATEGORY_SPECIFIC,
@@ -33,7 +34,7 @@ from tables.types import (
 from tests.factories import submission_create, synthetic_submission
 from units.models import BudgetLine, ExpenseKind, Project
 from units.reference import load_default_reference
-from units.selectors import budget_data_load, submission_get
+from units.selectors import submission_get
 from units.services import budget_lines_create
 from units.synthetic import code_pool_load, synthetic_lines_build, synthetic_projects_build
 from units.validation import budget_line_errors

@@ -20,16 +20,16 @@ from urllib.parse import quote
 import pytest
 from django.contrib.auth import get_user_model
 
-from performance.demo import demo_target_faults_fix
+from performance.demo import demo_load, demo_target_faults_fix
 from tables.models import FileKind
-from tables.publication import submission_publish
+from tables.publication.services import submission_publish
 from tests.browser import chromium_browser
 from tests.factories import budget_unit_create, submission_create, synthetic_budget
 from tests.test_public_pages import stored_version
 from units.models import BudgetLine
 from units.models import SubmissionStatus as S
 from units.permissions import ADMIN, FILLER, REVIEWER
-from units.services import demo_load, submission_transition, user_role_assign
+from units.services import submission_transition, user_role_assign
 
 PHONE = {"width": 375, "height": 812}
 DEMO_NAME = "阳城县人民代表大会常务委员会办公室"

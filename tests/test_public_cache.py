@@ -1,4 +1,4 @@
-"""The anonymous public pages from the cache (tables.public_cache): a second request costs one
+"""The anonymous public pages from the cache (tables.public.cache): a second request costs one
 query, any publication or 更正 shows on the next request, conditional requests get 304, and
 logged-in users, responses that set cookies and the security headers are handled right."""
 
@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.test import RequestFactory
 
-from tables.public_cache import public_generation, public_page
+from tables.public.cache import public_generation, public_page
 from tests.test_public_pages import detail_url, list_url, stored_correction, stored_version
 from tests.test_security import assert_security_headers
 

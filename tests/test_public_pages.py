@@ -17,8 +17,9 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from tables.models import FileKind, PublishedFile, PublishedVersion
-from tables.public_views import PER_PAGE
-from tables.publication import ARTIFACTS, file_stem, submission_publish
+from tables.public.views import PER_PAGE
+from tables.publication.artifacts import ARTIFACTS, file_stem
+from tables.publication.services import submission_publish
 from tests.factories import (
     budget_unit_create,
     department_create,

@@ -23,7 +23,7 @@ from django.urls import reverse
 
 from performance.models import Indicator, ProjectTarget
 from tables.models import FileKind, PublishedFile, PublishedVersion
-from tables.publication import (
+from tables.publication.services import (
     PublicationFailed,
     published_file_get,
     published_versions_latest,
@@ -192,7 +192,7 @@ def test_rendering_failure_publishes_nothing(monkeypatch, admin_user):
     def broken(document, **kwargs):
         raise RuntimeError("找不到中文字体")
 
-    monkeypatch.setattr("tables.render.pdf.document_pdf", broken)
+    monkeypatch.setattr("tables.document.render.pdf.document_pdf", broken)
     with pytest.raises(PublicationFailed) as failure:
         submission_publish(submission_id=submission.pk, actor=admin_user)
     assert "未发布" in failure.value.messages[0] and "找不到中文字体" in failure.value.messages[0]

@@ -6,7 +6,9 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from tables.models import PublicationBatchItem, PublishedFile, PublishedVersion
-from tables.publication import ARTIFACTS, publication_batch_start, submission_publish
+from tables.publication.artifacts import ARTIFACTS
+from tables.publication.batches import publication_batch_start
+from tables.publication.services import submission_publish
 from tests.concurrency import run_parallel
 from tests.factories import budget_unit_create, submission_create, synthetic_budget
 from units.models import StatusChange, SubmissionStatus

@@ -4,7 +4,7 @@ import pytest
 
 from performance.framework import default_framework
 from performance.models import Indicator, IndicatorCategory, KeyTask, ProjectTarget, UnitTarget
-from tables.services import disclosure_derive
+from tables.document.disclosure import disclosure_derive
 from tests.factories import synthetic_submission
 from units.models import Project
 from units.selectors import submission_get

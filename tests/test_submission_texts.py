@@ -5,10 +5,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
+from performance.demo import demo_load
 from tests.factories import budget_unit_create, submission_create
 from units.glossary import STANDARD_GLOSSARY
 from units.models import GlossaryTerm, SubmissionText
-from units.services import demo_load, submission_texts_initialise
+from units.services import submission_texts_initialise
 
 pytestmark = pytest.mark.django_db
 

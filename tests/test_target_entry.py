@@ -11,12 +11,12 @@ from django.db import connection
 from django.forms import MultiWidget
 from django.test.utils import CaptureQueriesContext
 
+from performance.demo import demo_load
 from performance.framework import default_framework
 from performance.models import Indicator, IndicatorCategory, KeyTask, ProjectTarget, UnitTarget
 from performance.services import targets_copy_from_previous_year
 from tests.factories import project_target_create, submission_create
 from units.models import Project, Submission
-from units.services import demo_load
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from performance import excel
-from performance.demo import demo_target_faults_fix
+from performance.demo import demo_load, demo_target_faults_fix
 from performance.models import Indicator, ProjectTarget
 from performance.selectors import target_data_load
 from performance.services import (
@@ -24,7 +24,6 @@ from performance.services import (
     targets_template_workbook,
 )
 from units.models import Project
-from units.services import demo_load
 
 pytestmark = pytest.mark.django_db
 

@@ -5,14 +5,14 @@ import re
 import pytest
 from django.urls import reverse
 
+from performance.demo import demo_load
 from performance.framework import default_framework
 from performance.models import Indicator, IndicatorCategory, KeyTask, ProjectTarget, UnitTarget
 from performance.render import target_sheets
 from performance.selectors import target_data_load
+from tables.figures.load import budget_data_load
 from tests.factories import synthetic_submission
 from units.models import BudgetUnit, Project
-from units.selectors import budget_data_load
-from units.services import demo_load
 
 pytestmark = pytest.mark.django_db
 

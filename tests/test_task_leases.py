@@ -1,4 +1,4 @@
-"""Tasks that survive their worker (tables.worker): attempts, leases, reclaiming of tasks whose
+"""Tasks that survive their worker (tables.publication.worker): attempts, leases, reclaiming of tasks whose
 worker died, idempotent publication items, the 重试 button and the progress page's account of
 retries and stuck items. The real processes (SIGKILL, SIGTERM) are in test_worker_faults.py."""
 
@@ -21,13 +21,14 @@ from tables.models import (
     PublishedVersion,
     TaskAttempt,
 )
-from tables.publication import (
+from tables.publication.batches import (
     publication_batch_progress,
     publication_batch_start,
     publication_item_retry,
     publication_item_run,
 )
-from tables.worker import attempt_start, tasks_reclaim_expired
+from tables.publication.leases import attempt_start
+from tables.publication.worker import tasks_reclaim
 from tests.factories import approved_submission, user_with
 from units.models import SubmissionStatus
 from units.permissions import ADMIN, REVIEWER
@@ -74,7 +75,7 @@ def test_an_expired_lease_is_reclaimed_and_the_task_queued_again(db_tasks, admin
     lost = _claimed(stale, seconds_ago=LEASE + 5)
     alive = _claimed(fresh, seconds_ago=1, worker="live-worker")
 
-    reclaimed = tasks_reclaim_expired()
+    reclaimed = tasks_reclaim()
 
     assert [(r.requeued, r.attempts) for r in reclaimed] == [(True, 1)]
     assert DBTaskResult.objects.get(pk=stale.task_id).status == "READY"
@@ -85,7 +86,7 @@ def test_an_expired_lease_is_reclaimed_and_the_task_queued_again(db_tasks, admin
     assert alive.outcome == AttemptOutcome.RUNNING
     stale.refresh_from_db()
     assert stale.state == ItemState.PENDING  # waits for its next run
-    assert tasks_reclaim_expired() == []  # nothing more to do
+    assert tasks_reclaim() == []  # nothing more to do
 
 
 @pytest.mark.django_db
@@ -96,7 +97,7 @@ def test_a_task_claimed_without_any_attempt_is_reclaimed_too(db_tasks, admin_use
     long_ago = timezone.now() - datetime.timedelta(seconds=LEASE * 3)
     DBTaskResult.objects.filter(pk=item.task_id).update(status="RUNNING", started_at=long_ago)
 
-    assert [r.requeued for r in tasks_reclaim_expired()] == [True]
+    assert [r.requeued for r in tasks_reclaim()] == [True]
     attempt = TaskAttempt.objects.get(task_id=item.task_id)
     assert (attempt.number, attempt.outcome) == (1, AttemptOutcome.EXPIRED)
 
@@ -109,14 +110,17 @@ def test_after_the_last_attempt_the_task_and_its_item_fail_and_a_new_batch_is_al
     why (no more 等待 for ever), and the unit can be put in a new batch at once."""
     submission, batch, item = _batch_of_one(admin_user)
     _claimed(item, seconds_ago=LEASE + 5, worker="first")
-    tasks_reclaim_expired()
+    tasks_reclaim()
     _claimed(item, seconds_ago=LEASE + 5, worker="second")
 
-    reclaimed = tasks_reclaim_expired()
+    reclaimed = tasks_reclaim()
 
     assert [(r.requeued, r.attempts) for r in reclaimed] == [(False, 2)]
     task = DBTaskResult.objects.get(pk=item.task_id)
-    assert task.status == "FAILED" and task.exception_class_path == "tables.worker.LeaseExpired"
+    assert (
+        task.status == "FAILED"
+        and task.exception_class_path == "tables.publication.leases.LeaseExpired"
+    )
     item.refresh_from_db()
     assert item.state == ItemState.FAILED
     assert "失联" in item.error and "已尝试 2 次" in item.error
@@ -158,7 +162,7 @@ def test_publishing_by_command_settles_a_stuck_batch_item(db_tasks):
 
     item.refresh_from_db()
     assert item.state == ItemState.DONE and item.version.version == 1
-    tasks_reclaim_expired()
+    tasks_reclaim()
     call_command(
         "db_worker", batch=True, startup_delay=False, reload=False, interval=0.1,
         stdout=io.StringIO(),

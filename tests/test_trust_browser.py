@@ -12,7 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tables.models import AttemptOutcome, ItemState, PublicationBatchItem, TaskAttempt
-from tables.publication import publication_batch_start
+from tables.publication.batches import publication_batch_start
 from tests.browser import (
     PASSWORD,
     admin_action_run,

@@ -5,11 +5,11 @@ import re
 import pytest
 from django.urls import reverse
 
-from tables.formatting import table_grid
-from tables.registry import BUILDERS
-from tables.services import disclosure_derive
+from performance.demo import demo_load
+from tables.document.disclosure import disclosure_derive
+from tables.figures.formatting import table_grid
+from tables.figures.registry import BUILDERS
 from units.models import BudgetUnit
-from units.services import demo_load
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from tables.models import AttemptOutcome, ItemState, PublishedFile, PublishedVersion, TaskAttempt
-from tables.publication import publication_batch_progress, publication_batch_start
+from tables.publication.batches import publication_batch_progress, publication_batch_start
 from tests.factories import approved_submission, user_with
 from units.permissions import ADMIN
 

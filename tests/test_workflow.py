@@ -49,7 +49,7 @@ def _moves():
 @pytest.mark.parametrize("who", [FILLER, REVIEWER, ADMIN, "other_filler", "other_reviewer"])
 def test_transition_table(monkeypatch, unit, actors, who, from_status, to_status):
     """Exactly the moves in TRANSITIONS succeed, and only for their role on an assigned unit."""
-    monkeypatch.setattr("tables.document.document_build", _clean_document)
+    monkeypatch.setattr("tables.document.build.document_build", _clean_document)
     submission = submission_create(unit=unit, status=from_status)
     move = TRANSITIONS.get((from_status, to_status))
     allowed = move is not None and who in move.roles

@@ -13,11 +13,11 @@ from django.db import transaction
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from performance.demo import demo_load
 from performance.models import Indicator, ProjectTarget
 from performance.render import MONEY, sheet_grid
-from tables.document import document_build
-from tables.formatting import body_grid, table_grid
-from tables.render.xlsx import (
+from tables.document.build import document_build
+from tables.document.render.xlsx import (
     DRAFT_MARK,
     DRAFT_TITLE_SUFFIX,
     MONEY_FORMAT,
@@ -29,9 +29,9 @@ from tables.render.xlsx import (
     table_sheet_name,
     table_workbook,
 )
-from tables.types import Column, HeaderCell, Row, Table
+from tables.figures.formatting import body_grid, table_grid
+from tables.figures.types import Column, HeaderCell, Row, Table
 from units.models import Project
-from units.services import demo_load
 
 pytestmark = pytest.mark.django_db
 

@@ -77,7 +77,7 @@ from units.services import (
     user_access_snapshot,
     user_role_check,
 )
-from units.workflow import due_date
+from units.workflow import due_date, submission_findings
 
 admin.site.site_header = "单位预算公开系统"
 admin.site.site_title = "单位预算公开系统"
@@ -541,9 +541,7 @@ class SubmissionAdmin(BudgetDataAdmin):
     def findings_summary(self, obj):
         if obj is None or obj.pk is None:
             return "保存后显示"
-        from tables.document import document_build
-
-        findings = document_build(submission=obj).findings
+        findings = submission_findings(obj)
         if not findings:
             return "未发现问题。"
         counts = {}

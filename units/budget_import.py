@@ -520,12 +520,12 @@ def _projects_match(plan: _Plan) -> None:
     keep_ids = {by_key[k].id for k in plan.projects if k in by_key}
     removed = [p for p in existing if p.id not in keep_ids]
     if removed:
-        from performance.models import ProjectTarget
-
         removed_ids = {p.id for p in removed}
         with_target = set(
-            ProjectTarget.objects.filter(project_id__in=removed_ids).values_list(
-                "project_id", flat=True
+            # the reverse side of performance's ProjectTarget.project (`target`), so that
+            # units needs no import of the layer above it
+            Project.objects.filter(pk__in=removed_ids, target__isnull=False).values_list(
+                "pk", flat=True
             )
         )
         with_procurement = set(

@@ -12,7 +12,7 @@ Two defences, both defined here so that entry, imports and every CSV writer agre
 - every CSV meant for spreadsheets prefixes a cell that begins with any of ``=``, ``+``, ``-``,
   ``@``, tab or CR with an apostrophe (`csv_cell_neutralise`), which spreadsheets show as text
   and do not evaluate. Data entered before the rule, or written by code that bypasses entry,
-  therefore still comes out inert. The product's one CSV writer (`tables.render.csv`) applies
+  therefore still comes out inert. The product's one CSV writer (`tables.document.render.csv`) applies
   it to every cell; the open-data descriptors tell readers to drop the apostrophe.
 """
 

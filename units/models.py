@@ -10,16 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from units.choices import CodeScheme, ExpenseKind
 from units.formula_text import validate_not_formula
 from units.immutability import PublishedGuardedModel, PublishedGuardQuerySet
 from units.money import MoneyField, non_negative
 from units.texts import reason_text_validator
-
-
-class CodeScheme(models.TextChoices):
-    FUNCTIONAL = "func", "支出功能分类"
-    DEPT_ECONOMIC = "dept_econ", "部门预算支出经济分类"
-    GOV_ECONOMIC = "gov_econ", "政府预算支出经济分类"
 
 
 class ClassificationCode(models.Model):
@@ -254,12 +249,6 @@ class FundSource(models.TextChoices):
 
 #: Fund sources that count as 财政拨款.
 FISCAL_FUND_SOURCES = (FundSource.GENERAL, FundSource.GOV_FUND, FundSource.STATE_CAPITAL)
-
-
-class ExpenseKind(models.TextChoices):
-    PERSONNEL = "personnel", "基本支出-人员经费"
-    PUBLIC = "public", "基本支出-公用经费"
-    PROJECT = "project", "项目支出"
 
 
 class BudgetLine(PublishedGuardedModel, models.Model):

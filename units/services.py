@@ -16,10 +16,8 @@ from units import demo
 from units.formula_text import formula_text_error
 from units.glossary import STANDARD_GLOSSARY
 from units.history import (
-    history_reason,
     objects_bulk_create,
     objects_bulk_update,
-    submission_history_backfill,
 )
 from units.models import (
     AccessChange,
@@ -119,14 +117,10 @@ def submission_texts_initialise(*, submission: Submission) -> SubmissionText:
     return texts
 
 
-@transaction.atomic
-def demo_load() -> Submission:
-    """Load (or reload) the seed unit 003 for 2025 as budget lines; idempotent."""
-    with history_reason("载入演示数据"):
-        return _demo_load()
-
-
-def _demo_load() -> Submission:
+def demo_budget_load() -> Submission:
+    """The budget part of the demo (`performance.demo.demo_load` adds its targets): the seed
+    unit 003 for 2025 as budget lines, with its texts and assets; idempotent. Call it inside
+    a transaction and a `history_reason`, as `demo_load` does."""
     from units.reference import load_default_reference
 
     load_default_reference(year=demo.YEAR)
@@ -210,12 +204,6 @@ def _demo_load() -> Submission:
     for name, value in demo.TEXTS.items():
         setattr(texts, name, value)
     texts.save()
-
-    from performance.demo import demo_targets_load
-
-    demo_targets_load(submission=submission)
-    # The demo's targets are bulk-inserted (performance.demo); give them their "+" records.
-    submission_history_backfill(submission_id=submission.pk)
     return submission
 
 
@@ -379,10 +367,9 @@ def submission_transition(
     Concurrent or repeated requests make exactly one move: the row is locked, so the second
     request sees the new status and is refused (`TransitionRefused`).
     """
-    from tables.checks import ERROR, WARNING
-    from tables.document import document_build
     from units.permissions import user_acts_on_unit
-    from units.workflow import status_label, transition_for
+    from units.severity import ERROR, WARNING
+    from units.workflow import status_label, submission_findings, transition_for
 
     reason = (reason or "").strip()
     if error := formula_text_error(reason):  # the reason is typed text (退回, 更正)
@@ -417,7 +404,7 @@ def submission_transition(
             raise TransitionRefused(f"「{name}」：{conflict}")
         warnings = []
         if move.blocks_on_errors:
-            findings = document_build(submission=submission).findings
+            findings = submission_findings(submission)
             errors = [f.line() for f in findings if f.severity == ERROR]
             if errors:
                 raise TransitionRefused(

@@ -4,7 +4,7 @@ Each rule returns Chinese messages keyed by field so a form can show them beside
 an importer can name the row and column.
 """
 
-from units.models import CodeScheme, ExpenseKind
+from units.choices import CodeScheme, ExpenseKind
 
 #: 部门经济分类 classes allowed for each kind of 基本支出.
 PERSONNEL_CLASSES = frozenset({"301", "303"})

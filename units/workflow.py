@@ -67,3 +67,16 @@ def due_date(approval_date: datetime.date | None) -> datetime.date | None:
     if approval_date is None:
         return None
     return approval_date + datetime.timedelta(days=DISCLOSURE_DAYS)
+
+
+def submission_findings(submission) -> list:
+    """The check findings of a submission (objects with `severity` and `line()`), most severe
+    first, as the workflow weighs them at 提交 and the admin shows them.
+
+    The checks are computed in the layers above `units` (the disclosure's tables, targets and
+    narrative), which may import `units` but not the reverse: the function is named by the
+    setting SUBMISSION_FINDINGS and called with `submission=`."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    return import_string(settings.SUBMISSION_FINDINGS)(submission=submission)

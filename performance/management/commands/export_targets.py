@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from performance.services import targets_export_workbook
-from tables.management.commands._common import add_submission_arguments, submission_from_options
+from units.management.commands._common import add_submission_arguments, submission_from_options
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from performance.services import targets_import
-from tables.management.commands._common import add_submission_arguments, submission_from_options
+from units.management.commands._common import add_submission_arguments, submission_from_options
 
 
 class Command(BaseCommand):

@@ -23,12 +23,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from tables.checks import ERROR, NOTICE, WARNING, run_checks
-from tables.registry import derive_all
+from performance.demo import demo_load
+from tables.figures.checks import ERROR, NOTICE, WARNING, run_checks
+from tables.figures.load import budget_data_load
+from tables.figures.registry import derive_all
 from units import demo
 from units.models import Submission
-from units.selectors import budget_data_load, submission_get
-from units.services import demo_load
+from units.selectors import submission_get
 from units.synthetic import SYNTHETIC_UNIT_CODE, SYNTHETIC_YEAR, synthetic_submission_create
 
 #: The goal for a 10,000-line unit: load + derive + check in under half a second.

@@ -4,7 +4,7 @@ How long does the PDF take, and how much memory? For the demo unit (003, loaded 
 and for a synthetic unit with `--projects` projects (default: 10× the demo's), each with a
 绩效目标 table copied from the demo's, this builds the document and prints it
 
-- "WeasyPrint": as the site does (`tables.render.pdf.document_pdf`: pieces laid out in
+- "WeasyPrint": as the site does (`tables.document.render.pdf.document_pdf`: pieces laid out in
   parallel by forked workers, cached by content hash, merged; tables/render/pdf_parts.py), cold:
   nothing cached. In a child Python process with Django set up and WeasyPrint's fonts warmed
   first, as in a running server. Time is the wall time of the whole call; peak memory is the
@@ -43,14 +43,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from performance.demo import demo_load
 from performance.models import Indicator, KeyTask, ProjectTarget, UnitTarget
-from tables.document import document_build
+from tables.document.build import document_build
+from tables.document.render.document import document_html
 from tables.management.commands.benchmark import format_table
-from tables.render.document import document_html
 from units import demo
 from units.models import Project, Submission, SubmissionText
 from units.selectors import submission_get
-from units.services import demo_load
 from units.synthetic import SYNTHETIC_UNIT_CODE, synthetic_submission_create
 
 #: the demo's goals: WeasyPrint at most this many times Chromium's time, and peak memory
@@ -70,7 +70,7 @@ CHROMIUM_FLAGS = (
     "--no-pdf-header-footer",
 )
 
-#: the steps of tables.render.pdf_parts.disclosure_pdf, as printed
+#: the steps of tables.document.render.pdf_parts.disclosure_pdf, as printed
 STEP_LABELS = {
     "html": "HTML",
     "body": "正文分块 body pieces",
@@ -88,7 +88,7 @@ import json, os, pickle, resource, sys, threading, time
 import django
 django.setup()
 from django.core.cache.backends.locmem import LocMemCache
-from tables.render import pdf_parts
+from tables.document.render import pdf_parts
 
 def tree_pss_kib():
     pids, total = [os.getpid()], 0
@@ -149,7 +149,7 @@ WEASYPRINT_CHILD = """
 import json, resource, sys, time
 import django
 django.setup()
-from tables.render.pdf import html_to_pdf
+from tables.document.render.weasy import html_to_pdf
 html = open(sys.argv[1], encoding="utf-8").read()
 html_to_pdf("<p>预热 warm-up</p>")
 usage = resource.getrusage(resource.RUSAGE_SELF)

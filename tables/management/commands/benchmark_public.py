@@ -2,7 +2,7 @@
 [--workers N] [--database-url URL] [--keep] [--json]
 
 How fast are the public pages? This stores `--disclosures` synthetic published disclosures
-(`tables.benchmark_public`), starts gunicorn (`budgetsite.wsgi`, `--workers` sync workers) on a
+(`tables.bench.public_load`), starts gunicorn (`budgetsite.wsgi`, `--workers` sync workers) on a
 free port of 127.0.0.1 with production settings (DJANGO_PRODUCTION, a random secret key, debug
 off), checks that every URL answers 200, and then loads each URL in turn with wrk from a second
 process: the list, a search, a year + 主管部门 filter, a deep page, a version page and a ~1 MB
@@ -41,9 +41,9 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from tables.benchmark_public import WRK_SCRIPT, WrkResult, wrk_result_parse
+from tables.bench.public_load import WRK_SCRIPT, WrkResult, wrk_result_parse
+from tables.bench.scratch_database import scratch_database
 from tables.management.commands.benchmark import format_table
-from tables.scratch_database import scratch_database
 
 BENCH_SUFFIX = "_bench_public"
 SQLITE_OPTIONS = "timeout=60&init_command=PRAGMA+journal_mode%3DWAL"
@@ -163,9 +163,9 @@ class Command(BaseCommand):
 
     def prepare(self, count: int) -> None:
         """(inside the benchmark database) store the disclosures; print what to request."""
-        from tables.benchmark_public import benchmark_targets, synthetic_disclosures_create
+        from tables.bench.public_load import benchmark_targets, synthetic_disclosures_create
         from tables.models import PublishedVersion
-        from tables.publication import published_versions_latest
+        from tables.publication.services import published_versions_latest
 
         added = synthetic_disclosures_create(count=count)
         info = {

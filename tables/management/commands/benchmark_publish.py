@@ -32,8 +32,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from tables.bench.scratch_database import scratch_database
 from tables.management.commands.benchmark import format_table
-from tables.scratch_database import scratch_database
 
 BENCH_SUFFIX = "_bench_publish"
 BENCH_USER = "bench-publisher"
@@ -195,7 +195,7 @@ class Command(BaseCommand):
         from django.db import transaction
         from django.utils import timezone
 
-        from tables.publication import publication_batch_start
+        from tables.publication.batches import publication_batch_start
         from units.models import BudgetUnit, Department, Submission, SubmissionStatus, UnitKind
         from units.reference import load_default_reference
         from units.services import submission_texts_initialise
@@ -233,7 +233,7 @@ class Command(BaseCommand):
 
     def report(self, batch_id: int) -> None:
         from tables.models import ItemState
-        from tables.publication import publication_batch_progress
+        from tables.publication.batches import publication_batch_progress
 
         progress = publication_batch_progress(batch_id=batch_id)
         errors = [

@@ -8,9 +8,9 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from tables.checks import findings_json, has_errors
-from tables.document import document_build
-from tables.management.commands._common import add_submission_arguments, submission_from_options
+from tables.document.build import document_build
+from tables.figures.checks import findings_json, has_errors
+from units.management.commands._common import add_submission_arguments, submission_from_options
 
 
 class Command(BaseCommand):

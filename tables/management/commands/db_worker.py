@@ -1,6 +1,6 @@
 """db_worker — django-tasks-db's worker with leases (same name, options and output).
 
-Runs `tables.worker.LeasedWorker`: every task run is recorded as an attempt whose lease the
+Runs `tables.publication.worker.LeasedWorker`: every task run is recorded as an attempt whose lease the
 worker renews while it runs, and tasks whose worker died are queued again (see tables/worker.py;
 `DJANGO_TASK_LEASE_SECONDS`, `DJANGO_TASK_MAX_ATTEMPTS`). `tables` is listed before
 `django_tasks_db` in INSTALLED_APPS, so this command is the one `manage.py db_worker` runs.
@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 
-from tables.worker import LeasedWorker
+from tables.publication.worker import LeasedWorker
 
 
 class Command(db_worker.Command):

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tables.document import document_build
-from tables.management.commands._common import add_submission_arguments, submission_from_options
-from tables.render.document import DOCUMENT_CONTENT_TYPES, document_render
+from tables.document.build import document_build
+from tables.document.render.formats import DOCUMENT_CONTENT_TYPES, document_render
+from units.management.commands._common import add_submission_arguments, submission_from_options
 
 
 class Command(BaseCommand):

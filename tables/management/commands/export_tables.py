@@ -8,9 +8,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from tables.management.commands._common import add_submission_arguments, submission_from_options
-from tables.render.csv import table_csv_bytes
-from tables.services import disclosure_derive
+from tables.document.disclosure import disclosure_derive
+from tables.document.render.csv import table_csv_bytes
+from units.management.commands._common import add_submission_arguments, submission_from_options
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """publish --unit 003 --year 2025 --user NAME [--reason …] [--background]
 
 Publish an approved submission as its next version: the same service as the admin
-(`tables.publication.submission_publish`), acting as the named user (who must be 财政管理员 or a
+(`tables.publication.services.submission_publish`), acting as the named user (who must be 财政管理员 or a
 superuser). Prints the stored files with their sizes and SHA-256. With --background the
 publication is enqueued for `manage.py db_worker` instead, and the batch id is printed.
 """
@@ -9,8 +9,9 @@ publication is enqueued for `manage.py db_worker` instead, and the batch id is p
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from tables.management.commands._common import add_submission_arguments, submission_from_options
-from tables.publication import PublicationFailed, submission_publish, submission_publish_enqueue
+from tables.publication.batches import submission_publish_enqueue
+from tables.publication.services import PublicationFailed, submission_publish
+from units.management.commands._common import add_submission_arguments, submission_from_options
 from units.services import TransitionRefused
 
 

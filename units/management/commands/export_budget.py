@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from tables.management.commands._common import add_submission_arguments, submission_from_options
 from units.budget_import import budget_export_workbook
+from units.management.commands._common import add_submission_arguments, submission_from_options
 
 
 class Command(BaseCommand):

@@ -1,0 +1,129 @@
+"""The whole disclosure of one submission, assembled: 概况 texts, tables 1–14, the narrative
+(情况说明) with its charts, the target tables and the glossary. Renderers (HTML, PDF, XLSX)
+take a `DisclosureDocument` and know nothing of the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from performance.derive import PerformanceFigures, performance_figures
+from performance.render import TargetSheet, project_target_sheets, unit_target_sheet
+from performance.types import TargetData
+from tables.document.texts import DisclosureTexts, disclosure_texts_load
+from tables.figures.checks import SEVERITY_ORDER, Finding
+from tables.figures.types import CATEGORY_OPERATING, CATEGORY_SPECIFIC, ZERO, BudgetData, Table
+from tables.narrative import (
+    Narrative,
+    NarrativeInputs,
+    PriorFigures,
+    ProjectTargetSummary,
+    narrative_build,
+    narrative_findings,
+)
+
+CATEGORY_LABELS = {CATEGORY_OPERATING: "其他运转类", CATEGORY_SPECIFIC: "特定目标类"}
+PROCUREMENT_LABELS = {"goods": "货物", "works": "工程", "services": "服务"}
+
+
+def target_summary(figures: PerformanceFigures) -> ProjectTargetSummary:
+    def rows(by_category):
+        return tuple(
+            (CATEGORY_LABELS[key], value.count, value.amount) for key, value in by_category.items()
+        )
+
+    return ProjectTargetSummary(
+        unit_target_amount=figures.unit_target_amount,
+        has_unit_target=figures.has_unit_target,
+        managed_count=figures.managed.count,
+        managed_amount=figures.managed.amount,
+        managed_by_category=rows(figures.managed_by_category),
+        disclosed_count=figures.disclosed.count,
+        disclosed_amount=figures.disclosed.amount,
+        disclosed_by_category=rows(figures.disclosed_by_category),
+    )
+
+
+def procurement_by_kind(data: BudgetData) -> dict:
+    out = dict.fromkeys(PROCUREMENT_LABELS.values(), ZERO)
+    for item in data.procurements:
+        out[PROCUREMENT_LABELS[item.kind]] += item.amount
+    return out
+
+
+def narrative_derive(
+    *, submission, data: BudgetData, targets: TargetData, texts: DisclosureTexts
+) -> Narrative:
+    from tables.document.disclosure import prior_year_figures
+
+    prior = prior_year_figures(submission=submission)
+    return narrative_build(
+        NarrativeInputs(
+            data=data,
+            prior=PriorFigures(
+                total=prior.total,
+                general_current=prior.general_current,
+                outbound=prior.outbound,
+                reception=prior.reception,
+                vehicle_purchase=prior.vehicle_purchase,
+                vehicle_operation=prior.vehicle_operation,
+                operating_costs=prior.operating_costs,
+            ),
+            texts=texts.narrative,
+            targets=target_summary(performance_figures(data, targets)),
+            assets=texts.assets,
+            procurement=procurement_by_kind(data),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class DisclosureDocument:
+    """Everything the public reads, in order: cover (unit, year), 第一部分 概况 (texts), 第二部分
+    tables 1–14, 第三部分 narrative with the target tables as attachments, 第四部分 名词解释."""
+
+    unit_name: str
+    year: int
+    texts: DisclosureTexts
+    narrative: Narrative
+    data: BudgetData
+    targets: TargetData
+    tables: dict[str, Table]
+    unit_target_sheet: TargetSheet | None
+    project_target_sheets: tuple[TargetSheet, ...]
+    #: table checks (R…), target checks (P…) and narrative checks (N…), most severe first
+    findings: list[Finding]
+    #: True until the disclosure is published: renderers watermark it "草稿"
+    is_draft: bool = True
+
+
+def document_build(*, submission, is_draft: bool = True) -> DisclosureDocument:
+    """Assemble the whole disclosure of a submission (a bounded number of queries)."""
+    from tables.document.disclosure import disclosure_derive
+
+    derived = disclosure_derive(submission=submission)
+    texts = disclosure_texts_load(submission=submission)
+    narrative = narrative_derive(
+        submission=submission, data=derived.data, targets=derived.targets, texts=texts
+    )
+    findings = sorted(
+        derived.findings + narrative_findings(narrative), key=lambda f: SEVERITY_ORDER[f.severity]
+    )
+    return DisclosureDocument(
+        unit_name=derived.data.unit.name,
+        year=derived.data.year,
+        texts=texts,
+        narrative=narrative,
+        data=derived.data,
+        targets=derived.targets,
+        tables=derived.tables,
+        unit_target_sheet=unit_target_sheet(derived.data, derived.targets),
+        project_target_sheets=tuple(project_target_sheets(derived.data, derived.targets)),
+        findings=findings,
+        is_draft=is_draft,
+    )
+
+
+def submission_findings(*, submission) -> list[Finding]:
+    """The findings of a submission's document (R, P and N rules), most severe first: what
+    `units.workflow.submission_findings` returns (setting SUBMISSION_FINDINGS)."""
+    return document_build(submission=submission).findings

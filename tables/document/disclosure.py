@@ -1,0 +1,86 @@
+"""The disclosure pipeline for one submission: load → derive → check."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from performance.checks import run_target_checks
+from performance.selectors import target_data_load
+from performance.types import TargetData
+from tables.figures.checks import SEVERITY_ORDER, Finding, run_checks
+from tables.figures.derive.layout import (
+    SANGONG_OUTBOUND,
+    SANGONG_RECEPTION,
+    SANGONG_VEHICLE_OPERATION,
+    SANGONG_VEHICLE_PURCHASE,
+)
+from tables.figures.derive.t10_sangong import sangong_sums
+from tables.figures.derive.t11_operating_costs import operating_cost_vector
+from tables.figures.load import budget_data_load
+from tables.figures.registry import derive_all
+from tables.figures.types import BudgetData, Table
+from units.selectors import submission_queryset
+
+
+@dataclass(frozen=True)
+class DerivedDisclosure:
+    data: BudgetData
+    tables: dict[str, Table]
+    #: table checks (R…) and target checks (P…), most severe first
+    findings: list[Finding]
+    targets: TargetData
+
+
+def disclosure_derive(*, submission) -> DerivedDisclosure:
+    """Load a submission and its targets, derive tables 1–14 and run the table and target checks
+    (expects `submission.unit.department` selected, as `submission_queryset` does)."""
+    data = budget_data_load(submission=submission)
+    targets = target_data_load(submission=submission)
+    tables = derive_all(data)
+    findings = sorted(
+        run_checks(tables, data) + run_target_checks(data, targets),
+        key=lambda f: SEVERITY_ORDER[f.severity],
+    )
+    return DerivedDisclosure(data=data, tables=tables, findings=findings, targets=targets)
+
+
+@dataclass(frozen=True)
+class PriorYearFigures:
+    """Last year's figures the narrative compares against, in exact 元 (None when unknown)."""
+
+    source: str  # "上年填报" (derived from last year's submission) or "录入" (entered)
+    total: Decimal | None
+    general_current: Decimal | None
+    outbound: Decimal | None
+    reception: Decimal | None
+    vehicle_purchase: Decimal | None
+    vehicle_operation: Decimal | None
+    operating_costs: Decimal | None
+
+
+def prior_year_figures(*, submission) -> PriorYearFigures:
+    """From last year's submission of the same unit when it exists, else the entered fields."""
+    previous = submission_queryset().filter(unit=submission.unit, year=submission.year - 1).first()
+    if previous is None:
+        return PriorYearFigures(
+            source="录入",
+            total=submission.prior_total,
+            general_current=submission.prior_general_current,
+            outbound=submission.prior_outbound,
+            reception=submission.prior_reception,
+            vehicle_purchase=submission.prior_vehicle_purchase,
+            vehicle_operation=submission.prior_vehicle_operation,
+            operating_costs=submission.prior_operating_costs,
+        )
+    derived = disclosure_derive(submission=previous)
+    t1, t5 = derived.tables["T01"], derived.tables["T05"]
+    sangong = sangong_sums(derived.data)
+    return PriorYearFigures(
+        source="上年填报",
+        total=t1.rows[-1].cells[1],
+        general_current=t5.rows[0].cells[2],
+        outbound=sangong[SANGONG_OUTBOUND][0],
+        reception=sangong[SANGONG_RECEPTION][0],
+        vehicle_purchase=sangong[SANGONG_VEHICLE_PURCHASE][0],
+        vehicle_operation=sangong[SANGONG_VEHICLE_OPERATION][0],
+        operating_costs=operating_cost_vector(derived.data)[0],
+    )

@@ -1,0 +1,94 @@
+"""WeasyPrint, confined: the `StaticOnlyURLFetcher` serves our own static files and `data:` URIs
+and refuses every other URL (file://, http(s)://, anything else), so nothing in a document can
+make the server read a local file or reach the network; `html_to_pdf` prints one page with it.
+
+The document needs no external resource (CSS inline, charts inline SVG, fonts from fontconfig),
+and user text reaches it only escaped: the fetcher is the second wall. WeasyPrint is imported
+lazily: the web pages and the other renderers do not load it.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import posixpath
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+
+#: the base URL the document is rendered against: a reserved (.invalid) host that cannot
+#: resolve, under which STATIC_URL names our static files
+BASE_URL = "https://disclosure.invalid/"
+
+
+class URLRefused(ValueError):
+    """The fetcher does not serve this URL."""
+
+
+def static_path_for(url: str) -> str | None:
+    """The static file path ("css/document.css") that `url` names under BASE_URL + STATIC_URL,
+    or None."""
+    parts = urlsplit(url)
+    base = urlsplit(BASE_URL)
+    if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
+        return None
+    prefix = "/" + settings.STATIC_URL.strip("/") + "/"
+    path = unquote(parts.path)
+    if not path.startswith(prefix):
+        return None
+    relative = posixpath.normpath(path[len(prefix) :])
+    if relative.startswith(("..", "/")) or relative == ".":
+        return None
+    return relative
+
+
+def _static_file(relative: str) -> str | None:
+    """Our static file `relative`: from the finders (app and project static dirs), else from
+    STATIC_ROOT (collected files in production)."""
+    found = finders.find(relative)
+    if found:
+        return found
+    if settings.STATIC_ROOT:
+        candidate = Path(settings.STATIC_ROOT) / relative
+        if candidate.is_file():
+            return str(candidate)
+    return None
+
+
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnlyURLFetcher(URLFetcher):
+        """Serves `data:` URIs and our static files (BASE_URL + STATIC_URL + path, looked up with
+        the staticfiles finders); refuses everything else without opening it."""
+
+        def __init__(self, **kwargs):
+            super().__init__(allowed_protocols=("data", "https"), allow_redirects=False, **kwargs)
+
+        def fetch(self, url, headers=None):
+            if url.lower().startswith("data:"):
+                # urllib's DataHandler decodes it; no I/O
+                return super().fetch(url, headers)
+            relative = static_path_for(url)
+            path = _static_file(relative) if relative else None
+            if path is None:
+                raise URLRefused(f"refused: {url[:200]}")
+            with open(path, "rb") as handle:
+                body = handle.read()
+            content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, body, {"Content-Type": content_type})
+
+    return StaticOnlyURLFetcher
+
+
+def url_fetcher():
+    """A new `StaticOnlyURLFetcher` (a WeasyPrint `URLFetcher`)."""
+    return _fetcher_class()()
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Print a self-contained HTML page with WeasyPrint."""
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=url_fetcher()).write_pdf()

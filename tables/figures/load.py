@@ -1,0 +1,134 @@
+"""Loading one submission's budget for derivation: the one place the figures layer reads the
+database. Returns the plain, frozen `tables.figures.types.BudgetData` the pure derivation
+(`tables.figures.derive`) computes on."""
+
+from __future__ import annotations
+
+from tables.figures.types import (
+    BudgetData,
+    CodeIssue,
+    LineRow,
+    ProcurementRow,
+    ProjectRow,
+    PurchasedServiceRow,
+    UnitInfo,
+)
+from units.models import (
+    BudgetLine,
+    ClassificationCode,
+    CodeScheme,
+    FundSource,
+    ProcurementItem,
+    Project,
+    PurchasedService,
+    Submission,
+)
+from units.selectors import LEVEL_FOR_SCHEME
+
+
+def budget_data_load(*, submission: Submission) -> BudgetData:
+    """Load one submission's lines, projects and items for derivation (7 queries at most)."""
+    unit = submission.unit
+    line_values = list(
+        BudgetLine.objects.filter(submission=submission)
+        .order_by("id")
+        .values_list(
+            "id",
+            "func_code_id",
+            "dept_econ_code_id",
+            "gov_econ_code_id",
+            "expense_kind",
+            "fund_source",
+            "is_carryover",
+            "project_id",
+            "amount",
+        )
+    )
+    code_ids = {v for row in line_values for v in row[1:4]}
+    codes = {
+        c.id: c
+        for c in ClassificationCode.objects.filter(id__in=code_ids).only(
+            "id", "scheme", "year", "code", "name", "level", "is_active"
+        )
+    }
+    code_names: dict[str, dict[str, str]] = {s.value: {} for s in CodeScheme}
+    issues = []
+    ancestors: set[tuple[str, str]] = set()
+    for code in codes.values():
+        code_names[code.scheme][code.code] = code.name
+        if code.scheme == CodeScheme.FUNCTIONAL:
+            ancestors.update({(code.scheme, code.code[:3]), (code.scheme, code.code[:5])})
+        else:
+            ancestors.add((code.scheme, code.code[:3]))
+    for code in ClassificationCode.objects.filter(
+        year=submission.year, code__in={c for _, c in ancestors}
+    ).only("scheme", "code", "name"):
+        if (code.scheme, code.code) in ancestors:
+            code_names[code.scheme].setdefault(code.code, code.name)
+
+    lines = []
+    for line_id, func_id, dept_id, gov_id, kind, fund, carry, project_id, amount in line_values:
+        for code in (codes[func_id], codes[dept_id], codes[gov_id]):
+            problem = _code_problem(code, submission.year)
+            if problem:
+                issues.append(CodeIssue(line_id, CodeScheme(code.scheme).label, code.code, problem))
+        lines.append(
+            LineRow(
+                func_code=codes[func_id].code,
+                dept_code=codes[dept_id].code,
+                gov_code=codes[gov_id].code,
+                expense_kind=kind,
+                fund=fund,
+                is_carryover=carry,
+                project_id=project_id,
+                amount=amount,
+            )
+        )
+    projects = tuple(
+        ProjectRow(*values)
+        for values in Project.objects.filter(submission=submission).values_list(
+            "id", "name", "category", "recurrence", "period_years", "allocation_of_id", "position"
+        )
+    )
+    procurements = tuple(
+        ProcurementRow(*values)
+        for values in ProcurementItem.objects.filter(submission=submission).values_list(
+            "kind", "name", "amount"
+        )
+    )
+    fund_labels = dict(FundSource.choices)
+    purchased = tuple(
+        PurchasedServiceRow(p, inc, content, qty, amount, fund_labels.get(fund, fund))
+        for p, inc, content, qty, amount, fund in PurchasedService.objects.filter(
+            submission=submission
+        ).values_list(
+            "project_name", "includes_procurement", "content", "quantity", "amount", "fund_source"
+        )
+    )
+    return BudgetData(
+        unit=UnitInfo(
+            code=unit.code,
+            name=unit.name,
+            kind=unit.kind,
+            department_code=unit.department.code,
+            department_name=unit.department.name,
+            has_operating_costs=unit.has_operating_costs,
+        ),
+        year=submission.year,
+        lines=tuple(lines),
+        projects=projects,
+        procurements=procurements,
+        purchased_services=purchased,
+        code_names=code_names,
+        code_issues=tuple(issues),
+    )
+
+
+def _code_problem(code: ClassificationCode, year: int) -> str:
+    if code.year != year:
+        return f"是{code.year}年的科目，不属于{year}年科目表"
+    if not code.is_active:
+        return "已在本年度科目表中停用"
+    if code.level != LEVEL_FOR_SCHEME[CodeScheme(code.scheme)]:
+        return "不是可以记账的末级科目"
+    return ""

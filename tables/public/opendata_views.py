@@ -1,0 +1,168 @@
+"""Public open data (issue 6), no login: the published JSON Schemas, and per budget year the bulk
+CSV of all units and its datapackage.json.
+
+The bulk CSV (`/public/data/<year>.csv`) is the stored budget CSV (`FileKind.DATA_CSV`) of the
+newest published version of every unit of the year, by unit code, under one header: the bytes
+published, concatenated, never derived again. It is streamed, reading the stored files in chunks
+(`CHUNK` files per query), so its query count grows with units / CHUNK, not with units. Each
+stored body passes through the product's CSV writer on the way out (`tables.document.render.csv.
+csv_neutralised`): the same bytes for ordinary data, and a file stored before formula-like cells
+were neutralised gets its apostrophes now (the stored file itself never changes). Plain
+UTF-8 without BOM (what CSV and FDP tools expect; for Excel use 数据 → 自文本/CSV, or each
+unit's XLSX). A version published before the open-data files existed has no stored budget CSV:
+its rows are built from its stored snapshot (the same function, so the same bytes).
+
+It changes whenever a unit publishes or corrects, so it is not cached as immutable: `ETag`
+(over the versions and their files' SHA-256) and `Last-Modified` (the newest publication) let a
+client revalidate, `max-age` is short. Only published versions exist here; a year without any
+answers 404.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.db.models import Count, Max, OuterRef, Subquery
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.urls import reverse
+from django.utils.cache import get_conditional_response
+from django.utils.http import content_disposition_header, http_date
+
+from tables.document.render.csv import csv_neutralised
+from tables.models import FileKind, PublishedFile, PublishedVersion
+from tables.publication import opendata
+from tables.publication.services import published_versions_latest
+
+#: stored files read per query while streaming the bulk CSV
+CHUNK = 50
+#: the bulk CSV and its descriptor change when a unit publishes: revalidate after five minutes
+BULK_CACHE = "public, max-age=300"
+#: a schema's content is fixed by its versioned name; its wording may still be improved
+SCHEMA_CACHE = "public, max-age=86400"
+
+
+def opendata_year_entries(*, year: int) -> list[tuple]:
+    """(version id, unit code, published at, stored budget CSV id or None, its SHA-256 or None)
+    of the newest published version of every unit of `year`, by unit code: one query."""
+    stored = PublishedFile.objects.filter(version_id=OuterRef("pk"), kind=FileKind.DATA_CSV)
+    return list(
+        published_versions_latest()
+        .filter(year=year)
+        .annotate(
+            file_id=Subquery(stored.values("pk")[:1]),
+            file_sha256=Subquery(stored.values("sha256")[:1]),
+        )
+        .order_by("unit_code", "submission_id")
+        .values_list("pk", "unit_code", "published_at", "file_id", "file_sha256")
+    )
+
+
+def opendata_year_summary(*, year: int) -> tuple[int, object]:
+    """(units published, newest publication time) of `year`: one query."""
+    summary = (
+        published_versions_latest()
+        .filter(year=year)
+        .aggregate(n=Count("pk"), last=Max("published_at"))
+    )
+    return summary["n"], summary["last"]
+
+
+def bulk_csv_chunks(entries):
+    """The header, then the data rows of each entry's stored budget CSV, in `entries` order,
+    formula-like cells neutralised."""
+    yield opendata.csv_header()
+    for start in range(0, len(entries), CHUNK):
+        chunk = entries[start : start + CHUNK]
+        file_ids = [entry[3] for entry in chunk if entry[3] is not None]
+        contents = dict(PublishedFile.objects.filter(pk__in=file_ids).values_list("pk", "content"))
+        legacy = [entry[0] for entry in chunk if entry[3] is None]
+        snapshots = (
+            dict(PublishedVersion.objects.filter(pk__in=legacy).values_list("pk", "data_json"))
+            if legacy
+            else {}
+        )
+        for version_id, _, _, file_id, _ in chunk:
+            if file_id is not None:
+                yield csv_neutralised(opendata.csv_body(contents[file_id]))
+            else:
+                yield opendata.csv_body(opendata.budget_csv(snapshots[version_id]))
+
+
+#: part of the bulk ETag: the output of the same stored files changes when the writer's rules do
+#: (the apostrophe rule of `tables.document.render.csv`), so a client's copy must not stay valid
+BULK_WRITER_VERSION = b"formula-escape-1\n"
+
+
+def _bulk_etag(entries) -> str:
+    digest = hashlib.sha256(BULK_WRITER_VERSION)
+    for version_id, _, _, _, sha256 in entries:
+        digest.update(f"{version_id}:{sha256 or ''}\n".encode())
+    return f'"{digest.hexdigest()}"'
+
+
+def bulk_file_name(year: int) -> str:
+    return f"{year}年单位预算公开数据（全部单位）.csv"
+
+
+def _etagged_response(request, content: bytes, content_type: str, cache_control: str):
+    """`content` with its SHA-256 as ETag, or 304 when the client holds it."""
+    etag = f'"{hashlib.sha256(content).hexdigest()}"'
+    response = get_conditional_response(request, etag=etag) or HttpResponse(
+        content, content_type=content_type
+    )
+    response["ETag"] = etag
+    response["Cache-Control"] = cache_control
+    return response
+
+
+# --- views -------------------------------------------------------------------------------------
+
+
+def year_csv(request, year: int):
+    """All units' budget rows of a year (newest published versions), one CSV, streamed."""
+    entries = opendata_year_entries(year=year)
+    if not entries:
+        raise Http404("该年度没有已公开的单位预算")
+    etag = _bulk_etag(entries)
+    last_modified = max(entry[2] for entry in entries).timestamp()
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        response = StreamingHttpResponse(
+            bulk_csv_chunks(entries), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=bulk_file_name(year)
+        )
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
+    response["Cache-Control"] = BULK_CACHE
+    response["Link"] = (
+        f'<{reverse("public:year_datapackage", args=[year])}>; rel="describedby"; '
+        'type="application/json"'
+    )
+    return response
+
+
+def year_datapackage(request, year: int):
+    """datapackage.json (Fiscal Data Package) describing the bulk CSV of a year."""
+    unit_count, last = opendata_year_summary(year=year)
+    if not unit_count:
+        raise Http404("该年度没有已公开的单位预算")
+    descriptor = opendata.year_descriptor(
+        year=year,
+        csv_url=request.build_absolute_uri(reverse("public:year_csv", args=[year])),
+        unit_count=unit_count,
+        updated=last.isoformat(),
+    )
+    content = json.dumps(descriptor, ensure_ascii=False, indent=2).encode("utf-8")
+    return _etagged_response(request, content, "application/json", BULK_CACHE)
+
+
+def schema_file(request, name: str):
+    """A published JSON Schema (draft 2020-12) of the open data."""
+    try:
+        content = opendata.schema_path(name).read_bytes()
+    except KeyError:
+        raise Http404("没有这个数据模式") from None
+    return _etagged_response(request, content, "application/schema+json", SCHEMA_CACHE)

@@ -1,0 +1,34 @@
+"""The public pages (tables.public.views), no login.
+
+Included by the site's URLconf: path("", include("tables.public.urls")).
+"""
+
+from django.urls import path
+
+from tables.public import opendata_views
+from tables.public import views as public_views
+
+app_name = "public"
+
+urlpatterns = [
+    path("public/", public_views.disclosure_list, name="list"),
+    path("public/d/<int:version_id>/", public_views.disclosure_detail, name="disclosure"),
+    path("public/d/<int:version_id>/html/", public_views.disclosure_html, name="disclosure_html"),
+    path(
+        "public/u/<str:unit_code>/<int:year>/",
+        public_views.disclosure_latest,
+        name="latest",
+    ),
+    path(
+        "public/files/<int:file_id>/<str:file_name>",
+        public_views.file_download,
+        name="file",
+    ),
+    path("public/data/<int:year>.csv", opendata_views.year_csv, name="year_csv"),
+    path(
+        "public/data/<int:year>/datapackage.json",
+        opendata_views.year_datapackage,
+        name="year_datapackage",
+    ),
+    path("public/schemas/<str:name>.json", opendata_views.schema_file, name="schema"),
+]
