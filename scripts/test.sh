@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything CI checks: the whole pytest suite on SQLite and on PostgreSQL, missing
-# migrations, and ruff. Every step runs even when an earlier one fails; the exit status is
-# non-zero if any step failed. Extra arguments are passed to both pytest runs.
+# migrations, ruff and the import contracts (import-linter). Every step runs even when an
+# earlier one fails; the exit status is non-zero if any step failed. Extra arguments are
+# passed to both pytest runs.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -38,6 +39,9 @@ ensure_pg_database() {
 }
 
 step "ruff check" "$PY" -m ruff check .
+# The architecture contract (.importlinter): layers import only downward, the derivation is
+# pure, no import cycles. A back-edge fails here before any test runs.
+step "import contracts" .venv/bin/lint-imports --no-cache
 step "makemigrations --check" env -u DATABASE_URL "$PY" manage.py makemigrations --check --dry-run
 step "pytest (SQLite)" env -u DATABASE_URL "$PY" -m pytest "$@"
 if ensure_pg_database; then
