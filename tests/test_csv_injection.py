@@ -30,7 +30,7 @@ from tables.document.render import csv as csv_render
 from tables.document.render.xlsx import disclosure_workbook
 from tables.figures.registry import BUILDERS
 from tables.models import FileKind, PublishedFile
-from tables.publication import opendata
+from tables.publication import opendata, opendata_fields
 from tables.publication.services import submission_publish
 from tests.admin_forms import change_form_data, prefix_of
 from tests.factories import (
@@ -439,8 +439,8 @@ def test_formula_text_comes_out_inert_in_every_csv(demo_approved, client, fast_p
 
     package = zip_files(stored(version, FileKind.OPENDATA))
     descriptor = json.loads(package.pop("datapackage.json"))
-    assert opendata.schema_errors(opendata.DATAPACKAGE_SCHEMA_NAME, descriptor) == []
-    assert opendata.FORMULA_ESCAPE_NOTE in descriptor["description"]
+    assert opendata.schema_errors(opendata_fields.DATAPACKAGE_SCHEMA_NAME, descriptor) == []
+    assert opendata_fields.FORMULA_ESCAPE_NOTE in descriptor["description"]
     resources = {r["name"]: r for r in descriptor["resources"]}
     for resource in resources.values():
         assert resource["formulaEscape"]["prefix"] == "'"
@@ -467,7 +467,7 @@ def test_formula_text_comes_out_inert_in_every_csv(demo_approved, client, fast_p
     assert response.status_code == 200
     assert_inert(csv_cells(b"".join(response.streaming_content)), *every)
     year = client.get(reverse("public:year_datapackage", args=[2025])).json()
-    assert opendata.schema_errors(opendata.DATAPACKAGE_SCHEMA_NAME, year) == []
+    assert opendata.schema_errors(opendata_fields.DATAPACKAGE_SCHEMA_NAME, year) == []
     assert year["resources"][0]["formulaEscape"]["prefix"] == "'"
 
 

@@ -23,7 +23,7 @@ from django.urls import reverse
 from jsonschema import Draft202012Validator
 
 from tables.models import FileKind
-from tables.publication import opendata
+from tables.publication import opendata, opendata_fields
 from tables.publication.services import submission_publish
 from tests.factories import budget_unit_create, submission_create, synthetic_budget, user_with
 from units.models import BudgetLine, Submission, SubmissionStatus
@@ -33,8 +33,8 @@ from units.services import submission_transition
 pytestmark = pytest.mark.django_db
 
 S = SubmissionStatus
-SNAPSHOT = opendata.SNAPSHOT_SCHEMA_NAME
-DATAPACKAGE = opendata.DATAPACKAGE_SCHEMA_NAME
+SNAPSHOT = opendata_fields.SNAPSHOT_SCHEMA_NAME
+DATAPACKAGE = opendata_fields.DATAPACKAGE_SCHEMA_NAME
 _INTEGER = re.compile(r"^-?[0-9]+$")
 _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 _MONEY = re.compile(r"^-?[0-9]+\.[0-9]{2}$")
@@ -325,7 +325,7 @@ def test_a_broken_snapshot_fails_its_schema():
 
 def test_schemas_are_served_and_are_valid_json_schemas(client):
     """Both schemas are public at stable URLs, as JSON Schema 2020-12 documents; others 404."""
-    for name in opendata.SCHEMA_NAMES:
+    for name in opendata_fields.SCHEMA_NAMES:
         response = client.get(reverse("public:schema", args=[name]))
         assert response.status_code == 200
         assert response["Content-Type"] == "application/schema+json"
@@ -454,7 +454,7 @@ def test_public_pages_link_the_open_data(fast_pdf, client):
     listing = client.get(reverse("public:list")).content.decode()
     assert year_csv_url(2025) in listing
     assert reverse("public:year_datapackage", args=[2025]) in listing
-    for name in opendata.SCHEMA_NAMES:
+    for name in opendata_fields.SCHEMA_NAMES:
         assert reverse("public:schema", args=[name]) in listing
     page = client.get(reverse("public:disclosure", args=[version.pk])).content.decode()
     assert "开放数据" in page and year_csv_url(2025) in page
