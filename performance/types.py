@@ -1,5 +1,5 @@
 """Plain, frozen data for 绩效目标: loaded once by `performance.selectors`, computed on by
-`performance.derive` and `performance.checks`, rendered by `performance.render`. Amounts are
+`performance.derive` and `performance.checks`, rendered by `performance.sheets`. Amounts are
 exact `Decimal` 元."""
 
 from __future__ import annotations

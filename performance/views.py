@@ -4,8 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from performance.derive import performance_figures
-from performance.render import target_sheets
 from performance.selectors import target_data_load
+from performance.sheets import target_sheets
 from tables.figures.load import budget_data_load
 from units.selectors import submission_get_for_user
 

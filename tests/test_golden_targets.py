@@ -16,7 +16,8 @@ import pytest
 from django.db import transaction
 
 from performance.demo import TITLE_TO_PROJECT, demo_load
-from performance.render import (
+from performance.selectors import target_data_load
+from performance.sheets import (
     PROJECT_COLUMNS,
     UNIT_COLUMNS,
     format_filled_at,
@@ -26,7 +27,6 @@ from performance.render import (
     target_sheets,
     unit_target_sheet,
 )
-from performance.selectors import target_data_load
 from performance.types import (
     CategoryRow,
     Footer,

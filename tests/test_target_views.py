@@ -8,8 +8,8 @@ from django.urls import reverse
 from performance.demo import demo_load
 from performance.framework import default_framework
 from performance.models import Indicator, IndicatorCategory, KeyTask, ProjectTarget, UnitTarget
-from performance.render import target_sheets
 from performance.selectors import target_data_load
+from performance.sheets import target_sheets
 from tables.figures.load import budget_data_load
 from tests.factories import synthetic_submission
 from units.models import BudgetUnit, Project

@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from performance.demo import demo_load
 from performance.models import Indicator, ProjectTarget
-from performance.render import MONEY, sheet_grid
+from performance.sheets import MONEY, sheet_grid
 from tables.document.build import document_build
 from tables.document.render.xlsx import (
     DRAFT_MARK,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from performance.derive import PerformanceFigures, performance_figures
-from performance.render import TargetSheet, project_target_sheets, unit_target_sheet
+from performance.sheets import TargetSheet, project_target_sheets, unit_target_sheet
 from performance.types import TargetData
 from tables.document.texts import DisclosureTexts, disclosure_texts_load
 from tables.figures.checks import SEVERITY_ORDER, Finding

@@ -102,7 +102,7 @@ def publication_snapshot(
 
     Amounts are strings of exact decimals in 元 (JSON numbers would be read as binary floats);
     `tables[].rows[].display` are the cells as printed (万元 or 元, 2 places)."""
-    from performance.render import sheet_grid
+    from performance.sheets import sheet_grid
 
     unit = submission.unit
     return {

@@ -8,7 +8,7 @@ section 十, 第四部分 名词解释.
 This module turns a `DisclosureDocument` into a plain view model (anchors, heading levels,
 numbering, column widths, paragraphs, chart SVG) so that the templates (templates/document/)
 only lay it out: no arithmetic and no decisions there. Numbers come formatted from the derived
-objects (`tables.figures.formatting` via `html_table`, `performance.render`, `tables.narrative`); user
+objects (`tables.figures.formatting` via `html_table`, `performance.sheets`, `tables.narrative`); user
 text is autoescaped by the templates. The CSS (static/css/document.css) is inlined and the
 charts are inline SVG, so the page makes no request of its own.
 
@@ -138,7 +138,7 @@ class TableItem:
 class SheetItem:
     anchor: str
     heading: str
-    sheet: object  # performance.render.TargetSheet
+    sheet: object  # performance.sheets.TargetSheet
 
 
 @dataclass(frozen=True)

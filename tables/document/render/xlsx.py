@@ -49,7 +49,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 
-from performance.render import HEADER, LABEL, MONEY, TargetSheet
+from performance.sheets import HEADER, LABEL, MONEY, TargetSheet
 from tables.figures.formatting import format_amount, to_display
 from tables.figures.types import Table
 
