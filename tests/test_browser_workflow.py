@@ -1,4 +1,4 @@
-"""Issue 5 acceptance, in real Chromium (Playwright) against a live server: an accountant adds
+"""The season's journey, in real Chromium (Playwright) against a live server: an accountant adds
 a budget line, sees the check finding it causes, fixes it and submits; a reviewer returns it
 with a reason; the accountant fixes and resubmits; the reviewer approves; the administrator
 publishes through the batch page; the published PDF downloads and matches its stored SHA-256.

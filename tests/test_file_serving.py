@@ -1,4 +1,4 @@
-"""Serving published files (issue 6): as stored, with the stored content type and length, the
+"""Serving published files: as stored, with the stored content type and length, the
 Chinese file name in `Content-Disposition` (RFC 6266/5987), ETag/304, HEAD, and the verified
 content-addressed file cache that lets the server send the bytes with sendfile(2)."""
 

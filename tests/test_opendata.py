@@ -1,4 +1,4 @@
-"""Open data (issue 6): the JSON snapshot validates against its published schema (and a broken
+"""Open data: the JSON snapshot validates against its published schema (and a broken
 one does not); the Fiscal Data Package's descriptor validates, each CSV matches its declared
 fields, and its numbers equal the published tables; the bulk CSV of a year holds the newest
 published version of every unit and nothing else, sums per unit to 表一, streams in a bounded

@@ -1,4 +1,4 @@
-"""Issue 6 acceptance, in real Chromium (Playwright) against a live server, at phone width
+"""A resident's journey, in real Chromium (Playwright) against a live server, at phone width
 (375 × 812): a reader searches a unit by part of its Chinese name, opens its disclosure,
 downloads the PDF and the XLSX (bytes equal to the stored SHA-256, the stored Chinese file
 name), opens the version history's earlier version and reads the correction's reason, then

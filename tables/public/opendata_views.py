@@ -1,4 +1,4 @@
-"""Public open data (issue 6), no login: the published JSON Schemas, and per budget year the bulk
+"""Public open data, no login: the published JSON Schemas, and per budget year the bulk
 CSV of all units and its datapackage.json.
 
 The bulk CSV (`/public/data/<year>.csv`) is the stored budget CSV (`FileKind.DATA_CSV`) of the

@@ -1,4 +1,4 @@
-"""Sitemap for search engines (issue 6): the public list page and the newest published version
+"""Sitemap for search engines: the public list page and the newest published version
 of every disclosure, nothing else. Served as a sitemap index (`/sitemap.xml`) pointing to one
 section per kind (`/sitemap-<section>.xml`), each split into pages of 50,000 addresses.
 

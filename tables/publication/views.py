@@ -9,7 +9,7 @@ Chinese file name (RFC 6266/5987: `filename*=utf-8''…`, by Django's `content_d
 being read); `Repr-Digest` (RFC 9530) with the same digest; `Cache-Control: private, immutable`
 (a version never changes, but the page needs a login; the public pages pass "public, …").
 
-Serving without Python in the way (issue 6): the stored bytes are copied once into a
+Serving without Python in the way: the stored bytes are copied once into a
 content-addressed file cache (`PUBLISHED_FILE_CACHE_DIR`, default `var/published-files/` beside
 manage.py; `<sha[:2]>/<sha256>`), written to a temporary file and moved into place with
 `os.replace` after their SHA-256 was checked against the stored one, and then sent from there
