@@ -284,8 +284,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes_lockout.html"
 AXES_COOLOFF_MESSAGE = "登录失败次数过多，账户已暂时锁定，请稍后再试。"
 # Not in the admin: its stock pages would tell users without the permission which attempt ids
-# exist (the project's admin refuses before looking up, units.admin.PermissionBeforeLookupMixin).
-# Operators use `axes_list_attempts` and `axes_reset*` instead.
+# exist (the project's admin refuses before looking up,
+# units.admin_scoping.PermissionBeforeLookupMixin). Operators use `axes_list_attempts` and
+# `axes_reset*` instead.
 AXES_ENABLE_ADMIN = False
 # The client's address (budgetsite.client_ip): in production the reverse proxy puts it in
 # X-Real-IP (overwriting any sent by the client) and the header is believed on connections from

@@ -4,11 +4,11 @@ copying and the Excel import/export are services (`performance.services`).
 Indicators are edited in one inline per 目标期 (实施期指标 / 年度指标), ordered by 一级 then
 二级; the category list holds the 二级 indicators of the default framework, labelled
 "一级 / 二级", and is read once per request whatever the number of rows. Object-level
-permissions come from `units.admin.SubmissionScopedMixin`: targets of submissions the user may
-not see are hidden, and only a 填报人 of the unit changes them while 草稿/已退回 (also through
-the Excel import, copy page and copy action). Both target admins derive from
-`units.admin.BudgetDataAdmin`: scoped history pages and optimistic locking of the change form
-(the token covers the target and all its indicator and key-task rows).
+permissions come from `units.admin_scoping.SubmissionScopedMixin`: targets of submissions the
+user may not see are hidden, and only a 填报人 of the unit changes them while 草稿/已退回 (also
+through the Excel import, copy page and copy action). Both target admins derive from
+`units.admin_scoping.BudgetDataAdmin`: scoped history pages and optimistic locking of the
+change form (the token covers the target and all its indicator and key-task rows).
 """
 
 from django.contrib import admin, messages
@@ -36,7 +36,7 @@ from performance.services import (
 )
 from performance.types import FundSplit
 from tables.figures.load import budget_data_load
-from units.admin import BudgetDataAdmin, SubmissionScopedMixin
+from units.admin_scoping import BudgetDataAdmin, SubmissionScopedMixin
 from units.permissions import submission_editable_by
 from units.selectors import submissions_editable_by
 

@@ -1,41 +1,33 @@
 """Admin (Chinese) for budget data entry. Thin: validation lives in the models/validation module,
 workflow moves in `units.services.submission_transition`.
 
-Object-level permissions (`units.permissions`) apply to every budget-data admin here and in
-`performance.admin` through `SubmissionScopedMixin`: querysets are limited to visible
-submissions, change/add/delete to editable ones (填报人 of the unit, 草稿/已退回 only), and
-foreign-key choices to editable submissions and their projects, so a forged POST naming another
-unit's ids is refused by form validation. `status` is never a form field.
-
-Every budget-data admin derives from `BudgetDataAdmin`, which adds to that scoping the audit
-trail's history pages (`ScopedHistoryAdmin`: shown only for objects the user may see, revert
-only when the user may edit, workflow fields never reverted) and optimistic locking of the
-change forms (`units.concurrency`). The per-submission 变更记录 page is
-`units.audit_views.submission_audit_view`, wired in `SubmissionAdmin.get_urls`.
+This module holds the pages: codes, units, submissions (with their inlines, the workflow actions
+and the 变更记录 page, `units.audit_views.submission_audit_view`, wired in
+`SubmissionAdmin.get_urls`) and budget lines. What every page may show and change comes from
+`units.admin_scoping`: every budget-data admin derives from its `BudgetDataAdmin` (object-level
+permissions, scoped history pages, optimistic locking of the change form); `status` is never a
+form field. The people admins (users, groups, unit assignments, the access audit) are in
+`units.admin_people`, imported here so that Django's autodiscovery of `units.admin` registers
+them.
 """
 
-import operator
 from functools import partial
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
-from django.contrib.admin.widgets import ForeignKeyRawIdWidget
-from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import GroupAdmin, UserAdmin
-from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, resolve, reverse
 from django.urls.exceptions import Resolver404
 from django.utils.html import format_html, format_html_join
-from simple_history.admin import SimpleHistoryAdmin
 
+from units import admin_people  # noqa: F401  (registers the people admins)
+from units.admin_scoping import (
+    BudgetDataAdmin,
+    PermissionBeforeLookupMixin,
+    SubmissionScopedMixin,
+    UnitScopedMixin,
+)
 from units.audit_views import submission_audit_view
-from units.concurrency import OptimisticLockMixin
 from units.models import (
-    AccessChange,
     AssetFacts,
     BudgetLine,
     BudgetUnit,
@@ -51,232 +43,20 @@ from units.models import (
     Submission,
     SubmissionStatus,
     SubmissionText,
-    UnitAssignment,
 )
-from units.permissions import (
-    ADMIN,
-    ROLES,
-    submission_editable_by,
-    submission_visible_by,
-    user_may_manage_access,
-    user_roles,
-    user_sees_all_units,
-    user_unit_ids,
-)
+from units.permissions import submission_editable_by
 from units.selectors import (
     LEVEL_FOR_SCHEME,
     submissions_editable_by,
     submissions_overdue,
     submissions_visible_to,
 )
-from units.services import (
-    TransitionRefused,
-    submission_texts_initialise,
-    submission_transition,
-    user_access_record,
-    user_access_snapshot,
-    user_role_check,
-)
+from units.services import TransitionRefused, submission_texts_initialise, submission_transition
 from units.workflow import due_date, submission_findings
 
 admin.site.site_header = "单位预算公开系统"
 admin.site.site_title = "单位预算公开系统"
 admin.site.index_title = "数据填报与管理"
-
-
-# --- object-level permissions ---------------------------------------------------------------
-
-
-class ScopedRawIdWidget(ForeignKeyRawIdWidget):
-    """A raw-id input that names the current value only when it is one of the field's choices.
-
-    Django's widget looks the value up through the model's default manager, so a re-rendered
-    form with a forged id (another unit's project) would print that object's name.
-    """
-
-    def __init__(self, rel, admin_site, choices, **kwargs):
-        super().__init__(rel, admin_site, **kwargs)
-        self.choices_queryset = choices
-
-    def label_and_url_for_value(self, value):
-        key = self.rel.get_related_field().name
-        try:
-            allowed = self.choices_queryset.filter(**{key: value}).exists()
-        except (ValueError, TypeError, ValidationError):
-            allowed = False
-        return super().label_and_url_for_value(value) if allowed else ("", "")
-
-
-class SubmissionScopedMixin:
-    """Scope a ModelAdmin or inline to the submissions the user may see and edit.
-
-    `submission_attr` is the dotted path from the admin's object (for an inline: from its parent
-    object) to its Submission; "" when the object is the Submission itself.
-    """
-
-    submission_attr = "submission"
-
-    def submission_of(self, obj):
-        if not self.submission_attr:
-            return obj
-        return operator.attrgetter(self.submission_attr)(obj)
-
-    def _is_inline(self):
-        return isinstance(self, admin.options.InlineModelAdmin)
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if self._is_inline():
-            return qs  # the parent's queryset is already scoped
-        lookup = (
-            f"{self.submission_attr.replace('.', '__')}__in" if self.submission_attr else "pk__in"
-        )
-        return qs.filter(**{lookup: submissions_visible_to(user=request.user).values("pk")})
-
-    def has_view_permission(self, request, obj=None):
-        if not super().has_view_permission(request, obj):
-            return False
-        return obj is None or submission_visible_by(request.user, self.submission_of(obj))
-
-    def _may_edit(self, request, obj):
-        if obj is None or getattr(obj, "pk", None) is None:
-            return True
-        return submission_editable_by(request.user, self.submission_of(obj))
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._may_edit(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._may_edit(request, obj)
-
-    def has_add_permission(self, request, *args):
-        if not super().has_add_permission(request, *args):
-            return False
-        if self._is_inline():
-            return self._may_edit(request, args[0] if args else None)
-        if self.submission_attr == "":
-            return True  # a new, empty submission (管理员)
-        return submissions_editable_by(user=request.user).exists()
-
-    #: Rows an inline shows and accepts in one POST: a forged TOTAL_FORMS cannot make the
-    #: server build and render thousands of forms (Django's own limit is max_num + 1000, i.e.
-    #: 2000). Larger units use the Excel import.
-    max_num = 500
-    absolute_max = 500
-
-    def get_formset(self, request, obj=None, **kwargs):
-        kwargs.setdefault("absolute_max", self.absolute_max)
-        formset = super().get_formset(request, obj, **kwargs)
-        if self.submission_attr == "" and obj is not None:
-            # Rows on a submission's page may name only that submission's projects.
-            for field in formset.form.base_fields.values():
-                queryset = getattr(field, "queryset", None)
-                if queryset is not None and queryset.model is Project:
-                    field.queryset = queryset.filter(submission=obj)
-                    # Read once: every row's <select> would otherwise query again.
-                    field.choices = list(field.choices)
-        return formset
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        model = db_field.remote_field.model
-        editable = submissions_editable_by(user=request.user)
-        if model is Submission:
-            kwargs["queryset"] = editable.select_related("unit")
-        elif model is Project:
-            kwargs["queryset"] = Project.objects.filter(submission__in=editable.values("pk"))
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if field is not None and isinstance(field.widget, ForeignKeyRawIdWidget):
-            field.widget = ScopedRawIdWidget(
-                db_field.remote_field, self.admin_site, field.queryset, using=kwargs.get("using")
-            )
-        return field
-
-
-class ScopedHistoryAdmin(SimpleHistoryAdmin):
-    """The audit trail's history list, detail and revert pages, scoped like the change page.
-
-    simple-history's own views look the object up in the history table (so an object of a unit
-    the user may not see would answer 403 instead of "not found") and let anyone who may *view*
-    an object POST a revert. Here the object must be in the admin's scoped queryset (otherwise
-    the same redirect as a missing object), the version must belong to it, a revert needs the
-    change permission (editable submission), and a revert restores only the fields of the form:
-    workflow fields (状态, 版本), unit and year keep their current values.
-    """
-
-    object_history_form_template = "admin/units/object_history_form.html"
-
-    def _visible_object(self, request, object_id):
-        obj = self.get_object(request, unquote(object_id))
-        if obj is not None and not self.has_view_or_change_permission(request, obj):
-            raise PermissionDenied
-        return obj
-
-    def history_view(self, request, object_id, extra_context=None):
-        obj = self._visible_object(request, object_id)
-        if obj is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        return super().history_view(request, str(obj.pk), extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        obj = self._visible_object(request, object_id)
-        if obj is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not str(version_id).isdigit() or not (
-            self.model.history.filter(id=obj.pk, history_id=int(version_id)).exists()
-        ):
-            raise Http404("没有这个版本")
-        if request.method == "POST":
-            if not self.has_change_permission(request, obj):
-                raise PermissionDenied
-            request._history_revert_current = obj
-            with transaction.atomic():
-                return super().history_form_view(request, str(obj.pk), version_id, extra_context)
-        return super().history_form_view(request, str(obj.pk), version_id, extra_context)
-
-    def save_form(self, request, form, change):
-        new_object = super().save_form(request, form, change)
-        current = getattr(request, "_history_revert_current", None)
-        if current is not None and current.pk == new_object.pk:
-            for field in self.model._meta.concrete_fields:
-                if field.name not in form.fields and not field.primary_key:
-                    setattr(new_object, field.attname, getattr(current, field.attname))
-        return new_object
-
-
-class BudgetDataAdmin(OptimisticLockMixin, SubmissionScopedMixin, ScopedHistoryAdmin):
-    """Base of the budget-data ModelAdmins: scoped to the user's submissions, with the audit
-    trail's history pages and optimistic locking of the change form."""
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if change and obj is not None:
-            submission_id = self.submission_id_of(obj)
-            if submission_id is not None:
-                context["audit_url"] = reverse("admin:units_submission_audit", args=[submission_id])
-        return super().render_change_form(request, context, add, change, form_url, obj)
-
-
-class PermissionBeforeLookupMixin:
-    """Refuse the history page before looking the object up when the user may not view the
-    model at all. Django's `history_view` looks first, so an id that exists answered 403 and
-    one that does not answered "not found": a user without the permission could tell which
-    assignments, users or groups exist."""
-
-    def history_view(self, request, object_id, extra_context=None):
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        return super().history_view(request, object_id, extra_context)
-
-
-class UnitScopedMixin(PermissionBeforeLookupMixin):
-    """Units and departments: 管理员 see all; 填报人/审核人 only their assigned units'."""
-
-    unit_lookup = "pk"
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if user_sees_all_units(request.user):
-            return qs
-        return qs.filter(**{f"{self.unit_lookup}__in": user_unit_ids(request.user)}).distinct()
 
 
 #: Budget-line code fields offered as autocomplete → the scheme of their codes.
@@ -618,109 +398,6 @@ class SubmissionAdmin(BudgetDataAdmin):
         self.message_user(request, f"已为 {done} 个填报初始化情况说明文字（已有的不覆盖）。")
 
 
-class AccessManagedMixin(PermissionBeforeLookupMixin):
-    """People admins: anyone with the model's view permission (财政管理员) may look; adding,
-    changing and deleting need `units.permissions.user_may_manage_access` — a superuser, or
-    the 用户管理 permission, never for one's own account or a superuser's. Every change of
-    access is written to the access audit (`AccessChange`)."""
-
-    def _access_target(self, obj):
-        return obj
-
-    def has_add_permission(self, request):
-        return user_may_manage_access(request.user) and super().has_add_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        target = self._access_target(obj) if obj is not None else None
-        return user_may_manage_access(request.user, target) and super().has_change_permission(
-            request, obj
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        target = self._access_target(obj) if obj is not None else None
-        return user_may_manage_access(request.user, target) and super().has_delete_permission(
-            request, obj
-        )
-
-
-@admin.register(UnitAssignment)
-class UnitAssignmentAdmin(AccessManagedMixin, admin.ModelAdmin):
-    """Who works on which unit. Saving also sets `is_staff` (needed to log in to the admin)."""
-
-    list_display = ["user", "unit"]
-    list_select_related = ["user", "unit"]
-    search_fields = ["user__username", "unit__code", "unit__name"]
-
-    def _access_target(self, obj):
-        return obj.user
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        actor = request.user
-
-        class AccessCheckedForm(form):
-            def clean(self):
-                data = super().clean()
-                user = data.get("user")
-                if user is not None and not user_may_manage_access(actor, user):
-                    raise ValidationError(
-                        "不能更改自己或超级用户的负责单位：请由另一位有用户管理权限的人操作。"
-                    )
-                return data
-
-        return AccessCheckedForm
-
-    def save_model(self, request, obj, form, change):
-        users = {obj.user_id}
-        if change and form.initial.get("user"):
-            users.add(form.initial["user"])
-        befores = {pk: user_access_snapshot(get_user_model()(pk=pk)) for pk in users}
-        super().save_model(request, obj, form, change)
-        if not obj.user.is_staff:
-            obj.user.is_staff = True
-            obj.user.save(update_fields=["is_staff"])
-        for pk, before in befores.items():
-            user = get_user_model().objects.get(pk=pk)
-            user_access_record(actor=request.user, user=user, before=before)
-
-    def delete_model(self, request, obj):
-        before = user_access_snapshot(obj.user)
-        super().delete_model(request, obj)
-        user_access_record(actor=request.user, user=obj.user, before=before)
-
-    def delete_queryset(self, request, queryset):
-        users = {a.user for a in queryset.select_related("user")}
-        befores = {u.pk: user_access_snapshot(u) for u in users}
-        super().delete_queryset(request, queryset)
-        for user in users:
-            user_access_record(actor=request.user, user=user, before=befores[user.pk])
-
-
-@admin.register(AccessChange)
-class AccessChangeAdmin(PermissionBeforeLookupMixin, admin.ModelAdmin):
-    """The access audit: read only, for 财政管理员 and superusers."""
-
-    list_display = ["at", "username", "change", "actor"]
-    list_select_related = ["actor"]
-    list_filter = ["at"]
-    search_fields = ["username", "change"]
-
-    def has_view_permission(self, request, obj=None):
-        return ADMIN in user_roles(request.user)
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(BudgetLine)
 class BudgetLineAdmin(BudgetDataAdmin):
     """Lines are listed per submission with pagination, so large units stay usable. Code fields
@@ -749,74 +426,3 @@ class BudgetLineAdmin(BudgetDataAdmin):
     autocomplete_fields = ["func_code", "dept_econ_code", "gov_econ_code"]
     raw_id_fields = ["project"]
     list_per_page = 100
-
-
-# Users and groups (财政管理员): Django's own admins, with the history page refused before the
-# lookup like the others here.
-
-
-class BudgetUserAdmin(AccessManagedMixin, UserAdmin):
-    """Users: 财政管理员 see them; changing roles, units, groups, flags or permissions needs
-    `user_may_manage_access` (a superuser, or 用户管理 for other ordinary accounts). Only a
-    superuser grants superuser status or single permissions; a user holds at most one role;
-    every change is audited."""
-
-    def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
-        if not request.user.is_superuser:
-            fields += ["is_superuser", "user_permissions"]
-        return fields
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "groups" and not request.user.is_superuser:
-            # the three roles only: any other group could carry permissions (用户管理 too)
-            kwargs["queryset"] = Group.objects.filter(name__in=ROLES)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-
-        class OneRoleForm(form):
-            def clean(self):
-                data = super().clean()
-                groups = data.get("groups")
-                if groups is not None:
-                    try:
-                        user_role_check(user=self.instance, groups=list(groups))
-                    except ValidationError as exc:
-                        self.add_error("groups", exc)
-                return data
-
-        return OneRoleForm
-
-    def save_model(self, request, obj, form, change):
-        request._access_before = user_access_snapshot(obj) if change and obj.pk else {}
-        super().save_model(request, obj, form, change)
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        user_access_record(
-            actor=request.user,
-            user=form.instance,
-            before=getattr(request, "_access_before", {}),
-        )
-
-
-class BudgetGroupAdmin(PermissionBeforeLookupMixin, GroupAdmin):
-    """Groups carry permissions, so only a superuser adds, changes or deletes them (anyone else
-    could put 用户管理 or more into their own group)."""
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-
-for _model, _model_admin in ((get_user_model(), BudgetUserAdmin), (Group, BudgetGroupAdmin)):
-    if admin.site.is_registered(_model):
-        admin.site.unregister(_model)
-    admin.site.register(_model, _model_admin)

@@ -77,7 +77,7 @@ class OptimisticLockMixin:
     """For a budget-data ModelAdmin whose objects belong to a submission.
 
     Needs `submission_attr` (the path from the object to its Submission, "" for the
-    submission itself) as in `units.admin.SubmissionScopedMixin`.
+    submission itself) as in `units.admin_scoping.SubmissionScopedMixin`.
     """
 
     change_form_template = "admin/units/concurrency_change_form.html"
