@@ -8,6 +8,7 @@ Decisions:
   and ids survive); new ones are created; projects not in the file are deleted, unless a
   绩效目标 or 政府采购预算 refers to them, which is reported as an error (no data is lost silently).
   Importing the same file twice therefore gives the same lines and projects, not duplicates.
+  Those project rules live in `units.budget_projects`; this module reads and checks the rows.
 - Every row is checked before anything is written (codes of the submission's year and scheme,
   the rules of `units.validation.budget_line_errors`, the project columns), and one transaction
   writes everything, so a file with any error changes nothing.
@@ -42,17 +43,23 @@ from units.budget_excel import (
     workbook_read,
     workbook_write,
 )
+from units.budget_projects import (
+    ProjectMatch,
+    ProjectSpec,
+    project_batches,
+    projects_match,
+    projects_save,
+)
 from units.excel.cells import cell_amount, cell_code, cell_positive_int, cell_text
 from units.excel.problems import Problem, problems_error
 from units.excel.reader import Row
-from units.history import history_reason, objects_bulk_update
+from units.history import history_reason
 from units.models import (
     BudgetLine,
     ClassificationCode,
     CodeScheme,
     EconomicMapping,
     FundSource,
-    ProcurementItem,
     Project,
     ProjectCategory,
     ProjectRecurrence,
@@ -161,28 +168,13 @@ def budget_template_workbook(*, year: int) -> bytes:
     return workbook_write(lines=[], year=year, **_code_lists(year))
 
 
-def _project_batches(projects) -> dict[int, int]:
-    """Project id → 资金批次: 1 for a main project, 2, 3… for its extra allocations in order."""
-    batches = {}
-    by_owner = defaultdict(list)
-    for project in projects:
-        if project.allocation_of_id:
-            by_owner[project.allocation_of_id].append(project)
-        else:
-            batches[project.id] = 1
-    for allocations in by_owner.values():
-        for batch, project in enumerate(sorted(allocations, key=lambda p: (p.position, p.id)), 2):
-            batches[project.id] = batch
-    return batches
-
-
 def budget_export_workbook(*, submission: Submission) -> bytes:
     """The submission's budget lines in the import layout (export → import gives them back).
 
     Basic lines come first in entry order, then project lines grouped by project in project
     order, so the projects' first appearances keep their order on re-import."""
     projects = list(Project.objects.filter(submission=submission).order_by("position", "id"))
-    batches = _project_batches(projects)
+    batches = project_batches(projects)
     order = {p.id: i for i, p in enumerate(projects)}
     by_id = {p.id: p for p in projects}
     lines = sorted(
@@ -228,17 +220,6 @@ def budget_export_workbook(*, submission: Submission) -> bytes:
 # --- import ---------------------------------------------------------------------------------
 
 
-@dataclass
-class _ProjectSpec:
-    name: str
-    batch: int
-    row: int
-    category: str = ""
-    recurrence: str = ""
-    period: int | None = None
-    lines: list[BudgetLine] = field(default_factory=list)
-
-
 class _Plan:
     """Everything an import will write, built (and checked) before anything is written."""
 
@@ -246,14 +227,13 @@ class _Plan:
         self.submission = submission
         self.year = submission.year
         self.problems: list[Problem] = []
-        self.lines: list[tuple[BudgetLine, _ProjectSpec | None]] = []
-        self.projects: dict[tuple[str, int], _ProjectSpec] = {}
+        self.lines: list[tuple[BudgetLine, ProjectSpec | None]] = []
+        self.projects: dict[tuple[str, int], ProjectSpec] = {}
         self.codes: dict[tuple[str, str], ClassificationCode] = {
             (c.scheme, c.code): c for c in ClassificationCode.objects.filter(year=self.year)
         }
         self.other_years: dict[tuple[str, str], ClassificationCode] = {}
-        self.by_key: dict[tuple[str, int], Project] = {}  # set by `_projects_match`
-        self.removed: list[Project] = []
+        self.match: ProjectMatch | None = None  # set by `_plan_build`
         self.mapping = dict(
             EconomicMapping.objects.filter(
                 year=self.year, mapping_kind=mapping_kind_for(submission.unit.kind)
@@ -379,7 +359,7 @@ class _Plan:
         if spec is not None:
             spec.lines.append(line)
 
-    def project_columns(self, row: Row, kind) -> _ProjectSpec | None:
+    def project_columns(self, row: Row, kind) -> ProjectSpec | None:
         name = cell_text(row.values.get("project"))
         texts = {k: cell_text(row.values.get(k)) for k in ("batch", "category", "recurrence")}
         period_text = cell_text(row.values.get("period"))
@@ -429,7 +409,7 @@ class _Plan:
                 self.add(row.locate("period", "；".join(exc.messages)))
         spec = self.projects.get((name, batch))
         if spec is None:
-            spec = self.projects[(name, batch)] = _ProjectSpec(name, batch, row.number)
+            spec = self.projects[(name, batch)] = ProjectSpec(name, batch, row.number)
         for key, value in (("category", category), ("recurrence", recurrence), ("period", period)):
             if value in ("", None):
                 continue
@@ -504,80 +484,9 @@ def _plan_build(submission: Submission, rows: list[Row]) -> _Plan:
     if not rows and not plan.problems:
         plan.add(Problem(SHEET_LINES, "没有任何预算明细行。"))
         return plan
-    _projects_match(plan)
+    plan.match = projects_match(submission=submission, keys=plan.projects)
+    plan.problems.extend(plan.match.problems)
     return plan
-
-
-def _projects_match(plan: _Plan) -> None:
-    """Match the file's projects to the existing ones by (name, 资金批次); the unmatched ones
-    will be deleted, which is a problem when a 绩效目标 or 政府采购预算 refers to them."""
-    submission = plan.submission
-    existing = list(Project.objects.filter(submission=submission))
-    batches = _project_batches(existing)
-    by_key: dict[tuple[str, int], Project] = {}
-    for project in sorted(existing, key=lambda p: (p.position, p.id)):
-        by_key.setdefault((project.name, batches[project.id]), project)
-    keep_ids = {by_key[k].id for k in plan.projects if k in by_key}
-    removed = [p for p in existing if p.id not in keep_ids]
-    if removed:
-        removed_ids = {p.id for p in removed}
-        with_target = set(
-            # the reverse side of performance's ProjectTarget.project (`target`), so that
-            # units needs no import of the layer above it
-            Project.objects.filter(pk__in=removed_ids, target__isnull=False).values_list(
-                "pk", flat=True
-            )
-        )
-        with_procurement = set(
-            ProcurementItem.objects.filter(project_id__in=removed_ids).values_list(
-                "project_id", flat=True
-            )
-        )
-        for project in removed:
-            uses = [
-                what
-                for what, ids in (("绩效目标", with_target), ("政府采购预算", with_procurement))
-                if project.id in ids
-            ]
-            if uses:
-                plan.add(
-                    Problem(
-                        SHEET_LINES,
-                        f"文件中没有项目「{project.name}」（资金批次 {batches[project.id]}），"
-                        f"但它已有{'和'.join(uses)}，不能删除。请在文件中保留该项目，"
-                        "或先删除其" + "和".join(uses) + "。",
-                    )
-                )
-    plan.by_key, plan.removed = by_key, removed
-
-
-def _projects_save(plan: _Plan, report: ImportReport) -> None:
-    """Update matching projects in place, create new ones, delete the unmatched ones."""
-    submission, by_key, removed = plan.submission, plan.by_key, plan.removed
-    BudgetLine.objects.filter(submission=submission).delete()
-    # Unlink through the audit trail (a queryset update() would not be recorded).
-    unlinked = [p for p in removed if p.allocation_of_id is not None]
-    for project in unlinked:
-        project.allocation_of = None
-    objects_bulk_update(Project, unlinked, ["allocation_of"])
-    Project.objects.filter(id__in=[p.id for p in removed]).delete()
-    report.projects_deleted = [p.name for p in removed]
-
-    saved: dict[tuple[str, int], Project] = {}
-    ordered = sorted(plan.projects.items(), key=lambda item: (item[0][1] > 1, item[1].row))
-    position_of = {key: i for i, key in enumerate(plan.projects, start=1)}
-    for key, spec in ordered:
-        project = by_key.get(key) or Project(submission=submission, name=spec.name)
-        (report.projects_updated if project.pk else report.projects_created).append(spec.name)
-        project.category = spec.category
-        project.recurrence = spec.recurrence
-        project.period_years = spec.period or 1
-        project.position = position_of[key]
-        project.allocation_of = saved[(spec.name, 1)] if spec.batch > 1 else None
-        project.save()
-        saved[key] = project
-        for line in spec.lines:
-            line.project = project
 
 
 def budget_import(*, submission: Submission, file) -> ImportReport:
@@ -596,7 +505,10 @@ def budget_import(*, submission: Submission, file) -> ImportReport:
             raise problems_error(plan.problems)
         report = ImportReport(submission=str(submission))
         report.replaced_lines = BudgetLine.objects.filter(submission=submission).count()
-        _projects_save(plan, report)
+        saved = projects_save(submission=submission, specs=plan.projects, match=plan.match)
+        report.projects_created = saved.created
+        report.projects_updated = saved.updated
+        report.projects_deleted = saved.deleted
         lines = [line for line, _ in plan.lines]
         report.lines = len(budget_lines_create(submission=submission, lines=lines))
     return report
