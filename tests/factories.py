@@ -19,7 +19,7 @@ from units.models import (
     SubmissionStatus,
     UnitKind,
 )
-from units.reference import load_default_reference
+from units.reference_defaults import load_default_reference
 from units.services import user_role_assign
 from units.synthetic import SYNTHETIC_YEAR, synthetic_budget_create
 

@@ -15,7 +15,7 @@ from units.models import (
     Project,
     Submission,
 )
-from units.reference import load_default_reference
+from units.reference_defaults import load_default_reference
 from units.services import budget_lines_create
 
 pytestmark = pytest.mark.django_db

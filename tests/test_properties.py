@@ -33,7 +33,7 @@ from tables.figures.types import (
 )
 from tests.factories import submission_create, synthetic_submission
 from units.models import BudgetLine, ExpenseKind, Project
-from units.reference import load_default_reference
+from units.reference_defaults import load_default_reference
 from units.selectors import submission_get
 from units.services import budget_lines_create
 from units.synthetic import code_pool_load, synthetic_lines_build, synthetic_projects_build

@@ -1,15 +1,16 @@
 """Versioned reference data: reading classification-code files and importing them per year.
 
-Three services, all keyword-only:
+Two services, both keyword-only:
 
 * `parse_code_file` reads a CSV or XLSX list of codes for one scheme and checks it as a whole
   (every problem of the file is reported at once, each naming its 1-based file row);
 * `import_codes` brings the `ClassificationCode` rows of one (scheme, year) in line with a parsed
   list in one transaction and reports what was added, renamed, retired and reactivated. Codes
   are never deleted: a code missing from the new list is only marked inactive, so budget lines
-  that use it keep it;
-* `load_default_reference` loads the starter lists bundled in `units/reference_data/` and the
-  default 部门→政府 economic mappings; running it again changes nothing.
+  that use it keep it.
+
+The bundled starter lists are loaded by `units.reference_defaults.load_default_reference`,
+which reads its files with the same reader (`file_rows_read`, `row_errors_raise`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,23 +27,7 @@ from units.excel.cells import cell_text, fullwidth_digit, halfwidth_hint, normal
 from units.excel.problems import column_letter
 from units.excel.reader import first_sheet_read
 from units.formula_text import formula_text_error
-from units.models import ClassificationCode, CodeScheme, EconomicMapping
-
-REFERENCE_DATA_DIR = Path(__file__).resolve().parent / "reference_data"
-
-#: Version stamped on codes loaded from the bundled starter files.
-STARTER_VERSION = "内置初始数据"
-
-#: Bundled starter files, by scheme.
-STARTER_CODE_FILES = {
-    CodeScheme.FUNCTIONAL: "functional_classification_2025_starter.csv",
-    CodeScheme.DEPT_ECONOMIC: "dept_economic_classification_starter.csv",
-    CodeScheme.GOV_ECONOMIC: "gov_economic_classification_starter.csv",
-}
-STARTER_MAPPING_FILES = {
-    "admin": "econ_mapping_admin_starter.csv",
-    "institution": "econ_mapping_institution_starter.csv",
-}
+from units.models import ClassificationCode, CodeScheme
 
 #: Allowed code length → level, by scheme (功能分类: 类/款/项; 经济分类: 类/款).
 LEVEL_BY_LENGTH = {
@@ -124,68 +108,6 @@ class ImportReport:
         return "\n".join(lines)
 
 
-@dataclass
-class MappingLoadReport:
-    """Outcome of loading one bundled 部门→政府 economic mapping file."""
-
-    mapping_kind: str
-    created: int = 0
-    unchanged: int = 0
-    #: (dept_code, kept gov_code, bundled gov_code): existing pairs are never overwritten.
-    kept_different: list[tuple[str, str, str]] = field(default_factory=list)
-    #: (dept_code, gov_code): pairs not loaded because a code is not in that year's lists.
-    skipped_unknown: list[tuple[str, str]] = field(default_factory=list)
-
-
-@dataclass
-class ReferenceLoadReport:
-    """Outcome of `load_default_reference`."""
-
-    year: int
-    codes: dict[str, ImportReport] = field(default_factory=dict)
-    #: Schemes left alone because that year already holds an imported (non-starter) list.
-    skipped_schemes: list[str] = field(default_factory=list)
-    mappings: dict[str, MappingLoadReport] = field(default_factory=dict)
-    #: Number of codes (active or retired) of each scheme for the year after loading.
-    code_counts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def has_changes(self) -> bool:
-        return any(report.has_changes for report in self.codes.values()) or any(
-            report.created for report in self.mappings.values()
-        )
-
-    def summary(self) -> str:
-        lines = []
-        for scheme in STARTER_CODE_FILES:
-            label = CodeScheme(scheme).label
-            if scheme in self.skipped_schemes:
-                lines.append(f"{label} {self.year}年：已导入正式科目表，跳过内置初始数据。")
-            elif scheme in self.codes:
-                report = self.codes[scheme]
-                count = self.code_counts.get(scheme, 0)
-                lines.append(
-                    f"{label} {self.year}年：共 {count} 个科目；本次新增 {len(report.added)} 个，"
-                    f"更名 {len(report.renamed)} 个，停用 {len(report.retired)} 个，"
-                    f"恢复启用 {len(report.reactivated)} 个。"
-                )
-        kind_labels = dict(EconomicMapping._meta.get_field("mapping_kind").choices)
-        for kind, report in self.mappings.items():
-            lines.append(
-                f"经济科目对应关系（{kind_labels[kind]}）{self.year}年：本次新增 {report.created} 条，"
-                f"已存在 {report.unchanged + len(report.kept_different)} 条。"
-            )
-            lines.extend(
-                f"  保留现有对应 {dept} → {kept}（内置数据为 {bundled}）"
-                for dept, kept, bundled in report.kept_different
-            )
-            lines.extend(
-                f"  未加载 {dept} → {gov}：科目不在 {self.year}年科目表中"
-                for dept, gov in report.skipped_unknown
-            )
-        return "\n".join(lines)
-
-
 # --- reading files -------------------------------------------------------------------------
 
 
@@ -195,7 +117,7 @@ MAX_SCANNED_ROWS = 20_000
 ROLE_LABELS = {"code": "科目编码", "name": "科目名称", "level": "级次", "parent": "上级编码"}
 
 
-def _read_rows(path_or_file) -> tuple[list[list[str]], str | None]:
+def file_rows_read(path_or_file) -> tuple[list[list[str]], str | None]:
     """All rows of the file as lists of stripped text cells (row n at index n - 1), and the
     sheet they come from: the first worksheet of an XLSX (read by the shared hardened reader),
     None for a CSV."""
@@ -325,7 +247,8 @@ def _file_errors(codes: list[ParsedCode]) -> list[tuple[int, str]]:
     return errors
 
 
-def _raise_if_errors(errors: list[tuple[int, str]]) -> None:
+def row_errors_raise(errors: list[tuple[int, str]]) -> None:
+    """Raise one ValidationError listing every (row, message) error in row order, if any."""
     if errors:
         errors.sort(key=lambda error: error[0])
         raise ValidationError([message for _row, message in errors])
@@ -346,7 +269,7 @@ def parse_code_file(*, path_or_file, scheme: str) -> list[ParsedCode]:
     from the code's length; when the file gives them they must agree.
     """
     scheme = _check_scheme(scheme)
-    rows, sheet = _read_rows(path_or_file)
+    rows, sheet = file_rows_read(path_or_file)
     numbered = [(number, cells) for number, cells in enumerate(rows, start=1) if any(cells)]
     if not numbered:
         raise ValidationError("文件中没有任何科目。")
@@ -432,7 +355,7 @@ def parse_code_file(*, path_or_file, scheme: str) -> list[ParsedCode]:
     if not parsed and not errors:
         raise ValidationError("文件中没有任何科目。")
     errors.extend(_file_errors(parsed))
-    _raise_if_errors(errors)
+    row_errors_raise(errors)
     return parsed
 
 
@@ -460,7 +383,7 @@ def _validate_rows(*, scheme: str, rows: list[ParsedCode]) -> None:
     if not rows:
         errors.append((0, "没有任何科目可导入。"))
     errors.extend(_file_errors(rows))
-    _raise_if_errors(errors)
+    row_errors_raise(errors)
 
 
 def import_codes(
@@ -539,111 +462,10 @@ def import_codes(
     return report
 
 
-# --- bundled starter data ------------------------------------------------------------------
-
-
-def _parse_mapping_file(path: Path) -> list[tuple[str, str]]:
-    rows, _sheet = _read_rows(path)
-    header = [cell.strip().lower() for cell in rows[0]] if rows else []
-    if "dept_econ_code" not in header or "gov_econ_code" not in header:
-        raise ValidationError(f"{path.name}：表头应为 dept_econ_code,gov_econ_code。")
-    dept_index, gov_index = header.index("dept_econ_code"), header.index("gov_econ_code")
-    pairs: list[tuple[str, str]] = []
-    seen: dict[str, int] = {}
-    errors: list[tuple[int, str]] = []
-    for number, cells in enumerate(rows[1:], start=2):
-        if not any(cells):
-            continue
-        dept = normalise_code(cells[dept_index] if dept_index < len(cells) else "")
-        gov = normalise_code(cells[gov_index] if gov_index < len(cells) else "")
-        if not dept or not gov:
-            errors.append((number, f"{path.name} 第{number}行：部门经济科目或政府经济科目为空。"))
-        elif dept in seen:
-            errors.append(
-                (number, f"{path.name} 第{number}行：部门经济科目“{dept}”与第{seen[dept]}行重复。")
-            )
-        else:
-            seen[dept] = number
-            pairs.append((dept, gov))
-    _raise_if_errors(errors)
-    return pairs
-
-
-def _load_mappings(
-    *, year: int, mapping_kind: str, pairs: list[tuple[str, str]]
-) -> MappingLoadReport:
-    report = MappingLoadReport(mapping_kind=mapping_kind)
-    known = {
-        (scheme, code)
-        for scheme, code in ClassificationCode.objects.filter(
-            year=year, scheme__in=[CodeScheme.DEPT_ECONOMIC, CodeScheme.GOV_ECONOMIC]
-        ).values_list("scheme", "code")
-    }
-    existing = dict(
-        EconomicMapping.objects.filter(year=year, mapping_kind=mapping_kind).values_list(
-            "dept_code", "gov_code"
-        )
-    )
-    to_create = []
-    for dept, gov in pairs:
-        if dept in existing:
-            if existing[dept] == gov:
-                report.unchanged += 1
-            else:
-                report.kept_different.append((dept, existing[dept], gov))
-        elif (CodeScheme.DEPT_ECONOMIC, dept) not in known or (
-            CodeScheme.GOV_ECONOMIC,
-            gov,
-        ) not in known:
-            report.skipped_unknown.append((dept, gov))
-        else:
-            to_create.append(
-                EconomicMapping(year=year, mapping_kind=mapping_kind, dept_code=dept, gov_code=gov)
-            )
-    EconomicMapping.objects.bulk_create(to_create)
-    report.created = len(to_create)
-    return report
-
-
-def load_default_reference(*, year: int = 2025) -> ReferenceLoadReport:
-    """Load the bundled starter code lists and economic mappings for `year`; idempotent.
-
-    A scheme whose codes for `year` were already imported from an official list (any row with a
-    version other than the starter's) is left untouched, so this never retires official codes.
-    Existing economic mappings are never overwritten; only missing pairs are added.
-    """
-    result = ReferenceLoadReport(year=year)
-    with transaction.atomic():
-        for scheme, filename in STARTER_CODE_FILES.items():
-            official = (
-                ClassificationCode.objects.filter(scheme=scheme, year=year)
-                .exclude(version=STARTER_VERSION)
-                .exists()
-            )
-            if official:
-                result.skipped_schemes.append(str(scheme))
-                continue
-            rows = parse_code_file(path_or_file=REFERENCE_DATA_DIR / filename, scheme=scheme)
-            result.codes[str(scheme)] = import_codes(
-                scheme=scheme, year=year, rows=rows, version=STARTER_VERSION
-            )
-        for kind, filename in STARTER_MAPPING_FILES.items():
-            pairs = _parse_mapping_file(REFERENCE_DATA_DIR / filename)
-            result.mappings[kind] = _load_mappings(year=year, mapping_kind=kind, pairs=pairs)
-        for scheme in STARTER_CODE_FILES:
-            result.code_counts[str(scheme)] = ClassificationCode.objects.filter(
-                scheme=scheme, year=year
-            ).count()
-    return result
-
-
 __all__ = [
     "ImportReport",
-    "MappingLoadReport",
     "ParsedCode",
-    "ReferenceLoadReport",
     "import_codes",
-    "load_default_reference",
     "normalise_code",
     "parse_code_file",
 ]

@@ -121,7 +121,7 @@ def demo_budget_load() -> Submission:
     """The budget part of the demo (`performance.demo.demo_load` adds its targets): the seed
     unit 003 for 2025 as budget lines, with its texts and assets; idempotent. Call it inside
     a transaction and a `history_reason`, as `demo_load` does."""
-    from units.reference import load_default_reference
+    from units.reference_defaults import load_default_reference
 
     load_default_reference(year=demo.YEAR)
     department, _ = Department.objects.update_or_create(

@@ -209,7 +209,7 @@ def synthetic_submission_create(
     Loads the starter reference data of `year` first; an existing submission of that unit is
     emptied and refilled, so running it twice leaves one copy.
     """
-    from units.reference import load_default_reference
+    from units.reference_defaults import load_default_reference
 
     load_default_reference(year=year)
     department, _ = Department.objects.update_or_create(

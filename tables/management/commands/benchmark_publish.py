@@ -197,7 +197,7 @@ class Command(BaseCommand):
 
         from tables.publication.batches import publication_batch_start
         from units.models import BudgetUnit, Department, Submission, SubmissionStatus, UnitKind
-        from units.reference import load_default_reference
+        from units.reference_defaults import load_default_reference
         from units.services import submission_texts_initialise
         from units.synthetic import synthetic_budget_create
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from units.reference import load_default_reference
+from units.reference_defaults import load_default_reference
 
 
 class Command(BaseCommand):
