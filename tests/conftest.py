@@ -2,6 +2,10 @@ import pytest
 from django.http import HttpRequest
 from django.test import Client
 
+# The shared helpers of the budget-import tests assert inside `refused`: report those asserts
+# like a test's own.
+pytest.register_assert_rewrite("tests.budget_workbooks")
+
 
 @pytest.fixture(autouse=True)
 def _immediate_tasks(settings):
@@ -61,3 +65,31 @@ def demo_approved(db):
     ):
         submission_transition(submission_id=submission.pk, actor=actor, to_status=status)
     return submission, people
+
+
+@pytest.fixture
+def demo(db):
+    """The demo submission (unit 003, 2025, with the year's codes), as the budget-import tests
+    use it (`tests/test_budget_import.py`, `tests/test_budget_import_inputs.py`)."""
+    from performance.demo import demo_load
+
+    return demo_load()
+
+
+@pytest.fixture
+def exported(demo) -> bytes:
+    """The demo's budget lines exported in the import layout (.xlsx bytes)."""
+    from units.budget_import import budget_export_workbook
+
+    return budget_export_workbook(submission=demo)
+
+
+@pytest.fixture
+def draft_world(db):
+    """The admin permission matrix's world (`tests/admin_url_matrix.py`) in 草稿, as the URL and
+    the form tests use it (`tests/test_permissions_admin_urls.py`,
+    `tests/test_permissions_admin_forms.py`)."""
+    from tests.admin_url_matrix import build_world
+    from units.models import SubmissionStatus
+
+    return build_world(SubmissionStatus.DRAFT)
