@@ -10,6 +10,7 @@ from performance.derive import PerformanceFigures, performance_figures
 from performance.render import TargetSheet, project_target_sheets, unit_target_sheet
 from performance.types import TargetData
 from tables.checks import SEVERITY_ORDER, Finding
+from tables.derive.procurement import procurement_by_kind
 from tables.narrative import (
     Narrative,
     NarrativeInputs,
@@ -18,11 +19,10 @@ from tables.narrative import (
     narrative_build,
     narrative_findings,
 )
-from tables.types import CATEGORY_OPERATING, CATEGORY_SPECIFIC, ZERO, BudgetData, Table
+from tables.types import CATEGORY_OPERATING, CATEGORY_SPECIFIC, BudgetData, Table
 from units.selectors import DisclosureTexts, disclosure_texts_load
 
 CATEGORY_LABELS = {CATEGORY_OPERATING: "其他运转类", CATEGORY_SPECIFIC: "特定目标类"}
-PROCUREMENT_LABELS = {"goods": "货物", "works": "工程", "services": "服务"}
 
 
 def target_summary(figures: PerformanceFigures) -> ProjectTargetSummary:
@@ -41,13 +41,6 @@ def target_summary(figures: PerformanceFigures) -> ProjectTargetSummary:
         disclosed_amount=figures.disclosed.amount,
         disclosed_by_category=rows(figures.disclosed_by_category),
     )
-
-
-def procurement_by_kind(data: BudgetData) -> dict:
-    out = dict.fromkeys(PROCUREMENT_LABELS.values(), ZERO)
-    for item in data.procurements:
-        out[PROCUREMENT_LABELS[item.kind]] += item.amount
-    return out
 
 
 def narrative_derive(
