@@ -44,8 +44,15 @@ def target_summary(figures: PerformanceFigures) -> ProjectTargetSummary:
 
 
 def narrative_derive(
-    *, submission, data: BudgetData, targets: TargetData, texts: DisclosureTexts
+    *,
+    submission,
+    data: BudgetData,
+    targets: TargetData,
+    texts: DisclosureTexts,
+    tables: dict[str, Table] | None = None,
 ) -> Narrative:
+    """The narrative of a submission, worded from its derived `tables` (derived from `data` when
+    not given) and last year's figures (loaded here)."""
     from tables.services import prior_year_figures
 
     prior = prior_year_figures(submission=submission)
@@ -65,6 +72,7 @@ def narrative_derive(
             targets=target_summary(performance_figures(data, targets)),
             assets=texts.assets,
             procurement=procurement_by_kind(data),
+            tables=tables,
         )
     )
 
@@ -96,7 +104,11 @@ def document_build(*, submission, is_draft: bool = True) -> DisclosureDocument:
     derived = disclosure_derive(submission=submission)
     texts = disclosure_texts_load(submission=submission)
     narrative = narrative_derive(
-        submission=submission, data=derived.data, targets=derived.targets, texts=texts
+        submission=submission,
+        data=derived.data,
+        targets=derived.targets,
+        texts=texts,
+        tables=derived.tables,
     )
     findings = sorted(
         derived.findings + narrative_findings(narrative), key=lambda f: SEVERITY_ORDER[f.severity]
