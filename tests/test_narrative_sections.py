@@ -46,15 +46,15 @@ DATA = BudgetData(
 
 
 def _inputs(**changes) -> NarrativeInputs:
-    return NarrativeInputs(
+    inputs = NarrativeInputs(
         data=DATA,
         prior=PriorFigures(),
         texts=NarrativeTexts(),
         targets=None,
         assets=AssetInfo(as_of="2024年12月31日"),
         procurement={},
-        **changes,
     )
+    return dataclasses.replace(inputs, **changes)
 
 
 def test_figures_are_read_off_the_tables_given():
@@ -87,3 +87,18 @@ def test_narrative_modules_never_read_budget_lines():
         if isinstance(node, ast.Attribute) and node.attr == "lines"
     ]
     assert offenders == []
+
+
+def test_reasons_are_printed_as_typed():
+    """A reason naming the year and the unit is printed as typed in section 一, not shortened."""
+    reason = "2025年度测试单位新增项目"
+    narrative = narrative_build(
+        _inputs(
+            prior=PriorFigures(total=D("1.00")),
+            texts=NarrativeTexts(revenue_change_reason=reason, expense_change_reason=reason),
+        )
+    )
+    text = narrative.sections[0].blocks[0].text
+    assert text.startswith("2025年度测试单位预算收入总计0.05万元")
+    assert "；本年单位预算支出总计0.05万元" in text
+    assert text.count(f"主要原因是{reason}") == 2

@@ -108,16 +108,16 @@ def totals_change_section(
     revenue = _change("预算收入总计", total, prior.total, texts, "revenue_change_reason")
     expense = _change("预算支出总计", total, prior.total, texts, "expense_change_reason")
 
-    def sentence(kind: str, change: Change, current_word: str) -> str:
+    def sentence(subject: str, change: Change, current_word: str) -> str:
         return (
-            f"{year}年度{unit}{kind}总计{wan(total)}万元，其中：{current_word}{wan(current)}"
+            f"{subject}总计{wan(total)}万元，其中：{current_word}{wan(current)}"
             f"万元，上年结转{wan(carry)}万元" + with_reason(change_phrase(change), change)
         )
 
     text = (
-        sentence("预算收入", revenue, "本年收入")
+        sentence(f"{year}年度{unit}预算收入", revenue, "本年收入")
         + "；"
-        + sentence("单位预算支出", expense, "本年预算安排").replace(f"{year}年度{unit}", "本年")
+        + sentence("本年单位预算支出", expense, "本年预算安排")
         + "。"
     )
     figures = {"收入总计": total, "本年收入": current, "上年结转": carry}
