@@ -47,7 +47,9 @@ REVENUE_LABELS = (
 # Reading rows of the derived tables
 
 
-def _change(label: str, current: Decimal, prior: Decimal | None, texts, reason_field: str):
+def _change(
+    label: str, current: Decimal, prior: Decimal | None, texts: NarrativeTexts, reason_field: str
+) -> Change:
     """A comparison with last year, carrying the unit's reason typed in `reason_field`."""
     return Change(label, current, prior, getattr(texts, reason_field), reason_field)
 
