@@ -3,8 +3,8 @@
 from decimal import Decimal
 from xml.etree import ElementTree
 
+from tables.document.narrative import ChartSpec
 from tables.document.render.charts import chart_svg
-from tables.narrative import ChartSpec
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -18,9 +18,9 @@ from performance.demo import demo_load
 from performance.derive import performance_figures
 from performance.selectors import target_data_load
 from tables.document.build import narrative_derive
+from tables.document.narrative import narrative_findings
 from tables.document.texts import disclosure_texts_load
 from tables.figures.load import budget_data_load
-from tables.narrative import narrative_findings
 from tests.seed import SEED_PATH
 
 pytestmark = pytest.mark.django_db

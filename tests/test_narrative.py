@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from tables.narrative import (
+from tables.document.narrative import (
     Change,
     Narrative,
     change_phrase,

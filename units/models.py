@@ -414,7 +414,7 @@ class AssetFacts(PublishedGuardedModel, models.Model):
 class SubmissionText(PublishedGuardedModel, models.Model):
     """The texts a unit enters for its disclosure (概况 and the reasons of 情况说明), kept per
     submission so that last year's disclosure keeps its own words. Every figure around them is
-    derived; see `tables.narrative`."""
+    derived; see `tables.document.narrative`."""
 
     submission = models.OneToOneField(
         Submission, verbose_name="填报", on_delete=models.CASCADE, related_name="texts"

@@ -9,10 +9,7 @@ from dataclasses import dataclass
 from performance.derive import PerformanceFigures, performance_figures
 from performance.sheets import TargetSheet, project_target_sheets, unit_target_sheet
 from performance.types import TargetData
-from tables.document.texts import DisclosureTexts, disclosure_texts_load
-from tables.figures.checks import SEVERITY_ORDER, Finding
-from tables.figures.types import CATEGORY_OPERATING, CATEGORY_SPECIFIC, ZERO, BudgetData, Table
-from tables.narrative import (
+from tables.document.narrative import (
     Narrative,
     NarrativeInputs,
     PriorFigures,
@@ -20,9 +17,12 @@ from tables.narrative import (
     narrative_build,
     narrative_findings,
 )
+from tables.document.texts import DisclosureTexts, disclosure_texts_load
+from tables.figures.checks import SEVERITY_ORDER, Finding
+from tables.figures.derive.procurement import procurement_by_kind
+from tables.figures.types import CATEGORY_OPERATING, CATEGORY_SPECIFIC, BudgetData, Table
 
 CATEGORY_LABELS = {CATEGORY_OPERATING: "其他运转类", CATEGORY_SPECIFIC: "特定目标类"}
-PROCUREMENT_LABELS = {"goods": "货物", "works": "工程", "services": "服务"}
 
 
 def target_summary(figures: PerformanceFigures) -> ProjectTargetSummary:
@@ -43,16 +43,16 @@ def target_summary(figures: PerformanceFigures) -> ProjectTargetSummary:
     )
 
 
-def procurement_by_kind(data: BudgetData) -> dict:
-    out = dict.fromkeys(PROCUREMENT_LABELS.values(), ZERO)
-    for item in data.procurements:
-        out[PROCUREMENT_LABELS[item.kind]] += item.amount
-    return out
-
-
 def narrative_derive(
-    *, submission, data: BudgetData, targets: TargetData, texts: DisclosureTexts
+    *,
+    submission,
+    data: BudgetData,
+    targets: TargetData,
+    texts: DisclosureTexts,
+    tables: dict[str, Table] | None = None,
 ) -> Narrative:
+    """The narrative of a submission, worded from its derived `tables` (derived from `data` when
+    not given) and last year's figures (loaded here)."""
     from tables.document.disclosure import prior_year_figures
 
     prior = prior_year_figures(submission=submission)
@@ -72,6 +72,7 @@ def narrative_derive(
             targets=target_summary(performance_figures(data, targets)),
             assets=texts.assets,
             procurement=procurement_by_kind(data),
+            tables=tables,
         )
     )
 
@@ -103,7 +104,11 @@ def document_build(*, submission, is_draft: bool = True) -> DisclosureDocument:
     derived = disclosure_derive(submission=submission)
     texts = disclosure_texts_load(submission=submission)
     narrative = narrative_derive(
-        submission=submission, data=derived.data, targets=derived.targets, texts=texts
+        submission=submission,
+        data=derived.data,
+        targets=derived.targets,
+        texts=texts,
+        tables=derived.tables,
     )
     findings = sorted(
         derived.findings + narrative_findings(narrative), key=lambda f: SEVERITY_ORDER[f.severity]

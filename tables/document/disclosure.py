@@ -7,14 +7,7 @@ from performance.checks import run_target_checks
 from performance.selectors import target_data_load
 from performance.types import TargetData
 from tables.figures.checks import SEVERITY_ORDER, Finding, run_checks
-from tables.figures.derive.layout import (
-    SANGONG_OUTBOUND,
-    SANGONG_RECEPTION,
-    SANGONG_VEHICLE_OPERATION,
-    SANGONG_VEHICLE_PURCHASE,
-)
-from tables.figures.derive.t10_sangong import sangong_sums
-from tables.figures.derive.t11_operating_costs import operating_cost_vector
+from tables.figures.derive.layout import SANGONG_OUTBOUND, SANGONG_RECEPTION
 from tables.figures.load import budget_data_load
 from tables.figures.registry import derive_all
 from tables.figures.types import BudgetData, Table
@@ -58,7 +51,8 @@ class PriorYearFigures:
 
 
 def prior_year_figures(*, submission) -> PriorYearFigures:
-    """From last year's submission of the same unit when it exists, else the entered fields."""
+    """From last year's submission of the same unit when it exists (read off its derived tables,
+    as this year's narrative reads its own), else the entered fields."""
     previous = submission_queryset().filter(unit=submission.unit, year=submission.year - 1).first()
     if previous is None:
         return PriorYearFigures(
@@ -71,16 +65,15 @@ def prior_year_figures(*, submission) -> PriorYearFigures:
             vehicle_operation=submission.prior_vehicle_operation,
             operating_costs=submission.prior_operating_costs,
         )
-    derived = disclosure_derive(submission=previous)
-    t1, t5 = derived.tables["T01"], derived.tables["T05"]
-    sangong = sangong_sums(derived.data)
+    tables = disclosure_derive(submission=previous).tables
+    t10 = tables["T10"]
     return PriorYearFigures(
         source="上年填报",
-        total=t1.rows[-1].cells[1],
-        general_current=t5.rows[0].cells[2],
-        outbound=sangong[SANGONG_OUTBOUND][0],
-        reception=sangong[SANGONG_RECEPTION][0],
-        vehicle_purchase=sangong[SANGONG_VEHICLE_PURCHASE][0],
-        vehicle_operation=sangong[SANGONG_VEHICLE_OPERATION][0],
-        operating_costs=operating_cost_vector(derived.data)[0],
+        total=tables["T01"].cell("收入总计", "income"),
+        general_current=tables["T05"].cell("合计", "total"),
+        outbound=t10.cell(SANGONG_OUTBOUND, "total"),
+        reception=t10.cell(SANGONG_RECEPTION, "total"),
+        vehicle_purchase=t10.cell("①公务用车购置费", "total"),
+        vehicle_operation=t10.cell("②公务用车运行维护费", "total"),
+        operating_costs=tables["T11"].cell("部门合计", "total"),
     )

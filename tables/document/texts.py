@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from tables.narrative import AssetInfo, NarrativeTexts
+from tables.document.narrative import AssetInfo, NarrativeTexts
 from units.models import AssetFacts, GlossaryTerm, Submission, SubmissionText
 
 

@@ -54,14 +54,6 @@ def _v(value) -> Decimal:
     return ZERO if value is None else value
 
 
-def _cell(table: Table, row_label: str, column: str) -> Decimal:
-    index = table.column_index(column)
-    for row in table.rows:
-        if row.cells[0] == row_label or (len(row.cells) > 2 and row.cells[2] == row_label):
-            return _v(row.cells[index])
-    raise KeyError(f"{table.code} has no row {row_label}")
-
-
 def _total_row(table: Table):
     return table.rows[0]
 
@@ -87,8 +79,8 @@ def rule_t1_balance(tables: Tables, data: BudgetData) -> list[Finding]:
         "R01",
         "T01",
         "表一 收入总计与支出总计不相等",
-        _cell(t1, "收入总计", "income"),
-        _cell(t1, "收入总计", "expense_total"),
+        t1.cell("收入总计", "income"),
+        t1.cell("收入总计", "expense_total"),
     )
     for row in t1.rows[:30]:
         total, current, carry = (_v(row.cells[i]) for i in (3, 4, 5))
@@ -111,7 +103,7 @@ def rule_t1_t2_t3(tables: Tables, data: BudgetData) -> list[Finding]:
         "R02",
         "T02",
         "表一 本年收入合计与表二 本年收入合计不相等",
-        _cell(t1, "本年收入合计", "income"),
+        t1.cell("本年收入合计", "income"),
         _v(t2_total[2]),
     )
     labels = [row.cells[0] for row in t1.rows[: len(FUNDS)]]
@@ -127,14 +119,14 @@ def rule_t1_t2_t3(tables: Tables, data: BudgetData) -> list[Finding]:
         "R02",
         "T02",
         "表一 上年结转与表二 上年结转不相等",
-        _cell(t1, "上年结转", "income"),
+        t1.cell("上年结转", "income"),
         _v(t2_total[t2.column_index("carryover")]),
     )
     out += _mismatch(
         "R02",
         "T03",
         "表一 支出总计与表三 合计不相等",
-        _cell(t1, "收入总计", "expense_total"),
+        t1.cell("收入总计", "expense_total"),
         _v(_total_row(t3).cells[2]),
     )
     return out
@@ -148,7 +140,7 @@ def rule_t4_fiscal(tables: Tables, data: BudgetData) -> list[Finding]:
         "R03",
         "T04",
         "表四 本年收入合计与表一 财政拨款收入之和不相等",
-        _cell(t4, "本年收入合计", "income"),
+        t4.cell("本年收入合计", "income"),
         fiscal_income,
     )
     for i in range(len(FISCAL_FUNDS)):
@@ -163,8 +155,8 @@ def rule_t4_fiscal(tables: Tables, data: BudgetData) -> list[Finding]:
         "R03",
         "T04",
         "表四 收入总计与支出总计不相等",
-        _cell(t4, "收入总计", "income"),
-        _cell(t4, "收入总计", "expense_total"),
+        t4.cell("收入总计", "income"),
+        t4.cell("收入总计", "expense_total"),
     )
     t2_total = _total_row(tables["T02"]).cells
     if all(line.fund in FISCAL_FUNDS for line in data.lines):
@@ -172,7 +164,7 @@ def rule_t4_fiscal(tables: Tables, data: BudgetData) -> list[Finding]:
             "R03",
             "T04",
             "表四 上年财政拨款结转与表二 上年结转不相等",
-            _cell(t4, "上年财政拨款结转", "income"),
+            t4.cell("上年财政拨款结转", "income"),
             _v(t2_total[-1]),
         )
     return out

@@ -162,3 +162,14 @@ class Table:
             if col.key == key:
                 return i
         raise KeyError(key)
+
+    def cell(self, row_label: str, column: str) -> Decimal:
+        """The amount in `column` of the first row labelled `row_label` (in its first cell, or in
+        its third on the two-sided 表一 and 表四); an empty cell reads as zero. The one way checks,
+        the narrative and the prior-year figures read a figure off a derived table."""
+        index = self.column_index(column)
+        for row in self.rows:
+            if row.cells[0] == row_label or (len(row.cells) > 2 and row.cells[2] == row_label):
+                value = row.cells[index]
+                return ZERO if value is None else value
+        raise KeyError(f"{self.code} has no row {row_label}")

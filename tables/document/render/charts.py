@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 from html import escape
 
-from tables.narrative import ChartSpec, share, wan
+from tables.document.narrative import ChartSpec, share, wan
 
 WIDTH = 640
 ROW = 30

@@ -8,7 +8,7 @@ section 十, 第四部分 名词解释.
 This module turns a `DisclosureDocument` into a plain view model (anchors, heading levels,
 numbering, column widths, paragraphs, chart SVG) so that the templates (templates/document/)
 only lay it out: no arithmetic and no decisions there. Numbers come formatted from the derived
-objects (`tables.figures.formatting` via `html_table`, `performance.sheets`, `tables.narrative`); user
+objects (`tables.figures.formatting` via `html_table`, `performance.sheets`, `tables.document.narrative`); user
 text is autoescaped by the templates. The CSS (static/css/document.css) is inlined and the
 charts are inline SVG, so the page makes no request of its own.
 
@@ -30,11 +30,11 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from tables.document.build import DisclosureDocument
+from tables.document.narrative import Section
 from tables.document.render.charts import chart_svg
 from tables.document.render.html import StatutoryHtmlTable, html_table
 from tables.document.render.xlsx import chinese_numeral
 from tables.figures.types import Table
-from tables.narrative import Section
 
 CSS_PATH = "css/document.css"
 TEMPLATE = "document/document.html"
