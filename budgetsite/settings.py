@@ -345,6 +345,9 @@ LOGGING = {
         "django.security.DisallowedHost": {"handlers": ["stderr"], "propagate": False},
         # django-axes announces itself at INFO whenever Django starts (every manage.py command)
         "axes.apps": {"level": "WARNING"},
+        # WeasyPrint logs every layout step of every page at INFO, fontTools its subsetting
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
