@@ -43,6 +43,7 @@ from performance.excel import (
 from performance.framework import default_framework
 from performance.models import Indicator, IndicatorCategory, KeyTask, ProjectTarget, UnitTarget
 from performance.selectors import target_data_load
+from units.excel.importing import planned_import
 from units.history import history_reason, objects_bulk_create
 from units.models import Project, Submission
 
@@ -519,13 +520,13 @@ def targets_import(*, submission: Submission, file) -> ImportReport:
     problem by sheet, row and column; nothing is written then.
     """
     rows = workbook_read(read_upload(file))
-    with transaction.atomic(), history_reason("导入绩效目标"):
-        submission = (
-            Submission.objects.select_for_update().select_related("unit").get(pk=submission.pk)
-        )
-        plan = _plan_build(submission, rows)
-        if plan.problems:
-            raise problems_error(plan.problems)
+    with planned_import(
+        submission=submission,
+        rows=rows,
+        reason="导入绩效目标",
+        plan_build=_plan_build,
+        refusal=problems_error,
+    ) as (submission, plan):
         report = ImportReport(submission=str(submission))
         Indicator.objects.filter(project_target_id__in=plan.replaced).delete()
         indicators = []

@@ -23,7 +23,7 @@ from units.excel.archive import Limits, upload_read
 from units.excel.cells import TEXT_NUMBER_RULE
 from units.excel.problems import column_letter
 from units.excel.reader import MONEY, Column, Row, SheetSpec, sheets_read
-from units.spreadsheet import header_write, list_validation, text_cell_put
+from units.spreadsheet import header_write, list_validation, text_cell_put, text_sheet_write
 
 SHEET_README = "说明"
 SHEET_LINES = "预算明细"
@@ -67,6 +67,26 @@ KIND_LABELS = {
 KIND_BY_LABEL = {label: kind for kind, labels in KIND_LABELS.items() for label in labels}
 YES, NO = "是", "否"
 BOOL_BY_LABEL = {YES: True, NO: False, "": False}
+
+
+#: the code-list sheets of the template: what a user copies into the line sheet
+FUNCTIONAL_COLUMNS = (
+    Column("code", "科目编码", width=12),
+    Column("name", "科目名称", width=36),
+    Column("level", "级次", width=8),
+    Column("cell", "填写值（项级可用）", width=40),
+)
+ECONOMIC_COLUMNS = (
+    Column("scheme", "分类", width=22),
+    Column("code", "科目编码", width=12),
+    Column("name", "科目名称", width=36),
+    Column("level", "级次", width=8),
+    Column("cell", "填写值（款级可用）", width=40),
+    Column("gov_admin", "默认政府经济科目（行政/参公单位）", width=26),
+    Column("gov_institution", "默认政府经济科目（事业单位）", width=26),
+)
+FUNCTIONAL_LEVELS = {1: "类", 2: "款", 3: "项"}
+ECONOMIC_LEVELS = {1: "类", 2: "款"}
 
 
 def _readme_lines(year: int | None) -> tuple[str, ...]:
@@ -186,43 +206,37 @@ def workbook_write(
     list_validation(sheet, letters["category"], category_labels, rows)
     list_validation(sheet, letters["recurrence"], recurrence_labels, rows)
 
-    sheet = workbook.create_sheet(SHEET_FUNCTIONAL)
-    header_write(
-        sheet,
+    text_sheet_write(
+        workbook,
+        SHEET_FUNCTIONAL,
+        FUNCTIONAL_COLUMNS,
         (
-            Column("code", "科目编码", width=12),
-            Column("name", "科目名称", width=36),
-            Column("level", "级次", width=8),
-            Column("cell", "填写值（项级可用）", width=40),
+            (
+                code,
+                name,
+                FUNCTIONAL_LEVELS.get(level, str(level)),
+                code_cell(code, name) if level == 3 else None,
+            )
+            for code, name, level in functional
         ),
     )
-    for row, (code, name, level) in enumerate(functional, start=2):
-        text_cell_put(sheet, row, 1, code)
-        text_cell_put(sheet, row, 2, name)
-        text_cell_put(sheet, row, 3, {1: "类", 2: "款", 3: "项"}.get(level, str(level)))
-        text_cell_put(sheet, row, 4, code_cell(code, name) if level == 3 else None)
-
-    sheet = workbook.create_sheet(SHEET_ECONOMIC)
-    header_write(
-        sheet,
+    text_sheet_write(
+        workbook,
+        SHEET_ECONOMIC,
+        ECONOMIC_COLUMNS,
         (
-            Column("scheme", "分类", width=22),
-            Column("code", "科目编码", width=12),
-            Column("name", "科目名称", width=36),
-            Column("level", "级次", width=8),
-            Column("cell", "填写值（款级可用）", width=40),
-            Column("gov_admin", "默认政府经济科目（行政/参公单位）", width=26),
-            Column("gov_institution", "默认政府经济科目（事业单位）", width=26),
+            (
+                scheme,
+                code,
+                name,
+                ECONOMIC_LEVELS.get(level, str(level)),
+                code_cell(code, name) if level == 2 else None,
+                gov_admin,
+                gov_inst,
+            )
+            for scheme, code, name, level, gov_admin, gov_inst in economic
         ),
     )
-    for row, (scheme, code, name, level, gov_admin, gov_inst) in enumerate(economic, start=2):
-        text_cell_put(sheet, row, 1, scheme)
-        text_cell_put(sheet, row, 2, code)
-        text_cell_put(sheet, row, 3, name)
-        text_cell_put(sheet, row, 4, {1: "类", 2: "款"}.get(level, str(level)))
-        text_cell_put(sheet, row, 5, code_cell(code, name) if level == 2 else None)
-        text_cell_put(sheet, row, 6, gov_admin)
-        text_cell_put(sheet, row, 7, gov_inst)
 
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -27,7 +27,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from units.budget_excel import (
@@ -51,9 +50,9 @@ from units.budget_projects import (
     projects_save,
 )
 from units.excel.cells import cell_amount, cell_code, cell_positive_int, cell_text
-from units.excel.problems import Problem, problems_error
+from units.excel.importing import planned_import
+from units.excel.problems import Problem
 from units.excel.reader import Row
-from units.history import history_reason
 from units.models import (
     BudgetLine,
     ClassificationCode,
@@ -496,13 +495,9 @@ def budget_import(*, submission: Submission, file) -> ImportReport:
     problem by sheet, row, column and reason; nothing is written then.
     """
     rows = workbook_read(read_upload(file))
-    with transaction.atomic(), history_reason("导入预算明细"):
-        submission = (
-            Submission.objects.select_for_update().select_related("unit").get(pk=submission.pk)
-        )
-        plan = _plan_build(submission, rows)
-        if plan.problems:
-            raise problems_error(plan.problems)
+    with planned_import(
+        submission=submission, rows=rows, reason="导入预算明细", plan_build=_plan_build
+    ) as (submission, plan):
         report = ImportReport(submission=str(submission))
         report.replaced_lines = BudgetLine.objects.filter(submission=submission).count()
         saved = projects_save(submission=submission, specs=plan.projects, match=plan.match)

@@ -65,3 +65,13 @@ def list_validation(worksheet, letter: str, options: list[str], rows: int) -> No
     )
     validation.add(f"{letter}2:{letter}{rows + 1}")
     worksheet.add_data_validation(validation)
+
+
+def text_sheet_write(workbook, title: str, columns, rows) -> None:
+    """A sheet of text cells: the header of `columns` (frozen), then one row per tuple of
+    `rows`, each value written as text (`text_cell_put`; None leaves the cell empty)."""
+    sheet = workbook.create_sheet(title)
+    header_write(sheet, columns)
+    for row, values in enumerate(rows, start=2):
+        for column, value in enumerate(values, start=1):
+            text_cell_put(sheet, row, column, value)
