@@ -12,7 +12,6 @@ test the same world from both sides.
 
 import json
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -27,6 +26,7 @@ from tests.factories import (
     project_target_create,
     submission_create,
     synthetic_budget,
+    user_with,
 )
 from units.models import (
     ClassificationCode,
@@ -38,7 +38,6 @@ from units.models import (
     UnitAssignment,
 )
 from units.permissions import ADMIN, FILLER, REVIEWER
-from units.services import user_role_assign
 
 B_NAME = "乙单位独有名称XYZ"
 B_PROJECT = "乙项目独有名称QWE"
@@ -110,14 +109,11 @@ def _side(name, department_name, project_name, seed):
 def build_world(state):
     a = _side("甲单位", "甲主管部门", "甲项目", seed=0)
     b = _side(B_NAME, B_DEPARTMENT, B_PROJECT, seed=1)
-    User = get_user_model()
     users = {}
     for role, units in [(FILLER, [a["unit"]]), (REVIEWER, [a["unit"]]), (ADMIN, [])]:
-        users[role] = User.objects.create_user(f"user-{role}")
-        user_role_assign(user=users[role], role=role, units=units)
+        users[role] = user_with(role, units, name=f"user-{role}")
     users["anonymous"] = None
-    users["B"] = User.objects.create_user("user-b")
-    user_role_assign(user=users["B"], role=FILLER, units=[b["unit"]])
+    users["B"] = user_with(FILLER, [b["unit"]], name="user-b")
     for side, user in ((a, users[FILLER]), (b, users["B"])):
         side["assignment"] = UnitAssignment.objects.get(user=user)
         side["user"] = user

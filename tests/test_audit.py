@@ -11,11 +11,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 
-from performance.demo import demo_load
 from performance.models import Indicator, KeyTask, ProjectTarget, UnitTarget
 from performance.services import targets_copy_from_previous_year
 from tests.admin_forms import change_form_data, posted, prefix_of
-from tests.factories import budget_unit_create, submission_create, synthetic_budget
+from tests.factories import budget_unit_create, submission_create, synthetic_budget, user_with
 from units.budget_import import budget_export_workbook, budget_import
 from units.history import COMMAND_LINE, TRACKED, submission_live_filter
 from units.models import (
@@ -27,7 +26,7 @@ from units.models import (
     SubmissionText,
 )
 from units.permissions import FILLER, REVIEWER
-from units.services import budget_lines_create, submission_transition, user_role_assign
+from units.services import budget_lines_create, submission_transition
 
 pytestmark = pytest.mark.django_db
 
@@ -44,11 +43,8 @@ def world():
     synthetic_budget(sub_b, 6, seed=1)
     users = {}
     for role in (FILLER, REVIEWER):
-        users[role] = get_user_model().objects.create_user(role, first_name="", last_name="")
-        user_role_assign(user=users[role], role=role, units=[unit_a])
-    other = get_user_model().objects.create_user("乙填报人")
-    user_role_assign(user=other, role=FILLER, units=[unit_b])
-    users["B"] = other
+        users[role] = user_with(role, [unit_a], name=role)
+    users["B"] = user_with(FILLER, [unit_b], name="乙填报人")
     return {"sub": {"A": sub_a, "B": sub_b}, "users": users}
 
 
@@ -208,13 +204,12 @@ def test_demo_command_records_every_row(db):
     assert reasons == {f"载入演示数据（{COMMAND_LINE}）"}
 
 
-def test_budget_import_records_deletions_and_creations(db):
+def test_budget_import_records_deletions_and_creations(demo):
     """An import (here from the command path) records every replaced line as deleted and every
     new one as created, named 导入预算明细."""
-    submission = demo_load()
-    old = set(submission.lines.values_list("pk", flat=True))
-    budget_import(submission=submission, file=budget_export_workbook(submission=submission))
-    new = set(submission.lines.values_list("pk", flat=True))
+    old = set(demo.lines.values_list("pk", flat=True))
+    budget_import(submission=demo, file=budget_export_workbook(submission=demo))
+    new = set(demo.lines.values_list("pk", flat=True))
     assert old.isdisjoint(new)
     assert set(BudgetLine.history.filter(history_type="-").values_list("id", flat=True)) == old
     created = BudgetLine.history.filter(id__in=new)
@@ -222,15 +217,14 @@ def test_budget_import_records_deletions_and_creations(db):
     assert set(created.values_list("history_change_reason", flat=True)) == {
         f"导入预算明细（{COMMAND_LINE}）"
     }
-    assert _every_row_has_history(submission) == []
+    assert _every_row_has_history(demo) == []
 
 
-def test_budget_import_through_the_admin_records_the_user(client, db):
+def test_budget_import_through_the_admin_records_the_user(client, demo):
     """The admin upload records the uploading user (no 命令行)."""
-    submission = demo_load()
     user = get_user_model().objects.create_superuser("boss", "b@example.com", "pw-123456")
     client.force_login(user)
-    data = budget_export_workbook(submission=submission)
+    data = budget_export_workbook(submission=demo)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile(
@@ -238,24 +232,21 @@ def test_budget_import_through_the_admin_records_the_user(client, db):
         data,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response = client.post(
-        reverse("units_budget_import"), {"submission": submission.pk, "file": upload}
-    )
+    response = client.post(reverse("units_budget_import"), {"submission": demo.pk, "file": upload})
     assert response.status_code == 302
-    records = BudgetLine.history.filter(submission_id=submission.pk, history_type="+").exclude(
+    records = BudgetLine.history.filter(submission_id=demo.pk, history_type="+").exclude(
         history_change_reason__contains="演示"
     )
     assert records.exists()
     assert {(r.history_user, r.history_change_reason) for r in records} == {(user, "导入预算明细")}
 
 
-def test_copying_targets_records_bulk_created_rows(db):
+def test_copying_targets_records_bulk_created_rows(demo):
     """Copying last year's targets records the unit target, key tasks and indicators."""
-    previous = demo_load()
-    submission = submission_create(unit=previous.unit, year=previous.year + 1)
+    submission = submission_create(unit=demo.unit, year=demo.year + 1)
     Project.objects.create(
         submission=submission,
-        name=previous.projects.first().name,
+        name=demo.projects.first().name,
         category="operating",
         recurrence="recurring",
     )
@@ -423,18 +414,17 @@ def test_audit_page_lists_who_when_and_before_after(client, world):
     assert client.get(audit).status_code == 302
 
 
-def test_audit_page_names_deleted_rows_and_the_import(client, db):
+def test_audit_page_names_deleted_rows_and_the_import(client, demo):
     """After an import, the page shows the deleted lines (with their amounts) and the created
     ones, named 导入预算明细（命令行）; the submission page links to it."""
-    submission = demo_load()
-    budget_import(submission=submission, file=budget_export_workbook(submission=submission))
+    budget_import(submission=demo, file=budget_export_workbook(submission=demo))
     user = get_user_model().objects.create_superuser("boss", "b@example.com", "pw-123456")
     client.force_login(user)
-    content = client.get(reverse("admin:units_submission_audit", args=[submission.pk])).content
+    content = client.get(reverse("admin:units_submission_audit", args=[demo.pk])).content
     text = content.decode()
     assert "删除" in text and "新增" in text and f"导入预算明细（{COMMAND_LINE}）" in text
-    change = client.get(reverse("admin:units_submission_change", args=[submission.pk]))
-    assert reverse("admin:units_submission_audit", args=[submission.pk]) in change.content.decode()
+    change = client.get(reverse("admin:units_submission_change", args=[demo.pk]))
+    assert reverse("admin:units_submission_audit", args=[demo.pk]) in change.content.decode()
 
 
 def _audit_queries(client, submission) -> int:

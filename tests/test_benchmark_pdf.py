@@ -9,7 +9,6 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from performance.demo import demo_load
 from performance.models import ProjectTarget
 from tables.management.commands.benchmark_pdf import synthetic_targets_copy
 from units.models import BudgetUnit
@@ -60,9 +59,8 @@ def test_prints_weasyprint_and_chromium_figures_for_a_small_synthetic_unit(tmp_p
     assert not BudgetUnit.objects.filter(code=SYNTHETIC_UNIT_CODE).exists()
 
 
-def test_synthetic_projects_get_copies_of_the_demo_targets():
+def test_synthetic_projects_get_copies_of_the_demo_targets(demo):
     """Every synthetic project gets a target table copied (cycling) from the demo's."""
-    demo = demo_load()
     submission = synthetic_submission_create(n_lines=100)
     made = synthetic_targets_copy(submission=submission, source=demo)
     assert made == submission.projects.count() == 4

@@ -3,7 +3,6 @@ queries bounded."""
 
 import pytest
 
-from performance.demo import demo_load
 from tables.document.build import document_build
 from units.models import SubmissionText
 from units.selectors import submission_get
@@ -11,8 +10,7 @@ from units.selectors import submission_get
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_document_has_every_part(django_assert_max_num_queries):
-    demo_load()
+def test_demo_document_has_every_part(django_assert_max_num_queries, demo):
     submission = submission_get(unit_code="003", year=2025)
     with django_assert_max_num_queries(20):
         document = document_build(submission=submission)
@@ -40,9 +38,8 @@ def test_demo_document_has_every_part(django_assert_max_num_queries):
     assert document.is_draft
 
 
-def test_missing_reason_for_a_big_change_is_a_finding():
-    submission = demo_load()
-    SubmissionText.objects.filter(submission=submission).update(operating_costs_change_reason="")
+def test_missing_reason_for_a_big_change_is_a_finding(demo):
+    SubmissionText.objects.filter(submission=demo).update(operating_costs_change_reason="")
     document = document_build(submission=submission_get(unit_code="003", year=2025))
     n01 = [f for f in document.findings if f.rule_id == "N01"]
     assert [f.row for f in n01] == ["operating_costs_change_reason"]
@@ -50,11 +47,10 @@ def test_missing_reason_for_a_big_change_is_a_finding():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_check_disclosure_reports_narrative_findings(capsys):
+def test_check_disclosure_reports_narrative_findings(capsys, demo):
     from django.core.management import call_command
 
-    submission = demo_load()
-    SubmissionText.objects.filter(submission=submission).update(reception_change_reason="XX")
+    SubmissionText.objects.filter(submission=demo).update(reception_change_reason="XX")
     with pytest.raises(SystemExit) as exc:
         call_command("check_disclosure", "--unit", "003", "--year", "2025")
     assert exc.value.code == 1

@@ -10,7 +10,6 @@ import pytest
 import tinyhtml5
 from django.urls import reverse
 
-from performance.demo import demo_load
 from tables.document.build import document_build
 from tables.document.render.document import (
     chinese_numeral,
@@ -70,13 +69,8 @@ def table_rows(table) -> tuple[list[list[str]], list[list[str]]]:
 
 
 @pytest.fixture
-def submission():
-    return demo_load()
-
-
-@pytest.fixture
-def document(submission):
-    return document_build(submission=submission)
+def document(demo):
+    return document_build(submission=demo)
 
 
 @pytest.fixture
@@ -176,10 +170,10 @@ def test_tables_show_the_derived_grid(root, document):
         assert len(header_grid(table.header)) == len(head)
 
 
-def test_tables_match_the_tables_page(client, django_user_model, submission, root):
+def test_tables_match_the_tables_page(client, django_user_model, demo, root):
     """The document shows the same cells as the tables page, table by table."""
     client.force_login(django_user_model.objects.create_superuser("admin", password="x"))
-    response = client.get(reverse("tables:submission_tables", kwargs={"pk": submission.pk}))
+    response = client.get(reverse("tables:submission_tables", kwargs={"pk": demo.pk}))
     page = parse(response.content.decode())
     for n in range(1, 15):
         code = f"T{n:02d}"
@@ -230,17 +224,17 @@ def test_page_is_self_contained(document, for_pdf):
     assert "@page" in style and "url(" not in style and "@import" not in style
 
 
-def test_user_text_is_escaped(submission):
+def test_user_text_is_escaped(demo):
     """Markup typed into reasons, notes and 职责 is shown as text, never as markup."""
     SubmissionText.objects.update_or_create(
-        submission=submission,
+        submission=demo,
         defaults={
             "revenue_change_reason": "人员减少<img src=x>",
             "other_notes": '<script>alert("x")</script>说明',
             "duties": "职责<b>加粗</b>",
         },
     )
-    html = document_html(document_build(submission=submission))
+    html = document_html(document_build(submission=demo))
     assert "人员减少&lt;img src=x&gt;" in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;说明" in html
     assert "职责&lt;b&gt;加粗&lt;/b&gt;" in html
@@ -249,13 +243,13 @@ def test_user_text_is_escaped(submission):
     assert "人员减少<img src=x>" in text_of(by_id(root, "n1"))
 
 
-def test_draft_is_watermarked_and_final_is_not(submission):
+def test_draft_is_watermarked_and_final_is_not(demo):
     """A draft carries the 草稿 watermark (and says so in the title); a final document not."""
-    draft = parse(document_html(document_build(submission=submission, is_draft=True)))
+    draft = parse(document_html(document_build(submission=demo, is_draft=True)))
     marks = [e for e in draft.iter("div") if e.get("class") == "watermark"]
     assert len(marks) == 1 and text_of(marks[0]) == "草稿"
     assert text_of(draft.find(".//title")).endswith("（草稿）")
-    final = document_html(document_build(submission=submission, is_draft=False))
+    final = document_html(document_build(submission=demo, is_draft=False))
     assert 'class="watermark"' not in final and "（草稿）" not in final
 
 

@@ -7,14 +7,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from performance.demo import demo_load
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def submission():
-    return demo_load()
 
 
 def export(fmt: str, path) -> str:
@@ -25,18 +18,18 @@ def export(fmt: str, path) -> str:
     return out.getvalue()
 
 
-def test_exports_self_contained_html(submission, tmp_path):
+def test_exports_self_contained_html(demo, tmp_path):
     """--format html writes the page, CSS inlined and no stylesheet link or script."""
     path = tmp_path / "公开.html"
     message = export("html", path)
     html = path.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>")
     assert "@page" in html and "<link" not in html and "<script" not in html
-    assert submission.unit.name in html and "草稿" in html
+    assert demo.unit.name in html and "草稿" in html
     assert "已导出" in message and str(path) in message
 
 
-def test_exports_pdf(submission, tmp_path):
+def test_exports_pdf(demo, tmp_path):
     """--format pdf writes a PDF."""
     path = tmp_path / "公开.pdf"
     export("pdf", path)
@@ -44,7 +37,7 @@ def test_exports_pdf(submission, tmp_path):
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
 
 
-def test_exports_xlsx(submission, tmp_path):
+def test_exports_xlsx(demo, tmp_path):
     """--format xlsx writes the workbook, one sheet per table and target table."""
     import openpyxl
 
@@ -55,7 +48,7 @@ def test_exports_xlsx(submission, tmp_path):
     assert len(workbook.sheetnames) >= 14
 
 
-def test_unknown_unit_or_year_is_refused_in_chinese(submission, tmp_path):
+def test_unknown_unit_or_year_is_refused_in_chinese(demo, tmp_path):
     """An unknown unit or year is a CommandError naming them; no file is written."""
     for unit, year in (("999", 2025), ("003", 2019)):
         path = tmp_path / "x.pdf"
@@ -64,7 +57,7 @@ def test_unknown_unit_or_year_is_refused_in_chinese(submission, tmp_path):
         assert not path.exists()
 
 
-def test_unknown_format_and_missing_directory_are_refused(submission, tmp_path):
+def test_unknown_format_and_missing_directory_are_refused(demo, tmp_path):
     """Only html, pdf and xlsx are accepted, and the output directory must exist."""
     with pytest.raises(CommandError, match="doc"):
         call_command(

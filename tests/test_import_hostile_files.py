@@ -16,7 +16,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook, load_workbook
 
-from performance.demo import demo_load
 from performance.models import Indicator, ProjectTarget
 from performance.services import targets_export_workbook
 from tests import hostile_workbooks as hostile
@@ -180,11 +179,10 @@ def assert_chinese(messages: list[str]) -> None:
 @pytest.mark.parametrize("case", list(CASES))
 @pytest.mark.parametrize("path_name", list(PATHS))
 def test_hostile_file_is_refused_in_chinese_saving_nothing_in_bounded_memory(
-    case, path_name, admin_client, tmp_path
+    case, path_name, admin_client, tmp_path, demo
 ):
     """Each hostile file, through each import path: no 500, a Chinese message naming the fault,
     nothing saved, little memory traced while refusing."""
-    demo = demo_load()
     path = PATHS[path_name]
     build, expected = CASES[case]
     base = base_workbook(path, demo)
@@ -204,10 +202,9 @@ def test_hostile_file_is_refused_in_chinese_saving_nothing_in_bounded_memory(
     assert peak < MAX_TRACED_BYTES, peak
 
 
-def test_shared_string_of_150_mb_is_named_by_the_cell_using_it():
+def test_shared_string_of_150_mb_is_named_by_the_cell_using_it(demo):
     """A 150 MB shared string is counted while streaming, never held, and reported at the cell
     that uses it."""
-    demo = demo_load()
     data = hostile.long_shared_string(
         budget_export_workbook(submission=demo), "xl/worksheets/sheet2.xml"
     )

@@ -9,7 +9,6 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
@@ -21,11 +20,11 @@ from tests.factories import (
     project_target_create,
     submission_create,
     synthetic_budget,
+    user_with,
 )
 from units.admin import SubmissionAdmin
 from units.models import BudgetLine, Project, Submission, SubmissionStatus
 from units.permissions import FILLER
-from units.services import user_role_assign
 
 CONFLICT = "该记录已被他人修改"
 REFRESH = "请刷新后重新填写"
@@ -37,9 +36,7 @@ def make_world():
     synthetic_budget(submission, 6)
     users = []
     for name in ("张三", "李四"):
-        user = get_user_model().objects.create_user(name)
-        user_role_assign(user=user, role=FILLER, units=[unit])
-        users.append(user)
+        users.append(user_with(FILLER, [unit], name=name))
     return submission, users
 
 

@@ -341,14 +341,13 @@ def attachments(path: Path) -> str:
 
 
 @pytest.mark.django_db
-def test_markup_in_entered_texts_fetches_nothing_and_prints_as_text(http_server, tmp_path):
+def test_markup_in_entered_texts_fetches_nothing_and_prints_as_text(http_server, tmp_path, demo):
     """Images, links and CSS url() typed into texts make no request, attach no file, and are
     printed as the characters typed, by the site's renderer (pieces) and by a one-piece render."""
     server, requests = http_server
     port = server.server_address[1]
-    submission = demo_load()
-    SubmissionText.objects.update_or_create(submission=submission, defaults=hostile_texts(port))
-    document = document_build(submission=submission)
+    SubmissionText.objects.update_or_create(submission=demo, defaults=hostile_texts(port))
+    document = document_build(submission=demo)
     html = document_html(document, for_pdf=True)
     assert f'<img src="http://127.0.0.1:{port}' not in html
     assert f"&lt;img src=&quot;http://127.0.0.1:{port}/img&quot;&gt;" in html

@@ -16,11 +16,6 @@ from units.selectors import submission_get
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo():
-    return demo_load()
-
-
 def _category(level1, level2):
     return IndicatorCategory.objects.get(
         framework=default_framework(), name=level2, parent__name=level1

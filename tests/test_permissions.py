@@ -3,14 +3,12 @@ admin URLs of the main models and the web views; B's name never reaches A's user
 change nothing."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from performance.models import UnitTarget
-from tests.factories import budget_unit_create, submission_create, synthetic_budget
+from tests.factories import budget_unit_create, submission_create, synthetic_budget, user_with
 from units.models import BudgetLine, Submission, SubmissionStatus
 from units.permissions import ADMIN, FILLER, REVIEWER
-from units.services import user_role_assign
 
 pytestmark = pytest.mark.django_db
 
@@ -27,11 +25,9 @@ def world():
     synthetic_budget(sub_b, 6, seed=1)
     target_a = UnitTarget.objects.create(submission=sub_a, strategic_goal="甲目标")
     target_b = UnitTarget.objects.create(submission=sub_b, strategic_goal="乙目标")
-    User = get_user_model()
     users = {}
     for role, units in [(FILLER, [unit_a]), (REVIEWER, [unit_a]), (ADMIN, [])]:
-        users[role] = User.objects.create_user(role)
-        user_role_assign(user=users[role], role=role, units=units)
+        users[role] = user_with(role, units, name=role)
     users["anonymous"] = None
     return {
         "sub": {"A": sub_a, "B": sub_b},

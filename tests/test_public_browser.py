@@ -20,7 +20,6 @@ from urllib.parse import quote
 import pytest
 from django.contrib.auth import get_user_model
 
-from performance.demo import demo_load, demo_target_faults_fix
 from tables.models import FileKind
 from tables.publication.services import submission_publish
 from tests.browser import chromium_browser
@@ -29,7 +28,7 @@ from tests.test_public_pages import stored_version
 from units.models import BudgetLine
 from units.models import SubmissionStatus as S
 from units.permissions import ADMIN, FILLER, REVIEWER
-from units.services import submission_transition, user_role_assign
+from units.services import submission_transition
 
 PHONE = {"width": 375, "height": 812}
 DEMO_NAME = "阳城县人民代表大会常务委员会办公室"
@@ -73,28 +72,16 @@ OVERFLOW_JS = """() => {
 }"""
 
 
-def _user(role, units=()):
-    user = User.objects.create_user(f"{role}-{User.objects.count()}")
-    user_role_assign(user=user, role=role, units=list(units))
-    return user
-
-
-def _publish_demo_with_correction():
+def _publish_demo_with_correction(demo_approved):
     """The demo (its two 绩效目标 faults fixed) through the workflow: version 1, then a 更正 with
     a reason, one line changed, re-reviewed and published as version 2."""
-    submission = demo_load()
-    demo_target_faults_fix(submission=submission)
-    filler, reviewer, admin = (
-        _user(FILLER, [submission.unit]),
-        _user(REVIEWER, [submission.unit]),
-        _user(ADMIN),
-    )
+    submission, people = demo_approved
+    filler, reviewer, admin = people[FILLER], people[REVIEWER], people[ADMIN]
 
     def review():
         submission_transition(submission_id=submission.pk, actor=filler, to_status=S.SUBMITTED)
         submission_transition(submission_id=submission.pk, actor=reviewer, to_status=S.APPROVED)
 
-    review()
     v1 = submission_publish(submission_id=submission.pk, actor=admin)
     submission_transition(
         submission_id=submission.pk, actor=admin, to_status=S.DRAFT, reason=REASON
@@ -140,11 +127,13 @@ def _download(page, file):
     return Path(download.path()).read_bytes(), download.suggested_filename
 
 
-def test_reader_searches_downloads_and_reads_history_at_phone_width(live_server, monkeypatch):
+def test_reader_searches_downloads_and_reads_history_at_phone_width(
+    live_server, monkeypatch, demo_approved
+):
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
     # between browser steps are still synchronous (scoped to this test, not the session).
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    v1, v2 = _publish_demo_with_correction()
+    v1, v2 = _publish_demo_with_correction(demo_approved)
     pdf = v2.files.get(kind=FileKind.PDF)
     xlsx = v2.files.get(kind=FileKind.XLSX)
     base = live_server.url

@@ -2,7 +2,6 @@
 submission; the others wait, find 已发布 and are refused before rendering anything."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 
 from tables.models import PublicationBatchItem, PublishedFile, PublishedVersion
@@ -10,10 +9,9 @@ from tables.publication.artifacts import ARTIFACTS
 from tables.publication.batches import publication_batch_start
 from tables.publication.services import submission_publish
 from tests.concurrency import run_parallel
-from tests.factories import budget_unit_create, submission_create, synthetic_budget
+from tests.factories import budget_unit_create, submission_create, synthetic_budget, user_with
 from units.models import StatusChange, SubmissionStatus
 from units.permissions import ADMIN
-from units.services import user_role_assign
 
 THREADS = 6
 
@@ -29,8 +27,7 @@ pytestmark = [
 def approved():
     submission = submission_create(unit=budget_unit_create(), status=SubmissionStatus.APPROVED)
     synthetic_budget(submission, 12)
-    admin = get_user_model().objects.create_user("publisher")
-    user_role_assign(user=admin, role=ADMIN)
+    admin = user_with(ADMIN, name="publisher")
     return submission, admin
 
 

@@ -5,7 +5,6 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
-from performance.demo import demo_load
 from tests.factories import budget_unit_create, submission_create
 from units.glossary import STANDARD_GLOSSARY
 from units.models import GlossaryTerm, SubmissionText
@@ -56,11 +55,10 @@ def test_placeholder_reason_is_refused_by_the_model():
     assert "不是有效的原因说明" in exc.value.message_dict["operating_costs_change_reason"][0]
 
 
-def test_admin_submission_page_shows_the_entered_texts(client):
-    submission = demo_load()
+def test_admin_submission_page_shows_the_entered_texts(client, demo):
     User.objects.create_superuser("boss", "b@example.com", "pw")
     client.login(username="boss", password="pw")
-    url = f"/admin/units/submission/{submission.pk}/change/"
+    url = f"/admin/units/submission/{demo.pk}/change/"
     page = client.get(url)
     assert page.status_code == 200
     assert "变动原因" in page.content.decode()

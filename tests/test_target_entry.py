@@ -11,7 +11,6 @@ from django.db import connection
 from django.forms import MultiWidget
 from django.test.utils import CaptureQueriesContext
 
-from performance.demo import demo_load
 from performance.framework import default_framework
 from performance.models import Indicator, IndicatorCategory, KeyTask, ProjectTarget, UnitTarget
 from performance.services import targets_copy_from_previous_year
@@ -21,11 +20,6 @@ from units.models import Project, Submission
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "/admin/performance/projecttarget/"
-
-
-@pytest.fixture
-def demo():
-    return demo_load()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from performance import excel
-from performance.demo import demo_load, demo_target_faults_fix
+from performance.demo import demo_target_faults_fix
 from performance.models import Indicator, ProjectTarget
 from performance.selectors import target_data_load
 from performance.services import (
@@ -28,11 +28,6 @@ from units.models import Project
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "/admin/performance/projecttarget/"
-
-
-@pytest.fixture
-def demo():
-    return demo_load()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import re
 import pytest
 from django.urls import reverse
 
-from performance.demo import demo_load
 from performance.framework import default_framework
 from performance.models import Indicator, IndicatorCategory, KeyTask, ProjectTarget, UnitTarget
 from performance.selectors import target_data_load
@@ -20,11 +19,6 @@ pytestmark = pytest.mark.django_db
 #: codes, projects, procurements, purchased services), targets (6: framework, categories,
 #: indicators, unit target, key tasks, project targets).
 VIEW_QUERIES = 15
-
-
-@pytest.fixture
-def submission():
-    return demo_load()
 
 
 @pytest.fixture
@@ -74,35 +68,33 @@ def targets_create(submission, *, per_side: int, key_tasks: int) -> None:
     Indicator.objects.bulk_create(indicators)
 
 
-def test_anonymous_is_redirected_to_login(client, submission):
+def test_anonymous_is_redirected_to_login(client, demo):
     """An anonymous visitor is sent to the login page with a return address."""
-    response = client.get(targets_url(submission))
+    response = client.get(targets_url(demo))
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
     assert "next=" in response.url
 
 
-def test_user_without_access_gets_404(client, submission, django_user_model):
+def test_user_without_access_gets_404(client, demo, django_user_model):
     """A logged-in user who may not see the submission cannot tell it exists."""
     client.force_login(django_user_model.objects.create_user("clerk", password="x"))
-    assert client.get(targets_url(submission)).status_code == 404
+    assert client.get(targets_url(demo)).status_code == 404
 
 
-def test_unknown_submission_gives_404(staff_client, submission):
+def test_unknown_submission_gives_404(staff_client, demo):
     """A submission id that does not exist is a 404."""
     url = reverse("performance:submission_targets", kwargs={"pk": 999999})
     assert staff_client.get(url).status_code == 404
 
 
-def test_page_lists_unit_table_then_every_project_table(staff_client, submission):
+def test_page_lists_unit_table_then_every_project_table(staff_client, demo):
     """The unit table comes first, then the 18 project tables in 表十二 order, each in the
     table of contents."""
-    response = staff_client.get(targets_url(submission))
+    response = staff_client.get(targets_url(demo))
     assert response.status_code == 200
     content = response.content.decode()
-    sheets = target_sheets(
-        budget_data_load(submission=submission), target_data_load(submission=submission)
-    )
+    sheets = target_sheets(budget_data_load(submission=demo), target_data_load(submission=demo))
     assert len(sheets) == 19 and sheets[0].key == "unit"
     positions = [content.index(f'<section class="target-table" id="{s.key}"') for s in sheets]
     assert positions == sorted(positions)
@@ -113,9 +105,9 @@ def test_page_lists_unit_table_then_every_project_table(staff_client, submission
     assert "(2025)年度" in content and "(2025年度)" in content
 
 
-def test_page_shows_published_figures(staff_client, submission):
+def test_page_shows_published_figures(staff_client, demo):
     """Amounts print as the seed prints them: 万元 for the unit, 元 with separators for projects."""
-    content = staff_client.get(targets_url(submission)).content.decode()
+    content = staff_client.get(targets_url(demo)).content.decode()
     for figure in ("1175.95", "615.20", "560.75", "0.00"):
         assert f'<td class="money">{figure}</td>' in content
     assert '<td class="money">75,000</td>' in content
@@ -123,16 +115,16 @@ def test_page_shows_published_figures(staff_client, submission):
     assert "<dt>填报日期</dt><dd>20250116160658</dd>" in content
 
 
-def test_page_names_projects_without_target(staff_client, submission):
+def test_page_names_projects_without_target(staff_client, demo):
     """表十二's 市人大代表联络站经费 has no target table in the seed: the page says so."""
-    content = staff_client.get(targets_url(submission)).content.decode()
+    content = staff_client.get(targets_url(demo)).content.decode()
     assert "项目「市人大代表联络站经费」列入表十二，但没有项目支出绩效目标表。" in content
     assert "整体支出绩效目标申报表尚未填报" not in content
 
 
-def test_tables_are_accessible(staff_client, submission):
+def test_tables_are_accessible(staff_client, demo):
     """Captions, scoped column and row headings, and merged cells as rowspan/colspan."""
-    content = staff_client.get(targets_url(submission)).content.decode()
+    content = staff_client.get(targets_url(demo)).content.decode()
     assert '<caption id="unit-caption">' in content
     assert 'role="region" aria-labelledby="unit-caption" tabindex="0"' in content
     assert '<th scope="col">三级指标</th>' in content
@@ -144,30 +136,30 @@ def test_tables_are_accessible(staff_client, submission):
     assert content.count("<tbody>") == 7 + 18 * 5
 
 
-def test_user_text_is_escaped(staff_client, submission):
+def test_user_text_is_escaped(staff_client, demo):
     """Text users enter (a target's 项目概况, the unit's name) is escaped, never markup."""
-    ProjectTarget.objects.filter(project__submission=submission).update(
+    ProjectTarget.objects.filter(project__submission=demo).update(
         overview="<script>alert(1)</script>"
     )
-    BudgetUnit.objects.filter(pk=submission.unit_id).update(name="<b>办公室</b>")
-    content = staff_client.get(targets_url(submission)).content.decode()
+    BudgetUnit.objects.filter(pk=demo.unit_id).update(name="<b>办公室</b>")
+    content = staff_client.get(targets_url(demo)).content.decode()
     assert "<script>alert(1)</script>" not in content
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
     assert "<b>办公室</b>" not in content
     assert "&lt;b&gt;办公室&lt;/b&gt;" in content
 
 
-def test_tables_page_links_to_targets(staff_client, submission):
+def test_tables_page_links_to_targets(staff_client, demo):
     """The statutory tables page links to the target tables."""
-    url = reverse("tables:submission_tables", kwargs={"pk": submission.pk})
+    url = reverse("tables:submission_tables", kwargs={"pk": demo.pk})
     content = staff_client.get(url).content.decode()
-    assert f'<a href="{targets_url(submission)}">查看绩效目标表</a>' in content
+    assert f'<a href="{targets_url(demo)}">查看绩效目标表</a>' in content
 
 
-def test_demo_page_query_count_is_bounded(staff_client, submission, django_assert_max_num_queries):
+def test_demo_page_query_count_is_bounded(staff_client, demo, django_assert_max_num_queries):
     """The demo's 19 tables render in the fixed number of queries."""
     with django_assert_max_num_queries(VIEW_QUERIES):
-        assert staff_client.get(targets_url(submission)).status_code == 200
+        assert staff_client.get(targets_url(demo)).status_code == 200
 
 
 @pytest.mark.parametrize(("n_lines", "per_side", "key_tasks"), [(150, 4, 2), (450, 12, 6)])

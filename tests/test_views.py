@@ -5,18 +5,12 @@ import re
 import pytest
 from django.urls import reverse
 
-from performance.demo import demo_load
 from tables.document.disclosure import disclosure_derive
 from tables.figures.formatting import table_grid
 from tables.figures.registry import BUILDERS
 from units.models import BudgetUnit
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def submission():
-    return demo_load()
 
 
 @pytest.fixture
@@ -51,9 +45,9 @@ def read_csv(response):
         lambda s: csv_url(s, "T01"),
     ],
 )
-def test_anonymous_is_redirected_to_login(client, submission, url):
+def test_anonymous_is_redirected_to_login(client, demo, url):
     """Every page sends an anonymous visitor to the admin login, with a return address."""
-    target = url(submission)
+    target = url(demo)
     response = client.get(target)
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
@@ -67,35 +61,35 @@ def test_anonymous_home_is_the_public_list(client):
     assert response.url == reverse("public:list")
 
 
-def test_list_links_visible_submissions(staff_client, submission):
+def test_list_links_visible_submissions(staff_client, demo):
     """Staff see the demo submission listed with a link to its tables."""
     response = staff_client.get(reverse("tables:submission_list"))
     assert response.status_code == 200
     content = response.content.decode()
     assert '<html lang="zh-hans">' in content
-    assert submission.unit.name in content
-    assert f'href="{tables_url(submission)}"' in content
+    assert demo.unit.name in content
+    assert f'href="{tables_url(demo)}"' in content
 
 
-def test_list_is_empty_for_non_staff(client, submission, django_user_model):
+def test_list_is_empty_for_non_staff(client, demo, django_user_model):
     """A user without access sees no submissions on the list."""
     client.force_login(django_user_model.objects.create_user("clerk", password="x"))
     response = client.get(reverse("tables:submission_list"))
     assert response.status_code == 200
-    assert submission.unit.name not in response.content.decode()
+    assert demo.unit.name not in response.content.decode()
     assert "暂无可查看的预算填报" in response.content.decode()
 
 
-def test_tables_page_shows_all_tables_and_published_cells(staff_client, submission):
+def test_tables_page_shows_all_tables_and_published_cells(staff_client, demo):
     """The page shows all 14 table titles and the published demo amounts."""
-    response = staff_client.get(tables_url(submission))
+    response = staff_client.get(tables_url(demo))
     assert response.status_code == 200
     content = response.content.decode()
-    derived = disclosure_derive(submission=submission)
+    derived = disclosure_derive(submission=demo)
     assert len(derived.tables) == 14
     for table in derived.tables.values():
         assert f'<span class="caption-title">{table.title}</span>' in content
-        assert f'href="{csv_url(submission, table.code)}"' in content
+        assert f'href="{csv_url(demo, table.code)}"' in content
     for cell in ("1175.95", "560.75", "943.43"):
         assert re.search(rf'<td class="num">\s*{re.escape(cell)}\s*</td>', content), cell
     assert "单位名称：阳城县人民代表大会常务委员会办公室" in content
@@ -103,18 +97,18 @@ def test_tables_page_shows_all_tables_and_published_cells(staff_client, submissi
     assert "注：本表无数据" in content
 
 
-def test_tables_page_renders_merged_header(staff_client, submission):
+def test_tables_page_renders_merged_header(staff_client, demo):
     """Multi-row headers keep their merged cells as colspan/rowspan on scoped th cells."""
-    content = staff_client.get(tables_url(submission)).content.decode()
+    content = staff_client.get(tables_url(demo)).content.decode()
     assert '<th scope="col" colspan="2">收入</th>' in content
     assert '<th scope="col" colspan="4">支出</th>' in content
     assert '<th scope="col" rowspan="2">上年结转</th>' in content
     assert '<th scope="col" colspan="3">2025年财政拨款</th>' in content
 
 
-def test_tables_page_marks_row_levels_and_money_columns(staff_client, submission):
+def test_tables_page_marks_row_levels_and_money_columns(staff_client, demo):
     """Rows carry their level as a class and amounts sit in right-aligned money cells."""
-    content = staff_client.get(tables_url(submission)).content.decode()
+    content = staff_client.get(tables_url(demo)).content.decode()
     assert re.search(r'<tr class="level-0 (even|odd)">', content)
     assert re.search(r'<tr class="level-3 (even|odd)">', content)
     assert re.search(r'<td class="[^"]*\bindent\b[^"]*">行政运行</td>', content)
@@ -122,10 +116,10 @@ def test_tables_page_marks_row_levels_and_money_columns(staff_client, submission
     assert "—</td>" not in content
 
 
-def test_tables_page_shows_findings_by_severity(staff_client, submission):
+def test_tables_page_shows_findings_by_severity(staff_client, demo):
     """The demo's rounding notices (提示 R12) are listed in the notice group, and the seed's
     target faults (P01 missing target, P07 890000万元) in the error group."""
-    content = staff_client.get(tables_url(submission)).content.decode()
+    content = staff_client.get(tables_url(demo)).content.decode()
     assert 'class="finding-group finding-notice"' in content
     assert "提示（6条）" in content
     assert '<code class="rule-id">R12</code>' in content
@@ -135,49 +129,47 @@ def test_tables_page_shows_findings_by_severity(staff_client, submission):
     assert '<code class="rule-id">P07</code>' in content
 
 
-def test_tables_page_escapes_user_text(staff_client, submission):
+def test_tables_page_escapes_user_text(staff_client, demo):
     """Names entered by users are escaped, never rendered as markup."""
-    BudgetUnit.objects.filter(pk=submission.unit_id).update(name="<b>办公室</b>")
-    content = staff_client.get(tables_url(submission)).content.decode()
+    BudgetUnit.objects.filter(pk=demo.unit_id).update(name="<b>办公室</b>")
+    content = staff_client.get(tables_url(demo)).content.decode()
     assert "<b>办公室</b>" not in content
     assert "&lt;b&gt;办公室&lt;/b&gt;" in content
 
 
-def test_tables_page_query_count_is_bounded(
-    staff_client, submission, django_assert_max_num_queries
-):
+def test_tables_page_query_count_is_bounded(staff_client, demo, django_assert_max_num_queries):
     """Rendering all 14 tables and the checks takes a small fixed number of queries."""
     with django_assert_max_num_queries(15):
-        response = staff_client.get(tables_url(submission))
+        response = staff_client.get(tables_url(demo))
     assert response.status_code == 200
 
 
-def test_non_staff_gets_404(client, submission, django_user_model):
+def test_non_staff_gets_404(client, demo, django_user_model):
     """A logged-in user without access cannot tell the submission exists."""
     client.force_login(django_user_model.objects.create_user("clerk", password="x"))
-    assert client.get(tables_url(submission)).status_code == 404
-    assert client.get(csv_url(submission, "T01")).status_code == 404
+    assert client.get(tables_url(demo)).status_code == 404
+    assert client.get(csv_url(demo, "T01")).status_code == 404
 
 
-def test_unknown_submission_gives_404(staff_client, submission):
+def test_unknown_submission_gives_404(staff_client, demo):
     """A submission id that does not exist is a 404."""
     response = staff_client.get(reverse("tables:submission_tables", kwargs={"pk": 999999}))
     assert response.status_code == 404
 
 
 @pytest.mark.parametrize("code", sorted(BUILDERS))
-def test_csv_rows_equal_table_grid(staff_client, submission, code):
+def test_csv_rows_equal_table_grid(staff_client, demo, code):
     """Each CSV download is UTF-8 with BOM and its rows are exactly the table's grid."""
-    response = staff_client.get(csv_url(submission, code))
+    response = staff_client.get(csv_url(demo, code))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    table = disclosure_derive(submission=submission).tables[code]
+    table = disclosure_derive(submission=demo).tables[code]
     assert read_csv(response) == table_grid(table)
 
 
-def test_csv_filename_is_ascii_with_chinese_alternative(staff_client, submission):
+def test_csv_filename_is_ascii_with_chinese_alternative(staff_client, demo):
     """The attachment has an ASCII filename plus an RFC 5987 UTF-8 Chinese one."""
-    response = staff_client.get(csv_url(submission, "T01"))
+    response = staff_client.get(csv_url(demo, "T01"))
     disposition = response["Content-Disposition"]
     assert disposition.startswith('attachment; filename="003-2025-T01.csv"; ')
     assert "filename*=UTF-8''003-2025-T01-" in disposition
@@ -185,7 +177,7 @@ def test_csv_filename_is_ascii_with_chinese_alternative(staff_client, submission
     disposition.encode("ascii")
 
 
-def test_csv_unknown_code_gives_404(staff_client, submission):
+def test_csv_unknown_code_gives_404(staff_client, demo):
     """A table code outside T01–T14 is a 404."""
-    assert staff_client.get(csv_url(submission, "T15")).status_code == 404
-    assert staff_client.get(csv_url(submission, "t01")).status_code == 404
+    assert staff_client.get(csv_url(demo, "T15")).status_code == 404
+    assert staff_client.get(csv_url(demo, "t01")).status_code == 404

@@ -2,14 +2,13 @@
 submission; the others see the new status and are refused."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 
 from tests.concurrency import run_parallel
-from tests.factories import budget_unit_create, submission_create
+from tests.factories import budget_unit_create, submission_create, user_with
 from units.models import StatusChange, SubmissionStatus
 from units.permissions import REVIEWER
-from units.services import submission_transition, user_role_assign
+from units.services import submission_transition
 
 THREADS = 8
 
@@ -25,8 +24,7 @@ def test_parallel_approvals_make_one_transition():
     """N threads approving at once: one StatusChange, N-1 clear refusals."""
     unit = budget_unit_create()
     submission = submission_create(unit=unit, status=SubmissionStatus.SUBMITTED)
-    reviewer = get_user_model().objects.create_user("reviewer")
-    user_role_assign(user=reviewer, role=REVIEWER, units=[unit])
+    reviewer = user_with(REVIEWER, [unit], name="reviewer")
     outcomes = run_parallel(
         lambda: submission_transition(
             submission_id=submission.pk, actor=reviewer, to_status=SubmissionStatus.APPROVED
