@@ -270,3 +270,24 @@ def test_only_an_administrator_reaches_the_retry_url(db_tasks, admin_user):
     assert response.status_code == 403
     item.refresh_from_db()
     assert item.state == ItemState.FAILED
+
+
+@pytest.mark.django_db(transaction=True)  # db_worker closes the connection between tasks
+def test_a_publication_by_the_worker_is_recorded_as_a_background_task(db_tasks):
+    """The audit trail of a publication run by `db_worker` says 后台任务 (not 命令行), with the
+    administrator who started the batch as the user."""
+    from units.history import BACKGROUND_TASK
+    from units.models import Submission
+
+    admin_user = user_with(ADMIN, name="bureau-admin-audit")
+    submission, _, _ = _batch_of_one(admin_user)
+
+    call_command(
+        "db_worker", batch=True, startup_delay=False, reload=False, interval=0.1,
+        stdout=io.StringIO(),
+    )  # fmt: skip
+
+    record = Submission.history.filter(id=submission.pk).latest("history_date")
+    assert record.status == SubmissionStatus.PUBLISHED
+    assert record.history_change_reason == BACKGROUND_TASK
+    assert record.history_user_id == admin_user.pk

@@ -4,8 +4,9 @@ Every change to a tracked model is a historical row: who (`history_user`, from t
 through `simple_history.middleware.HistoryRequestMiddleware`), when (`history_date`), what
 (`history_type`: + 新增, ~ 修改, - 删除) and the whole row after the change; the row before is
 the previous record of the same object. Outside a request (management commands, background
-tasks) the user is empty and `history_change_reason` says 命令行; a service may name what it
-is doing with `history_reason("导入预算明细")`.
+tasks) `history_change_reason` names where the change came from — 命令行, or 后台任务 inside
+`history_source(BACKGROUND_TASK)` (the publishing task, which also records the user who started
+it) — and a service may name what it is doing with `history_reason("导入预算明细")`.
 
 Which ORM paths are recorded:
 
@@ -38,12 +39,15 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from units.money import MoneyField
 
-#: `history_change_reason` of changes made outside a web request.
+#: `history_change_reason` of changes made outside a web request: by a command, or by a
+#: background task (`history_source`)
 COMMAND_LINE = "命令行"
+BACKGROUND_TASK = "后台任务"
 #: `history_change_reason` of the rows that existed when the audit trail was switched on.
 BASELINE = "启用变更记录时已有的数据"
 
 _reason: ContextVar[str | None] = ContextVar("budget_history_reason", default=None)
+_source: ContextVar[str] = ContextVar("budget_history_source", default=COMMAND_LINE)
 
 
 @contextlib.contextmanager
@@ -56,16 +60,29 @@ def history_reason(reason: str):
         _reason.reset(token)
 
 
+@contextlib.contextmanager
+def history_source(source: str):
+    """Say where the changes made inside the block come from when no web request does
+    (`BACKGROUND_TASK`; by default `COMMAND_LINE`)."""
+    token = _source.set(source)
+    try:
+        yield
+    finally:
+        _source.reset(token)
+
+
 def _in_request() -> bool:
     return getattr(HistoricalRecords.context, "request", None) is not None
 
 
 def current_change_reason() -> str | None:
-    """The reason recorded with a change now: the named operation, 命令行 outside a request."""
+    """The reason recorded with a change now: the named operation, and outside a request where
+    it came from (命令行 or 后台任务)."""
     named = _reason.get()
     if _in_request():
         return named
-    return f"{named}（{COMMAND_LINE}）" if named else COMMAND_LINE
+    source = _source.get()
+    return f"{named}（{source}）" if named else source
 
 
 class BudgetHistoricalRecords(HistoricalRecords):
@@ -348,7 +365,8 @@ def _actor(record) -> str:
     user = record.history_user
     if user is not None:
         return user.get_full_name() or user.get_username()
-    return COMMAND_LINE if (record.history_change_reason or "").endswith(COMMAND_LINE) else "—"
+    reason = record.history_change_reason or ""
+    return next((s for s in (COMMAND_LINE, BACKGROUND_TASK) if reason.endswith(s)), "—")
 
 
 def audit_entries_load(rows) -> list[AuditEntry]:

@@ -27,6 +27,7 @@ from django_tasks import task
 
 from tables.models import ItemState, PublicationBatch, PublicationBatchItem
 from tables.publication.services import ERROR_MAX, submission_publish
+from units.history import BACKGROUND_TASK, history_source
 from units.models import Submission, SubmissionStatus
 from units.services import TransitionRefused
 
@@ -79,9 +80,11 @@ def publish_submission_task(
     batch item; enqueue it with `publication_batch_start` or `submission_publish_enqueue`, which
     create the item. (Task rows stored before it moved here name it `tables.tasks.…`, which
     still imports it.)"""
-    return publication_item_run(
-        submission_id=submission_id, actor_id=actor_id, reason=reason, item_id=item_id
-    )
+    # the audit trail says 后台任务 (with the user who started it), not 命令行
+    with history_source(BACKGROUND_TASK):
+        return publication_item_run(
+            submission_id=submission_id, actor_id=actor_id, reason=reason, item_id=item_id
+        )
 
 
 def _enqueue_items(batch: PublicationBatch, items, *, actor, reason: str = "") -> None:
