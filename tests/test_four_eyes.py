@@ -16,7 +16,13 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.admin_forms import change_form_data
-from tests.factories import approved_submission, budget_unit_create, submission_create, user_with
+from tests.factories import (
+    approved_submission,
+    budget_unit_create,
+    submission_create,
+    synthetic_budget,
+    user_with,
+)
 from units.models import AccessChange, StatusChange, UnitAssignment
 from units.models import SubmissionStatus as S
 from units.permissions import ADMIN, FILLER, REVIEWER
@@ -55,8 +61,6 @@ def submit(monkeypatch):
 def submitted(db, submit):
     """A demo-sized synthetic submission, submitted by its 填报人."""
     submission = submission_create(unit=budget_unit_create(name="四眼单位"))
-    from tests.factories import synthetic_budget
-
     synthetic_budget(submission, 8)
     filler = user_with(FILLER, [submission.unit], name="filler-4e")
     submit(submission, filler)
@@ -67,8 +71,6 @@ def test_a_user_who_submitted_cannot_approve(db, submit):
     """A (legacy) account with both roles submits; its approval is refused by the service and
     nothing moves."""
     submission = submission_create(unit=budget_unit_create(name="自审单位"))
-    from tests.factories import synthetic_budget
-
     synthetic_budget(submission, 8)
     both = _legacy_user("both-roles", FILLER, REVIEWER, units=[submission.unit])
     submit(submission, both)
@@ -85,8 +87,6 @@ def test_a_user_who_submitted_cannot_approve(db, submit):
 def test_an_edit_after_submission_by_the_reviewer_blocks_their_approval(db, submit):
     """When the newest recorded change of the data is the reviewer's own, approval is refused."""
     submission = submission_create(unit=budget_unit_create(name="改后审单位"))
-    from tests.factories import synthetic_budget
-
     synthetic_budget(submission, 8)
     filler = user_with(FILLER, [submission.unit], name="filler-edit")
     reviewer = _legacy_user("reviewer-edit", REVIEWER, units=[submission.unit])

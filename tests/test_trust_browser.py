@@ -100,4 +100,5 @@ def test_retry_a_lost_publication_and_four_eyes_in_chromium(live_server, setting
     assert item.previous_task_ids  # the lost task is kept in the item's history
     own.refresh_from_db()
     assert own.status == S.SUBMITTED
-    assert submission.status == S.APPROVED
+    submission.refresh_from_db()
+    assert submission.status == S.APPROVED  # queued again, not yet published (no worker runs)

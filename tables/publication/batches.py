@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -184,11 +185,11 @@ def submission_publish_enqueue(*, submission_id: int, actor, reason: str = "") -
 def publication_items_fail_for_tasks(*, errors: dict[str, str]) -> int:
     """Fail the waiting items whose task (id → why) has failed for good; returns how many."""
     keys = {_task_key(task_id): error for task_id, error in errors.items()}
-    items = [
-        item
-        for item in PublicationBatchItem.objects.filter(state=ItemState.PENDING).exclude(task_id="")
-        if _task_key(item.task_id) in keys
-    ]
+    # an item stores the id as the backend gave it: with or without dashes
+    stored_forms = {form for key in keys for form in (key, str(uuid.UUID(key)))}
+    items = list(
+        PublicationBatchItem.objects.filter(state=ItemState.PENDING, task_id__in=stored_forms)
+    )
     now = timezone.now()
     for item in items:
         item.state, item.error, item.finished_at = (
