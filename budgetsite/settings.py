@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "axes",
     "django_tables2",
+    "django_htmx",
+    "django_filters",
     "simple_history",
     "units",
     "tables",
@@ -88,6 +90,8 @@ MIDDLEWARE = [
     # Gives the audit trail (`units.history`) the user of each change.
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.htmx: the desk's inline forms answer a fragment to htmx, a page otherwise.
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A control character in the path or query string answers 400 before any view or query
     # sees it (PostgreSQL refuses NUL in text: a 500 otherwise). Here, so that the 400 gets
@@ -109,6 +113,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "budgetsite.context.product",
             ],
         },
     },
@@ -128,6 +133,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+#: The product's one name: page titles, the admin header, the PDF cover's footer.
+PRODUCT_NAME = "部门预算公开系统"
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
@@ -168,7 +176,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "admin:login"
 # After a login whose `next` is missing or refused (another site): the site's home, which shows
 # a logged-in user's submissions (Django's default, /accounts/profile/, does not exist here).
-LOGIN_REDIRECT_URL = "tables:submission_list"
+LOGIN_REDIRECT_URL = "desk:home"
 
 # Caches. `default` (local memory) keeps rendered PDF pieces (DISCLOSURE_PDF_CACHE) and whatever
 # else asks. `public_pages` keeps the anonymous public pages (tables.public.cache), keyed by the

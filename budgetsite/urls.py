@@ -14,6 +14,7 @@ urlpatterns = [
         name="units_budget_template",
     ),
     path("admin/", admin.site.urls),
+    path("", include("tables.desk.urls")),
     path("", include("tables.urls")),
     path("", include("performance.urls")),
     path("", include("tables.publication.urls")),

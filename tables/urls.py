@@ -5,7 +5,6 @@ from tables import views
 app_name = "tables"
 
 urlpatterns = [
-    path("", views.submission_list, name="submission_list"),
     path("submissions/<int:pk>/tables/", views.submission_tables, name="submission_tables"),
     path("submissions/<int:pk>/tables/<str:code>.csv", views.table_csv, name="table_csv"),
     path("submissions/<int:pk>/document/", views.document_page, name="document"),

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 
@@ -17,16 +17,7 @@ from tables.document.render.document import document_html
 from tables.document.render.formats import DOCUMENT_CONTENT_TYPES, document_render
 from tables.document.render.html import findings_grouped, html_table
 from tables.figures.registry import BUILDERS
-from units.selectors import submission_get_for_user, submissions_visible_to
-
-
-def submission_list(request):
-    """The site's home: a logged-in user's submissions; an anonymous visitor (a citizen) is sent
-    to the public list of published disclosures (staff log in at /admin/)."""
-    if not request.user.is_authenticated:
-        return redirect("public:list")
-    submissions = submissions_visible_to(user=request.user).order_by("-year", "unit__code")
-    return render(request, "tables/submission_list.html", {"submissions": submissions})
+from units.selectors import submission_get_for_user
 
 
 @login_required

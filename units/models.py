@@ -583,3 +583,45 @@ class StatusChange(models.Model):
 
     def __str__(self):
         return f"{self.submission} {self.get_from_status_display()}→{self.get_to_status_display()}"
+
+
+class ReviewComment(models.Model):
+    """An 审核意见 written by a reviewer on a submission — on the whole submission, or on one row
+    of one statutory table (`table` = 表 code such as "t01", `row` = the row's label as shown),
+    so the accountant sees it beside that row. Kept with the submission; resolved, not deleted,
+    when the accountant has acted on it."""
+
+    submission = models.ForeignKey(
+        Submission, verbose_name="填报", on_delete=models.CASCADE, related_name="review_comments"
+    )
+    version = models.PositiveIntegerField("版本", default=1)
+    table = models.CharField("公开表", max_length=8, blank=True)
+    row = models.CharField("行", max_length=200, blank=True)
+    text = models.TextField("审核意见", validators=[validate_not_formula])
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField("时间", auto_now_add=True)
+    resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="处理人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolution = models.TextField("处理说明", blank=True, validators=[validate_not_formula])
+
+    class Meta:
+        verbose_name = "审核意见"
+        verbose_name_plural = "审核意见"
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["submission", "resolved_at"])]
+
+    def __str__(self):
+        return f"{self.submission} {self.table} {self.row}".strip()

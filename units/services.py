@@ -314,50 +314,6 @@ class TransitionResult:
     warnings: list[str] = dataclasses.field(default_factory=list)
 
 
-def _last_editor_id(submission: Submission) -> int | None:
-    """Who made the newest recorded change of the submission's budget data (None: a command or
-    an import without a user)."""
-    from units.history import TRACKED, submission_changes_queryset
-
-    newest = submission_changes_queryset(submission_id=submission.pk).first()
-    if newest is None:
-        return None
-    kind, history_id, _ = newest
-    model = TRACKED[kind].model
-    return (
-        model.history.filter(history_id=history_id)
-        .values_list("history_user_id", flat=True)
-        .first()
-    )
-
-
-def _four_eyes_conflict(submission: Submission, actor, target: str) -> str | None:
-    """Why `actor` may not make this move under the four-eyes rule, or None: the approver is
-    neither the user who submitted this version nor the last to edit its data; the publisher
-    neither submitted nor approved it."""
-    actor_id = getattr(actor, "pk", None)
-    if actor_id is None or target not in (SubmissionStatus.APPROVED, SubmissionStatus.PUBLISHED):
-        return None
-    moves = dict(
-        StatusChange.objects.filter(
-            submission=submission,
-            version=submission.version,
-            to_status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED],
-        )
-        .order_by("at", "id")
-        .values_list("to_status", "actor_id")
-    )  # the newest of each kind wins
-    if target == SubmissionStatus.APPROVED:
-        if moves.get(SubmissionStatus.SUBMITTED) == actor_id:
-            return "审核人不能审核自己提交的填报（四眼原则），请由另一位审核人审核。"
-        if _last_editor_id(submission) == actor_id:
-            return "审核人不能审核自己最后修改过的填报（四眼原则），请由另一位审核人审核。"
-        return None
-    if actor_id in (moves.get(SubmissionStatus.SUBMITTED), moves.get(SubmissionStatus.APPROVED)):
-        return "发布人不能是本版的提交人或审核人（四眼原则），请由另一位财政管理员发布。"
-    return None
-
-
 def submission_transition(
     *, submission_id: int, actor, to_status: str, reason: str = ""
 ) -> TransitionResult:
@@ -367,9 +323,9 @@ def submission_transition(
     Concurrent or repeated requests make exactly one move: the row is locked, so the second
     request sees the new status and is refused (`TransitionRefused`).
     """
-    from units.permissions import user_acts_on_unit
+    from units.decisions import submission_action_refusal
     from units.severity import ERROR, WARNING
-    from units.workflow import status_label, submission_findings, transition_for
+    from units.workflow import submission_findings, transition_for
 
     reason = (reason or "").strip()
     if error := formula_text_error(reason):  # the reason is typed text (退回, 更正)
@@ -386,22 +342,12 @@ def submission_transition(
             raise TransitionRefused("填报不存在。")
         current = submission.status
         name = f"{submission.unit.name} {submission.year}年"
+        refusal = submission_action_refusal(actor, submission, target)
+        if refusal:
+            raise TransitionRefused(refusal)
         move = transition_for(current, target)
-        if move is None:
-            raise TransitionRefused(
-                f"「{name}」当前状态为{status_label(current)}，不能改为{target.label}"
-                "（可能已被他人处理，请刷新页面）。"
-            )
-        if not any(user_acts_on_unit(actor, role, submission.unit_id) for role in move.roles):
-            raise TransitionRefused(
-                f"无权对「{name}」执行“{move.action}”：需要{'或'.join(sorted(move.roles))}角色"
-                "并负责该单位。"
-            )
         if move.reason_required and not reason:
             raise TransitionRefused(f"“{move.action}”必须填写原因。")
-        conflict = _four_eyes_conflict(submission, actor, target)
-        if conflict:
-            raise TransitionRefused(f"「{name}」：{conflict}")
         warnings = []
         if move.blocks_on_errors:
             findings = submission_findings(submission)

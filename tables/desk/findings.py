@@ -1,0 +1,97 @@
+"""The check findings of a submission as list items that lead to their fix: the table, row and
+rule in plain Chinese, and a link that opens what to change — the budget lines filtered to the
+row's code or project, the 绩效目标 of the named project, or the 情况说明 field to fill."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from performance.models import ProjectTarget
+from tables.document.render.html import SEVERITY_CLASSES
+from tables.figures.registry import BUILDERS
+from tables.templatetags.desk import table_name
+from units.models import Submission, SubmissionText
+
+#: Where a rule's family is explained, in the words an accountant uses.
+RULE_KINDS = {"R": "勾稽关系", "P": "绩效目标", "N": "情况说明"}
+
+
+@dataclass(frozen=True)
+class LinkedFinding:
+    severity: str
+    css: str
+    rule_id: str
+    rule_kind: str
+    where: str  # "预算公开表二 · 20805" / "绩效目标 · 智慧人大三期项目" / "情况说明 · 收入变动原因"
+    message: str
+    url: str
+    link_label: str
+
+
+def _lines_url(submission: Submission, query: str) -> str:
+    return reverse("desk:lines", kwargs={"pk": submission.pk}) + "?" + urlencode({"q": query})
+
+
+def findings_linked(findings, submission: Submission) -> list[LinkedFinding]:
+    """Each finding with where it is and the link to fix it (one query for the targets)."""
+    targets = {
+        name: pk
+        for pk, name in ProjectTarget.objects.filter(project__submission=submission).values_list(
+            "pk", "project__name"
+        )
+    }
+    project_ids = dict(submission.projects.values_list("name", "pk"))
+    out = []
+    for finding in findings:
+        table, row = finding.table, finding.row
+        if table in BUILDERS:
+            where = table_name(table) + (f" · {row}" if row else "")
+            if row:
+                url, label = _lines_url(submission, row), "查看并修改相关预算明细"
+            else:
+                url = reverse("desk:review", kwargs={"pk": submission.pk}) + f"#{table}"
+                label = "查看这张表"
+        elif table == "绩效目标":
+            where = "绩效目标" + (f" · {row}" if row else "")
+            if row in targets:
+                url = reverse("admin:performance_projecttarget_change", args=[targets[row]])
+                label = "修改这个项目的绩效目标"
+            elif row in project_ids:
+                url = (
+                    reverse("admin:performance_projecttarget_add")
+                    + "?"
+                    + urlencode({"project": project_ids[row]})
+                )
+                label = "为这个项目填写绩效目标"
+            else:
+                url = reverse("performance:submission_targets", kwargs={"pk": submission.pk})
+                label = "查看绩效目标表"
+        elif table == "情况说明":
+            field_label = (
+                SubmissionText._meta.get_field(row).verbose_name
+                if row and hasattr(SubmissionText, row)
+                else ""
+            )
+            where = "情况说明" + (f" · {field_label}" if field_label else "")
+            url = reverse("desk:texts", kwargs={"pk": submission.pk}) + (f"#{row}" if row else "")
+            label = "填写变动原因"
+        else:
+            where = table or "整体"
+            url = reverse("desk:review", kwargs={"pk": submission.pk})
+            label = "查看公开表"
+        out.append(
+            LinkedFinding(
+                severity=finding.severity,
+                css=SEVERITY_CLASSES.get(finding.severity, ""),
+                rule_id=finding.rule_id,
+                rule_kind=RULE_KINDS.get(finding.rule_id[:1], "检查"),
+                where=where,
+                message=finding.message,
+                url=url,
+                link_label=label,
+            )
+        )
+    return out

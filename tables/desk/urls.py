@@ -1,0 +1,16 @@
+from django.urls import include, path
+
+from tables.desk import entry_views, history_views, import_views, review_views, texts_views, views
+
+app_name = "desk"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("desk/<int:pk>/", views.submission_overview, name="submission"),
+    path("desk/<int:pk>/move/", views.submission_move, name="move"),
+    path("desk/<int:pk>/", include(entry_views.urlpatterns)),
+    path("desk/<int:pk>/", include(review_views.urlpatterns)),
+    path("desk/<int:pk>/", include(import_views.urlpatterns)),
+    path("desk/<int:pk>/", include(texts_views.urlpatterns)),
+    path("desk/<int:pk>/", include(history_views.urlpatterns)),
+]

@@ -1,0 +1,128 @@
+"""我的待办 and a submission's overview with its workflow buttons; thin: select (with
+permission) → read → render, and one POST that makes a workflow move."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from tables.desk.findings import findings_linked
+from tables.desk.refusal import refusal_response
+from tables.desk.selectors import (
+    comments_load,
+    filler_todo,
+    findings_count,
+    other_submissions,
+    review_queue,
+    submission_deadline,
+)
+from tables.document.build import submission_findings
+from units.decisions import submission_action_refusal, submission_actions
+from units.models import StatusChange, SubmissionStatus
+from units.permissions import ADMIN, FILLER, REVIEWER, submission_editable_by, user_roles
+from units.selectors import submission_get_for_user
+from units.services import TransitionRefused, submission_transition
+
+
+def home(request):
+    """我的待办: what the logged-in user has to do, per role. An anonymous visitor (a citizen)
+    is sent to the public list of published disclosures."""
+    if not request.user.is_authenticated:
+        return redirect("public:list")
+    roles = user_roles(request.user)
+    context = {
+        "is_filler": FILLER in roles,
+        "is_reviewer": REVIEWER in roles,
+        "is_admin": ADMIN in roles,
+        "todo": filler_todo(user=request.user),
+        "queue": review_queue(user=request.user),
+    }
+    if ADMIN in roles or not (FILLER in roles or REVIEWER in roles):
+        context["others"] = list(other_submissions(user=request.user))
+    return render(request, "desk/home.html", context)
+
+
+def desk_context(submission, tab: str, **extra) -> dict:
+    """What every page of a submission's desk shows on top (submission_base.html)."""
+    return {
+        "submission": submission,
+        "deadline": submission_deadline(submission),
+        "tab": tab,
+        **extra,
+    }
+
+
+@login_required
+def submission_overview(request, pk: int):
+    """A submission's state, the buttons its user may press, the findings leading to their fix,
+    the reviewer's 审核意见 and the history of its moves."""
+    submission = submission_get_for_user(user=request.user, pk=pk)
+    findings = submission_findings(submission=submission)
+    moves = list(
+        StatusChange.objects.filter(submission=submission)
+        .select_related("actor")
+        .order_by("-at", "-id")[:20]
+    )
+    return render(
+        request,
+        "desk/submission.html",
+        desk_context(
+            submission,
+            "overview",
+            actions=submission_actions(request.user, submission),
+            editable=submission_editable_by(request.user, submission),
+            findings=findings_linked(findings, submission),
+            counts=findings_count(findings),
+            comments=comments_load(submission=submission),
+            moves=moves,
+            returned=next((m for m in moves if m.to_status == SubmissionStatus.RETURNED), None),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def submission_move(request, pk: int):
+    """One workflow move (提交审核, 退回, 审核通过, …). Refused moves — the decision function, a
+    missing reason, 错误 at 提交 — answer the refusal page listing why; nothing changes."""
+    submission = submission_get_for_user(user=request.user, pk=pk)
+    back = reverse("desk:submission", kwargs={"pk": pk})
+    to_status = request.POST.get("to_status", "")
+    if to_status not in SubmissionStatus.values:
+        return refusal_response(request, reasons="未知的操作。", back_url=back)
+    refusal = submission_action_refusal(request.user, submission, to_status)
+    if refusal:
+        return refusal_response(request, reasons=refusal, back_url=back)
+    try:
+        result = submission_transition(
+            submission_id=pk,
+            actor=request.user,
+            to_status=to_status,
+            reason=request.POST.get("reason", ""),
+        )
+    except TransitionRefused as exc:
+        if to_status == SubmissionStatus.SUBMITTED:
+            # 错误 block 提交: list them as links to what to change, not as one paragraph.
+            findings = submission_findings(submission=submission)
+            return render(
+                request,
+                "desk/submit_refused.html",
+                desk_context(
+                    submission,
+                    "overview",
+                    reasons=exc.messages[:1],
+                    findings=findings_linked(findings, submission),
+                ),
+                status=409,
+            )
+        return refusal_response(request, reasons=exc.messages, back_url=back)
+    change = result.change
+    messages.success(
+        request,
+        f"已{change.get_to_status_display() if change.to_status != 'submitted' else '提交审核'}："
+        f"{submission.unit.name} {submission.year}年。",
+    )
+    if request.POST.get("next") == "home":
+        return redirect("desk:home")
+    return redirect(back)

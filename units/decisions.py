@@ -1,0 +1,109 @@
+"""The one decision of who may make which workflow move on a submission in its current state.
+
+`submission_action_refusal` says why a user may not move a submission to a state (or None when
+they may); `submission_actions` lists the moves a user may make now. The transition service
+(`units.services.submission_transition`) asks the first under the row lock, and every page asks
+the second to decide which buttons to show, so a button is shown exactly when the service would
+accept it (apart from the check findings, which the service weighs at 提交 and the page lists).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from units.models import StatusChange, Submission, SubmissionStatus
+from units.permissions import user_acts_on_unit
+from units.workflow import TRANSITIONS, Transition, status_label, transition_for
+
+
+@dataclass(frozen=True)
+class Action:
+    """A move a user may make: the target state and the workflow's description of it."""
+
+    to_status: str
+    transition: Transition
+
+    @property
+    def label(self) -> str:
+        return self.transition.action
+
+    @property
+    def reason_required(self) -> bool:
+        return self.transition.reason_required
+
+
+def _last_editor_id(submission: Submission) -> int | None:
+    """Who made the newest recorded change of the submission's budget data (None: a command or
+    an import without a user)."""
+    from units.history import TRACKED, submission_changes_queryset
+
+    newest = submission_changes_queryset(submission_id=submission.pk).first()
+    if newest is None:
+        return None
+    kind, history_id, _ = newest
+    model = TRACKED[kind].model
+    return (
+        model.history.filter(history_id=history_id)
+        .values_list("history_user_id", flat=True)
+        .first()
+    )
+
+
+def four_eyes_conflict(submission: Submission, actor, target: str) -> str | None:
+    """Why `actor` may not make this move under the four-eyes rule, or None: the approver is
+    neither the user who submitted this version nor the last to edit its data; the publisher
+    neither submitted nor approved it."""
+    actor_id = getattr(actor, "pk", None)
+    if actor_id is None or target not in (SubmissionStatus.APPROVED, SubmissionStatus.PUBLISHED):
+        return None
+    moves = dict(
+        StatusChange.objects.filter(
+            submission=submission,
+            version=submission.version,
+            to_status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED],
+        )
+        .order_by("at", "id")
+        .values_list("to_status", "actor_id")
+    )  # the newest of each kind wins
+    if target == SubmissionStatus.APPROVED:
+        if moves.get(SubmissionStatus.SUBMITTED) == actor_id:
+            return "审核人不能审核自己提交的填报（四眼原则），请由另一位审核人审核。"
+        if _last_editor_id(submission) == actor_id:
+            return "审核人不能审核自己最后修改过的填报（四眼原则），请由另一位审核人审核。"
+        return None
+    if actor_id in (moves.get(SubmissionStatus.SUBMITTED), moves.get(SubmissionStatus.APPROVED)):
+        return "发布人不能是本版的提交人或审核人（四眼原则），请由另一位财政管理员发布。"
+    return None
+
+
+def submission_action_refusal(user, submission: Submission, to_status: str) -> str | None:
+    """Why `user` may not move `submission` (in its current state) to `to_status`, in Chinese;
+    None when the workflow table, the user's role and unit, and the four-eyes rule allow it.
+    The reason (退回, 更正) and the check findings are the service's to weigh."""
+    target = SubmissionStatus(to_status)
+    name = f"{submission.unit.name} {submission.year}年"
+    move = transition_for(submission.status, target)
+    if move is None:
+        return (
+            f"「{name}」当前状态为{status_label(submission.status)}，不能改为{target.label}"
+            "（可能已被他人处理，请刷新页面）。"
+        )
+    if not any(user_acts_on_unit(user, role, submission.unit_id) for role in move.roles):
+        return (
+            f"无权对「{name}」执行“{move.action}”：需要{'或'.join(sorted(move.roles))}角色"
+            "并负责该单位。"
+        )
+    conflict = four_eyes_conflict(submission, user, target)
+    if conflict:
+        return f"「{name}」：{conflict}"
+    return None
+
+
+def submission_actions(user, submission: Submission) -> list[Action]:
+    """The workflow moves `user` may make on `submission` now, in the workflow's order."""
+    return [
+        Action(to_status, move)
+        for (from_status, to_status), move in TRANSITIONS.items()
+        if from_status == submission.status
+        and submission_action_refusal(user, submission, to_status) is None
+    ]
