@@ -66,6 +66,12 @@ def _fingerprint(state: list) -> str:
     return hashlib.sha256(repr(state).encode()).hexdigest()
 
 
+def rows_fingerprint(queryset) -> str:
+    """The fingerprint of some rows as the database holds them now: a page keeps it in a hidden
+    field, and a save that finds a different one knows the rows changed meanwhile."""
+    return _fingerprint(_rows_from_db(queryset))
+
+
 def _actor_label(record) -> str:
     user = record.history_user
     if user is not None:

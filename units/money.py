@@ -7,6 +7,7 @@ decimals are refused on every write path (form, ORM save, queryset update, impor
 rounded.
 """
 
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -44,6 +45,18 @@ def parse_amount(value, *, field_label: str = "金额") -> Decimal:
     if amount != amount.quantize(CENT, rounding="ROUND_DOWN"):
         raise ValidationError(f"{field_label}最多只能有两位小数（单位：元）：{value}")
     return amount.quantize(CENT)
+
+
+def parse_amount_text(text: str, *, field_label: str = "金额") -> Decimal:
+    """An amount as a person types it: "1,000.00", full-width "１２３４．５０", "12,345.60元",
+    spaces anywhere; then exactly as `parse_amount` (two places at most, never rounded)."""
+    if not isinstance(text, str):
+        return parse_amount(text, field_label=field_label)
+    normal = unicodedata.normalize("NFKC", text).strip()
+    normal = normal.removesuffix("元").replace(" ", "").replace(",", "")
+    if not normal:
+        raise ValidationError(f"{field_label}不能为空。")
+    return parse_amount(normal, field_label=field_label)
 
 
 def yuan_to_cents(value) -> int:

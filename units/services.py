@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from units import demo
+from units.concurrency import NOT_EDITABLE, rows_fingerprint
 from units.formula_text import formula_text_error
 from units.glossary import STANDARD_GLOSSARY
 from units.history import (
@@ -38,6 +40,7 @@ from units.models import (
     UnitKind,
 )
 from units.money import parse_amount
+from units.permissions import submission_editable_by
 from units.validation import budget_line_errors
 
 
@@ -61,6 +64,106 @@ def budget_lines_create(*, submission: Submission, lines: list[BudgetLine]) -> l
         raise ValidationError(messages)
     with transaction.atomic():
         return objects_bulk_create(BudgetLine, lines, batch_size=1000)
+
+
+# --- entry in the browser -------------------------------------------------------------------
+
+
+def _submission_lock_editable(submission_id: int, user) -> Submission:
+    """Lock the submission row and check, under the lock, that `user` may change its data (a
+    workflow move locks the same row, so one that committed meanwhile is seen)."""
+    locked = (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("unit")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if locked is None or not submission_editable_by(user, locked):
+        raise PermissionDenied(NOT_EDITABLE)
+    return locked
+
+
+def _stale(queryset, token: str | None) -> None:
+    if token != rows_fingerprint(queryset):
+        raise ValidationError("该记录已被他人修改，请刷新页面后重新填写（您的修改没有保存）。")
+
+
+@transaction.atomic
+def budget_line_save(
+    *,
+    submission_id: int,
+    user,
+    line: BudgetLine,
+    token: str | None = None,
+    new_project: Project | None = None,
+):
+    """Create one budget line typed in the browser (`line.pk` None) or change it (`token`: the
+    line's fingerprint when the page was loaded, so a change made meanwhile is not overwritten),
+    with the project created beside it if `new_project` is given — all or nothing. Checked by
+    `budget_line_errors`; raises ValidationError by field, PermissionDenied when the user may
+    not edit the submission (now)."""
+    locked = _submission_lock_editable(submission_id, user)
+    if new_project is not None:
+        line.project = project_save(submission_id=submission_id, user=user, project=new_project)
+    if line.pk is not None:
+        current = BudgetLine.objects.filter(pk=line.pk, submission=locked)
+        if not current.exists():
+            raise ValidationError("这条明细已不存在（可能已被他人删除或导入替换），请刷新页面。")
+        _stale(current, token)
+    line.submission = locked
+    line.amount = parse_amount(line.amount, field_label="金额")
+    errors = budget_line_errors(line)
+    if errors:
+        raise ValidationError(errors)
+    line._history_user = user
+    line.save()
+    return line
+
+
+@transaction.atomic
+def budget_line_delete(*, submission_id: int, user, line_id: int, token: str | None) -> None:
+    """Delete one budget line (refused when it changed since the page was loaded)."""
+    locked = _submission_lock_editable(submission_id, user)
+    current = BudgetLine.objects.filter(pk=line_id, submission=locked)
+    if not current.exists():
+        raise ValidationError("这条明细已不存在（可能已被他人删除或导入替换），请刷新页面。")
+    _stale(current, token)
+    line = current.get()
+    line._history_user = user
+    line.delete()
+
+
+@transaction.atomic
+def project_save(*, submission_id: int, user, project: Project) -> Project:
+    """Create or change a project typed in the browser: a name (no formula-like text), unique
+    among the submission's main projects (an extra 资金批次 is made by import or the admin)."""
+    locked = _submission_lock_editable(submission_id, user)
+    project.submission = locked
+    project.name = (project.name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not project.name:
+        errors["name"] = ["请填写项目名称。"]
+    elif error := formula_text_error(project.name):
+        errors["name"] = [f"项目名称{error}"]
+    elif (
+        Project.objects.filter(submission=locked, name=project.name, allocation_of__isnull=True)
+        .exclude(pk=project.pk)
+        .exists()
+    ):
+        errors["name"] = [f"已有名为「{project.name}」的项目，请直接选择它，或换一个名称。"]
+    if project.pk is None and not project.position:
+        project.position = (
+            Project.objects.filter(submission=locked).aggregate(m=Max("position"))["m"] or 0
+        ) + 1
+    if errors:
+        raise ValidationError(errors)
+    try:
+        project.full_clean(exclude=["submission", "allocation_of"])
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from None
+    project._history_user = user
+    project.save()
+    return project
 
 
 def submission_clear_content(*, submission: Submission) -> None:

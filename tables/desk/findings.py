@@ -47,7 +47,11 @@ def findings_linked(findings, submission: Submission) -> list[LinkedFinding]:
     out = []
     for finding in findings:
         table, row = finding.table, finding.row
-        if table in BUILDERS:
+        if finding.rule_id == "R11" and row.isdigit():  # a line whose code is no longer valid
+            where = "预算明细"
+            url = reverse("desk:line_edit", kwargs={"pk": submission.pk, "line_id": int(row)})
+            label = "修改这条明细"
+        elif table in BUILDERS:
             where = table_name(table) + (f" · {row}" if row else "")
             if row:
                 url, label = _lines_url(submission, row), "查看并修改相关预算明细"

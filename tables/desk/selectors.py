@@ -264,3 +264,111 @@ def comments_load(*, submission: Submission) -> CommentThread:
             .order_by("at", "id")
         )
     )
+
+
+# --- budget lines on the desk ---------------------------------------------------------------
+
+LINES_PER_PAGE = 50
+
+
+@dataclass
+class LineGroup:
+    key: str
+    title: str
+    count: int
+    total: Decimal
+    lines: list = field(default_factory=list)
+
+
+@dataclass
+class LinesPage:
+    groups: list[LineGroup]
+    page: object  # django.core.paginator.Page
+    count: int
+    total: Decimal
+    group_by: str
+    query: str
+
+
+def _lines_filter(submission: Submission, query: str):
+    from units.models import BudgetLine
+
+    lines = BudgetLine.objects.filter(submission=submission)
+    query = (query or "").strip()
+    if query.isdigit():
+        lines = lines.filter(
+            Q(func_code__code__startswith=query)
+            | Q(dept_econ_code__code__startswith=query)
+            | Q(gov_econ_code__code__startswith=query)
+        )
+    elif query:
+        lines = lines.filter(
+            Q(project__name__contains=query)
+            | Q(note__contains=query)
+            | Q(func_code__name__contains=query)
+            | Q(dept_econ_code__name__contains=query)
+        )
+    return lines
+
+
+def lines_page(
+    *, submission: Submission, group_by: str = "func", query: str = "", page: str | None = None
+) -> LinesPage:
+    """One page of a submission's budget lines, grouped by 功能科目 or by 项目, with each group's
+    count and total over all pages, in a fixed number of queries whatever the number of lines."""
+    from django.core.paginator import Paginator
+    from django.db.models import Count, F, Sum
+
+    group_by = "project" if group_by == "project" else "func"
+    lines = _lines_filter(submission, query)
+    key_field = "project_id" if group_by == "project" else "func_code_id"
+    sums = {
+        row[key_field]: (row["n"], row["s"] or Decimal(0))
+        for row in lines.order_by().values(key_field).annotate(n=Count("id"), s=Sum("amount"))
+    }
+    ordering = (
+        [F("project__name").asc(nulls_last=True), "project_id", "func_code__code", "id"]
+        if group_by == "project"
+        else ["func_code__code", "dept_econ_code__code", "id"]
+    )
+    paginator = Paginator(
+        lines.select_related("func_code", "dept_econ_code", "gov_econ_code", "project").order_by(
+            *ordering
+        ),
+        LINES_PER_PAGE,
+    )
+    current = paginator.get_page(page)
+    groups: list[LineGroup] = []
+    for line in current.object_list:
+        key = getattr(line, key_field)
+        if not groups or groups[-1].key != key:
+            if group_by == "project":
+                title = line.project.name if line.project else "基本支出（不属于项目）"
+            else:
+                title = f"{line.func_code.code} {line.func_code.name}"
+            count, total = sums.get(key, (0, Decimal(0)))
+            groups.append(LineGroup(key, title, count, total))
+        groups[-1].lines.append(line)
+    return LinesPage(
+        groups=groups,
+        page=current,
+        count=sum(n for n, _ in sums.values()),
+        total=sum((s for _, s in sums.values()), Decimal(0)),
+        group_by=group_by,
+        query=query,
+    )
+
+
+def project_amounts(*, submission: Submission) -> dict[int, Decimal]:
+    """Project id → the amount of its budget lines (one query)."""
+    from django.db.models import Sum
+
+    from units.models import BudgetLine
+
+    return {
+        row["project_id"]: row["s"] or Decimal(0)
+        for row in BudgetLine.objects.filter(submission=submission, project__isnull=False)
+        .order_by()
+        .values("project_id")
+        .annotate(s=Sum("amount"))
+    }

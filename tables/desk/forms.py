@@ -1,0 +1,257 @@
+"""The desk's entry forms: what a person types (a code or its name, "12,345.60元") turned into
+the model's values, each problem named on its field in Chinese. The rules themselves stay in
+`units.validation` and the services; these forms only read the input."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+
+from units.budget_import import mapping_kind_for
+from units.budget_projects import project_batches
+from units.choices import ExpenseKind
+from units.models import (
+    BudgetLine,
+    ClassificationCode,
+    CodeScheme,
+    EconomicMapping,
+    FundSource,
+    Project,
+    ProjectCategory,
+    ProjectRecurrence,
+)
+from units.money import parse_amount_text
+from units.selectors import LEVEL_FOR_SCHEME
+
+CODE_FIELDS = {
+    "func": (CodeScheme.FUNCTIONAL, "功能科目", "func_code"),
+    "dept": (CodeScheme.DEPT_ECONOMIC, "部门经济科目", "dept_econ_code"),
+    "gov": (CodeScheme.GOV_ECONOMIC, "政府经济科目", "gov_econ_code"),
+}
+#: model field of `budget_line_errors` → form field
+FORM_FIELD = {"func_code": "func", "dept_econ_code": "dept", "gov_econ_code": "gov"}
+NEW = "new"
+
+
+def code_text(code: ClassificationCode | None) -> str:
+    return f"{code.code} {code.name}" if code else ""
+
+
+def project_label(project: Project, batch: int, amount) -> str:
+    """How a project is offered: name, 资金批次 and the amount already listed under it."""
+    from tables.templatetags.desk import yuan
+
+    batch_text = f"资金批次{batch}" if batch > 1 else "主批次"
+    return f"{project.name}（{batch_text}，已列 {yuan(amount or 0)} 元）"
+
+
+class ProjectChoiceField(forms.ModelChoiceField):
+    def __init__(self, *args, labels: dict[int, str], **kwargs):
+        self.labels = labels
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj):
+        return self.labels.get(obj.pk, obj.name)
+
+
+class BudgetLineForm(forms.Form):
+    func = forms.CharField(
+        label="功能科目",
+        max_length=120,
+        help_text="输入编码或名称即可搜索，例如 2010101 或“行政运行”；只列本年度有效的项级科目。",
+    )
+    dept = forms.CharField(
+        label="部门经济科目", max_length=120, help_text="款级科目，例如 30201 或“办公费”。"
+    )
+    gov = forms.CharField(
+        label="政府经济科目",
+        max_length=120,
+        required=False,
+        help_text="可留空：按部门经济科目自动对应。",
+    )
+    expense_kind = forms.ChoiceField(label="支出类型", choices=ExpenseKind.choices)
+    fund_source = forms.ChoiceField(
+        label="资金来源", choices=FundSource.choices, initial=FundSource.GENERAL
+    )
+    is_carryover = forms.BooleanField(label="上年结转", required=False)
+    project = forms.ChoiceField(label="项目", required=False, help_text="项目支出必须选择项目。")
+    new_project_name = forms.CharField(label="新建项目：项目名称", max_length=200, required=False)
+    new_project_category = forms.ChoiceField(
+        label="新建项目：项目类别", choices=ProjectCategory.choices, required=False
+    )
+    new_project_recurrence = forms.ChoiceField(
+        label="新建项目：项目属性", choices=ProjectRecurrence.choices, required=False
+    )
+    amount = forms.CharField(
+        label="金额（元）",
+        max_length=40,
+        help_text="可输入 12,345.60、全角数字或带“元”，最多两位小数。",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    note = forms.CharField(label="备注", max_length=200, required=False)
+
+    def __init__(self, *args, submission, projects: list[Project], amounts: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.submission = submission
+        batches = project_batches(projects)
+        self.projects = {str(p.pk): p for p in projects}
+        self.fields["project"].choices = [
+            ("", "（不属于项目：基本支出）"),
+            *(
+                (str(p.pk), project_label(p, batches.get(p.pk, 1), amounts.get(p.pk)))
+                for p in projects
+            ),
+            (NEW, "＋ 新建项目（在下方填写名称）"),
+        ]
+        for name, field in self.fields.items():
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"{name}-help"
+
+    @property
+    def code_fields(self):
+        """(name, bound field) of the three code fields, rendered with their suggestion lists."""
+        return [(name, self[name]) for name in CODE_FIELDS]
+
+    @classmethod
+    def initial_of(cls, line: BudgetLine) -> dict:
+        return {
+            "func": code_text(line.func_code),
+            "dept": code_text(line.dept_econ_code),
+            "gov": code_text(line.gov_econ_code),
+            "expense_kind": line.expense_kind,
+            "fund_source": line.fund_source,
+            "is_carryover": line.is_carryover,
+            "project": str(line.project_id or ""),
+            "amount": f"{line.amount:,.2f}",
+            "note": line.note,
+        }
+
+    def _code(self, name: str) -> ClassificationCode | None:
+        text = self.cleaned_data.get(name, "")
+        scheme, label, _ = CODE_FIELDS[name]
+        if not text.strip():
+            return None
+        match = re.match(r"\s*(\d+)", text)
+        if not match:
+            raise forms.ValidationError(
+                f"请输入{label}的编码（可输入名称后从提示中选择），例如 2010101。"
+            )
+        code = ClassificationCode.objects.filter(
+            scheme=scheme, year=self.submission.year, code=match.group(1)
+        ).first()
+        if code is None:
+            raise forms.ValidationError(
+                f"{label}「{match.group(1)}」不在{self.submission.year}年科目表中，"
+                "请从输入时的提示中选择。"
+            )
+        return code
+
+    def clean_func(self):
+        return self._code("func")
+
+    def clean_dept(self):
+        return self._code("dept")
+
+    def clean_gov(self):
+        return self._code("gov")
+
+    def clean_amount(self):
+        try:
+            return parse_amount_text(self.cleaned_data["amount"], field_label="金额")
+        except forms.ValidationError:
+            raise
+        except Exception as exc:  # a ValidationError from units.money
+            raise forms.ValidationError(getattr(exc, "messages", [str(exc)])) from None
+
+    def clean_project(self):
+        value = self.cleaned_data.get("project", "")
+        if value in ("", NEW):
+            return value
+        if value not in self.projects:
+            raise forms.ValidationError("所选项目不属于本填报，请重新选择。")
+        return self.projects[value]
+
+    def clean(self):
+        data = super().clean()
+        dept = data.get("dept")
+        if data.get("gov") is None and dept is not None and "gov" not in self.errors:
+            gov_code = (
+                EconomicMapping.objects.filter(
+                    year=self.submission.year,
+                    mapping_kind=mapping_kind_for(self.submission.unit.kind),
+                    dept_code=dept.code,
+                )
+                .values_list("gov_code", flat=True)
+                .first()
+            )
+            gov = (
+                ClassificationCode.objects.filter(
+                    scheme=CodeScheme.GOV_ECONOMIC, year=self.submission.year, code=gov_code
+                ).first()
+                if gov_code
+                else None
+            )
+            if gov is None:
+                self.add_error(
+                    "gov",
+                    f"部门经济科目「{dept.code} {dept.name}」没有默认对应的政府经济科目，请填写。",
+                )
+            data["gov"] = gov
+        if data.get("project") == NEW and not (data.get("new_project_name") or "").strip():
+            self.add_error("new_project_name", "选择了“新建项目”，请填写新项目的名称。")
+        return data
+
+    def new_project(self) -> Project | None:
+        if self.cleaned_data.get("project") != NEW:
+            return None
+        return Project(
+            name=self.cleaned_data["new_project_name"],
+            category=self.cleaned_data.get("new_project_category") or ProjectCategory.choices[0][0],
+            recurrence=self.cleaned_data.get("new_project_recurrence")
+            or ProjectRecurrence.choices[0][0],
+        )
+
+    def line_values(self) -> dict:
+        data = self.cleaned_data
+        project = data.get("project")
+        return {
+            "func_code": data["func"],
+            "dept_econ_code": data["dept"],
+            "gov_econ_code": data["gov"],
+            "expense_kind": data["expense_kind"],
+            "fund_source": data["fund_source"],
+            "is_carryover": data["is_carryover"],
+            "project": project if isinstance(project, Project) else None,
+            "amount": data["amount"],
+            "note": data["note"],
+        }
+
+    def errors_from_service(self, exc) -> None:
+        """Put a service's ValidationError (by model field) on the form's fields."""
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.message_dict.items():
+                if field == "name":
+                    target = "new_project_name"
+                else:
+                    target = FORM_FIELD.get(field, field)
+                self.add_error(target if target in self.fields else None, errors)
+        else:
+            self.add_error(None, exc.messages)
+
+
+def code_options(*, year: int, scheme: str, query: str, limit: int = 30):
+    """The year's active 末级 codes of a scheme whose code starts with, or whose name contains,
+    what was typed (for the suggestion list of a code field)."""
+    from django.db.models import Q
+
+    query = (query or "").strip()
+    match = re.match(r"\s*(\d+)", query)
+    codes = ClassificationCode.objects.filter(
+        scheme=scheme, year=year, is_active=True, level=LEVEL_FOR_SCHEME[scheme]
+    )
+    if match:
+        codes = codes.filter(code__startswith=match.group(1))
+    elif query:
+        codes = codes.filter(Q(name__contains=query))
+    return list(codes.order_by("code")[:limit])
