@@ -231,10 +231,7 @@ class BudgetLineForm(forms.Form):
         """Put a service's ValidationError (by model field) on the form's fields."""
         if hasattr(exc, "error_dict"):
             for field, errors in exc.message_dict.items():
-                if field == "name":
-                    target = "new_project_name"
-                else:
-                    target = FORM_FIELD.get(field, field)
+                target = "new_project_name" if field == "name" else FORM_FIELD.get(field, field)
                 self.add_error(target if target in self.fields else None, errors)
         else:
             self.add_error(None, exc.messages)
