@@ -14,6 +14,7 @@ from tables.document.render.html import SEVERITY_CLASSES
 from tables.figures.registry import BUILDERS
 from tables.templatetags.desk import table_name
 from units.models import Submission, SubmissionText
+from units.severity import NOTICE
 
 #: Where a rule's family is explained, in the words an accountant uses.
 RULE_KINDS = {"R": "勾稽关系", "P": "绩效目标", "N": "情况说明"}
@@ -53,8 +54,11 @@ def findings_linked(findings, submission: Submission) -> list[LinkedFinding]:
             label = "修改这条明细"
         elif table in BUILDERS:
             where = table_name(table) + (f" · {row}" if row else "")
-            if row:
-                url, label = _lines_url(submission, row), "查看并修改相关预算明细"
+            if row.isdigit() or row in project_ids:
+                url = _lines_url(submission, row)
+                label = (
+                    "查看相关预算明细" if finding.severity == NOTICE else "查看并修改相关预算明细"
+                )
             else:
                 url = reverse("desk:review", kwargs={"pk": submission.pk}) + f"#{table}"
                 label = "查看这张表"

@@ -1,6 +1,14 @@
 from django.urls import include, path
 
-from tables.desk import entry_views, history_views, import_views, review_views, texts_views, views
+from tables.desk import (
+    entry_views,
+    history_views,
+    import_views,
+    review_views,
+    targets_views,
+    texts_views,
+    views,
+)
 
 app_name = "desk"
 
@@ -12,5 +20,6 @@ urlpatterns = [
     path("desk/<int:pk>/", include(review_views.urlpatterns)),
     path("desk/<int:pk>/", include(import_views.urlpatterns)),
     path("desk/<int:pk>/", include(texts_views.urlpatterns)),
+    path("desk/<int:pk>/", include(targets_views.urlpatterns)),
     path("desk/<int:pk>/", include(history_views.urlpatterns)),
 ]
