@@ -10,12 +10,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 
+from tables.desk.findings import findings_linked
 from tables.document.build import document_build
 from tables.document.disclosure import disclosure_derive
 from tables.document.render.csv import table_csv_bytes
 from tables.document.render.document import document_html
 from tables.document.render.formats import DOCUMENT_CONTENT_TYPES, document_render
-from tables.document.render.html import findings_grouped, html_table
+from tables.document.render.html import html_table
 from tables.figures.registry import BUILDERS
 from units.selectors import submission_get_for_user
 
@@ -32,7 +33,8 @@ def submission_tables(request, pk: int):
             "submission": submission,
             "unit": submission.unit,
             "items": items,
-            "finding_groups": findings_grouped(derived.findings),
+            # each finding names its table, row and rule and links to what to change
+            "findings": findings_linked(derived.findings, submission),
         },
     )
 

@@ -26,21 +26,31 @@ QUERY_PARAMETERS = ("q", "department", "term", "year", "page")
 TEXT_CONVERTERS = ("str", "path", "slug")
 
 
-def url_patterns(resolver=None, prefix="", namespace=""):
+def _route_converters(pattern) -> dict[str, str]:
+    return {
+        name: type(converter).__name__.removesuffix("Converter").lower()
+        for name, converter in pattern.converters.items()
+    }
+
+
+def url_patterns(resolver=None, prefix="", namespace="", outer=None):
     """(namespace:name or None, full route text, {parameter: converter name}) of every URL
-    pattern of the site, includes followed."""
+    pattern of the site, includes followed (with the parameters of their prefixes)."""
     resolver = resolver or get_resolver()
+    outer = outer or {}
     for pattern in resolver.url_patterns:
         route = prefix + str(pattern.pattern)
         if isinstance(pattern, URLResolver):
             inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from url_patterns(pattern, route, inner)
+            prefix_converters = (
+                _route_converters(pattern.pattern)
+                if isinstance(pattern.pattern, RoutePattern)
+                else {}
+            )
+            yield from url_patterns(pattern, route, inner, {**outer, **prefix_converters})
         elif isinstance(pattern, URLPattern):
             if isinstance(pattern.pattern, RoutePattern):
-                converters = {
-                    name: type(converter).__name__.removesuffix("Converter").lower()
-                    for name, converter in pattern.pattern.converters.items()
-                }
+                converters = {**outer, **_route_converters(pattern.pattern)}
             else:
                 regex = pattern.pattern.regex
                 # named groups; unnamed ones (simple-history's `([^/]+)`) by position
@@ -77,6 +87,9 @@ def arguments(demo_approved):
         "batch_id": 1,
         "item_id": 1,
         "app_label": "units",
+        "line_id": submission.lines.values_list("pk", flat=True).first(),
+        "comment_id": 1,
+        "project_id": submission.projects.values_list("pk", flat=True).first(),
     }
 
 

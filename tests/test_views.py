@@ -56,28 +56,28 @@ def test_anonymous_is_redirected_to_login(client, demo, url):
 
 def test_anonymous_home_is_the_public_list(client):
     """A citizen opening the site's address lands on the published disclosures, not a login."""
-    response = client.get(reverse("tables:submission_list"))
+    response = client.get(reverse("desk:home"))
     assert response.status_code == 302
     assert response.url == reverse("public:list")
 
 
 def test_list_links_visible_submissions(staff_client, demo):
-    """Staff see the demo submission listed with a link to its tables."""
-    response = staff_client.get(reverse("tables:submission_list"))
+    """A 管理员 (here the superuser) sees every submission on 我的待办, linked to its desk."""
+    response = staff_client.get(reverse("desk:home"))
     assert response.status_code == 200
     content = response.content.decode()
     assert '<html lang="zh-hans">' in content
     assert demo.unit.name in content
-    assert f'href="{tables_url(demo)}"' in content
+    assert f'href="{reverse("desk:submission", kwargs={"pk": demo.pk})}"' in content
 
 
 def test_list_is_empty_for_non_staff(client, demo, django_user_model):
     """A user without access sees no submissions on the list."""
     client.force_login(django_user_model.objects.create_user("clerk", password="x"))
-    response = client.get(reverse("tables:submission_list"))
+    response = client.get(reverse("desk:home"))
     assert response.status_code == 200
     assert demo.unit.name not in response.content.decode()
-    assert "暂无可查看的预算填报" in response.content.decode()
+    assert "暂无可查看的填报" in response.content.decode()
 
 
 def test_tables_page_shows_all_tables_and_published_cells(staff_client, demo):
@@ -116,17 +116,20 @@ def test_tables_page_marks_row_levels_and_money_columns(staff_client, demo):
     assert "—</td>" not in content
 
 
-def test_tables_page_shows_findings_by_severity(staff_client, demo):
-    """The demo's rounding notices (提示 R12) are listed in the notice group, and the seed's
-    target faults (P01 missing target, P07 890000万元) in the error group."""
+def test_tables_page_lists_findings_with_their_place_and_fix(staff_client, demo):
+    """The demo's rounding notices (提示 R12) and the seed's target faults (P01 missing target,
+    P07 890000万元) are list items naming table, row and rule, each linking to its fix."""
     content = staff_client.get(tables_url(demo)).content.decode()
-    assert 'class="finding-group finding-notice"' in content
-    assert "提示（6条）" in content
-    assert '<code class="rule-id">R12</code>' in content
+    assert content.count('class="finding finding-notice"') == 6
+    assert "表二</span>" not in content  # the row is named with the table
+    assert '<span class="finding-where">表二 · 20805</span>' in content
+    assert "（勾稽关系规则 R12）" in content
     assert "存在四舍五入尾差" in content
-    assert 'class="finding-group finding-error"' in content
-    assert '<code class="rule-id">P01</code>' in content
-    assert '<code class="rule-id">P07</code>' in content
+    assert content.count('class="finding finding-error"') == 3
+    assert '<span class="finding-where">绩效目标 · 市人大代表联络站经费</span>' in content
+    assert "（绩效目标规则 P01）" in content and "（绩效目标规则 P07）" in content
+    assert "为这个项目填写绩效目标" in content
+    assert f"/desk/{demo.pk}/lines/?q=20805" in content
 
 
 def test_tables_page_escapes_user_text(staff_client, demo):
@@ -139,7 +142,7 @@ def test_tables_page_escapes_user_text(staff_client, demo):
 
 def test_tables_page_query_count_is_bounded(staff_client, demo, django_assert_max_num_queries):
     """Rendering all 14 tables and the checks takes a small fixed number of queries."""
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(17):
         response = staff_client.get(tables_url(demo))
     assert response.status_code == 200
 
