@@ -224,3 +224,27 @@ class OptimisticLockMixin:
     def get_fields(self, request, obj=None):
         # The token is rendered by the change form template (form_top), not as a field row.
         return [f for f in super().get_fields(request, obj) if f != TOKEN_FIELD]
+
+
+# --- forms outside the admin --------------------------------------------------------------
+
+
+def rows_token(queryset) -> str:
+    """The fingerprint of a queryset's rows as they are in the database now: the hidden token
+    of a desk form that edits those rows, compared again under the lock when it is saved."""
+    return _fingerprint([(queryset.model._meta.label, _rows_from_db(queryset))])
+
+
+def rows_last_change(model, **lookup) -> str:
+    """「时间，修改人」 of the latest recorded change of `model`'s rows matching `lookup`, for the
+    `CONFLICT` message."""
+    record = (
+        model.history.filter(**lookup)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    if record is None:
+        return "时间、修改人不详"
+    when = timezone.localtime(record.history_date).strftime("%Y-%m-%d %H:%M:%S")
+    return f"{when}，{_actor_label(record)}"

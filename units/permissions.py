@@ -83,6 +83,33 @@ def submission_editable_by(user, submission: Submission) -> bool:
     return user_acts_on_unit(user, FILLER, submission.unit_id)
 
 
+#: Why a submission's data cannot be changed in a state, said to whoever looks at it.
+_LOCKED_STATES = {
+    SubmissionStatus.SUBMITTED: "已提交审核，审核期间不能修改；如需修改，请审核人退回。",
+    SubmissionStatus.APPROVED: "已审核通过，等待发布，不能修改；如需修改，请审核人撤销审核并退回。",
+    SubmissionStatus.PUBLISHED: "已公开，不能修改；如有错误，请财政管理员发起“更正”。",
+}
+
+
+def submission_edit_refusal(user, submission: Submission) -> str | None:
+    """Why `user` may not change `submission`'s data now, in Chinese (the state first, then the
+    role); None when `submission_editable_by` allows it. Pages say it beside a read-only view."""
+    if submission_editable_by(user, submission):
+        return None
+    if submission.status not in EDITABLE_STATUSES:
+        return _LOCKED_STATES.get(
+            submission.status, f"当前状态为{submission.get_status_display()}，不能修改。"
+        )
+    roles = user_roles(user)
+    if FILLER in roles:
+        return "您不是本单位的填报人，只能查看。"
+    if REVIEWER in roles:
+        return "财政审核人只能查看和审核，单位填写的内容由本单位填报人修改。"
+    if ADMIN in roles:
+        return "财政管理员只能查看，单位填写的内容由本单位填报人修改。"
+    return "您没有填报权限，只能查看。"
+
+
 #: the dedicated 用户管理 permission (units.models.UnitAssignment.Meta.permissions)
 MANAGE_ACCESS = "units.manage_user_access"
 

@@ -482,3 +482,128 @@ def submission_transition(
             version=submission.version,
         )
     return TransitionResult(submission=submission, change=change, warnings=warnings)
+
+
+# --- texts ----------------------------------------------------------------------------------
+# The 情况说明 page of the work desk (`tables.desk.texts_views`) saves what a unit types here:
+# all of a page's texts in one transaction, or none of them.
+
+#: The reasons of the 情况说明, one per change the narrative compares with last year.
+REASON_TEXT_FIELDS = (
+    "revenue_change_reason",
+    "expense_change_reason",
+    "general_public_change_reason",
+    "sangong_change_reason",
+    "outbound_change_reason",
+    "reception_change_reason",
+    "vehicle_change_reason",
+    "vehicle_purchase_change_reason",
+    "vehicle_operation_change_reason",
+    "operating_costs_change_reason",
+)
+#: The other texts: 第一部分 概况 and the notes of 十二、其他说明.
+OTHER_TEXT_FIELDS = ("duties", "organisation", "purchased_services_note", "other_notes")
+#: The most characters each text may hold: a reason is one clause of a printed sentence
+#: (“主要原因是…”), 职责 and 机构设置 are paragraphs of the 概况.
+TEXT_MAX_LENGTHS = {
+    **dict.fromkeys(REASON_TEXT_FIELDS, 1000),
+    "duties": 5000,
+    "organisation": 5000,
+    "purchased_services_note": 2000,
+    "other_notes": 5000,
+}
+
+
+class TextsRefused(ValidationError):
+    """The user may not change the submission's texts now (its state, their role or unit)."""
+
+
+class TextsConflict(ValidationError):
+    """The texts changed after the page was loaded (another tab, another person, an import)."""
+
+
+@dataclass
+class TextsSaved:
+    texts: SubmissionText
+    #: the fields whose text changed, in the order given
+    changed: list[str]
+
+
+def submission_texts_token(*, submission_id: int) -> str:
+    """The fingerprint of a submission's texts as stored now: a texts page carries it, and
+    `submission_texts_update` compares it under the lock (`units.concurrency`)."""
+    from units.concurrency import rows_token
+
+    return rows_token(SubmissionText.objects.filter(submission_id=submission_id))
+
+
+def submission_text_clean(value) -> str:
+    """A typed text as stored: line breaks as \\n, no surrounding blanks."""
+    return str(value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def submission_text_errors(values: dict[str, str]) -> dict[str, list[str]]:
+    """The Chinese errors of each text, each naming its field: formula-like text, placeholder
+    reasons (the model's validators) and lengths."""
+    errors: dict[str, list[str]] = {}
+    for name, value in values.items():
+        field = SubmissionText._meta.get_field(name)
+        messages = []
+        limit = TEXT_MAX_LENGTHS[name]
+        if len(value) > limit:
+            messages.append(f"最多{limit}字，现有{len(value)}字，请精简。")
+        try:
+            field.run_validators(value)
+        except ValidationError as exc:
+            messages += exc.messages
+        if messages:
+            errors[name] = [f"{field.verbose_name}：{message}" for message in messages]
+    return errors
+
+
+def submission_texts_update(
+    *, submission: Submission, user, values: dict[str, str], token: str | None = None
+) -> TextsSaved:
+    """Save the texts in `values` (field name → text; fields not given stay as they are) all
+    together or none: only while `user` may edit the submission (checked under the row lock),
+    only when every text is valid (`ValidationError` by field), and, given the `token` of the
+    page they were typed on, only when nobody changed the texts since (`TextsConflict`, naming
+    who did and when). Creates the texts first if the submission has none.
+
+    Saved with the model's `save()`, so the audit trail records the change and its user.
+    """
+    from units.concurrency import CONFLICT, rows_last_change
+    from units.permissions import submission_edit_refusal
+
+    unknown = sorted(set(values) - set(TEXT_MAX_LENGTHS))
+    if unknown:
+        raise ValueError(f"not a text of the 情况说明: {', '.join(unknown)}")
+    cleaned = {name: submission_text_clean(value) for name, value in values.items()}
+    with transaction.atomic():
+        locked = (
+            Submission.objects.select_for_update(of=("self",))
+            .select_related("unit")
+            .filter(pk=submission.pk)
+            .first()
+        )
+        if locked is None:
+            raise TextsRefused("填报不存在。")
+        refusal = submission_edit_refusal(user, locked)
+        if refusal:
+            raise TextsRefused(refusal)
+        if token is not None and token != submission_texts_token(submission_id=locked.pk):
+            raise TextsConflict(
+                CONFLICT.format(detail=rows_last_change(SubmissionText, submission_id=locked.pk)),
+                code="conflict",
+            )
+        errors = submission_text_errors(cleaned)
+        if errors:
+            raise ValidationError(errors)
+        texts = submission_texts_initialise(submission=locked)
+        changed = [name for name, value in cleaned.items() if getattr(texts, name) != value]
+        if changed:
+            for name in changed:
+                setattr(texts, name, cleaned[name])
+            texts._history_user = user if getattr(user, "pk", None) else None
+            texts.save(update_fields=changed)
+    return TextsSaved(texts=texts, changed=changed)
