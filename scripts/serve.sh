@@ -29,6 +29,18 @@ if not User.objects.filter(username="admin").exists():
 "$PY" manage.py shell <scripts/demo_publish.py
 "$PY" manage.py load_demo
 
+# The demo's 单位填报人 and 财政审核人 get a password here, so the desks can be tried in the browser
+# (development only: the password is the user name).
+"$PY" manage.py shell -c '
+from django.contrib.auth import get_user_model
+
+for name in ("demo-filler", "demo-reviewer"):
+    user = get_user_model().objects.get(username=name)
+    user.set_password(name)
+    user.save(update_fields=["password"])
+print("demo logins: demo-filler / demo-filler (单位填报人), demo-reviewer / demo-reviewer (财政审核人), admin / admin")
+'
+
 "$PY" manage.py db_worker --no-reload --no-startup-delay &
 WORKER=$!
 trap 'kill "$WORKER" 2>/dev/null || true; wait "$WORKER" 2>/dev/null || true' EXIT INT TERM
