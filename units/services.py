@@ -32,6 +32,7 @@ from units.models import (
     GlossaryTerm,
     ProcurementItem,
     Project,
+    ReviewComment,
     StatusChange,
     Submission,
     SubmissionStatus,
@@ -40,7 +41,13 @@ from units.models import (
     UnitKind,
 )
 from units.money import parse_amount
-from units.permissions import submission_editable_by
+from units.permissions import (
+    EDITABLE_STATUSES,
+    FILLER,
+    REVIEWER,
+    submission_editable_by,
+    user_acts_on_unit,
+)
 from units.validation import budget_line_errors
 
 
@@ -607,3 +614,115 @@ def submission_texts_update(
             texts._history_user = user if getattr(user, "pk", None) else None
             texts.save(update_fields=changed)
     return TextsSaved(texts=texts, changed=changed)
+
+
+# --- review comments --------------------------------------------------------------------------
+
+#: the statutory tables a 审核意见 may name ("" for a comment on the whole submission); the
+#: figures layer (tables.figures.registry) defines them, but `units` may not import it
+REVIEW_TABLES = frozenset(f"T{number:02d}" for number in range(1, 15))
+#: longest 审核意见 or 处理说明 kept: enough for a paragraph, not for a pasted document
+REVIEW_TEXT_MAX = 2000
+
+
+def review_comment_refusal(user, submission: Submission) -> str | None:
+    """Why `user` may not write an 审核意见 on `submission` now, or None: only a 审核人 of its
+    unit, and only while it is 已提交 (the comments of a return are written before it)."""
+    name = f"「{submission.unit.name} {submission.year}年」"
+    if not user_acts_on_unit(user, REVIEWER, submission.unit_id):
+        return f"无权对{name}写审核意见：需要财政审核人角色并负责该单位。"
+    if submission.status != SubmissionStatus.SUBMITTED:
+        return (
+            f"{name}当前状态为{submission.get_status_display()}，只有已提交的填报才能写审核意见"
+            "（可能已被他人处理，请刷新页面）。"
+        )
+    return None
+
+
+def review_comment_resolve_refusal(user, submission: Submission, comment=None) -> str | None:
+    """Why `user` may not mark an 审核意见 of `submission` 已处理, or None: only a 填报人 of its
+    unit, while it is 草稿 or 已退回 (being corrected), and only a comment still open."""
+    name = f"「{submission.unit.name} {submission.year}年」"
+    if not user_acts_on_unit(user, FILLER, submission.unit_id):
+        return f"无权处理{name}的审核意见：需要单位填报人角色并负责该单位。"
+    if submission.status not in EDITABLE_STATUSES:
+        return (
+            f"{name}当前状态为{submission.get_status_display()}，只有草稿或已退回的填报才能"
+            "标记审核意见已处理（可能已被他人处理，请刷新页面）。"
+        )
+    if comment is not None and comment.resolved_at is not None:
+        return "这条审核意见已经标记为已处理。"
+    return None
+
+
+def _review_text(value, what: str, *, required: bool) -> str:
+    """Typed text of a comment, stripped; refused when empty (if required), too long or a
+    formula."""
+    text = (value or "").strip()
+    if required and not text:
+        raise ValidationError(f"请填写{what}。")
+    if len(text) > REVIEW_TEXT_MAX:
+        raise ValidationError(f"{what}最多{REVIEW_TEXT_MAX}字（现有{len(text)}字）。")
+    if error := formula_text_error(text):
+        raise ValidationError(f"{what}{error}")
+    return text
+
+
+def _submission_locked(submission_id: int) -> Submission:
+    return (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("unit")
+        .get(pk=submission_id)
+    )
+
+
+def review_comment_add(*, submission, author, table: str, row: str, text: str) -> ReviewComment:
+    """Write an 审核意见 on one row of one statutory table (`table` "T01"…"T14", `row` its label
+    as shown) or, with table "", on the whole submission; tied to the submission's version.
+
+    The submission row is locked, so the state checked is the state written under: a comment
+    never lands on a submission another request has just returned or approved. Raises
+    ValidationError (Chinese) and writes nothing when refused."""
+    table = (table or "").strip()
+    row = (row or "").strip()
+    with transaction.atomic():
+        locked = _submission_locked(submission.pk)
+        refusal = review_comment_refusal(author, locked)
+        if refusal:
+            raise ValidationError(refusal)
+        if table and table not in REVIEW_TABLES:
+            raise ValidationError("审核意见所指的公开表不存在。")
+        if not table and row:
+            raise ValidationError("整体审核意见不能指定行。")
+        max_row = ReviewComment._meta.get_field("row").max_length
+        if len(row) > max_row:
+            raise ValidationError(f"审核意见所指的行名称过长（最多{max_row}字）。")
+        if error := formula_text_error(row):
+            raise ValidationError(f"审核意见所指的行名称{error}")
+        return ReviewComment.objects.create(
+            submission=locked,
+            version=locked.version,
+            table=table,
+            row=row,
+            text=_review_text(text, "审核意见", required=True),
+            author=author,
+        )
+
+
+def review_comment_resolve(*, comment, user, resolution: str = "") -> ReviewComment:
+    """Mark an 审核意见 已处理 by the unit's 填报人, with an optional note of what was done.
+
+    The submission and the comment are locked (in that order, as every writer of a submission
+    locks it first), so two clicks record one resolution. Raises ValidationError (Chinese) and
+    changes nothing when refused."""
+    with transaction.atomic():
+        locked = _submission_locked(comment.submission_id)
+        current = ReviewComment.objects.select_for_update().get(pk=comment.pk)
+        refusal = review_comment_resolve_refusal(user, locked, current)
+        if refusal:
+            raise ValidationError(refusal)
+        current.resolution = _review_text(resolution, "处理说明", required=False)
+        current.resolved_at = timezone.now()
+        current.resolved_by = user
+        current.save(update_fields=["resolution", "resolved_at", "resolved_by"])
+    return current
