@@ -72,7 +72,8 @@ INSTALLED_APPS = [
     "performance",
     # After `tables`: its `db_worker` (tasks with leases, tables.publication.worker) replaces the library's.
     "django_tasks",
-    "django_tasks_db",
+    # django_tasks_db, named in Chinese (budgetsite/apps.py)
+    "budgetsite.apps.TasksDatabaseConfig",
 ]
 
 MIDDLEWARE = [
@@ -134,10 +135,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-#: The product's one name: page titles, the admin header, the PDF cover's footer.
+#: The product's one name: page titles and headers (budgetsite.context.product), the admin's
+#: header and title (units.admin); 500.html, being self-contained, spells it out.
 PRODUCT_NAME = "部门预算公开系统"
 
 LANGUAGE_CODE = "zh-hans"
+# Chinese only: LocaleMiddleware would otherwise give a browser asking for English an English
+# admin, with dates as "March 5, 2026".
+LANGUAGES = [("zh-hans", "简体中文")]
+# Dates as 2026年3月5日 (budgetsite/formats/zh_Hans/formats.py).
+FORMAT_MODULE_PATH = ["budgetsite.formats"]
+# Chinese for the strings our libraries ship untranslated (locale/zh_Hans/LC_MESSAGES).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

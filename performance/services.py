@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from performance.excel import (
     INDICATOR_COLUMNS,
@@ -299,7 +299,7 @@ def targets_export_workbook(*, submission: Submission) -> bytes:
         projects=projects,
         indicators=indicators,
         framework_pairs=pairs,
-        title=f"导出自：{submission}（{timezone.localtime():%Y-%m-%d %H:%M}）",
+        title=f"导出自：{submission}（{formats.date_format(timezone.localtime(), 'DATETIME_FORMAT')}）",
     )
 
 

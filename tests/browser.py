@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,8 +36,6 @@ def chromium_browser() -> Iterator[playwright_sync.Browser]:
 
 def admin_login(page, base: str, username: str) -> None:
     """Log in to the admin as `username` (password PASSWORD) through the login form."""
-    import re
-
     page.goto(f"{base}/admin/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
@@ -64,3 +63,24 @@ def axe_serious(page) -> list[str]:
         for v in results.response["violations"]
         if v.get("impact") in ("serious", "critical")
     ]
+
+
+#: Latin words a person may read on our pages, compared in capitals (the admin's buttons are
+#: shown uppercase; file kinds lowercase): names of file formats that have no Chinese name in
+#: use (PDF, Excel, HTML, CSV, XLSX, JSON, ZIP), the API, an ID, and the SHA of SHA-256 (the
+#: checksum printed beside each download). Rule and table codes (R01, P01, N01, T01) carry a
+#: single letter and never match.
+ALLOWED_CODES = frozenset(
+    {"PDF", "EXCEL", "HTML", "CSV", "XLSX", "JSON", "ZIP", "API", "ID", "SHA"}
+)
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def visible_english(page, allowed=ALLOWED_CODES) -> list[str]:
+    """Every Latin word of two letters or more in the page's visible text
+    (`document.body.innerText`, which leaves out hidden elements and applies text-transform),
+    "None" included, that is not in `allowed` (in any case); in order, repeats kept once."""
+    text = page.evaluate("() => document.body.innerText")
+    allowed = {word.upper() for word in allowed}
+    words = [w for w in _LATIN_WORD.findall(text) if w.upper() not in allowed]
+    return list(dict.fromkeys(words))

@@ -1,8 +1,9 @@
 """Audit trail: every change to budget data — admin forms, inlines, actions, imports, services
-and commands, bulk writes and bulk deletes included — is recorded with actor, time and
-before/after; history pages are scoped like the data; the per-submission 变更记录 page lists
-the changes to those who may see the submission, in a bounded number of queries."""
+and commands, bulk writes and bulk deletes included — is recorded with actor, time, source and
+before/after; history pages are scoped like the data. The per-submission 变更记录 pages are
+tests/test_audit_page.py."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -14,11 +15,19 @@ from django.urls import reverse
 from performance.models import Indicator, KeyTask, ProjectTarget, UnitTarget
 from performance.services import targets_copy_from_previous_year
 from tests.admin_forms import change_form_data, posted, prefix_of
-from tests.factories import budget_unit_create, submission_create, synthetic_budget, user_with
+from tests.audit_world import B_NAME, audit_world, line_with_history
+from tests.factories import submission_create
 from units.budget_import import budget_export_workbook, budget_import
-from units.history import COMMAND_LINE, TRACKED, submission_live_filter
+from units.history import (
+    COMMAND_LINE,
+    EXCEL_IMPORT,
+    TRACKED,
+    WEB,
+    submission_live_filter,
+)
 from units.models import (
     BudgetLine,
+    ClassificationCode,
     GlossaryTerm,
     Project,
     Submission,
@@ -30,22 +39,10 @@ from units.services import budget_lines_create, submission_transition
 
 pytestmark = pytest.mark.django_db
 
-B_NAME = "乙单位独有名称XYZ"
-
 
 @pytest.fixture
 def world():
-    unit_a = budget_unit_create(name="甲单位")
-    unit_b = budget_unit_create(name=B_NAME)
-    sub_a = submission_create(unit=unit_a)
-    sub_b = submission_create(unit=unit_b)
-    synthetic_budget(sub_a, 6)
-    synthetic_budget(sub_b, 6, seed=1)
-    users = {}
-    for role in (FILLER, REVIEWER):
-        users[role] = user_with(role, [unit_a], name=role)
-    users["B"] = user_with(FILLER, [unit_b], name="乙填报人")
-    return {"sub": {"A": sub_a, "B": sub_b}, "users": users}
+    return audit_world()
 
 
 # --- what is recorded ---------------------------------------------------------------------
@@ -69,7 +66,7 @@ def test_admin_change_of_a_line_records_user_and_before_after(client, world):
         filler,
         Decimal("4321.00"),
     )
-    assert latest.history_change_reason is None
+    assert latest.history_change_reason == WEB
     previous = latest.prev_record
     assert previous is not None and previous.amount == old_amount
     assert latest.diff_against(previous).changed_fields == ["amount"]
@@ -206,7 +203,7 @@ def test_demo_command_records_every_row(db):
 
 def test_budget_import_records_deletions_and_creations(demo):
     """An import (here from the command path) records every replaced line as deleted and every
-    new one as created, named 导入预算明细."""
+    new one as created, named 导入预算明细 and coming from Excel导入."""
     old = set(demo.lines.values_list("pk", flat=True))
     budget_import(submission=demo, file=budget_export_workbook(submission=demo))
     new = set(demo.lines.values_list("pk", flat=True))
@@ -215,13 +212,13 @@ def test_budget_import_records_deletions_and_creations(demo):
     created = BudgetLine.history.filter(id__in=new)
     assert created.count() == len(new)
     assert set(created.values_list("history_change_reason", flat=True)) == {
-        f"导入预算明细（{COMMAND_LINE}）"
+        f"导入预算明细（{EXCEL_IMPORT}）"
     }
     assert _every_row_has_history(demo) == []
 
 
 def test_budget_import_through_the_admin_records_the_user(client, demo):
-    """The admin upload records the uploading user (no 命令行)."""
+    """The admin upload records the uploading user and Excel导入 (no 命令行)."""
     user = get_user_model().objects.create_superuser("boss", "b@example.com", "pw-123456")
     client.force_login(user)
     data = budget_export_workbook(submission=demo)
@@ -238,7 +235,9 @@ def test_budget_import_through_the_admin_records_the_user(client, demo):
         history_change_reason__contains="演示"
     )
     assert records.exists()
-    assert {(r.history_user, r.history_change_reason) for r in records} == {(user, "导入预算明细")}
+    assert {(r.history_user, r.history_change_reason) for r in records} == {
+        (user, f"导入预算明细（{EXCEL_IMPORT}）")
+    }
 
 
 def test_copying_targets_records_bulk_created_rows(demo):
@@ -274,18 +273,11 @@ def test_transition_records_the_actor(world):
 # --- history pages ------------------------------------------------------------------------
 
 
-def _line_with_history(submission, amount="77.00"):
-    line = submission.lines.first()
-    line.amount = Decimal(amount)
-    line.save()
-    return line, line.history.latest()
-
-
 def test_history_pages_follow_visibility(client, world):
     """An A user sees A's history list and versions; B's object answers exactly like a missing
     one (redirect to the index), a B version id on an A object is 404, and B's name never shows."""
-    line_a, record_a = _line_with_history(world["sub"]["A"])
-    line_b, record_b = _line_with_history(world["sub"]["B"])
+    line_a, record_a = line_with_history(world["sub"]["A"])
+    line_b, record_b = line_with_history(world["sub"]["B"])
     for role in (FILLER, REVIEWER):
         client.force_login(world["users"][role])
         pages = {
@@ -310,6 +302,24 @@ def test_history_pages_follow_visibility(client, world):
         assert client.get(submission_b).status_code == 302
 
 
+def test_history_page_of_an_object_reads_in_chinese(client, world):
+    """An object's own history page shows its changes like the 变更记录: money in 元, a cleared
+    note as （空） (never "None"), a 科目 as code and name, and the page's headers in Chinese."""
+    line = world["sub"]["A"].lines.select_related("func_code").first()
+    line.note = "原备注"
+    line.save()
+    other = ClassificationCode.objects.filter(scheme=line.func_code.scheme).exclude(
+        pk=line.func_code_id
+    )[0]
+    line.note, line.amount, line.func_code = "", Decimal("4321.00"), other
+    line.save()
+    client.force_login(world["users"][FILLER])
+    text = client.get(reverse("admin:units_budgetline_history", args=[line.pk])).content.decode()
+    assert "4,321.00 元" in text and "（空）" in text and f"{other.code} {other.name}" in text
+    assert "变更内容" in text
+    assert not re.search(r"\bNone\b|Changes", text)
+
+
 def _form_data(response) -> dict:
     form = response.context["adminform"].form
     data = {}
@@ -322,7 +332,7 @@ def _form_data(response) -> dict:
 
 def test_reviewer_cannot_revert(client, world):
     """A 审核人 may view a version but a revert POST is refused and changes nothing."""
-    line, _ = _line_with_history(world["sub"]["A"], "11.00")
+    line, _ = line_with_history(world["sub"]["A"], "11.00")
     first = line.history.earliest()
     line.amount = Decimal("22.00")
     line.save()
@@ -337,7 +347,7 @@ def test_reviewer_cannot_revert(client, world):
 
 def test_filler_reverts_a_line_and_the_revert_is_recorded(client, world):
     """A 填报人 reverts a line of their draft to an earlier version; the revert is a new record."""
-    line, _ = _line_with_history(world["sub"]["A"], "11.00")
+    line, _ = line_with_history(world["sub"]["A"], "11.00")
     first = line.history.latest()
     line.amount = Decimal("22.00")
     line.save()
@@ -374,86 +384,10 @@ def test_revert_of_a_submission_never_restores_workflow_fields(client, world):
 
 def test_revert_is_refused_when_the_submission_is_no_longer_editable(client, world):
     """After submission for review, a 填报人's revert POST is refused."""
-    line, first = _line_with_history(world["sub"]["A"], "11.00")
+    line, first = line_with_history(world["sub"]["A"], "11.00")
     Submission.objects.filter(pk=world["sub"]["A"].pk).update(status=SubmissionStatus.SUBMITTED)
     client.force_login(world["users"][FILLER])
     url = reverse("admin:units_budgetline_simple_history", args=[line.pk, first.pk])
     response = client.get(url)
     assert response.status_code == 200
     assert client.post(url, _form_data(response)).status_code == 403
-
-
-# --- the 变更记录 page of a submission --------------------------------------------------------
-
-
-def test_audit_page_lists_who_when_and_before_after(client, world):
-    """The page lists the filler's change of a line with the old and new amount and a deleted
-    project; B's page answers 404 to A's users, like a missing submission."""
-    filler = world["users"][FILLER]
-    submission = world["sub"]["A"]
-    line = submission.lines.first()
-    line.save()
-    client.force_login(filler)
-    url = reverse("admin:units_budgetline_change", args=[line.pk])
-    data = change_form_data(client, url)
-    old = f"{line.amount:,.2f}"
-    data["amount"] = "4321.00"
-    assert client.post(url, data).status_code == 302
-    audit = reverse("admin:units_submission_audit", args=[submission.pk])
-    content = client.get(audit).content.decode()
-    assert f"金额（元）：{old} → 4,321.00" in content
-    assert filler.get_username() in content
-    assert B_NAME not in content
-    for role in (FILLER, REVIEWER):
-        client.force_login(world["users"][role])
-        assert client.get(audit).status_code == 200
-        other = reverse("admin:units_submission_audit", args=[world["sub"]["B"].pk])
-        assert client.get(other).status_code == 404
-        assert client.get(reverse("admin:units_submission_audit", args=[999999])).status_code == 404
-    client.logout()
-    assert client.get(audit).status_code == 302
-
-
-def test_audit_page_names_deleted_rows_and_the_import(client, demo):
-    """After an import, the page shows the deleted lines (with their amounts) and the created
-    ones, named 导入预算明细（命令行）; the submission page links to it."""
-    budget_import(submission=demo, file=budget_export_workbook(submission=demo))
-    user = get_user_model().objects.create_superuser("boss", "b@example.com", "pw-123456")
-    client.force_login(user)
-    content = client.get(reverse("admin:units_submission_audit", args=[demo.pk])).content
-    text = content.decode()
-    assert "删除" in text and "新增" in text and f"导入预算明细（{COMMAND_LINE}）" in text
-    change = client.get(reverse("admin:units_submission_change", args=[demo.pk]))
-    assert reverse("admin:units_submission_audit", args=[demo.pk]) in change.content.decode()
-
-
-def _audit_queries(client, submission) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("admin:units_submission_audit", args=[submission.pk]))
-    assert response.status_code == 200
-    return len(queries)
-
-
-def test_audit_page_queries_do_not_grow_with_the_history(client, world):
-    """The page's query count does not grow from 6 to 66 changed lines (it depends on the kinds
-    of rows on the page, never on their number)."""
-    submission = world["sub"]["A"]
-    client.force_login(world["users"][FILLER])
-    target = UnitTarget.objects.create(submission=submission, strategic_goal="目标")
-    task = KeyTask.objects.create(unit_target=target, function="职能", tasks="任务")
-
-    def change_everything():
-        for line in submission.lines.all():
-            line.amount += 1
-            line.save()
-        for obj in (target, task):
-            obj.save()
-
-    change_everything()
-    small = _audit_queries(client, submission)
-    synthetic_budget(submission, 60, seed=3)
-    change_everything()
-    assert _audit_queries(client, submission) <= small <= 30

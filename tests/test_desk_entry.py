@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import synthetic_submission, user_with
-from units.concurrency import rows_fingerprint
+from units.concurrency import rows_token
 from units.models import BudgetLine, ClassificationCode, CodeScheme, Project, SubmissionStatus
 from units.permissions import FILLER, REVIEWER
 
@@ -138,7 +138,7 @@ def test_refused_writes_answer_the_chinese_page(client, world, who):
 
 def test_edit_of_a_line_changed_meanwhile_is_refused(client, world):
     submission, filler, _, template = world
-    token = rows_fingerprint(BudgetLine.objects.filter(pk=template.pk))
+    token = rows_token(BudgetLine.objects.filter(pk=template.pk))
     BudgetLine.objects.filter(pk=template.pk).update(note="别人改过")
     client.force_login(filler)
     edit = reverse("desk:line_edit", kwargs={"pk": submission.pk, "line_id": template.pk})
@@ -146,7 +146,7 @@ def test_edit_of_a_line_changed_meanwhile_is_refused(client, world):
     assert response.status_code == 422
     assert "已被他人修改" in response.content.decode()
     assert BudgetLine.objects.get(pk=template.pk).note == "别人改过"
-    fresh = rows_fingerprint(BudgetLine.objects.filter(pk=template.pk))
+    fresh = rows_token(BudgetLine.objects.filter(pk=template.pk))
     response = client.post(edit, {**_basic_fields(template, amount="1.00"), "token": fresh})
     assert response.status_code == 302
     assert BudgetLine.objects.get(pk=template.pk).amount == Decimal("1.00")
@@ -158,7 +158,7 @@ def test_delete_needs_the_current_fingerprint(client, world):
     delete = reverse("desk:line_delete", kwargs={"pk": submission.pk, "line_id": template.pk})
     assert client.post(delete, {"token": "stale"}).status_code == 403
     assert BudgetLine.objects.filter(pk=template.pk).exists()
-    token = rows_fingerprint(BudgetLine.objects.filter(pk=template.pk))
+    token = rows_token(BudgetLine.objects.filter(pk=template.pk))
     assert client.post(delete, {"token": token}).status_code == 302
     assert not BudgetLine.objects.filter(pk=template.pk).exists()
 

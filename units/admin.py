@@ -13,10 +13,12 @@ them.
 
 from functools import partial
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import path, resolve, reverse
 from django.urls.exceptions import Resolver404
+from django.utils import formats
 from django.utils.html import format_html, format_html_join
 
 from units import admin_people  # noqa: F401  (registers the people admins)
@@ -54,8 +56,8 @@ from units.selectors import (
 from units.services import TransitionRefused, submission_texts_initialise, submission_transition
 from units.workflow import due_date, submission_findings
 
-admin.site.site_header = "单位预算公开系统"
-admin.site.site_title = "单位预算公开系统"
+admin.site.site_header = settings.PRODUCT_NAME
+admin.site.site_title = settings.PRODUCT_NAME
 admin.site.index_title = "数据填报与管理"
 
 
@@ -315,7 +317,7 @@ class SubmissionAdmin(BudgetDataAdmin):
     @admin.display(description="公开截止日期")
     def due(self, obj):
         day = due_date(obj.approval_date) if obj else None
-        return day.isoformat() if day else "—（未填批复日期）"
+        return formats.date_format(day, "DATE_FORMAT") if day else "—（未填批复日期）"
 
     @admin.display(description="勾稽检查")
     def findings_summary(self, obj):

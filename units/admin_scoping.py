@@ -7,7 +7,7 @@
   validation (`ScopedRawIdWidget` keeps the raw-id input from naming such an id either).
 * `ScopedHistoryAdmin` gives the audit trail's history pages the same scope: shown only for
   objects the user may see, revert only when the user may edit, workflow fields never
-  reverted.
+  reverted; their changes read like the 变更记录 (`units.history.value_display`).
 * `BudgetDataAdmin` is the base of every budget-data admin (here, in `units.admin` and in
   `performance.admin`): the two above plus optimistic locking of the change form
   (`units.concurrency`).
@@ -29,8 +29,11 @@ from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from units.concurrency import OptimisticLockMixin
+from units.history import value_display
 from units.models import Project, Submission
 from units.permissions import (
     submission_editable_by,
@@ -159,6 +162,9 @@ class ScopedHistoryAdmin(SimpleHistoryAdmin):
 
     object_history_form_template = "admin/units/object_history_form.html"
 
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableRecordContextHelper(self.model, historical_record)
+
     def _visible_object(self, request, object_id):
         obj = self.get_object(request, unquote(object_id))
         if obj is not None and not self.has_view_or_change_permission(request, obj):
@@ -195,6 +201,22 @@ class ScopedHistoryAdmin(SimpleHistoryAdmin):
                 if field.name not in form.fields and not field.primary_key:
                     setattr(new_object, field.attname, getattr(current, field.attname))
         return new_object
+
+
+class ReadableRecordContextHelper(HistoricalRecordContextHelper):
+    """The changes on an object's history page as the 变更记录 shows them: states by their
+    labels, 是/否, money in 元, dates as 2026年3月5日, （空） for nothing (never "None"), a
+    related row by its name (第N号（已删除） once deleted)."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if field.many_to_many:
+            return super().prepare_delta_change_value(change, value)
+        if field.is_relation and value is not None:
+            if isinstance(value, DeletedObject):
+                return f"第{value.pk}号（已删除）"
+            return str(value)
+        return value_display(field, value)
 
 
 class BudgetDataAdmin(OptimisticLockMixin, SubmissionScopedMixin, ScopedHistoryAdmin):

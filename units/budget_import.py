@@ -27,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from units.budget_excel import (
     BOOL_BY_LABEL,
@@ -211,7 +211,7 @@ def budget_export_workbook(*, submission: Submission) -> bytes:
     return workbook_write(
         lines=rows,
         year=submission.year,
-        title=f"导出自：{submission}（{timezone.localtime():%Y-%m-%d %H:%M}）",
+        title=f"导出自：{submission}（{formats.date_format(timezone.localtime(), 'DATETIME_FORMAT')}）",
         **_code_lists(submission.year),
     )
 

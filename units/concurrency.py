@@ -26,8 +26,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import _get_foreign_key
-from django.utils import timezone
+from django.utils import formats, timezone
 
+from units.history import change_actor, change_source
 from units.models import Submission
 from units.permissions import submission_editable_by
 
@@ -64,19 +65,6 @@ def _rows_from_objects(model, objects) -> list[tuple]:
 
 def _fingerprint(state: list) -> str:
     return hashlib.sha256(repr(state).encode()).hexdigest()
-
-
-def rows_fingerprint(queryset) -> str:
-    """The fingerprint of some rows as the database holds them now: a page keeps it in a hidden
-    field, and a save that finds a different one knows the rows changed meanwhile."""
-    return _fingerprint(_rows_from_db(queryset))
-
-
-def _actor_label(record) -> str:
-    user = record.history_user
-    if user is not None:
-        return user.get_full_name() or user.get_username()
-    return record.history_change_reason or "系统"
 
 
 class OptimisticLockMixin:
@@ -140,8 +128,11 @@ class OptimisticLockMixin:
         if not records:
             return "时间、修改人不详"
         latest = max(records, key=operator.attrgetter("history_date"))
-        when = timezone.localtime(latest.history_date).strftime("%Y-%m-%d %H:%M:%S")
-        return f"{when}，{_actor_label(latest)}"
+        when = formats.date_format(timezone.localtime(latest.history_date), "DATETIME_FORMAT")
+        if latest.history_user is not None:
+            return f"{when}，{change_actor(latest)}"
+        # no user: where it came from (命令行, 后台任务, Excel导入)
+        return f"{when}，{change_source(latest.history_change_reason)[0]}"
 
     # --- the check ------------------------------------------------------------------------
 
@@ -246,5 +237,5 @@ def rows_last_change(model, **lookup) -> str:
     )
     if record is None:
         return "时间、修改人不详"
-    when = timezone.localtime(record.history_date).strftime("%Y-%m-%d %H:%M:%S")
-    return f"{when}，{_actor_label(record)}"
+    local = timezone.localtime(record.history_date)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}，{change_actor(record)}"

@@ -3,10 +3,12 @@
 Every change to a tracked model is a historical row: who (`history_user`, from the request
 through `simple_history.middleware.HistoryRequestMiddleware`), when (`history_date`), what
 (`history_type`: + 新增, ~ 修改, - 删除) and the whole row after the change; the row before is
-the previous record of the same object. Outside a request (management commands, background
-tasks) `history_change_reason` names where the change came from — 命令行, or 后台任务 inside
-`history_source(BACKGROUND_TASK)` (the publishing task, which also records the user who started
-it) — and a service may name what it is doing with `history_reason("导入预算明细")`.
+the previous record of the same object. `history_change_reason` says where the change came
+from, one of `SOURCES`: 网页 (a web request), Excel导入 (any import, inside
+`history_source(EXCEL_IMPORT)`: `units.excel.importing.planned_import`), 命令行 (a management
+command, the default outside a request) or 后台任务 (inside `history_source(BACKGROUND_TASK)`:
+the publishing task, which also records the user who started it). A service may name what it is
+doing with `history_reason("导入预算明细")`, stored as 「导入预算明细（Excel导入）」.
 
 Which ORM paths are recorded:
 
@@ -26,28 +28,36 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import re
 from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import reduce
 
 import simple_history
+from django.core.paginator import Paginator
 from django.db.models import IntegerField, OuterRef, Q, Subquery, Value
-from django.utils import timezone
+from django.utils import formats, timezone
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from units.money import MoneyField
 
-#: `history_change_reason` of changes made outside a web request: by a command, or by a
-#: background task (`history_source`)
+#: Where a change came from, stored in `history_change_reason` (alone, or after the named
+#: operation in full-width brackets): a web request, an import (`history_source`), a command
+#: (outside a request, by default) or a background task (`history_source`).
+WEB = "网页"
+EXCEL_IMPORT = "Excel导入"
 COMMAND_LINE = "命令行"
 BACKGROUND_TASK = "后台任务"
+SOURCES = (WEB, EXCEL_IMPORT, COMMAND_LINE, BACKGROUND_TASK)
+#: The actor shown for a change without a user (a command, an import run from the command line).
+SYSTEM_ACTOR = "系统"
 #: `history_change_reason` of the rows that existed when the audit trail was switched on.
 BASELINE = "启用变更记录时已有的数据"
 
 _reason: ContextVar[str | None] = ContextVar("budget_history_reason", default=None)
-_source: ContextVar[str] = ContextVar("budget_history_source", default=COMMAND_LINE)
+_source: ContextVar[str | None] = ContextVar("budget_history_source", default=None)
 
 
 @contextlib.contextmanager
@@ -62,8 +72,9 @@ def history_reason(reason: str):
 
 @contextlib.contextmanager
 def history_source(source: str):
-    """Say where the changes made inside the block come from when no web request does
-    (`BACKGROUND_TASK`; by default `COMMAND_LINE`)."""
+    """Say where the changes made inside the block come from (`EXCEL_IMPORT`,
+    `BACKGROUND_TASK`), whether or not a web request runs them; otherwise a request's changes
+    are `WEB` and the others `COMMAND_LINE`."""
     token = _source.set(source)
     try:
         yield
@@ -75,18 +86,48 @@ def _in_request() -> bool:
     return getattr(HistoricalRecords.context, "request", None) is not None
 
 
-def current_change_reason() -> str | None:
-    """The reason recorded with a change now: the named operation, and outside a request where
-    it came from (命令行 or 后台任务)."""
+def current_source() -> str:
+    """Where a change made now comes from: the innermost `history_source`, else 网页 inside a
+    web request and 命令行 outside one."""
+    return _source.get() or (WEB if _in_request() else COMMAND_LINE)
+
+
+def current_change_reason() -> str:
+    """The reason recorded with a change now: where it came from, after the named operation if
+    any (「导入预算明细（Excel导入）」, 「网页」)."""
     named = _reason.get()
-    if _in_request():
-        return named
-    source = _source.get()
+    source = current_source()
     return f"{named}（{source}）" if named else source
 
 
+_SOURCE_SUFFIX = re.compile(r"^(?P<named>.*)（(?P<source>" + "|".join(SOURCES) + r")）$", re.S)
+
+
+def change_source(reason: str | None) -> tuple[str, str]:
+    """(source, named operation) of a stored `history_change_reason`.
+
+    Records written before every change stored its source (a web request stored only the
+    operation's name, or nothing) are read as 网页, or Excel导入 for an import's name."""
+    reason = reason or ""
+    if reason in SOURCES:
+        return reason, ""
+    match = _SOURCE_SUFFIX.match(reason)
+    if match:
+        return match["source"], match["named"]
+    return (EXCEL_IMPORT if reason.startswith("导入") else WEB), reason
+
+
+def change_actor(record) -> str:
+    """Who made a recorded change: the user's full name or user name, else 系统."""
+    user = record.history_user
+    if user is not None:
+        return user.get_full_name() or user.get_username()
+    return SYSTEM_ACTOR
+
+
 class BudgetHistoricalRecords(HistoricalRecords):
-    """Records the operation (or 命令行) as the change reason when none is set on the object."""
+    """Records the operation and its source as the change reason when none is set on the
+    object."""
 
     def get_change_reason_for_object(self, instance, history_type, using):
         explicit = super().get_change_reason_for_object(instance, history_type, using)
@@ -261,10 +302,12 @@ class FieldChange:
 
 @dataclass(frozen=True)
 class AuditEntry:
-    """One recorded change: who, when, what kind, to which row, and each field before/after."""
+    """One recorded change: who, when, from where (`SOURCES`), which named operation (or ""),
+    what kind, to which row, and each field before/after as a person reads it."""
 
     at: datetime.datetime
     actor: str
+    source: str
     reason: str
     action: str
     what: str
@@ -286,23 +329,30 @@ def submission_changes_queryset(*, submission_id: int):
     return parts[0].union(*parts[1:], all=True).order_by("-history_date", "-history_id")
 
 
-def _display(field, value, labels) -> str:
+#: How an empty value (None, "") is shown.
+EMPTY = "（空）"
+
+
+def value_display(field, value, labels=None) -> str:
+    """A field's value as a person reads it: the choice's label (已提交), 是/否, money in 元
+    with thousands separators (12,345.60 元), dates as 2026年3月5日 (and 14:05), a related row
+    by its label from `labels` ({(model, pk): label}), （空） for nothing."""
     if value is None or value == "":
-        return ""
+        return EMPTY
     if field.is_relation:
-        return labels.get((field.related_model, value), f"#{value}（已删除）")
+        return (labels or {}).get((field.related_model, value), f"第{value}号（已删除）")
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(field, MoneyField):
-        return f"{value:,.2f}"
+        return f"{Decimal(value):,.2f} 元"
     if isinstance(value, Decimal):
         return f"{value.normalize():f}"
     if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
     if isinstance(value, datetime.date):
-        return value.isoformat()
+        return formats.date_format(value, "DATE_FORMAT")
     return str(value)
 
 
@@ -343,7 +393,9 @@ def _object_label(model, record, labels) -> str:
         return f"{' / '.join(codes)}：{record.amount:,.2f} 元"
     if name == "ProjectTarget":
         project = model._meta.get_field("project").related_model
-        return labels.get((project, record.project_id), f"#{record.project_id}")
+        return labels.get((project, record.project_id), f"第{record.project_id}号（已删除）")
+    if name == "Submission":  # the page is the submission's own: its year and version say which
+        return f"{record.year}年第{record.version}版"
     return str(model._meta.verbose_name)
 
 
@@ -359,14 +411,6 @@ def _diffs(model, record, before):
                 yield field, None, new
         elif getattr(before, field.attname) != new:
             yield field, getattr(before, field.attname), new
-
-
-def _actor(record) -> str:
-    user = record.history_user
-    if user is not None:
-        return user.get_full_name() or user.get_username()
-    reason = record.history_change_reason or ""
-    return next((s for s in (COMMAND_LINE, BACKGROUND_TASK) if reason.endswith(s)), "—")
 
 
 def audit_entries_load(rows) -> list[AuditEntry]:
@@ -412,22 +456,50 @@ def audit_entries_load(rows) -> list[AuditEntry]:
 
     entries = []
     for model, record, diffs in plans:
+        source, reason = change_source(record.history_change_reason)
         entries.append(
             AuditEntry(
                 at=record.history_date,
-                actor=_actor(record),
-                reason=record.history_change_reason or "",
+                actor=change_actor(record),
+                source=source,
+                reason=reason,
                 action=ACTIONS.get(record.history_type, record.history_type),
                 what=str(model._meta.verbose_name),
                 label=_object_label(model, record, labels),
                 changes=tuple(
                     FieldChange(
                         str(field.verbose_name),
-                        _display(field, old, labels),
-                        _display(field, new, labels),
+                        value_display(field, old, labels),
+                        value_display(field, new, labels),
                     )
                     for field, old, new in diffs
                 ),
             )
         )
     return entries
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of a submission's 变更记录, newest first: its entries, the paginator's page and
+    the page numbers to link (elided)."""
+
+    entries: list[AuditEntry]
+    page: object
+    page_range: list
+
+
+#: Entries per page of the 变更记录.
+AUDIT_PER_PAGE = 50
+
+
+def submission_audit_page(*, submission_id: int, number=None) -> AuditPage:
+    """Page `number` (a query-string value; invalid or out of range: the nearest page) of the
+    submission's 变更记录: what the admin's and the desk's 变更记录 pages show."""
+    paginator = Paginator(submission_changes_queryset(submission_id=submission_id), AUDIT_PER_PAGE)
+    page = paginator.get_page(number)
+    return AuditPage(
+        entries=audit_entries_load(list(page.object_list)),
+        page=page,
+        page_range=list(paginator.get_elided_page_range(page.number)),
+    )

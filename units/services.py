@@ -14,7 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from units import demo
-from units.concurrency import NOT_EDITABLE, rows_fingerprint
+from units.concurrency import NOT_EDITABLE, rows_token
 from units.formula_text import formula_text_error
 from units.glossary import STANDARD_GLOSSARY
 from units.history import (
@@ -91,7 +91,7 @@ def _submission_lock_editable(submission_id: int, user) -> Submission:
 
 
 def _stale(queryset, token: str | None) -> None:
-    if token != rows_fingerprint(queryset):
+    if token != rows_token(queryset):
         raise ValidationError("该记录已被他人修改，请刷新页面后重新填写（您的修改没有保存）。")
 
 

@@ -16,7 +16,7 @@ from tables.desk.forms import CODE_FIELDS, BudgetLineForm, code_options
 from tables.desk.refusal import refusal_response
 from tables.desk.selectors import lines_page, project_amounts
 from tables.desk.views import desk_context
-from units.concurrency import NOT_EDITABLE, rows_fingerprint
+from units.concurrency import NOT_EDITABLE, rows_token
 from units.models import BudgetLine, Project, ProjectCategory, ProjectRecurrence
 from units.permissions import submission_editable_by
 from units.selectors import submission_get_for_user
@@ -122,7 +122,7 @@ def line_edit(request, pk: int, line_id: int):
     line = _line_get(submission, line_id)
     if not submission_editable_by(request.user, submission):
         return _refused(request, submission)
-    token = rows_fingerprint(BudgetLine.objects.filter(pk=line.pk))
+    token = rows_token(BudgetLine.objects.filter(pk=line.pk))
     form = _line_form(submission, initial=BudgetLineForm.initial_of(line))
     if request.method == "POST":
         token = request.POST.get("token", "")

@@ -8,6 +8,8 @@ publication is enqueued for `manage.py db_worker` instead, and the batch id is p
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import formats
+from django.utils.timezone import localtime
 
 from tables.publication.batches import submission_publish_enqueue
 from tables.publication.services import PublicationFailed, submission_publish
@@ -47,7 +49,7 @@ class Command(BaseCommand):
             raise CommandError("；".join(exc.messages)) from exc
         self.stdout.write(
             f"已发布「{version.unit_name} {version.year}年」第{version.version}版"
-            f"（{version.published_at:%Y-%m-%d %H:%M:%S}）："
+            f"（{formats.date_format(localtime(version.published_at), 'DATETIME_FORMAT')}）："
         )
         for file in version.files.defer("content").order_by("kind"):
             self.stdout.write(f"  {file.file_name}  {file.size} 字节  SHA-256 {file.sha256}")
