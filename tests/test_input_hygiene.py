@@ -89,6 +89,9 @@ def arguments(demo_approved):
         "app_label": "units",
         "line_id": submission.lines.values_list("pk", flat=True).first(),
         "comment_id": 1,
+        "comment": 1,
+        "table": "T01",
+        "row": 0,
         "project_id": submission.projects.values_list("pk", flat=True).first(),
     }
 
