@@ -90,6 +90,7 @@ def arguments(demo_approved):
         "line_id": submission.lines.values_list("pk", flat=True).first(),
         "comment_id": 1,
         "project_id": submission.projects.values_list("pk", flat=True).first(),
+        "token": "a" * 32,  # a pending Excel import (tables.desk.import_services)
     }
 
 
