@@ -161,6 +161,10 @@ PUBLISHED_FILE_CACHE_DIR = os.environ.get(
     "PUBLISHED_FILE_CACHE_DIR", str(BASE_DIR / "var" / "published-files")
 )
 PUBLISHED_FILE_ACCEL_REDIRECT = os.environ.get("PUBLISHED_FILE_ACCEL_REDIRECT", "")
+# The default storage's directory: files kept between two requests, such as an uploaded Excel
+# import waiting for 确认导入 (tables.desk.import_services, under pending-imports/). Never
+# served (there is no MEDIA_URL route); without it Django would write to the working directory.
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "var" / "media")
 
 # Production serves collected, content-hashed and compressed files (WhiteNoise gives hashed names
 # a year of caching); `collectstatic` must run first (scripts/serve-production.sh does). Tests and

@@ -2,7 +2,9 @@
 
 Sheets (names are part of the format):
 
-- 说明: how to fill the workbook (not read on import);
+- 说明: how to fill the workbook; its cell B1 holds the file's identity (`units.excel.identity`:
+  绩效目标, the year when known, and on an export the unit code), the only cell of it read on
+  import;
 - 项目目标: one row per project target, columns `PROJECT_COLUMNS`; amounts in 元;
 - 绩效指标: one row per 三级 indicator, columns `INDICATOR_COLUMNS`, tied to its project by name;
 - 指标体系: the valid 一级/二级 pairs of the framework in use (not read on import).
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -28,6 +31,13 @@ from django.utils import timezone
 from units.excel.archive import Limits, upload_read
 from units.excel.cells import TEXT_NUMBER_RULE, cell_amount
 from units.excel.cells import cell_text as cell_text  # the services read cells through here
+from units.excel.identity import (
+    IDENTITY_CELL,
+    KIND_TARGETS,
+    WorkbookIdentity,
+    identity_parse,
+    identity_write,
+)
 from units.excel.problems import Problem
 from units.excel.problems import problems_error as located_problems_error
 from units.excel.reader import DATETIME, MONEY, TEXT, Column, Row, SheetSpec, sheets_read
@@ -141,16 +151,33 @@ def read_upload(file) -> bytes:
     return upload_read(file, max_bytes=MAX_FILE_BYTES)
 
 
-def workbook_read(data: bytes) -> WorkbookRows:
+def workbook_read(
+    data: bytes, *, identity_check: Callable[[WorkbookIdentity | None], None] | None = None
+) -> WorkbookRows:
     """Read the 项目目标 and 绩效指标 sheets; ValidationError listing every problem of the file
     (not a workbook, hostile, missing sheet or column, too many rows, cells too long, formula
-    cells without a value, formula-like text). The limits are read at call time."""
+    cells without a value, formula-like text). The limits are read at call time.
+
+    `identity_check` is called with the file's identity (None for a file without one) before
+    the sheets and rows are judged, and may refuse the file (a ValidationError)."""
     limits = Limits(file_bytes=MAX_FILE_BYTES, scanned_rows=MAX_SCANNED_ROWS, columns=MAX_COLUMNS)
     sheets = (
         SheetSpec(SHEET_PROJECTS, PROJECT_COLUMNS, max_rows=MAX_PROJECT_ROWS),
         SheetSpec(SHEET_INDICATORS, INDICATOR_COLUMNS, MAX_INDICATOR_ROWS, percent_text=True),
     )
-    read = sheets_read(data, sheets=sheets, limits=limits, missing_sheets=MISSING_SHEETS)
+
+    def cells_check(values):
+        if identity_check is not None:
+            identity_check(identity_parse(values[IDENTITY_CELL]))
+
+    read = sheets_read(
+        data,
+        sheets=sheets,
+        limits=limits,
+        missing_sheets=MISSING_SHEETS,
+        cells=(IDENTITY_CELL,),
+        cells_check=cells_check,
+    )
     rows = {
         name: [SheetRow(r.spec, r.number, r.values, r.letters) for r in found]
         for name, found in read.items()
@@ -216,9 +243,12 @@ def workbook_write(
     indicators: list[dict],
     framework_pairs: list[tuple[str, str]],
     title: str = "",
+    year: int | None = None,
+    unit_code: str = "",
 ) -> bytes:
     """The workbook as .xlsx bytes. `projects` and `indicators` are dicts keyed like
-    `PROJECT_COLUMNS` / `INDICATOR_COLUMNS` (amounts as Decimal 元, scope as "period"/"year")."""
+    `PROJECT_COLUMNS` / `INDICATOR_COLUMNS` (amounts as Decimal 元, scope as "period"/"year").
+    「说明」表 B1 carries the identity: 绩效目标, `year` when given, `unit_code` for an export."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -232,6 +262,7 @@ def workbook_write(
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if number == 1:
             cell.font = Font(bold=True, size=14)
+    identity_write(workbook, WorkbookIdentity(KIND_TARGETS, year, unit_code))
 
     sheet = workbook.create_sheet(SHEET_PROJECTS)
     header_write(sheet, PROJECT_COLUMNS, freeze="B2")

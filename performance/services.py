@@ -11,10 +11,15 @@ Decisions:
 - An import replaces the targets of the projects named in the file, and only those; all rows
   are checked before anything is written, and one transaction writes them, so a file with any
   error changes nothing and the same file imported twice gives the same targets.
+- The template (for a submission) and the export carry their identity (`units.excel.identity`:
+  the year, and for an export the unit code): a file of ours for another year or another unit
+  is refused with one message naming both, since project names repeat from year to year and
+  would otherwise match. A file without an identity still imports.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -43,6 +48,7 @@ from performance.excel import (
 from performance.framework import default_framework
 from performance.models import Indicator, IndicatorCategory, KeyTask, ProjectTarget, UnitTarget
 from performance.selectors import target_data_load
+from units.excel.identity import KIND_TARGETS, identity_check
 from units.excel.importing import planned_import
 from units.history import history_reason, objects_bulk_create
 from units.models import Project, Submission
@@ -241,7 +247,11 @@ def targets_template_workbook(*, submission: Submission | None = None) -> bytes:
         )
         title = f"填报：{submission}。可填写的项目名称：" + "；".join(names)
     return workbook_write(
-        projects=[], indicators=[], framework_pairs=_framework_pairs(), title=title
+        projects=[],
+        indicators=[],
+        framework_pairs=_framework_pairs(),
+        title=title,
+        year=submission.year if submission is not None else None,
     )
 
 
@@ -300,6 +310,8 @@ def targets_export_workbook(*, submission: Submission) -> bytes:
         indicators=indicators,
         framework_pairs=pairs,
         title=f"导出自：{submission}（{formats.date_format(timezone.localtime(), 'DATETIME_FORMAT')}）",
+        year=submission.year,
+        unit_code=submission.unit.code,
     )
 
 
@@ -517,9 +529,13 @@ def targets_import(*, submission: Submission, file) -> ImportReport:
     """Import project targets and indicators from the workbook, all or nothing.
 
     `file` is a path, bytes or an (uploaded) file object. Raises ValidationError listing every
-    problem by sheet, row and column; nothing is written then.
+    problem by sheet, row and column; nothing is written then. A workbook we wrote for another
+    year or (an export) another unit is refused first, naming both (`units.excel.identity`).
     """
-    rows = workbook_read(read_upload(file))
+    rows = workbook_read(
+        read_upload(file),
+        identity_check=functools.partial(identity_check, kind=KIND_TARGETS, submission=submission),
+    )
     with planned_import(
         submission=submission,
         rows=rows,

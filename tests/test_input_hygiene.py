@@ -93,6 +93,7 @@ def arguments(demo_approved):
         "table": "T01",
         "row": 0,
         "project_id": submission.projects.values_list("pk", flat=True).first(),
+        "token": "a" * 32,  # a pending Excel import (tables.desk.import_services)
     }
 
 

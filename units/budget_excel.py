@@ -2,7 +2,9 @@
 
 Sheets (names are part of the format):
 
-- 说明: how to fill the workbook, including the number rule below (not read on import);
+- 说明: how to fill the workbook, including the number rule below; its cell B1 holds the
+  file's identity (`units.excel.identity`: 预算明细, the year, and on an export the unit code),
+  the only cell of it read on import;
 - 预算明细: one row per budget line, columns `LINE_COLUMNS`; amounts in 元;
 - 功能分类, 经济分类: the year's code lists to pick codes from (not read on import).
 
@@ -18,9 +20,17 @@ only. openpyxl is imported lazily, inside the functions that need it.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 from units.excel.archive import Limits, upload_read
 from units.excel.cells import TEXT_NUMBER_RULE
+from units.excel.identity import (
+    IDENTITY_CELL,
+    KIND_BUDGET,
+    WorkbookIdentity,
+    identity_parse,
+    identity_write,
+)
 from units.excel.problems import column_letter
 from units.excel.reader import MONEY, Column, Row, SheetSpec, sheets_read
 from units.spreadsheet import header_write, list_validation, text_cell_put, text_sheet_write
@@ -138,12 +148,28 @@ def read_upload(file) -> bytes:
     return upload_read(file, max_bytes=MAX_FILE_BYTES)
 
 
-def workbook_read(data: bytes) -> list[Row]:
+def workbook_read(
+    data: bytes, *, identity_check: Callable[[WorkbookIdentity | None], None] | None = None
+) -> list[Row]:
     """The 预算明细 data rows of the checked workbook; ValidationError listing every problem of
     the file (not a workbook, too big, hostile, missing sheet or column, too many rows, cells
-    too long, formula cells without a value, formula-like text)."""
+    too long, formula cells without a value, formula-like text).
+
+    `identity_check` is called with the file's identity (None for a file without one) before
+    the rows are judged, and may refuse the file (a ValidationError)."""
     sheet = SheetSpec(SHEET_LINES, LINE_COLUMNS, max_rows=MAX_LINE_ROWS, optional_headers=True)
-    return sheets_read(data, sheets=(sheet,), limits=limits())[SHEET_LINES]
+
+    def cells_check(values):
+        if identity_check is not None:
+            identity_check(identity_parse(values[IDENTITY_CELL]))
+
+    return sheets_read(
+        data,
+        sheets=(sheet,),
+        limits=limits(),
+        cells=(IDENTITY_CELL,),
+        cells_check=cells_check,
+    )[SHEET_LINES]
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -163,9 +189,11 @@ def workbook_write(
     category_labels: list[str],
     recurrence_labels: list[str],
     year: int | None = None,
+    unit_code: str = "",
     title: str = "",
 ) -> bytes:
-    """The workbook as .xlsx bytes.
+    """The workbook as .xlsx bytes, carrying its identity (预算明细, `year`, and `unit_code` for
+    an export) in 「说明」表 B1.
 
     `lines` are dicts keyed like `LINE_COLUMNS` with display values (codes as `code##name`,
     labels as written, amounts as Decimal 元, batch/period as int). `functional` lists
@@ -185,6 +213,7 @@ def workbook_write(
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if number == 1:
             cell.font = Font(bold=True, size=14)
+    identity_write(workbook, WorkbookIdentity(KIND_BUDGET, year, unit_code))
 
     sheet = workbook.create_sheet(SHEET_LINES)
     header_write(sheet, LINE_COLUMNS)

@@ -19,10 +19,17 @@ Decisions:
   merges the amounts, or says in 备注 how they differ.
 - The file itself (size, zip, XML, limits, exact numbers, formula-like text) is checked by the
   shared reader, `units.excel`, before any row is looked at.
+- The template and the export carry their identity (`units.excel.identity`: the year, and for
+  an export the unit code). A file of ours for another year or another unit is refused before
+  its rows are judged, with one message naming the file's year or unit and the submission's:
+  its codes would otherwise be reported one by one as 「不在2025年科目表中」, or another unit's
+  lines would silently replace these. A file without an identity (hand-made) still imports,
+  its codes checked against the year as before.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -50,6 +57,7 @@ from units.budget_projects import (
     projects_save,
 )
 from units.excel.cells import cell_amount, cell_code, cell_positive_int, cell_text
+from units.excel.identity import KIND_BUDGET, identity_check
 from units.excel.importing import planned_import
 from units.excel.problems import Problem
 from units.excel.reader import Row
@@ -211,6 +219,7 @@ def budget_export_workbook(*, submission: Submission) -> bytes:
     return workbook_write(
         lines=rows,
         year=submission.year,
+        unit_code=submission.unit.code,
         title=f"导出自：{submission}（{formats.date_format(timezone.localtime(), 'DATETIME_FORMAT')}）",
         **_code_lists(submission.year),
     )
@@ -492,9 +501,14 @@ def budget_import(*, submission: Submission, file) -> ImportReport:
     """Replace the submission's budget lines (and projects) from the workbook, all or nothing.
 
     `file` is a path, bytes or an (uploaded) file object. Raises ValidationError listing every
-    problem by sheet, row, column and reason; nothing is written then.
+    problem by sheet, row, column and reason; nothing is written then. A workbook we wrote for
+    another year or (an export) another unit is refused first, naming both
+    (`units.excel.identity`).
     """
-    rows = workbook_read(read_upload(file))
+    rows = workbook_read(
+        read_upload(file),
+        identity_check=functools.partial(identity_check, kind=KIND_BUDGET, submission=submission),
+    )
     with planned_import(
         submission=submission, rows=rows, reason="导入预算明细", plan_build=_plan_build
     ) as (submission, plan):

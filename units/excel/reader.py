@@ -16,14 +16,21 @@ What every import gets from here, located as 「sheet」表 第N行 X列（heade
 - any other fault of the file as a Chinese ValidationError (openpyxl's exceptions are caught
   and translated, never shown).
 
+Besides rows, an import may ask for a few fixed cells (`CellRef`, e.g. the file's identity in
+「说明」表 B1, `units.excel.identity`) and check them (`cells_check`) before the sheets and rows
+are judged, so a file meant for something else is refused with one clear message rather than
+a list of faults that follow from it.
+
 openpyxl is imported lazily and only after the archive scan has passed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Context, Decimal
 
@@ -71,6 +78,15 @@ class SheetSpec:
 
     def label(self, key: str) -> str:
         return next(c.header for c in self.columns if c.key == key)
+
+
+@dataclass(frozen=True)
+class CellRef:
+    """One fixed cell an import reads besides its rows: sheet, 1-based row and column."""
+
+    sheet: str
+    row: int
+    column: int
 
 
 @dataclass(frozen=True)
@@ -187,6 +203,14 @@ class _Workbook:
                     row[column] = value
                 yield number, row
 
+    def cell(self, ref: CellRef):
+        """The value of one fixed cell (None when empty); reads the sheet only down to it."""
+        with contextlib.closing(self.rows(ref.sheet)) as rows:
+            for number, row in rows:
+                if number >= ref.row:
+                    return row.get(ref.column) if number == ref.row else None
+        return None
+
     def close(self):
         self.book.close()
 
@@ -258,20 +282,34 @@ def sheets_read(
     sheets: tuple[SheetSpec, ...],
     limits: Limits,
     missing_sheets: str = MISSING_SHEETS,
+    cells: tuple[CellRef, ...] = (),
+    cells_check: Callable[[dict[CellRef, object]], None] | None = None,
 ) -> dict[str, list[Row]]:
     """The data rows of each of `sheets` in the workbook `data`; ValidationError listing every
-    problem of the file and of the cells read (nothing is returned unless all are good)."""
+    problem of the file and of the cells read (nothing is returned unless all are good).
+
+    `cells_check`, when given, is called with the values of `cells` (None for an empty cell or
+    a missing sheet) once the file has passed the archive checks and before missing sheets or
+    row problems are reported; it may raise a ValidationError of its own."""
     scan: ArchiveScan = archive_scan(
         data, limits=limits, row_limits={s.name: s.max_rows for s in sheets}
     )
     absent = [s.name for s in sheets if s.name not in scan.sheets]
-    if absent:
-        raise ValidationError(missing_sheets.format(names="、".join(f"「{s}」" for s in absent)))
+    wanted = [c for c in cells if c.sheet in scan.sheets]
 
     def read(workbook):
-        return {s.name: list(workbook.rows(s.name, percent_text=s.percent_text)) for s in sheets}
+        values = {c: workbook.cell(c) for c in wanted}
+        if absent:  # refused below: no row is read
+            return {}, values
+        return {
+            s.name: list(workbook.rows(s.name, percent_text=s.percent_text)) for s in sheets
+        }, values
 
-    raw = _opened(data, limits, read)
+    raw, values = _opened(data, limits, read) if wanted or not absent else ({}, {})
+    if cells_check is not None:
+        cells_check({c: values.get(c) for c in cells})
+    if absent:
+        raise ValidationError(missing_sheets.format(names="、".join(f"「{s}」" for s in absent)))
     problems: list[Problem] = []
     rows = {s.name: _rows(s, raw[s.name], scan.sheets[s.name].formulas, problems) for s in sheets}
     if problems:
