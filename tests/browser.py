@@ -68,10 +68,10 @@ def axe_serious(page) -> list[str]:
 #: Latin words a person may read on our pages, compared in capitals (the admin's buttons are
 #: shown uppercase; file kinds lowercase): names of file formats that have no Chinese name in
 #: use (PDF, Excel, HTML, CSV, XLSX, JSON, ZIP), the API, an ID, and the SHA of SHA-256 (the
-#: checksum printed beside each download). Rule and table codes (R01, P01, N01, T01) carry a
+#: checksum printed beside each download), and MB, the unit of an upload's size limit. Rule and table codes (R01, P01, N01, T01) carry a
 #: single letter and never match.
 ALLOWED_CODES = frozenset(
-    {"PDF", "EXCEL", "HTML", "CSV", "XLSX", "JSON", "ZIP", "API", "ID", "SHA"}
+    {"PDF", "EXCEL", "HTML", "CSV", "XLSX", "JSON", "ZIP", "API", "ID", "SHA", "MB"}
 )
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 

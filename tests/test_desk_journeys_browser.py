@@ -3,8 +3,9 @@ sees (and axe-core finding no serious or critical violation on each page they us
 
 (a) an accountant logs in to 我的待办, adds a line to a project picked by its name with the
     amount "12,345.60", downloads the year's template, uploads a changed file and confirms its
-    preview, follows a finding's link to the line it names and fixes it, writes the reasons
-    beside the changes they explain, and submits;
+    preview, follows a finding's link to the line it names and fixes it, is refused 提交审核
+    with the list of what is missing, writes the reasons beside the changes they explain, and
+    submits;
 (b) a reviewer finds it in the queue, writes an 审核意见 on a row of 表一 and returns it;
 (c) the accountant finds the returned submission first in 我的待办 with the reason and the
     commented row, fixes, marks the comment 已处理 and resubmits; the reviewer approves.
@@ -22,11 +23,11 @@ from playwright.sync_api import expect
 
 from performance.demo import demo_load, demo_target_faults_fix
 from tables.document.build import submission_findings
-from tests.browser import PASSWORD, axe_serious, chromium_browser
+from tests.browser import PASSWORD, axe_serious, chromium_browser, visible_english
 from tests.factories import submission_create
 from units.budget_excel import SHEET_LINES
 from units.budget_import import budget_export_workbook
-from units.models import BudgetLine, ClassificationCode, ReviewComment, StatusChange
+from units.models import BudgetLine, ClassificationCode, CodeScheme, ReviewComment, StatusChange
 from units.models import SubmissionStatus as S
 from units.permissions import FILLER, REVIEWER
 from units.services import user_role_assign
@@ -36,8 +37,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 User = get_user_model()
 
 
-def _user(username, role, units):
-    user = User.objects.create_user(username, password=PASSWORD)
+def _user(username, role, units, name):
+    user = User.objects.create_user(username, password=PASSWORD, first_name=name)
     user_role_assign(user=user, role=role, units=list(units))
     return user
 
@@ -53,7 +54,10 @@ def _login(page, base, username):
 
 
 def _accessible(page):
+    """No serious or critical axe-core violation, and no English word (nor "None") a person
+    would read."""
     assert axe_serious(page) == [], page.url
+    assert visible_english(page) == [], page.url
 
 
 def _message(page):
@@ -74,7 +78,7 @@ def _changed_workbook(submission, *, line_note: str, new_amount: str) -> bytes:
             sheet.cell(row=row, column=headers["金额（元）"]).value = Decimal(new_amount)
         kind = sheet.cell(row=row, column=headers["支出类型"]).value
         func = str(sheet.cell(row=row, column=headers["功能科目"]).value or "")
-        if template_row is None and kind == "基本支出-公用经费" and func.startswith("2010101"):
+        if template_row is None and kind == "基本支出-公用" and func.startswith("2010101"):
             template_row = row
     assert template_row, "the demo has 公用经费 of 行政运行"
     new = last + 1
@@ -95,8 +99,8 @@ def test_accountant_and_reviewer_season_on_the_desks(live_server, monkeypatch, t
     demo_target_faults_fix(submission=submission)
     unit = submission.unit
     later = submission_create(unit=unit, year=submission.year + 1)  # a 草稿 listed after it
-    _user("accountant", FILLER, [unit])
-    _user("reviewer", REVIEWER, [unit])
+    _user("accountant", FILLER, [unit], "张会计")
+    _user("reviewer", REVIEWER, [unit], "李审核")
     base = live_server.url
     desk = f"{base}/desk/{submission.pk}"
 
@@ -113,26 +117,29 @@ def test_accountant_and_reviewer_season_on_the_desks(live_server, monkeypatch, t
             card.get_by_role("link", name="继续填报").click()
             page.wait_for_url(f"{desk}/")
 
-            # a line of the project 人大会刊费, picked by its name; the amount as people type it
+            # a line of the project 无固定收入代表履职补贴 (its second 资金批次), picked by its
+            # name; the amount as people type it
             page.get_by_role("link", name="预算明细").first.click()
             page.wait_for_url(re.compile(r"/lines/"))
             _accessible(page)
             page.locator("summary", has_text="新增一条预算明细").click()
-            page.fill("#id_func", "2010199")
-            page.fill("#id_dept", "30202")
+            page.fill("#id_func", "2010108")
+            page.fill("#id_dept", "30399")
             page.select_option("#id_expense_kind", label="项目支出")
-            page.fill("#project-search", "会刊")
-            # narrowed by the search: （不属于项目）, 人大会刊费, 新建项目
-            expect(page.locator("#id_project option")).to_have_count(3)
-            option = page.locator("#id_project option", has_text="人大会刊费")
-            assert "已列" in option.inner_text()
+            page.fill("#project-search", "履职补贴")
+            # narrowed by the search: （不属于项目）, its two 资金批次, 新建项目
+            expect(page.locator("#id_project option")).to_have_count(4)
+            option = page.locator("#id_project option", has_text="资金批次2")
+            assert "无固定收入代表履职补贴" in option.inner_text()
+            assert "已列 115,666.00 元" in option.inner_text()
             page.select_option("#id_project", label=option.inner_text())
             page.fill("#id_amount", "12,345.60")
-            page.fill("#id_note", "会刊加印")
+            page.fill("#id_note", "补发履职补贴")
             page.get_by_role("button", name="保存这条明细").click()
             assert _message(page) == "已新增预算明细：12,345.60 元。"
-            line = BudgetLine.objects.get(submission=submission, note="会刊加印")
-            assert line.amount == Decimal("12345.60") and line.project.name == "人大会刊费"
+            line = BudgetLine.objects.get(submission=submission, note="补发履职补贴")
+            assert line.amount == Decimal("12345.60")
+            assert line.project.name == "无固定收入代表履职补贴" and line.project.allocation_of
             assert page.locator(f"#line-{line.pk}").inner_text().count("12,345.60") == 1
 
             # the year's template, then a changed file: preview, then 确认导入
@@ -143,7 +150,7 @@ def test_accountant_and_reviewer_season_on_the_desks(live_server, monkeypatch, t
             assert str(submission.year) in download.value.suggested_filename
             changed = tmp_path / "预算明细.xlsx"
             changed.write_bytes(
-                _changed_workbook(submission, line_note="会刊加印", new_amount="13345.60")
+                _changed_workbook(submission, line_note="补发履职补贴", new_amount="13345.60")
             )
             lines_before = BudgetLine.objects.filter(submission=submission).count()
             page.locator("input[type=file]").first.set_input_files(str(changed))
@@ -157,7 +164,7 @@ def test_accountant_and_reviewer_season_on_the_desks(live_server, monkeypatch, t
             page.wait_for_load_state()
             assert BudgetLine.objects.filter(submission=submission).count() == lines_before + 1
             assert BudgetLine.objects.filter(
-                submission=submission, note="会刊加印", amount=Decimal("13345.60")
+                submission=submission, note="补发履职补贴", amount=Decimal("13345.60")
             ).exists()
 
             # the bureau retires a code one line uses: the finding names that line
@@ -169,7 +176,7 @@ def test_accountant_and_reviewer_season_on_the_desks(live_server, monkeypatch, t
             retired = next(code for code, n in sorted(counts.items()) if n == 1)
             target = BudgetLine.objects.get(submission=submission, func_code__code=retired)
             ClassificationCode.objects.filter(
-                year=submission.year, code=retired, scheme="functional"
+                year=submission.year, code=retired, scheme=CodeScheme.FUNCTIONAL
             ).update(is_active=False)
             page.goto(f"{desk}/")
             finding = page.locator("li.finding", has_text="R11")
@@ -183,7 +190,8 @@ def test_accountant_and_reviewer_season_on_the_desks(live_server, monkeypatch, t
             target.refresh_from_db()
             assert target.func_code.code == "2010199"
 
-            # the new vehicle line needs reasons: written beside the computed changes
+            # 提交审核 is refused while the new vehicle line's changes lack a reason: the page
+            # lists the findings, each linking to the reason to write beside its change
             page.goto(f"{desk}/")
             assert page.locator("li.finding", has_text="R11").count() == 0
             needing = [
@@ -192,6 +200,10 @@ def test_accountant_and_reviewer_season_on_the_desks(live_server, monkeypatch, t
                 if f.rule_id == "N01"
             ]
             assert "vehicle_operation_change_reason" in needing
+            page.locator("button[data-action=submitted]").click()
+            assert "未能提交审核" in page.locator("h2").first.inner_text()
+            assert f"仍有{len(needing)}项错误" in page.locator("main").inner_text()
+            _accessible(page)
             page.locator("li.finding", has_text="公务用车运行维护费").get_by_role(
                 "link", name="填写变动原因"
             ).first.click()
@@ -237,7 +249,7 @@ def test_accountant_and_reviewer_season_on_the_desks(live_server, monkeypatch, t
             first = page.locator("article.todo-card").first
             assert f"{submission.year}年" in first.inner_text()
             assert "表一收入请与批复文件核对后重新提交" in first.inner_text()
-            assert "reviewer" in first.inner_text()
+            assert "李审核" in first.inner_text()
             assert "待处理的审核意见 1 条" in first.inner_text()
             assert page.locator("article.todo-card").nth(1).inner_text().count(f"{later.year}年")
             _accessible(page)
@@ -248,7 +260,7 @@ def test_accountant_and_reviewer_season_on_the_desks(live_server, monkeypatch, t
             commented = page.locator("#T01", has_text="一般公共预算拨款收入与批复数不一致")
             assert commented.count() == 1
             # the fix: the line back to its amount before the import
-            page.goto(f"{desk}/lines/{BudgetLine.objects.get(note='会刊加印').pk}/")
+            page.goto(f"{desk}/lines/{BudgetLine.objects.get(note='补发履职补贴').pk}/")
             page.fill("#id_amount", "12,345.60")
             page.get_by_role("button", name="保存修改").click()
             assert _message(page) == "已保存这条预算明细。"
