@@ -46,7 +46,7 @@ from units.models import (
     SubmissionStatus,
     SubmissionText,
 )
-from units.permissions import submission_editable_by
+from units.permissions import FILLER, submission_editable_by, user_roles
 from units.selectors import (
     LEVEL_FOR_SCHEME,
     submissions_editable_by,
@@ -54,7 +54,7 @@ from units.selectors import (
     submissions_visible_to,
 )
 from units.services import TransitionRefused, submission_texts_initialise, submission_transition
-from units.workflow import due_date, submission_findings
+from units.workflow import TRANSITIONS, due_date, submission_findings
 
 admin.site.site_header = settings.PRODUCT_NAME
 admin.site.site_title = settings.PRODUCT_NAME
@@ -337,6 +337,32 @@ class SubmissionAdmin(BudgetDataAdmin):
         )
 
     # workflow actions: each calls the one transition service
+
+    #: action → the workflow moves it makes (their roles decide who is offered it)
+    ACTION_MOVES = {
+        "submit_for_review": (SubmissionStatus.SUBMITTED,),
+        "return_to_unit": (SubmissionStatus.RETURNED,),
+        "approve": (SubmissionStatus.APPROVED,),
+        "initialise_texts": (),  # a 填报人's preparation, not a move
+    }
+
+    def get_actions(self, request):
+        """Only the actions the user's role may take (the roles of `units.workflow.TRANSITIONS`,
+        the table the decision function reads); the service still decides per submission."""
+        actions = super().get_actions(request)
+        roles = user_roles(request.user)
+        for name, targets in self.ACTION_MOVES.items():
+            if targets:
+                allowed = any(
+                    move.roles & roles
+                    for (_, to_status), move in TRANSITIONS.items()
+                    if to_status in targets
+                )
+            else:
+                allowed = FILLER in roles or request.user.is_superuser
+            if not allowed:
+                actions.pop(name, None)
+        return actions
 
     def _transition(self, request, queryset, to_status, reason=""):
         for pk in queryset.values_list("pk", flat=True):

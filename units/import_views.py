@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import ValidationError
+from django.db.models import Max
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -81,8 +82,13 @@ def budget_import_view(request):
             else:
                 messages.success(request, report.summary())
                 return redirect(request.path)
+    # The year being filled in: the newest submission the user works on (not the calendar year,
+    # which in the season is usually the year before the budget's).
+    year = submissions_visible_to(user=request.user).aggregate(newest=Max("year"))["newest"]
     download_form = BudgetDownloadForm(
-        user=request.user, initial={"year": timezone.localdate().year}, auto_id="download_%s"
+        user=request.user,
+        initial={"year": year or timezone.localdate().year},
+        auto_id="download_%s",
     )
     return TemplateResponse(
         request,
