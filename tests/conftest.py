@@ -93,3 +93,12 @@ def draft_world(db):
     from units.models import SubmissionStatus
 
     return build_world(SubmissionStatus.DRAFT)
+
+
+@pytest.fixture
+def fast_pdf(monkeypatch):
+    """Publishing renders the PDF with WeasyPrint (seconds); tests that only read a published
+    snapshot get a stub PDF instead."""
+    from tables.document.render import pdf
+
+    monkeypatch.setattr(pdf, "document_pdf", lambda document, **kwargs: b"%PDF-1.7 stub")

@@ -117,14 +117,6 @@ def zip_files(content: bytes) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-@pytest.fixture
-def fast_pdf(monkeypatch):
-    """Publishing renders a PDF (seconds with WeasyPrint); these tests read the CSVs."""
-    from tables.document.render import pdf
-
-    monkeypatch.setattr(pdf, "document_pdf", lambda document, **kwargs: b"%PDF-1.7 stub")
-
-
 def hostile_data(submission) -> dict[str, str]:
     """Formula-like text written past entry (queryset updates skip validation) into the names
     the CSVs carry: a project, a second project, the unit, its department and the 功能科目 of

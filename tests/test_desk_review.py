@@ -83,14 +83,6 @@ def add_url(submission) -> str:
 
 
 @pytest.fixture
-def fast_pdf(monkeypatch):
-    """Publishing renders the PDF with WeasyPrint (seconds); these tests read the snapshot."""
-    from tables.document.render import pdf
-
-    monkeypatch.setattr(pdf, "document_pdf", lambda document, **kwargs: b"%PDF-1.7 stub")
-
-
-@pytest.fixture
 def submitted(demo):
     """The demo (its two 绩效目标 错误 corrected) submitted for review by its 填报人; with its
     填报人 and 审核人, a 审核人 of another unit and a 管理员."""

@@ -112,15 +112,6 @@ def stored(version, kind) -> bytes:
     return bytes(version.files.get(kind=kind).content)
 
 
-@pytest.fixture
-def fast_pdf(monkeypatch):
-    """The bulk tests publish several units through the real service; the PDF (rendered by
-    WeasyPrint, seconds each) is not what they test."""
-    from tables.document.render import pdf
-
-    monkeypatch.setattr(pdf, "document_pdf", lambda document, **kwargs: b"%PDF-1.7 stub")
-
-
 def publish_unit(admin, *, name, code, year=2025, n_lines=10, seed=0):
     unit = budget_unit_create(name=name, code=code)
     submission = submission_create(unit=unit, year=year, status=S.APPROVED)

@@ -207,7 +207,7 @@ def prior_published_versions(submissions) -> dict[int, PublishedVersion]:
 def review_queue(*, user) -> list[QueueRow]:
     """A reviewer's 已提交 submissions, oldest submission first, with the findings counts and
     the change of 收入总计 against last year's published disclosure."""
-    from tables.document.disclosure import disclosure_derive
+    from tables.document.build import document_build
 
     if REVIEWER not in user_roles(user):
         return []
@@ -218,14 +218,14 @@ def review_queue(*, user) -> list[QueueRow]:
     prior = prior_published_versions(submissions)
     rows = []
     for submission in submissions:
-        derived = disclosure_derive(submission=submission)
+        document = document_build(submission=submission, is_draft=True)  # tables + findings
         rows.append(
             QueueRow(
                 submission=submission,
                 submitted=submitted.get(submission.pk),
                 deadline=submission_deadline(submission),
-                counts=findings_count(submission_findings(submission=submission)),
-                total=derived.tables["T01"].cell("收入总计", "income"),
+                counts=findings_count(document.findings),
+                total=document.tables["T01"].cell("收入总计", "income"),
                 prior_total=published_cell(
                     published_table(prior.get(submission.pk), "T01"), "收入总计", "income"
                 ),
