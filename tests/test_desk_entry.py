@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from pypinyin import Style, lazy_pinyin
 
 from tests.factories import synthetic_submission, user_with
 from units.concurrency import rows_token
@@ -100,6 +101,22 @@ def test_project_picked_by_name_from_the_picker(client, world):
     options = client.get(url, {"project_search": project.name[:3]}).content.decode()
     assert project.name in options and f'value="{project.pk}"' in options
     assert "资金批次" in options or "主批次" in options
+
+
+def test_pickers_find_names_by_pinyin(client, world):
+    submission, filler, _, template = world
+    project = submission.projects.first()
+    project.name = "人大会刊费"
+    project.save()
+    client.force_login(filler)
+    projects = reverse("desk:project_suggestions", kwargs={"pk": submission.pk})
+    assert "人大会刊费" in client.get(projects, {"project_search": "rdhkf"}).content.decode()
+    assert "人大会刊费" in client.get(projects, {"project_search": "huikan"}).content.decode()
+    assert "人大会刊费" not in client.get(projects, {"project_search": "xyz"}).content.decode()
+    code = template.func_code
+    codes = reverse("desk:code_suggestions", kwargs={"pk": submission.pk})
+    initials = "".join(lazy_pinyin(code.name, style=Style.FIRST_LETTER))
+    assert code.code in client.get(codes, {"field": "func", "func": initials}).content.decode()
 
 
 def test_code_suggestions_are_the_years_active_leaf_codes(client, world):

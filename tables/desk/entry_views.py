@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tables.desk.forms import CODE_FIELDS, BudgetLineForm, code_options
 from tables.desk.refusal import refusal_response
+from tables.desk.search import name_matches
 from tables.desk.selectors import lines_page, project_amounts
 from tables.desk.views import desk_context
 from units.concurrency import NOT_EDITABLE, rows_token
@@ -183,10 +184,11 @@ def project_suggestions(request, pk: int):
     submission = submission_get_for_user(user=request.user, pk=pk)
     form = _line_form(submission)
     query = request.GET.get("project_search", "").strip()
+    names = {str(p.pk): p.name for p in form.projects.values()}
     choices = [
         (value, label)
         for value, label in form.fields["project"].choices
-        if not query or value in ("", "new") or query in label
+        if value in ("", "new") or query in label or name_matches(query, names.get(value, ""))
     ]
     return render(request, "desk/project_options.html", {"choices": choices})
 

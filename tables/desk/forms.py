@@ -8,6 +8,7 @@ import re
 
 from django import forms
 
+from tables.desk.search import name_matches
 from units.budget_import import mapping_kind_for
 from units.budget_projects import project_batches
 from units.choices import ExpenseKind
@@ -59,7 +60,7 @@ class BudgetLineForm(forms.Form):
     func = forms.CharField(
         label="功能科目",
         max_length=120,
-        help_text="输入编码或名称即可搜索，例如 2010101 或“行政运行”；只列本年度有效的项级科目。",
+        help_text="输入编码、名称或拼音首字母即可搜索，例如 2010101、“行政运行”或 xzyx；只列本年度有效的项级科目。",
     )
     dept = forms.CharField(
         label="部门经济科目", max_length=120, help_text="款级科目，例如 30201 或“办公费”。"
@@ -246,9 +247,10 @@ def code_options(*, year: int, scheme: str, query: str, limit: int = 30):
     match = re.match(r"\s*(\d+)", query)
     codes = ClassificationCode.objects.filter(
         scheme=scheme, year=year, is_active=True, level=LEVEL_FOR_SCHEME[scheme]
-    )
+    ).order_by("code")
     if match:
-        codes = codes.filter(code__startswith=match.group(1))
-    elif query:
-        codes = codes.filter(Q(name__contains=query))
-    return list(codes.order_by("code")[:limit])
+        return list(codes.filter(code__startswith=match.group(1))[:limit])
+    if query and not query.isascii():
+        return list(codes.filter(Q(name__contains=query))[:limit])
+    # pinyin ("xzyx" for 行政运行): matched on the names, a few hundred short strings a year
+    return [code for code in codes.only("code", "name") if name_matches(query, code.name)][:limit]

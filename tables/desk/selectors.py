@@ -291,24 +291,11 @@ class LinesPage:
 
 
 def _lines_filter(submission: Submission, query: str):
+    from tables.desk.filters import BudgetLineFilter
     from units.models import BudgetLine
 
     lines = BudgetLine.objects.filter(submission=submission)
-    query = (query or "").strip()
-    if query.isdigit():
-        lines = lines.filter(
-            Q(func_code__code__startswith=query)
-            | Q(dept_econ_code__code__startswith=query)
-            | Q(gov_econ_code__code__startswith=query)
-        )
-    elif query:
-        lines = lines.filter(
-            Q(project__name__contains=query)
-            | Q(note__contains=query)
-            | Q(func_code__name__contains=query)
-            | Q(dept_econ_code__name__contains=query)
-        )
-    return lines
+    return BudgetLineFilter({"q": query}, queryset=lines).qs
 
 
 def lines_page(
