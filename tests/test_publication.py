@@ -281,7 +281,9 @@ def test_draft_data_stays_writable():
 def test_target_indicators_of_a_published_submission_are_frozen(demo_approved):
     """An indicator of a published project target can be neither edited nor added."""
     submission, people = demo_approved
-    submission_transition(submission_id=submission.pk, actor=people[ADMIN], to_status=S.PUBLISHED)
+    submission_transition(
+        submission_id=submission.pk, actor=people[ADMIN], to_status=S.PUBLISHED, publishing=True
+    )
     indicator = Indicator.objects.filter(project_target__project__submission=submission).first()
     indicator.text = "100个"
     with pytest.raises(PublishedDataLocked):

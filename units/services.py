@@ -425,10 +425,14 @@ class TransitionResult:
 
 
 def submission_transition(
-    *, submission_id: int, actor, to_status: str, reason: str = ""
+    *, submission_id: int, actor, to_status: str, reason: str = "", publishing: bool = False
 ) -> TransitionResult:
     """Move a submission to `to_status` if the workflow table, the actor's role and unit
     assignment and the check findings allow it; lock the row, write a StatusChange.
+
+    已发布 is reached only through the publication service (`publishing=True`), which stores the
+    version's files in the same transaction: a bare move would leave a "published" submission
+    with nothing published.
 
     Concurrent or repeated requests make exactly one move: the row is locked, so the second
     request sees the new status and is refused (`TransitionRefused`).
@@ -441,6 +445,8 @@ def submission_transition(
     if error := formula_text_error(reason):  # the reason is typed text (退回, 更正)
         raise TransitionRefused(f"原因{error}")
     target = SubmissionStatus(to_status)
+    if target == SubmissionStatus.PUBLISHED and not publishing:
+        raise TransitionRefused("发布须由发布功能完成（生成并保存公开文件），不能只改状态。")
     with transaction.atomic():
         submission = (
             Submission.objects.select_for_update(of=("self",))

@@ -18,6 +18,7 @@ from tables.desk.selectors import (
     submission_deadline,
 )
 from tables.document.build import submission_findings
+from tables.publication.batches import submission_publish_enqueue
 from units.decisions import submission_action_refusal, submission_actions
 from units.models import StatusChange, SubmissionStatus
 from units.permissions import ADMIN, FILLER, REVIEWER, submission_editable_by, user_roles
@@ -94,6 +95,14 @@ def submission_move(request, pk: int):
     refusal = submission_action_refusal(request.user, submission, to_status)
     if refusal:
         return refusal_response(request, reasons=refusal, back_url=back)
+    if to_status == SubmissionStatus.PUBLISHED:
+        # 发布 renders and stores the files: the publication service, in the background
+        try:
+            batch = submission_publish_enqueue(submission_id=pk, actor=request.user)
+        except TransitionRefused as exc:
+            return refusal_response(request, reasons=exc.messages, back_url=back)
+        messages.success(request, f"已开始发布：{submission.unit.name} {submission.year}年。")
+        return redirect("admin:tables_publicationbatch_progress", batch.pk)
     try:
         result = submission_transition(
             submission_id=pk,

@@ -77,6 +77,7 @@ def submission_publish(*, submission_id: int, actor, reason: str = "") -> Publis
             actor=actor,
             to_status=SubmissionStatus.PUBLISHED,
             reason=reason,
+            publishing=True,
         )
         submission = result.submission
         name = f"「{submission.unit.name} {submission.year}年」"
