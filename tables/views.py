@@ -18,6 +18,7 @@ from tables.document.render.document import document_html
 from tables.document.render.formats import DOCUMENT_CONTENT_TYPES, document_render
 from tables.document.render.html import html_table
 from tables.figures.registry import BUILDERS
+from units.permissions import submission_editable_by
 from units.selectors import submission_get_for_user
 
 
@@ -34,7 +35,11 @@ def submission_tables(request, pk: int):
             "unit": submission.unit,
             "items": items,
             # each finding names its table, row and rule and links to what to change
-            "findings": findings_linked(derived.findings, submission),
+            "findings": findings_linked(
+                derived.findings,
+                submission,
+                editable=submission_editable_by(request.user, submission),
+            ),
         },
     )
 

@@ -13,7 +13,7 @@ from performance.models import ProjectTarget
 from tables.document.render.html import SEVERITY_CLASSES
 from tables.figures.registry import BUILDERS
 from tables.templatetags.desk import table_name
-from units.models import Submission, SubmissionText
+from units.models import BudgetLine, Submission, SubmissionText
 from units.severity import NOTICE
 
 #: Where a rule's family is explained, in the words an accountant uses.
@@ -36,38 +36,57 @@ def _lines_url(submission: Submission, query: str) -> str:
     return reverse("desk:lines", kwargs={"pk": submission.pk}) + "?" + urlencode({"q": query})
 
 
-def findings_linked(findings, submission: Submission) -> list[LinkedFinding]:
-    """Each finding with where it is and the link to fix it (one query for the targets)."""
+def findings_linked(findings, submission: Submission, *, editable: bool) -> list[LinkedFinding]:
+    """Each finding with where it is and a link: to what to change when the user may edit the
+    submission now (`units.permissions.submission_editable_by`), else to where to read it — a
+    reviewer, or the unit once it has submitted, is never sent to a page that refuses them."""
     targets = {
         name: pk
         for pk, name in ProjectTarget.objects.filter(project__submission=submission).values_list(
             "pk", "project__name"
         )
     }
-    project_ids = dict(submission.projects.values_list("name", "pk"))
+    # main projects only: an extra 资金批次 shares its main project's name and target
+    project_ids = dict(
+        submission.projects.filter(allocation_of__isnull=True).values_list("name", "pk")
+    )
+    line_ids = [int(f.row) for f in findings if f.rule_id == "R11" and f.row.isdigit()]
+    line_codes = (
+        dict(
+            BudgetLine.objects.filter(submission=submission, pk__in=line_ids).values_list(
+                "pk", "func_code__code"
+            )
+        )
+        if line_ids
+        else {}
+    )
+    targets_page = reverse("performance:submission_targets", kwargs={"pk": submission.pk})
     out = []
     for finding in findings:
         table, row = finding.table, finding.row
         if finding.rule_id == "R11" and row.isdigit():  # a line whose code is no longer valid
             where = "预算明细"
-            url = reverse("desk:line_edit", kwargs={"pk": submission.pk, "line_id": int(row)})
-            label = "修改这条明细"
+            if editable:
+                url = reverse("desk:line_edit", kwargs={"pk": submission.pk, "line_id": int(row)})
+                label = "修改这条明细"
+            else:
+                url = _lines_url(submission, line_codes.get(int(row), ""))
+                label = "查看这条明细"
         elif table in BUILDERS:
             where = table_name(table) + (f" · {row}" if row else "")
             if row.isdigit() or row in project_ids:
                 url = _lines_url(submission, row)
-                label = (
-                    "查看相关预算明细" if finding.severity == NOTICE else "查看并修改相关预算明细"
-                )
+                fix = editable and finding.severity != NOTICE
+                label = "查看并修改相关预算明细" if fix else "查看相关预算明细"
             else:
                 url = reverse("desk:review", kwargs={"pk": submission.pk}) + f"#{table}"
                 label = "查看这张表"
         elif table == "绩效目标":
             where = "绩效目标" + (f" · {row}" if row else "")
-            if row in targets:
+            if editable and row in targets:
                 url = reverse("admin:performance_projecttarget_change", args=[targets[row]])
                 label = "修改这个项目的绩效目标"
-            elif row in project_ids:
+            elif editable and row in project_ids:
                 url = (
                     reverse("admin:performance_projecttarget_add")
                     + "?"
@@ -75,8 +94,7 @@ def findings_linked(findings, submission: Submission) -> list[LinkedFinding]:
                 )
                 label = "为这个项目填写绩效目标"
             else:
-                url = reverse("performance:submission_targets", kwargs={"pk": submission.pk})
-                label = "查看绩效目标表"
+                url, label = targets_page, "查看绩效目标表"
         elif table == "情况说明":
             field_label = (
                 SubmissionText._meta.get_field(row).verbose_name
@@ -85,7 +103,7 @@ def findings_linked(findings, submission: Submission) -> list[LinkedFinding]:
             )
             where = "情况说明" + (f" · {field_label}" if field_label else "")
             url = reverse("desk:texts", kwargs={"pk": submission.pk}) + (f"#{row}" if row else "")
-            label = "填写变动原因"
+            label = "填写变动原因" if editable else "查看变动原因"
         else:
             where = table or "整体"
             url = reverse("desk:review", kwargs={"pk": submission.pk})

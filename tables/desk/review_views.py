@@ -24,6 +24,7 @@ from tables.document.render.document import document_view
 from tables.templatetags.desk import table_name
 from units.decisions import submission_actions
 from units.models import ReviewComment
+from units.permissions import submission_editable_by
 from units.selectors import submission_get_for_user
 from units.services import (
     review_comment_add,
@@ -51,7 +52,9 @@ def review(request, pk: int):
         prior=prior_published_versions([submission]).get(submission.pk),
         thread=comments_load(submission=submission),
     )
-    findings = findings_linked(document.findings, submission)
+    findings = findings_linked(
+        document.findings, submission, editable=submission_editable_by(request.user, submission)
+    )
     return render(
         request,
         "desk/review.html",

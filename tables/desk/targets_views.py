@@ -61,7 +61,7 @@ def targets(request, pk: int):
             rows=rows,
             figures=figures,
             unit_target_link=_unit_target_link(submission, editable),
-            findings=findings_linked(findings, submission),
+            findings=findings_linked(findings, submission, editable=editable),
         ),
     )
 

@@ -60,6 +60,7 @@ def submission_overview(request, pk: int):
     the reviewer's 审核意见 and the history of its moves."""
     submission = submission_get_for_user(user=request.user, pk=pk)
     findings = submission_findings(submission=submission)
+    editable = submission_editable_by(request.user, submission)
     moves = list(
         StatusChange.objects.filter(submission=submission)
         .select_related("actor")
@@ -72,8 +73,8 @@ def submission_overview(request, pk: int):
             submission,
             "overview",
             actions=submission_actions(request.user, submission),
-            editable=submission_editable_by(request.user, submission),
-            findings=findings_linked(findings, submission),
+            editable=editable,
+            findings=findings_linked(findings, submission, editable=editable),
             counts=findings_count(findings),
             comments=comments_load(submission=submission),
             moves=moves,
@@ -121,7 +122,11 @@ def submission_move(request, pk: int):
                     submission,
                     "overview",
                     reasons=exc.messages[:1],
-                    findings=findings_linked(findings, submission),
+                    findings=findings_linked(
+                        findings,
+                        submission,
+                        editable=submission_editable_by(request.user, submission),
+                    ),
                 ),
                 status=409,
             )
