@@ -277,9 +277,9 @@ def test_export_carries_year_and_unit_and_imports_back(as_filler, demo):
 @pytest.mark.parametrize(
     ("status", "reason"),
     [
-        (SubmissionStatus.SUBMITTED, "已提交审核，不能导入；如需修改请等待审核人退回"),
-        (SubmissionStatus.APPROVED, "已审核通过，不能导入"),
-        (SubmissionStatus.PUBLISHED, "已公开，不能导入"),
+        (SubmissionStatus.SUBMITTED, "已提交审核，审核期间不能修改；如需修改，请审核人退回"),
+        (SubmissionStatus.APPROVED, "已审核通过，等待发布，不能修改"),
+        (SubmissionStatus.PUBLISHED, "已公开，不能修改"),
     ],
 )
 def test_no_upload_form_outside_draft_and_returned(as_filler, demo, status, reason):
@@ -522,7 +522,7 @@ def test_confirm_after_submitting_is_refused(as_filler, demo):
     before = database(demo)
     response = confirm(as_filler, demo, token, page)
     assert response.status_code == 403
-    assert "已提交审核，不能导入" in response.content.decode()
+    assert "已提交审核，审核期间不能修改" in response.content.decode()
     assert database(demo) == before
     assert not default_storage.exists(f"{PENDING_DIR}/{token}.xlsx")
 

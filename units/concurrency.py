@@ -237,5 +237,5 @@ def rows_last_change(model, **lookup) -> str:
     )
     if record is None:
         return "时间、修改人不详"
-    local = timezone.localtime(record.history_date)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}，{change_actor(record)}"
+    when = formats.date_format(timezone.localtime(record.history_date), "DATETIME_FORMAT")
+    return f"{when}，{change_actor(record)}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from units.models import StatusChange, Submission, SubmissionStatus
-from units.permissions import user_acts_on_unit
+from units.permissions import EDITABLE_STATUSES, FILLER, REVIEWER, user_acts_on_unit
 from units.workflow import TRANSITIONS, Transition, status_label, transition_for
 
 
@@ -107,3 +107,36 @@ def submission_actions(user, submission: Submission) -> list[Action]:
         if from_status == submission.status
         and submission_action_refusal(user, submission, to_status) is None
     ]
+
+
+# --- 审核意见 ------------------------------------------------------------------------------
+
+
+def review_comment_refusal(user, submission: Submission) -> str | None:
+    """Why `user` may not write an 审核意见 on `submission` now, or None: only a 审核人 of its
+    unit, and only while it is 已提交 (the comments of a return are written before it)."""
+    name = f"「{submission.unit.name} {submission.year}年」"
+    if not user_acts_on_unit(user, REVIEWER, submission.unit_id):
+        return f"无权对{name}写审核意见：需要财政审核人角色并负责该单位。"
+    if submission.status != SubmissionStatus.SUBMITTED:
+        return (
+            f"{name}当前状态为{submission.get_status_display()}，只有已提交的填报才能写审核意见"
+            "（可能已被他人处理，请刷新页面）。"
+        )
+    return None
+
+
+def review_comment_resolve_refusal(user, submission: Submission, comment=None) -> str | None:
+    """Why `user` may not mark an 审核意见 of `submission` 已处理, or None: only a 填报人 of its
+    unit, while it is 草稿 or 已退回 (being corrected), and only a comment still open."""
+    name = f"「{submission.unit.name} {submission.year}年」"
+    if not user_acts_on_unit(user, FILLER, submission.unit_id):
+        return f"无权处理{name}的审核意见：需要单位填报人角色并负责该单位。"
+    if submission.status not in EDITABLE_STATUSES:
+        return (
+            f"{name}当前状态为{submission.get_status_display()}，只有草稿或已退回的填报才能"
+            "标记审核意见已处理（可能已被他人处理，请刷新页面）。"
+        )
+    if comment is not None and comment.resolved_at is not None:
+        return "这条审核意见已经标记为已处理。"
+    return None

@@ -587,7 +587,7 @@ class StatusChange(models.Model):
 
 class ReviewComment(models.Model):
     """An 审核意见 written by a reviewer on a submission — on the whole submission, or on one row
-    of one statutory table (`table` = 表 code such as "t01", `row` = the row's label as shown),
+    of one statutory table (`table` = 表 code such as "T01", `row` = the row's label as shown),
     so the accountant sees it beside that row. Kept with the submission; resolved, not deleted,
     when the accountant has acted on it."""
 

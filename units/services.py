@@ -14,7 +14,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from units import demo
-from units.concurrency import NOT_EDITABLE, rows_token
+from units.concurrency import CONFLICT, NOT_EDITABLE, rows_last_change, rows_token
+from units.decisions import review_comment_refusal, review_comment_resolve_refusal
 from units.formula_text import formula_text_error
 from units.glossary import STANDARD_GLOSSARY
 from units.history import (
@@ -42,11 +43,7 @@ from units.models import (
 )
 from units.money import parse_amount
 from units.permissions import (
-    EDITABLE_STATUSES,
-    FILLER,
-    REVIEWER,
     submission_editable_by,
-    user_acts_on_unit,
 )
 from units.validation import budget_line_errors
 
@@ -76,23 +73,34 @@ def budget_lines_create(*, submission: Submission, lines: list[BudgetLine]) -> l
 # --- entry in the browser -------------------------------------------------------------------
 
 
-def _submission_lock_editable(submission_id: int, user) -> Submission:
-    """Lock the submission row and check, under the lock, that `user` may change its data (a
-    workflow move locks the same row, so one that committed meanwhile is seen)."""
-    locked = (
+def submission_lock(submission_id: int) -> Submission | None:
+    """The submission row, locked until the transaction ends (with its unit and department):
+    every write that checks a state or a permission checks it under this lock, so a workflow
+    move that committed meanwhile is seen."""
+    return (
         Submission.objects.select_for_update(of=("self",))
-        .select_related("unit")
+        .select_related("unit", "unit__department")
         .filter(pk=submission_id)
         .first()
     )
+
+
+def _submission_lock_editable(submission_id: int, user) -> Submission:
+    """The submission locked, if `user` may change its data now; PermissionDenied otherwise."""
+    locked = submission_lock(submission_id)
     if locked is None or not submission_editable_by(user, locked):
         raise PermissionDenied(NOT_EDITABLE)
     return locked
 
 
-def _stale(queryset, token: str | None) -> None:
+def _stale(model, queryset, token: str | None) -> None:
+    """Refuse a save whose page showed other rows than the database holds now, naming who
+    changed them and when (as the 情况说明 and the admin forms do)."""
     if token != rows_token(queryset):
-        raise ValidationError("该记录已被他人修改，请刷新页面后重新填写（您的修改没有保存）。")
+        pks = list(queryset.values_list("pk", flat=True))
+        raise ValidationError(
+            CONFLICT.format(detail=rows_last_change(model, id__in=pks)) + "（您的修改没有保存）。"
+        )
 
 
 @transaction.atomic
@@ -116,7 +124,7 @@ def budget_line_save(
         current = BudgetLine.objects.filter(pk=line.pk, submission=locked)
         if not current.exists():
             raise ValidationError("这条明细已不存在（可能已被他人删除或导入替换），请刷新页面。")
-        _stale(current, token)
+        _stale(BudgetLine, current, token)
     line.submission = locked
     line.amount = parse_amount(line.amount, field_label="金额")
     errors = budget_line_errors(line)
@@ -134,7 +142,7 @@ def budget_line_delete(*, submission_id: int, user, line_id: int, token: str | N
     current = BudgetLine.objects.filter(pk=line_id, submission=locked)
     if not current.exists():
         raise ValidationError("这条明细已不存在（可能已被他人删除或导入替换），请刷新页面。")
-    _stale(current, token)
+    _stale(BudgetLine, current, token)
     line = current.get()
     line._history_user = user
     line.delete()
@@ -448,12 +456,7 @@ def submission_transition(
     if target == SubmissionStatus.PUBLISHED and not publishing:
         raise TransitionRefused("发布须由发布功能完成（生成并保存公开文件），不能只改状态。")
     with transaction.atomic():
-        submission = (
-            Submission.objects.select_for_update(of=("self",))
-            .select_related("unit", "unit__department")
-            .filter(pk=submission_id)
-            .first()
-        )
+        submission = submission_lock(submission_id)
         if submission is None:
             raise TransitionRefused("填报不存在。")
         current = submission.status
@@ -585,7 +588,6 @@ def submission_texts_update(
 
     Saved with the model's `save()`, so the audit trail records the change and its user.
     """
-    from units.concurrency import CONFLICT, rows_last_change
     from units.permissions import submission_edit_refusal
 
     unknown = sorted(set(values) - set(TEXT_MAX_LENGTHS))
@@ -593,12 +595,7 @@ def submission_texts_update(
         raise ValueError(f"not a text of the 情况说明: {', '.join(unknown)}")
     cleaned = {name: submission_text_clean(value) for name, value in values.items()}
     with transaction.atomic():
-        locked = (
-            Submission.objects.select_for_update(of=("self",))
-            .select_related("unit")
-            .filter(pk=submission.pk)
-            .first()
-        )
+        locked = submission_lock(submission.pk)
         if locked is None:
             raise TextsRefused("填报不存在。")
         refusal = submission_edit_refusal(user, locked)
@@ -631,36 +628,6 @@ REVIEW_TABLES = frozenset(f"T{number:02d}" for number in range(1, 15))
 REVIEW_TEXT_MAX = 2000
 
 
-def review_comment_refusal(user, submission: Submission) -> str | None:
-    """Why `user` may not write an 审核意见 on `submission` now, or None: only a 审核人 of its
-    unit, and only while it is 已提交 (the comments of a return are written before it)."""
-    name = f"「{submission.unit.name} {submission.year}年」"
-    if not user_acts_on_unit(user, REVIEWER, submission.unit_id):
-        return f"无权对{name}写审核意见：需要财政审核人角色并负责该单位。"
-    if submission.status != SubmissionStatus.SUBMITTED:
-        return (
-            f"{name}当前状态为{submission.get_status_display()}，只有已提交的填报才能写审核意见"
-            "（可能已被他人处理，请刷新页面）。"
-        )
-    return None
-
-
-def review_comment_resolve_refusal(user, submission: Submission, comment=None) -> str | None:
-    """Why `user` may not mark an 审核意见 of `submission` 已处理, or None: only a 填报人 of its
-    unit, while it is 草稿 or 已退回 (being corrected), and only a comment still open."""
-    name = f"「{submission.unit.name} {submission.year}年」"
-    if not user_acts_on_unit(user, FILLER, submission.unit_id):
-        return f"无权处理{name}的审核意见：需要单位填报人角色并负责该单位。"
-    if submission.status not in EDITABLE_STATUSES:
-        return (
-            f"{name}当前状态为{submission.get_status_display()}，只有草稿或已退回的填报才能"
-            "标记审核意见已处理（可能已被他人处理，请刷新页面）。"
-        )
-    if comment is not None and comment.resolved_at is not None:
-        return "这条审核意见已经标记为已处理。"
-    return None
-
-
 def _review_text(value, what: str, *, required: bool) -> str:
     """Typed text of a comment, stripped; refused when empty (if required), too long or a
     formula."""
@@ -674,14 +641,6 @@ def _review_text(value, what: str, *, required: bool) -> str:
     return text
 
 
-def _submission_locked(submission_id: int) -> Submission:
-    return (
-        Submission.objects.select_for_update(of=("self",))
-        .select_related("unit")
-        .get(pk=submission_id)
-    )
-
-
 def review_comment_add(*, submission, author, table: str, row: str, text: str) -> ReviewComment:
     """Write an 审核意见 on one row of one statutory table (`table` "T01"…"T14", `row` its label
     as shown) or, with table "", on the whole submission; tied to the submission's version.
@@ -692,7 +651,7 @@ def review_comment_add(*, submission, author, table: str, row: str, text: str) -
     table = (table or "").strip()
     row = (row or "").strip()
     with transaction.atomic():
-        locked = _submission_locked(submission.pk)
+        locked = submission_lock(submission.pk)
         refusal = review_comment_refusal(author, locked)
         if refusal:
             raise ValidationError(refusal)
@@ -722,7 +681,7 @@ def review_comment_resolve(*, comment, user, resolution: str = "") -> ReviewComm
     locks it first), so two clicks record one resolution. Raises ValidationError (Chinese) and
     changes nothing when refused."""
     with transaction.atomic():
-        locked = _submission_locked(comment.submission_id)
+        locked = submission_lock(comment.submission_id)
         current = ReviewComment.objects.select_for_update().get(pk=comment.pk)
         refusal = review_comment_resolve_refusal(user, locked, current)
         if refusal:

@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from performance.models import ProjectTarget
 from tables.document.render.html import SEVERITY_CLASSES
+from tables.figures.formatting import table_short_name as table_name
 from tables.figures.registry import BUILDERS
-from tables.templatetags.desk import table_name
 from units.models import BudgetLine, Submission, SubmissionText
 from units.severity import NOTICE
 

@@ -9,6 +9,7 @@ import re
 from django import forms
 
 from tables.desk.search import name_matches
+from tables.figures.formatting import format_yuan
 from units.budget_import import mapping_kind_for
 from units.budget_projects import project_batches
 from units.choices import ExpenseKind
@@ -36,15 +37,14 @@ NEW = "new"
 
 
 def code_text(code: ClassificationCode | None) -> str:
-    return f"{code.code} {code.name}" if code else ""
+    """A code as a code field shows it ("2010101 行政运行"; the model's own text)."""
+    return str(code) if code else ""
 
 
 def project_label(project: Project, batch: int, amount) -> str:
     """How a project is offered: name, 资金批次 and the amount already listed under it."""
-    from tables.templatetags.desk import yuan
-
     batch_text = f"资金批次{batch}" if batch > 1 else "主批次"
-    return f"{project.name}（{batch_text}，已列 {yuan(amount or 0)} 元）"
+    return f"{project.name}（{batch_text}，已列 {format_yuan(amount or 0)} 元）"
 
 
 class ProjectChoiceField(forms.ModelChoiceField):
@@ -158,12 +158,8 @@ class BudgetLineForm(forms.Form):
         return self._code("gov")
 
     def clean_amount(self):
-        try:
-            return parse_amount_text(self.cleaned_data["amount"], field_label="金额")
-        except forms.ValidationError:
-            raise
-        except Exception as exc:  # a ValidationError from units.money
-            raise forms.ValidationError(getattr(exc, "messages", [str(exc)])) from None
+        # units.money raises django's ValidationError, which the form puts on the field
+        return parse_amount_text(self.cleaned_data["amount"], field_label="金额")
 
     def clean_project(self):
         value = self.cleaned_data.get("project", "")

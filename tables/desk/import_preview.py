@@ -170,10 +170,6 @@ class ProjectChange:
         ]
 
 
-def _code(code) -> str:
-    return f"{code.code} {code.name}"
-
-
 def budget_state(submission_id: int) -> tuple[list[LineView], list[ProjectView]]:
     """The submission's lines (in entry order) and projects (in order) as the preview compares
     them (2 queries)."""
@@ -189,9 +185,9 @@ def budget_state(submission_id: int) -> tuple[list[LineView], list[ProjectView]]
         project = by_id.get(line.project_id)
         lines.append(
             LineView(
-                func=_code(line.func_code),
-                dept=_code(line.dept_econ_code),
-                gov=_code(line.gov_econ_code),
+                func=str(line.func_code),
+                dept=str(line.dept_econ_code),
+                gov=str(line.gov_econ_code),
                 kind=line.get_expense_kind_display(),
                 fund=line.get_fund_source_display(),
                 carryover=line.is_carryover,

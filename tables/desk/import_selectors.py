@@ -9,28 +9,18 @@ from dataclasses import dataclass
 from django.db.models import Count
 
 from performance.models import Indicator, ProjectTarget
-from units.models import BudgetLine, ClassificationCode, CodeScheme, Submission, SubmissionStatus
-from units.permissions import submission_edit_refusal, submission_editable_by
-
-S = SubmissionStatus
-
-#: Why a submission's 填报人 cannot import now, by state.
-STATE_REFUSALS = {
-    S.SUBMITTED: "已提交审核，不能导入；如需修改请等待审核人退回。",
-    S.APPROVED: "已审核通过，不能导入；如需修改请联系审核人撤销审核并退回。",
-    S.PUBLISHED: "已公开，不能导入；如需更正请联系财政管理员开启更正。",
-}
+from units.models import BudgetLine, ClassificationCode, CodeScheme, Submission
+from units.permissions import submission_edit_refusal
 
 
 def import_refusal(user, submission: Submission) -> str | None:
-    """Why `user` may not import into `submission` now, in Chinese; None when they may (the
-    rule of `units.permissions.submission_editable_by`: the unit's 填报人, 草稿 or 已退回). The
-    state is named in the import's words, the role as everywhere else on the desk."""
-    if submission_editable_by(user, submission):
+    """Why `user` may not import into `submission` now, in Chinese; None when they may — the
+    rule and the words of `units.permissions.submission_edit_refusal`, plus what is still
+    possible."""
+    refusal = submission_edit_refusal(user, submission)
+    if refusal is None:
         return None
-    if submission.status in STATE_REFUSALS:
-        return STATE_REFUSALS[submission.status]
-    return (submission_edit_refusal(user, submission) or "") + "不能导入，可以下载模板和当前数据。"
+    return f"{refusal}不能导入，可以下载模板和当前数据。"
 
 
 @dataclass(frozen=True)

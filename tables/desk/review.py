@@ -28,9 +28,9 @@ from decimal import Decimal
 
 from tables.desk.selectors import CommentThread, published_table
 from tables.figures.formatting import body_grid, format_amount
+from tables.figures.formatting import table_short_name as table_name
 from tables.figures.types import HeaderCell, Table
 from tables.models import PublishedVersion
-from tables.templatetags.desk import table_name
 from units.models import ReviewComment, Submission
 
 #: columns that number the rows (表十四's 序号): they neither identify nor label a row

@@ -21,16 +21,18 @@ from tables.desk.views import desk_context
 from tables.document.build import document_build
 from tables.document.disclosure import disclosure_derive
 from tables.document.render.document import document_view
-from tables.templatetags.desk import table_name
-from units.decisions import submission_actions
+from tables.figures.formatting import table_short_name as table_name
+from units.decisions import (
+    review_comment_refusal,
+    review_comment_resolve_refusal,
+    submission_actions,
+)
 from units.models import ReviewComment
 from units.permissions import submission_editable_by
 from units.selectors import submission_get_for_user
 from units.services import (
     review_comment_add,
-    review_comment_refusal,
     review_comment_resolve,
-    review_comment_resolve_refusal,
 )
 
 

@@ -32,6 +32,45 @@ def format_wan(amount: Decimal) -> str:
     return f"{to_display(amount, '万元'):.2f}"
 
 
+def format_wan_grouped(amount: Decimal) -> str:
+    """An amount as 万元 text for sentences and desk pages: "1,180.89" (2 places, half-up,
+    thousands separators)."""
+    return f"{to_display(amount, '万元'):,.2f}"
+
+
+def format_yuan(amount: Decimal) -> str:
+    """An amount in 元 as a person reads it: "1,234,567.80" (2 places, thousands separators)."""
+    return f"{to_display(amount, '元'):,.2f}"
+
+
+TABLE_NUMERALS = [
+    "一",
+    "二",
+    "三",
+    "四",
+    "五",
+    "六",
+    "七",
+    "八",
+    "九",
+    "十",
+    "十一",
+    "十二",
+    "十三",
+    "十四",
+]
+
+
+def table_short_name(code: str) -> str:
+    """ "T02" → "表二", as the findings and the printed tables name a statutory table (other
+    labels unchanged)."""
+    if isinstance(code, str) and code[:1] == "T" and code[1:].isdigit():
+        number = int(code[1:])
+        if 1 <= number <= len(TABLE_NUMERALS):
+            return f"表{TABLE_NUMERALS[number - 1]}"
+    return code
+
+
 def header_grid(header: tuple[tuple[HeaderCell, ...], ...]) -> list[list[str]]:
     """Expand merged header cells into a rectangular grid; a merged label sits in its top-left cell."""
     width = sum(cell.colspan for cell in header[0]) if header else 0

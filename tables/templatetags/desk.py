@@ -7,30 +7,34 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
-from django.utils import timezone
+from django.utils import formats, timezone
 
-from tables.figures.formatting import to_display
+from tables.figures.formatting import (
+    format_wan_grouped,
+    format_yuan,
+    table_short_name,
+    to_display,
+)
 
 register = template.Library()
 
 
 @register.filter
 def cn_date(value) -> str:
-    """2026年3月5日 ("" for none)."""
+    """2026年3月5日 ("" for none): the project's DATE_FORMAT (budgetsite/formats)."""
     if not value:
         return ""
     if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value).date()
-    return f"{value.year}年{value.month}月{value.day}日"
+        value = timezone.localtime(value)
+    return formats.date_format(value, "DATE_FORMAT")
 
 
 @register.filter
 def cn_datetime(value) -> str:
-    """2026年3月5日 14:05 in 北京时间 ("" for none)."""
+    """2026年3月5日 14:05 in 北京时间 ("" for none): the project's DATETIME_FORMAT."""
     if not value:
         return ""
-    local = timezone.localtime(value)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
 
 
 @register.filter
@@ -38,7 +42,7 @@ def yuan(value) -> str:
     """1,234,567.80 (元, two places, thousands separators)."""
     if value is None or value == "":
         return ""
-    return f"{Decimal(value).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
+    return format_yuan(Decimal(value))
 
 
 @register.filter
@@ -46,7 +50,7 @@ def wan(value) -> str:
     """元 → 1,180.89 (万元)."""
     if value is None:
         return ""
-    return f"{to_display(Decimal(value), '万元'):,.2f}"
+    return format_wan_grouped(Decimal(value))
 
 
 @register.filter
@@ -77,29 +81,7 @@ def absolute(value):
     return abs(value) if value is not None else value
 
 
-TABLE_NUMERALS = [
-    "一",
-    "二",
-    "三",
-    "四",
-    "五",
-    "六",
-    "七",
-    "八",
-    "九",
-    "十",
-    "十一",
-    "十二",
-    "十三",
-    "十四",
-]
-
-
 @register.filter
 def table_name(code: str) -> str:
     """ "T02" → "表二" (other labels unchanged)."""
-    if isinstance(code, str) and code[:1] == "T" and code[1:].isdigit():
-        number = int(code[1:])
-        if 1 <= number <= len(TABLE_NUMERALS):
-            return f"表{TABLE_NUMERALS[number - 1]}"
-    return code
+    return table_short_name(code)

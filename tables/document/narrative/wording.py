@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from tables.document.narrative.types import HUNDRED, Change
-from tables.figures.formatting import to_display
+from tables.figures.formatting import format_wan_grouped
 from tables.figures.types import ZERO
 from units.texts import reason_text_normalise
 
@@ -21,7 +21,7 @@ PCT = Decimal("0.01")
 
 def wan(amount: Decimal) -> str:
     """元 → "1,180.89" (万元, half-up, thousands separators)."""
-    return f"{to_display(amount, '万元'):,.2f}"
+    return format_wan_grouped(amount)
 
 
 def share(part: Decimal, whole: Decimal) -> str:

@@ -9,11 +9,9 @@ with colspan/rowspan itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import django_tables2 as tables2
 
-from tables.figures.checks import ERROR, NOTICE, WARNING, Finding
+from tables.figures.checks import ERROR, NOTICE, WARNING
 from tables.figures.formatting import body_grid
 from tables.figures.types import Table
 
@@ -78,19 +76,3 @@ def html_table(table: Table) -> StatutoryHtmlTable:
         )
     attrs = {**columns, "Meta": type("Meta", (StatutoryHtmlTable.Meta,), {})}
     return type(f"{table.code}HtmlTable", (StatutoryHtmlTable,), attrs)(table)
-
-
-@dataclass(frozen=True)
-class FindingGroup:
-    severity: str
-    css: str
-    findings: list[Finding]
-
-
-def findings_grouped(findings: list[Finding]) -> list[FindingGroup]:
-    """Findings by severity, most severe first; severities without findings are left out."""
-    return [
-        FindingGroup(severity, css, items)
-        for severity, css in SEVERITY_CLASSES.items()
-        if (items := [f for f in findings if f.severity == severity])
-    ]
