@@ -1,7 +1,8 @@
 """Admin of people and their access: users, groups, unit assignments and the access audit.
 
 财政管理员 see these pages; adding, changing and deleting need the 用户管理 permission
-(`units.permissions.user_may_manage_access`), never for one's own account or a superuser's,
+(`units.permissions.user_may_manage_access`), never for one's own account or a superuser's —
+and 用户管理 alone (without a role) is enough to see and manage them,
 and every change of access is written to the access audit (`AccessChange`). Django's own user
 and group admins are replaced here, with the history page refused before the lookup like the
 project's other admins.
@@ -32,20 +33,25 @@ class AccessManagedMixin(PermissionBeforeLookupMixin):
     def _access_target(self, obj):
         return obj
 
+    # 用户管理 is the right to manage people: its holder needs no model permission besides it
+    # (a superuser may grant it to someone who holds no role, e.g. the bureau's IT officer).
+
+    def has_module_permission(self, request):
+        return user_may_manage_access(request.user) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return user_may_manage_access(request.user) or super().has_view_permission(request, obj)
+
     def has_add_permission(self, request):
-        return user_may_manage_access(request.user) and super().has_add_permission(request)
+        return user_may_manage_access(request.user)
 
     def has_change_permission(self, request, obj=None):
         target = self._access_target(obj) if obj is not None else None
-        return user_may_manage_access(request.user, target) and super().has_change_permission(
-            request, obj
-        )
+        return user_may_manage_access(request.user, target)
 
     def has_delete_permission(self, request, obj=None):
         target = self._access_target(obj) if obj is not None else None
-        return user_may_manage_access(request.user, target) and super().has_delete_permission(
-            request, obj
-        )
+        return user_may_manage_access(request.user, target)
 
 
 @admin.register(UnitAssignment)
@@ -103,7 +109,7 @@ class UnitAssignmentAdmin(AccessManagedMixin, admin.ModelAdmin):
 
 @admin.register(AccessChange)
 class AccessChangeAdmin(PermissionBeforeLookupMixin, admin.ModelAdmin):
-    """The access audit: read only, for 财政管理员 and superusers."""
+    """The access audit: read only, for 财政管理员, holders of 用户管理 and superusers."""
 
     list_display = ["at", "username", "change", "actor"]
     list_select_related = ["actor"]
@@ -111,7 +117,7 @@ class AccessChangeAdmin(PermissionBeforeLookupMixin, admin.ModelAdmin):
     search_fields = ["username", "change"]
 
     def has_view_permission(self, request, obj=None):
-        return ADMIN in user_roles(request.user)
+        return ADMIN in user_roles(request.user) or user_may_manage_access(request.user)
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
