@@ -27,6 +27,7 @@ import re
 import secrets
 from dataclasses import asdict, dataclass, replace
 
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -41,6 +42,8 @@ from units.models import Submission
 PENDING_DIR = "pending-imports"
 PENDING_MAX_AGE = datetime.timedelta(days=1)
 MAX_PENDING = 6
+#: how long a computed preview is reused (the same file against the same data)
+PREVIEW_CACHE_SECONDS = 600
 SESSION_KEY = "desk_pending_imports"
 #: `secrets.token_urlsafe(24)`: 32 characters of [A-Za-z0-9_-]
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
@@ -211,7 +214,15 @@ def pending_import_preview(*, session, pending: PendingImport, submission: Submi
     if data is None:
         _discard_entry(session, pending.token)
         return None
-    preview = import_preview(kind=pending.kind, submission=submission, data=data)
+    # Computed once per (file, data as it is now): refreshing the page does not run the import
+    # again (it locks the submission while it runs); any change of the data gives a new key.
+    key = "desk-import-preview:" + ":".join(
+        (pending.token, pending.sha256, pending.kind, submission_data_digest(submission.pk))
+    )
+    preview = cache.get(key)
+    if preview is None:
+        preview = import_preview(kind=pending.kind, submission=submission, data=data)
+        cache.set(key, preview, PREVIEW_CACHE_SECONDS)
     entries = _entries(session)
     if pending.token in entries:
         # An erroneous file has no digest: it cannot be confirmed.

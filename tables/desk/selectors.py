@@ -187,21 +187,24 @@ def published_cell(table: dict | None, row_label: str, column: str) -> Decimal |
     return None
 
 
-def prior_published_versions(submissions) -> dict[int, PublishedVersion]:
-    """For each submission, the newest published version of the same unit's previous year."""
+def prior_published_versions(submissions) -> dict[int, PublishedVersion | None]:
+    """For each submission, the newest published version of the same unit's previous year;
+    the versions are chosen without their snapshots, then only the chosen ones are loaded
+    (two queries whatever the number of 更正)."""
     wanted = Q()
     for submission in submissions:
         wanted |= Q(submission__unit_id=submission.unit_id, year=submission.year - 1)
     if not wanted:
         return {}
-    newest: dict[tuple[int, int], PublishedVersion] = {}
-    for version in (
+    newest: dict[tuple[int, int], int] = {}
+    for pk, unit_id, year in (
         PublishedVersion.objects.filter(wanted)
-        .select_related("submission")
         .order_by("published_at", "id")
+        .values_list("pk", "submission__unit_id", "year")
     ):
-        newest[(version.submission.unit_id, version.year)] = version
-    return {s.pk: newest.get((s.unit_id, s.year - 1)) for s in submissions}
+        newest[(unit_id, year)] = pk
+    versions = PublishedVersion.objects.in_bulk(list(newest.values()))
+    return {s.pk: versions.get(newest.get((s.unit_id, s.year - 1), 0)) for s in submissions}
 
 
 def review_queue(*, user) -> list[QueueRow]:
