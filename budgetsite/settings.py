@@ -115,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "budgetsite.context.product",
+                "budgetsite.context.notifications",
             ],
         },
     },
@@ -377,13 +378,35 @@ ADMINS = env_admins("DJANGO_ADMINS")
 SERVER_EMAIL = os.environ.get("DJANGO_SERVER_EMAIL", "root@localhost")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", SERVER_EMAIL)
 EMAIL_SUBJECT_PREFIX = os.environ.get("DJANGO_EMAIL_SUBJECT_PREFIX", "[单位预算公开] ")
-# SMTP (Django's email framework). The mail of a 500 is sent while the request waits, so a
-# dead mail server must give up soon.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25)
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+
+# --- mail -------------------------------------------------------------------------------------
+# Django's email framework carries the error mails above and the notices of the season
+# (units.notifications). DJANGO_EMAIL_*; the unprefixed EMAIL_* names of earlier releases are
+# still read when the new one is unset. Development prints mails to the console; production
+# sends them through SMTP; tests use locmem (pytest-django). A dead mail server must give up
+# soon: the mail of a 500 is sent while the request waits.
+
+
+def env_mail(name: str, default: str = "") -> str:
+    """DJANGO_<name>, else the older <name>, else `default`."""
+    return os.environ.get(f"DJANGO_{name}") or os.environ.get(name) or default
+
+
+EMAIL_BACKEND = env_mail(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION and not DEBUG
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_mail("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env_mail("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env_mail("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_mail("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", env_bool("EMAIL_USE_TLS", False))
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", env_bool("EMAIL_USE_SSL", False))
+EMAIL_TIMEOUT = int(env_mail("EMAIL_TIMEOUT", "10"))
+# the directory of the file backend (django.core.mail.backends.filebased.EmailBackend)
+EMAIL_FILE_PATH = env_mail("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+# The site's address as people type it (https://yusuan.example.gov.cn): notice mails link to
+# it. Unset, a mail names the page's path to open after logging in.
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "").strip().rstrip("/")

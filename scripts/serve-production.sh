@@ -12,8 +12,9 @@
 #
 # Logs: the application's records (with their request id, user and path) go to stderr, gunicorn's
 # access log to stdout: both to systemd's journal. Error mail: set DJANGO_ADMINS
-# ("name:address,…"), DJANGO_SERVER_EMAIL and EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER /
-# EMAIL_HOST_PASSWORD / EMAIL_USE_TLS (README "Logs, error mail and client addresses").
+# ("name:address,…"), DJANGO_SERVER_EMAIL and DJANGO_EMAIL_HOST / DJANGO_EMAIL_PORT /
+# DJANGO_EMAIL_HOST_USER / DJANGO_EMAIL_HOST_PASSWORD / DJANGO_EMAIL_USE_TLS (README "Logs, error
+# mail and client addresses"); the daily reminders are a timer of their own (README Deployment).
 #
 # Any failing step stops the script. When gunicorn or a worker exits, the others are stopped and
 # the script exits with that process's status, so systemd (or docker) can restart the whole set.

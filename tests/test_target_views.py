@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db
 
 #: session, user, submission (with unit and department), budget (6: lines, codes, ancestor
 #: codes, projects, procurements, purchased services), targets (6: framework, categories,
-#: indicators, unit target, key tasks, project targets).
-VIEW_QUERIES = 15
+#: indicators, unit target, key tasks, project targets), the header's unread 通知 count.
+VIEW_QUERIES = 16
 
 
 @pytest.fixture

@@ -625,3 +625,104 @@ class ReviewComment(models.Model):
 
     def __str__(self):
         return f"{self.submission} {self.table} {self.row}".strip()
+
+
+class NotificationKind(models.TextChoices):
+    SUBMITTED = "submitted", "已提交审核"
+    RETURNED = "returned", "已退回"
+    APPROVED = "approved", "审核通过"
+    PUBLISHED = "published", "已发布"
+    CORRECTION_OPENED = "correction_opened", "已发起更正"
+    URGE = "urge", "催办"
+    DUE_SOON = "due_soon", "即将到期"
+    OVERDUE = "overdue", "已逾期"
+
+
+class Notification(models.Model):
+    """One notice to one person: a workflow move of a unit they work on, a 催办 from the bureau
+    or an automatic reminder of the 公开时限 (`units.notifications` writes them). Shown in the
+    desk's 通知 list and mailed once the transaction commits, unless the person turned mail off.
+
+    `dedupe_key` makes the automatic reminders idempotent: a person holds at most one notice per
+    key (e.g. "due_soon:12:2026-03-25"), so a reminder run twice sends nothing twice."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="收件人",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField("类型", max_length=20, choices=NotificationKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发起人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submission = models.ForeignKey(
+        Submission,
+        verbose_name="填报",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    unit = models.ForeignKey(
+        BudgetUnit,
+        verbose_name="预算单位",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    year = models.PositiveSmallIntegerField("预算年度", null=True, blank=True)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    #: a path of this site ("/desk/12/"), never another site's address
+    link = models.CharField("链接", max_length=300, blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+    dedupe_key = models.CharField("去重键", max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Only reminders carry a key; the events and 催办 (key "") never collide.
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"],
+                condition=~models.Q(dedupe_key=""),
+                name="uniq_notification_dedupe",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(fields=["recipient", "-created_at"], name="notification_newest"),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient} {self.title}"
+
+
+class NotificationPreference(models.Model):
+    """A person's choice about notices: whether they also come by mail (they are always shown
+    in the desk's 通知 list). No row means the default: mail on."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+    )
+    email_enabled = models.BooleanField("接收邮件通知", default=True)
+
+    class Meta:
+        verbose_name = "通知设置"
+        verbose_name_plural = "通知设置"
+
+    def __str__(self):
+        return f"{self.user} {'接收邮件' if self.email_enabled else '不接收邮件'}"

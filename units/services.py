@@ -446,6 +446,7 @@ def submission_transition(
     request sees the new status and is refused (`TransitionRefused`).
     """
     from units.decisions import submission_action_refusal
+    from units.notifications import submission_moved_notify
     from units.severity import ERROR, WARNING
     from units.workflow import submission_findings, transition_for
 
@@ -497,6 +498,8 @@ def submission_transition(
             reason=reason,
             version=submission.version,
         )
+        # The unit's people are told in this transaction (mail after the commit).
+        submission_moved_notify(submission=submission, change=change, actor=actor)
     return TransitionResult(submission=submission, change=change, warnings=warnings)
 
 

@@ -23,4 +23,5 @@ urlpatterns = [
     path("desk/<int:pk>/", include(targets_views.urlpatterns)),
     path("desk/<int:pk>/", include(history_views.urlpatterns)),
     path("", include("tables.desk.year_views")),
+    path("", include("tables.desk.notification_views")),
 ]

@@ -30,6 +30,7 @@ from tables.models import (
 )
 from tables.publication.artifacts import file_stem, publication_render, publication_snapshot
 from units.models import StatusChange, Submission, SubmissionStatus
+from units.notifications import submission_published_notify
 from units.services import submission_transition
 
 logger = logging.getLogger(__name__)
@@ -134,6 +135,8 @@ def submission_publish(*, submission_id: int, actor, reason: str = "") -> Publis
         PublicationBatchItem.objects.filter(submission=submission, state=ItemState.PENDING).update(
             state=ItemState.DONE, version=version, error="", finished_at=timezone.now()
         )
+        # The unit's 填报人 and 审核人 are told (mail once this transaction commits).
+        submission_published_notify(submission=submission, version=version.version, actor=actor)
     return version
 
 
