@@ -137,6 +137,7 @@ def test_accountant_and_reviewer_season_on_the_desks(live_server, monkeypatch, t
             page.fill("#id_note", "补发履职补贴")
             page.get_by_role("button", name="保存这条明细").click()
             assert _message(page) == "已新增预算明细：12,345.60 元。"
+            _accessible(page)  # with the message shown
             line = BudgetLine.objects.get(submission=submission, note="补发履职补贴")
             assert line.amount == Decimal("12345.60")
             assert line.project.name == "无固定收入代表履职补贴" and line.project.allocation_of
