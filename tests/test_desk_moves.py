@@ -59,3 +59,18 @@ def test_return_needs_a_reason_and_says_so_in_chinese(client, demo_approved):
     assert response.status_code == 302
     submission.refresh_from_db()
     assert submission.status == S.RETURNED
+
+
+def test_a_refusal_asked_by_htmx_sends_the_browser_back_with_the_reason(client, demo_approved):
+    """A fragment refused (here: a comment form once the submission is no longer 已提交) is not
+    a 403 htmx would drop silently: the browser goes back, the reason shown there."""
+    submission, people = demo_approved
+    from units.permissions import REVIEWER
+
+    client.force_login(people[REVIEWER])
+    url = reverse("desk:review_comment_row", kwargs={"pk": submission.pk, "table": "T01", "row": 0})
+    response = client.get(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert response["HX-Redirect"].startswith(reverse("desk:review", kwargs={"pk": submission.pk}))
+    page = client.get(response["HX-Redirect"]).content.decode()
+    assert "操作未执行" in page and "只有已提交的填报才能写审核意见" in page

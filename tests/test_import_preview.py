@@ -423,7 +423,8 @@ def test_export_of_another_unit_is_refused_naming_both(as_filler, demo):
     before = database(demo)
     page, _ = previewed(as_filler, demo, data)
     (message,) = page.context["preview"].errors
-    assert f"「另一个单位」（单位编码 {other.unit.code}）" in message
+    assert f"单位编码为 {other.unit.code} 的单位" in message
+    assert "另一个单位" not in message  # the other unit is not named
     assert f"「{demo.unit.name}」（单位编码 003）" in message
     assert database(demo) == before
 

@@ -113,18 +113,8 @@ def identity_problems(identity: WorkbookIdentity | None, *, kind: str, submissio
         )
     unit = submission.unit
     if identity.unit_code and identity.unit_code != unit.code:
-        from units.models import BudgetUnit
-
-        other = (
-            BudgetUnit.objects.filter(code=identity.unit_code)
-            .values_list("name", flat=True)
-            .first()
-        )
-        source = (
-            f"「{other}」（单位编码 {identity.unit_code}）"
-            if other
-            else (f"单位编码为 {identity.unit_code} 的单位")
-        )
+        # the code alone: naming the other unit would tell its name to whoever types a code
+        source = f"单位编码为 {identity.unit_code} 的单位"
         problems.append(
             f"这个文件是从{source}导出的{kind}，本填报是「{unit.name}」（单位编码 {unit.code}），"
             "不能导入其他单位的数据。请导出本单位的数据或下载本年度模板。"
