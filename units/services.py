@@ -199,7 +199,9 @@ def submission_clear_content(*, submission: Submission) -> None:
 def submission_texts_initialise(*, submission: Submission) -> SubmissionText:
     """Give a submission its texts if it has none: copied from the unit's previous year when
     that exists (职责, 机构设置, notes and 名词解释; reasons are per year and start empty), else
-    from the unit's standing 职责/机构设置 and the standard glossary. Never overwrites."""
+    from the unit's standing 职责/机构设置 and the standard glossary. Never overwrites; two
+    first visits at once create them once (the submission row is locked first)."""
+    submission_lock(submission.pk)
     existing = SubmissionText.objects.filter(submission=submission).first()
     if existing is not None:
         return existing
