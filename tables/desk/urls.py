@@ -22,4 +22,5 @@ urlpatterns = [
     path("desk/<int:pk>/", include(texts_views.urlpatterns)),
     path("desk/<int:pk>/", include(targets_views.urlpatterns)),
     path("desk/<int:pk>/", include(history_views.urlpatterns)),
+    path("bureau/", include("tables.desk.bureau_views")),
 ]
