@@ -18,6 +18,10 @@ the progress of each of its items (the tasks of `tables.tasks`); it is ordinary,
 `TaskAttempt` is one run of a background task by one worker process, with the lease that worker
 renews while it runs (`tables.publication.worker`): a task whose worker died is found by its stale lease and
 run again, and every attempt stays as history.
+
+`SubmissionCheckCounts` caches how many 错误/警告/提示 a submission's checks found, with the
+fingerprint of the data they were counted from, so that the bureau's 年度总览 lists hundreds of
+units without running their checks (`tables.desk.check_counts`).
 """
 
 from django.conf import settings
@@ -213,3 +217,26 @@ class TaskAttempt(models.Model):
 
     def __str__(self):
         return f"{self.task_id} 第{self.number}次"
+
+
+class SubmissionCheckCounts(models.Model):
+    """The counts of one submission's check findings as last computed, and the fingerprint of the
+    recorded changes they were computed from (`tables.desk.activity`): when the submission's
+    fingerprint differs now, the counts are stale and are computed again in the background.
+    A cache: deleting every row loses nothing but time."""
+
+    submission = models.OneToOneField(
+        Submission, verbose_name="填报", on_delete=models.CASCADE, related_name="check_counts"
+    )
+    errors = models.PositiveIntegerField("错误", default=0)
+    warnings = models.PositiveIntegerField("警告", default=0)
+    notices = models.PositiveIntegerField("提示", default=0)
+    checked_at = models.DateTimeField("检查时间", default=timezone.now)
+    fingerprint = models.CharField("数据指纹", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "检查结果计数"
+        verbose_name_plural = "检查结果计数"
+
+    def __str__(self):
+        return f"{self.submission_id}：错误{self.errors} 警告{self.warnings} 提示{self.notices}"

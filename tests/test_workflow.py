@@ -178,13 +178,16 @@ def test_superuser_acts_as_admin(unit):
     )
 
 
-def test_approval_sets_approval_date_when_missing(unit, actors):
-    """Approving without an entered 批复日期 starts the 公开时限 on the approval day."""
+def test_approval_leaves_approval_date_as_entered(unit, actors):
+    """审核通过 is not the 批复: it sets no 批复日期 (the bureau enters it), and keeps one
+    already entered."""
     submission = submission_create(unit=unit, status=S.SUBMITTED)
     result = submission_transition(
         submission_id=submission.pk, actor=actors[REVIEWER], to_status=S.APPROVED
     )
-    assert result.submission.approval_date is not None
+    assert result.submission.approval_date is None
+    submission.refresh_from_db()
+    assert submission.approval_date is None
     kept = submission_create(
         unit=budget_unit_create(), status=S.SUBMITTED, approval_date=datetime.date(2025, 1, 10)
     )

@@ -284,8 +284,8 @@ class SubmissionAdmin(BudgetDataAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
-            # 批复日期 starts the unit's own 公开时限: the unit does not set it. 审核通过 records
-            # it (units.services.submission_transition); a superuser may correct it.
+            # 批复日期 starts the unit's own 公开时限: the unit does not set it. The bureau enters
+            # it on the 年度总览 (tables.desk.bureau.approval_date_set); a superuser may correct it.
             fields.append("approval_date")
         return [*fields, "unit", "year"] if obj is not None else fields
 

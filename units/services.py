@@ -480,11 +480,9 @@ def submission_transition(
                 )
             warnings = [f.line() for f in findings if f.severity == WARNING]
         submission.status = target
+        # 批复日期 is the bureau's to enter (tables.desk.bureau.approval_date_set): 审核通过 is
+        # not the 批复, so it leaves the date, and with it the 公开时限, as it is.
         update = ["status", "updated_at"]
-        # Without an entered 批复日期, the approval day starts the 公开时限.
-        if target == SubmissionStatus.APPROVED and submission.approval_date is None:
-            submission.approval_date = timezone.localdate()
-            update.append("approval_date")
         if move.new_version:
             submission.version += 1
             update.append("version")

@@ -24,4 +24,5 @@ urlpatterns = [
     path("desk/<int:pk>/", include(history_views.urlpatterns)),
     path("", include("tables.desk.year_views")),
     path("", include("tables.desk.notification_views")),
+    path("bureau/", include("tables.desk.bureau_views")),
 ]
