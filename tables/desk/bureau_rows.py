@@ -52,7 +52,7 @@ def _row(row: BureauRow, *, is_admin: bool, urge: bool, approval_link: str, desk
     if urge:
         pk = row.unit.pk
         cells.append(
-            f'<td><input type="checkbox" name="unit" value="{pk}" id="urge-unit-{pk}" '
+            f'<td class="bureau-pick"><input type="checkbox" name="unit" value="{pk}" id="urge-unit-{pk}" '
             f'form="bureau-urge"><label for="urge-unit-{pk}" class="visually-hidden">'
             f"选择{name}</label></td>"
         )
