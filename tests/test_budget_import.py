@@ -7,32 +7,19 @@ import io
 
 import openpyxl
 import pytest
-from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.urls import path
 from openpyxl import load_workbook
 
 from performance.models import ProjectTarget
 from tests.budget_workbooks import column_of, edited, refused, state, tables_of
-from units import import_views
 from units.budget_excel import LINE_COLUMNS, SHEET_LINES
 from units.budget_import import budget_import, budget_template_workbook
 from units.models import BudgetLine, Project
 
 pytestmark = pytest.mark.django_db
 
-# The admin views are wired by budgetsite/urls.py (owned elsewhere); tests use these routes.
-urlpatterns = [
-    path("admin/units/budget-import/", import_views.budget_import_view, name="units_budget_import"),
-    path(
-        "admin/units/budget-import/template/",
-        import_views.budget_template_view,
-        name="units_budget_template",
-    ),
-    path("admin/", admin.site.urls),
-]
 IMPORT_URL = "/admin/units/budget-import/"
 TEMPLATE_URL = "/admin/units/budget-import/template/"
 
@@ -207,7 +194,6 @@ def staff(client):
     return client
 
 
-@pytest.mark.urls(__name__)
 def test_admin_page_downloads_template_and_export(demo, staff):
     """The page has a CSRF-protected upload form; template and export are .xlsx downloads."""
     page = staff.get(IMPORT_URL).content.decode()
@@ -221,7 +207,6 @@ def test_admin_page_downloads_template_and_export(demo, staff):
     assert "003_2025.xlsx" in response["Content-Disposition"]
 
 
-@pytest.mark.urls(__name__)
 def test_admin_upload_imports_and_shows_errors(demo, exported, staff):
     """A good upload imports and redirects; a bad one lists every error and saves nothing."""
     upload = io.BytesIO(exported)
@@ -238,7 +223,6 @@ def test_admin_upload_imports_and_shows_errors(demo, exported, staff):
     assert state(demo) == before
 
 
-@pytest.mark.urls(__name__)
 def test_admin_upload_refuses_csv_forged_ids_and_missing_csrf(demo, exported, client):
     """Non-staff are sent to login; CSRF is enforced; a .csv or an unknown submission id is
     refused by the form; nothing is saved."""
