@@ -14,6 +14,14 @@ public or admin URL has any use for control characters. Tab, line feed and carri
 let through in the query string (a pasted search term may carry them, and the database takes
 them); in the path nothing is. One place here instead of a check in every view, form, filter
 and admin search.
+
+`DatabaseBusyMiddleware` (before the session) turns a request that failed because a SQLite file
+stayed locked beyond its busy timeout (settings.SQLITE_OPTIONS: a publication holds the write lock
+while it renders) into the Chinese 503 page `database_busy.html` — wait a moment and try again,
+nothing was saved — instead of a 500 or, with debug on, Django's page saying "database is
+locked". Where the request failed does not matter (a view, the session saved on the way out):
+Django reports every uncaught exception through `got_request_exception` before it makes the 500,
+and that is where the lock is noticed. The failure is still logged (and mailed) as an error.
 """
 
 from __future__ import annotations
@@ -21,9 +29,15 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import sys
 from urllib.parse import unquote
 
 from django.core.exceptions import SuspiciousOperation
+from django.core.signals import got_request_exception
+from django.db import OperationalError
+from django.dispatch import receiver
+from django.http import HttpResponse
+from django.template import loader
 from django.urls import get_resolver, get_urlconf
 
 from budgetsite.logs import current_request
@@ -88,3 +102,32 @@ class ControlCharacterMiddleware:
         logger.warning("refused a request with a control character in its %s", where)
         handler = get_resolver(get_urlconf()).resolve_error_handler(400)
         return handler(request, ControlCharacterInRequest(f"control character in the {where}"))
+
+
+#: seconds a browser (or a script) is told to wait before trying a refused request again
+BUSY_RETRY_AFTER = 10
+
+
+def database_locked(exc: BaseException | None) -> bool:
+    """True when `exc` is SQLite's "database is locked" (its busy timeout ran out)."""
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc)
+
+
+@receiver(got_request_exception, dispatch_uid="budgetsite.database_busy")
+def _note_database_busy(sender, request=None, **kwargs):
+    # sent while Django handles the exception: it is the one in flight
+    if request is not None and database_locked(sys.exc_info()[1]):
+        request.database_busy = True
+
+
+class DatabaseBusyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "database_busy", False) and response.status_code == 500:
+            # rendered without the request: nothing here may need the locked database
+            response = HttpResponse(loader.render_to_string("database_busy.html"), status=503)
+            response["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return response

@@ -41,9 +41,24 @@ for name in ("demo-filler", "demo-reviewer"):
 print("demo logins: demo-filler / demo-filler (单位填报人), demo-reviewer / demo-reviewer (财政审核人), admin / admin")
 '
 
+# The worker and the server both run in the background while this script waits for the server:
+# a signal to the script (Ctrl-C, or SIGTERM to its pid) is handled at once (bash would run a
+# trap only after a foreground command ended), and whichever way the server ends, the worker is
+# stopped too (SIGTERM: it finishes the publication it is running, then exits).
 "$PY" manage.py db_worker --no-reload --no-startup-delay &
 WORKER=$!
-trap 'kill "$WORKER" 2>/dev/null || true; wait "$WORKER" 2>/dev/null || true' EXIT INT TERM
 echo "db_worker started (pid $WORKER)"
+"$PY" manage.py runserver "0.0.0.0:${PORT:-8000}" &
+SERVER=$!
 
-"$PY" manage.py runserver "0.0.0.0:${PORT:-8000}"
+stop() {
+    trap - EXIT INT TERM
+    kill -TERM "$SERVER" "$WORKER" 2>/dev/null || true
+    wait "$SERVER" 2>/dev/null || true
+    wait "$WORKER" 2>/dev/null || true
+    echo "runserver and db_worker stopped"
+}
+trap stop EXIT
+trap 'stop; exit 130' INT
+trap 'stop; exit 143' TERM
+wait "$SERVER"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Everything CI checks: the whole pytest suite on SQLite and on PostgreSQL, missing
-# migrations, ruff and the import contracts (import-linter). Every step runs even when an
-# earlier one fails; the exit status is non-zero if any step failed. Extra arguments are
-# passed to both pytest runs.
+# migrations, ruff and the import contracts (import-linter), and the demo server end to end
+# (scripts/check_serve.sh). Every step runs even when an earlier one fails; the exit status is
+# non-zero if any step failed. Extra arguments are passed to both pytest runs (and skip the
+# end-to-end check).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -49,6 +50,11 @@ if ensure_pg_database; then
     step "pytest (PostgreSQL)" env DATABASE_URL="$PG_URL" "$PY" -m pytest "$@"
 else
     failed+=("PostgreSQL database budget unavailable: tests not run on PostgreSQL")
+fi
+# The demo end to end (serve.sh, a publish from the desk, stop): a full run only, not when
+# pytest arguments select some tests.
+if [ $# -eq 0 ]; then
+    step "serve.sh end to end" bash scripts/check_serve.sh
 fi
 
 echo

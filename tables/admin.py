@@ -25,6 +25,7 @@ from tables.models import (
     PublishedVersion,
 )
 from tables.publication.batches import (
+    NO_WORKER,
     publication_batch_progress,
     publication_batch_start,
     publication_item_retry,
@@ -284,5 +285,6 @@ class PublicationBatchAdmin(AdminRoleOnly, admin.ModelAdmin):
                 },
                 "refresh_seconds": None if progress.finished else PROGRESS_REFRESH_SECONDS,
                 "lease_seconds": lease_seconds(),
+                "no_worker": NO_WORKER,
             },
         )

@@ -227,6 +227,18 @@ def test_benchmark_publish_command_runs_in_a_scratch_database():
     assert float(seconds) > 0
 
 
+def test_benchmark_publish_reads_worker_counts_with_commas_or_spaces():
+    """--workers 1,2,4 and --workers 1 2 4 mean the same; anything else is refused in Chinese."""
+    from django.core.management import CommandError
+
+    from tables.management.commands.benchmark_publish import worker_counts
+
+    assert worker_counts(["1,2,4"]) == worker_counts(["1", "2", "4"]) == [1, 2, 4]
+    assert worker_counts([1, 2]) == [1, 2]
+    with pytest.raises(CommandError, match="正整数"):
+        worker_counts(["1,two"])
+
+
 @pytest.mark.django_db
 def test_a_lost_outcome_shows_as_failed(settings, admin_user):
     """An item whose database task ended without recording the outcome (a worker killed, or a

@@ -9,15 +9,9 @@ PostgreSQL only: the workers are separate processes that must see the test's com
 from __future__ import annotations
 
 import hashlib
-import os
 import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -26,6 +20,15 @@ from django_tasks_db.models import DBTaskResult
 from tables.models import AttemptOutcome, ItemState, PublishedFile, PublishedVersion, TaskAttempt
 from tables.publication.batches import publication_batch_progress, publication_batch_start
 from tests.factories import approved_submission, user_with
+from tests.worker_processes import (
+    LEASE,
+    child_processes,
+    process_alive,
+    running_attempt,
+    start_worker,
+    stop,
+    wait_for,
+)
 from units.permissions import ADMIN
 
 pytestmark = [
@@ -37,85 +40,6 @@ pytestmark = [
 ]
 
 UNITS = 12
-LEASE = 10
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    user = db["USER"] or "postgres"
-    auth = f"{user}:{db['PASSWORD']}@" if db["PASSWORD"] else f"{user}@"
-    return f"postgres://{auth}{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def _start_worker(name: str, tmp_path: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-        "DJANGO_TASK_LEASE_SECONDS": str(LEASE),
-        "DJANGO_DEBUG": "0",
-        "PUBLISHED_FILE_CACHE_DIR": str(tmp_path / "cache"),
-    }
-    log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(
-        [
-            sys.executable,
-            str(Path(django_settings.BASE_DIR) / "manage.py"),
-            "db_worker",
-            "--no-startup-delay",
-            "--no-reload",
-            "--interval",
-            "0.2",
-            "--worker-id",
-            name,
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-
-def _wait_for(condition, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
-def _children(pid: int) -> set[int]:
-    """Live (not zombie) processes whose parent is `pid`."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            fields = stat.rsplit(")", 1)[1].split()
-            if fields[0] != "Z" and int(fields[1]) == pid:
-                found.add(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def _running_attempt(worker: str):
-    return TaskAttempt.objects.filter(worker_id=worker, outcome=AttemptOutcome.RUNNING).first()
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.kill()
-        process.wait(30)
 
 
 def test_a_batch_survives_sigterm_and_sigkill_of_its_workers(tmp_path, settings):
@@ -130,10 +54,10 @@ def test_a_batch_survives_sigterm_and_sigkill_of_its_workers(tmp_path, settings)
     workers = []
     try:
         # 1. SIGTERM mid-task: the task finishes, the worker exits 0, the rest stay queued.
-        first = _start_worker("worker-term", tmp_path)
+        first = start_worker("worker-term", tmp_path)
         workers.append(first)
-        attempt = _wait_for(
-            lambda: _running_attempt("worker-term"), timeout=120, what="a task on worker-term"
+        attempt = wait_for(
+            lambda: running_attempt("worker-term"), timeout=120, what="a task on worker-term"
         )
         first.send_signal(signal.SIGTERM)
         assert first.wait(120) == 0
@@ -143,30 +67,30 @@ def test_a_batch_survives_sigterm_and_sigkill_of_its_workers(tmp_path, settings)
         assert DBTaskResult.objects.filter(status="READY").exists()
 
         # 2. SIGKILL mid-task, while its forked PDF renderers are at work.
-        second = _start_worker("worker-kill", tmp_path)
+        second = start_worker("worker-kill", tmp_path)
         workers.append(second)
 
         def rendering():
-            running = _running_attempt("worker-kill")
-            children = _children(second.pid)
+            running = running_attempt("worker-kill")
+            children = child_processes(second.pid)
             return (running, children) if running and children else None
 
-        killed_attempt, renderers = _wait_for(
+        killed_attempt, renderers = wait_for(
             rendering, timeout=180, what="worker-kill rendering with its PDF processes"
         )
         second.send_signal(signal.SIGKILL)
         second.wait(30)
-        _wait_for(
-            lambda: not any(_alive(pid) for pid in renderers),
+        wait_for(
+            lambda: not any(process_alive(pid) for pid in renderers),
             timeout=15,
             what=f"the killed worker's renderers {sorted(renderers)} to die",
         )
         assert DBTaskResult.objects.get(pk=killed_attempt.task_id).status == "RUNNING"
 
         # 3. A new worker takes the lost task over once its lease has expired.
-        third = _start_worker("worker-new", tmp_path)
+        third = start_worker("worker-new", tmp_path)
         workers.append(third)
-        _wait_for(
+        wait_for(
             lambda: publication_batch_progress(batch_id=batch.pk).finished,
             timeout=300,
             what="the batch to finish",
@@ -175,7 +99,7 @@ def test_a_batch_survives_sigterm_and_sigkill_of_its_workers(tmp_path, settings)
         assert third.wait(60) == 0
     finally:
         for process in workers:
-            _stop(process)
+            stop(process)
 
     progress = publication_batch_progress(batch_id=batch.pk)
     assert progress.counts == {ItemState.DONE: UNITS}, [i.error for i in progress.items]
@@ -199,4 +123,4 @@ def test_a_batch_survives_sigterm_and_sigkill_of_its_workers(tmp_path, settings)
     ).content.decode()
     assert f"已发布 {UNITS} 个，失败 0 个，等待 0 个，其中 1 个经过重试" in page
     assert "第1次：工作进程失联" in page and "第2次：成功" in page
-    assert not any(_alive(pid) for pid in renderers)
+    assert not any(process_alive(pid) for pid in renderers)

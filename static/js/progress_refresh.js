@@ -1,7 +1,9 @@
 // Keeps a progress region current without reloading the page: while the region carries
 // data-refresh-seconds, its HTML is fetched again at that interval and swapped in place (focus
 // and scroll stay where the reader left them; the summary is a live status region, so screen
-// readers hear the new counts). A 暂停自动刷新 button stops and restarts it (WCAG 2.2.1).
+// readers hear the new counts). A 暂停自动刷新 button stops and restarts it (WCAG 2.2.1). A region
+// marked data-reload-when-done (a submission's desk page) reloads the whole page instead once
+// nothing waits any more, since the page's state and buttons changed with it.
 (function () {
   "use strict";
   var region = document.getElementById("publication-progress");
@@ -26,6 +28,12 @@
       .then(function (html) {
         if (html) {
           var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("publication-progress");
+          var done = !fresh || (fresh.getAttribute("data-refresh-seconds") || "0") === "0";
+          if (done && region.hasAttribute("data-reload-when-done")) {
+            // the rest of the page (state, buttons) changed too: show all of it
+            window.location.reload();
+            return;
+          }
           if (fresh) {
             region.innerHTML = fresh.innerHTML;
             region.setAttribute("data-refresh-seconds", fresh.getAttribute("data-refresh-seconds") || "0");

@@ -18,7 +18,13 @@ from tables.desk.selectors import (
     submission_deadline,
 )
 from tables.document.build import submission_findings
-from tables.publication.batches import submission_publish_enqueue
+from tables.models import FileKind, ItemState
+from tables.publication.batches import (
+    NO_WORKER,
+    submission_publication_state,
+    submission_publish_enqueue,
+)
+from tables.publication.services import published_versions_of
 from units.decisions import submission_action_refusal, submission_actions
 from units.models import StatusChange, SubmissionStatus
 from units.permissions import ADMIN, FILLER, REVIEWER, submission_editable_by, user_roles
@@ -54,10 +60,23 @@ def desk_context(submission, tab: str, **extra) -> dict:
     }
 
 
+#: seconds between refreshes of the publication region while its task waits or runs
+PUBLICATION_REFRESH_SECONDS = 3
+#: a published version's downloads in this order (the rest after them, as stored)
+DOWNLOAD_ORDER = (FileKind.PDF, FileKind.XLSX, FileKind.HTML, FileKind.JSON, FileKind.CSV)
+
+
+def _downloads(version) -> list:
+    """The stored files of a version (prefetched), PDF and Excel first."""
+    order = {kind: i for i, kind in enumerate(DOWNLOAD_ORDER)}
+    return sorted(version.files.all(), key=lambda file: order.get(file.kind, len(order)))
+
+
 @login_required
 def submission_overview(request, pk: int):
-    """A submission's state, the buttons its user may press, the findings leading to their fix,
-    the reviewer's 审核意见 and the history of its moves."""
+    """A submission's state, the buttons its user may press, its publication task (while it
+    waits or runs, or how it ended) and published versions with their files, the findings
+    leading to their fix, the reviewer's 审核意见 and the history of its moves."""
     submission = submission_get_for_user(user=request.user, pk=pk)
     findings = submission_findings(submission=submission)
     editable = submission_editable_by(request.user, submission)
@@ -66,19 +85,40 @@ def submission_overview(request, pk: int):
         .select_related("actor")
         .order_by("-at", "-id")[:20]
     )
+    publication = submission_publication_state(submission_id=submission.pk)
+    versions = [
+        (version, _downloads(version))
+        for version in published_versions_of(submission_id=submission.pk)
+    ]
+    waiting = publication is not None and publication.item.state == ItemState.PENDING
+    actions = submission_actions(request.user, submission)
+    if waiting:
+        # already queued: a second 发布 would be refused (submission_publish_enqueue)
+        actions = [a for a in actions if a.to_status != SubmissionStatus.PUBLISHED]
     return render(
         request,
         "desk/submission.html",
         desk_context(
             submission,
             "overview",
-            actions=submission_actions(request.user, submission),
+            actions=actions,
             editable=editable,
             findings=findings_linked(findings, submission, editable=editable),
             counts=findings_count(findings),
             comments=comments_load(submission=submission),
             moves=moves,
             returned=next((m for m in moves if m.to_status == SubmissionStatus.RETURNED), None),
+            publication=publication,
+            no_worker=NO_WORKER,
+            refresh_seconds=PUBLICATION_REFRESH_SECONDS if waiting else 0,
+            is_admin=ADMIN in user_roles(request.user),
+            versions=versions,
+            # version n+1 opened by 更正 and not yet published
+            unpublished_version=(
+                submission.version
+                if versions and versions[0][0].version < submission.version
+                else None
+            ),
         ),
     )
 

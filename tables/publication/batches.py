@@ -10,7 +10,10 @@
   重试); `publication_items_fail_for_tasks` fails the items of tasks that the leased worker
   (`tables.publication.worker`) gave up on after their workers kept dying.
 - `publication_batch_progress` (selector) is the progress page's data: items, counts, each
-  item's attempts and whether it is stuck.
+  item's attempts, whether it is stuck, and whether its task has waited more than
+  `UNCLAIMED_SECONDS` for a worker (none is running: `NO_WORKER`).
+- `submission_publication_state` (selector) is the newest publication of one submission as its
+  desk page shows it: 等待中 / 发布中 / 失败 (why) / 已完成.
 """
 
 from __future__ import annotations
@@ -31,6 +34,14 @@ from tables.publication.services import ERROR_MAX, submission_publish
 from units.history import BACKGROUND_TASK, history_source
 from units.models import Submission, SubmissionStatus
 from units.services import TransitionRefused
+
+#: a task still queued this many seconds after it was enqueued means no worker is running
+UNCLAIMED_SECONDS = 60
+#: said on the desk and the progress page when a task has waited longer than that
+NO_WORKER = (
+    "发布任务已排队超过1分钟仍未开始：后台任务进程可能没有运行，"
+    "请联系系统管理员（manage.py db_worker）"
+)
 
 
 def _error_text(exc: BaseException) -> str:
@@ -264,10 +275,23 @@ class ItemProgress:
     attempts: list
     #: waiting on a task whose worker stopped renewing its lease and nobody has taken it over
     stuck: bool = False
+    #: waiting on a task that a worker is running now
+    running: bool = False
+    #: waiting on a task that no worker has started `UNCLAIMED_SECONDS` after it was queued
+    unclaimed: bool = False
 
     @property
     def retried(self) -> bool:
         return len(self.attempts) > 1 or bool(self.item.previous_task_ids)
+
+    @property
+    def label(self) -> str:
+        """等待中 / 发布中 / 失败 / 已完成, as the desk says it."""
+        if self.item.state == ItemState.DONE:
+            return "已完成"
+        if self.item.state == ItemState.FAILED:
+            return "失败"
+        return "发布中" if self.running else "等待中"
 
 
 @dataclass(frozen=True)
@@ -293,22 +317,52 @@ class BatchProgress:
     def retried(self) -> int:
         return sum(1 for detail in self.details if detail.retried)
 
+    @property
+    def unclaimed(self) -> int:
+        return sum(1 for detail in self.details if detail.unclaimed)
 
-def _finished_task_errors(task_ids) -> dict[str, str]:
-    """Task id → why, for tasks of the database backend that ended without their item being
-    updated (the worker died, or recording the outcome failed too, e.g. a locked SQLite)."""
+
+@dataclass(frozen=True)
+class TaskState:
+    """What the database backend says of a task: READY, RUNNING, FAILED or SUCCESSFUL."""
+
+    status: str
+    enqueued_at: datetime.datetime
+    exception: str = ""
+
+
+def _task_states(task_ids, *, statuses=None) -> dict[str, TaskState]:
+    """Task key (`_task_key`) → its state, for the tasks of the database backend (in
+    `statuses` only, when given); empty with another backend (tests run tasks at once)."""
     from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
     if not task_ids or not isinstance(publish_submission_task.get_backend(), DatabaseBackend):
         return {}
-    ended = DBTaskResult.objects.filter(
-        id__in=list(task_ids), status__in=["FAILED", "SUCCESSFUL"]
-    ).values_list("id", "exception_class_path")
+    tasks = DBTaskResult.objects.filter(id__in=list(task_ids))
+    if statuses is not None:
+        tasks = tasks.filter(status__in=statuses)
     return {
-        _task_key(task_id): f"任务已结束，但未记录发布结果：{exception or '原因不明'}"
-        for task_id, exception in ended
+        _task_key(task_id): TaskState(status, enqueued_at, exception or "")
+        for task_id, status, enqueued_at, exception in tasks.values_list(
+            "id", "status", "enqueued_at", "exception_class_path"
+        )
     }
+
+
+def _lost_outcome(state: TaskState | None) -> str | None:
+    """Why an item still waiting is in fact failed: its task ended without the item being
+    updated (the worker died, or recording the outcome failed too, e.g. a locked SQLite)."""
+    if state is None or state.status not in ("FAILED", "SUCCESSFUL"):
+        return None
+    return f"任务已结束，但未记录发布结果：{state.exception or '原因不明'}"
+
+
+def _finished_task_errors(task_ids) -> dict[str, str]:
+    """Task key → why, for tasks of the database backend that ended without their item being
+    updated (`_lost_outcome`)."""
+    states = _task_states(task_ids, statuses=["FAILED", "SUCCESSFUL"])
+    return {key: _lost_outcome(state) for key, state in states.items()}
 
 
 def _task_key(task_id) -> str:
@@ -316,41 +370,88 @@ def _task_key(task_id) -> str:
     return str(task_id).replace("-", "")
 
 
-def publication_batch_progress(*, batch_id: int) -> BatchProgress:
-    """A batch with its items (submission, unit, state, error, version), counts by state, and
-    each item's attempts (retries, lost workers) and whether it is stuck.
+def _item_details(items: list[PublicationBatchItem]) -> list[ItemProgress]:
+    """Each item with its attempts and what its task is doing (two queries whatever the count).
 
     An item still 等待中 whose task has already ended is shown (not saved) as failed, with the
-    task's exception, so that a lost outcome never leaves the page waiting forever."""
+    task's exception, so that a lost outcome never leaves a page waiting forever."""
     from tables.models import AttemptOutcome
     from tables.publication.leases import lease_seconds, task_attempts_of
 
+    pending = [item for item in items if item.state == ItemState.PENDING]
+    states = _task_states({item.task_id for item in pending if item.task_id})
+    for item in pending:
+        error = _lost_outcome(states.get(_task_key(item.task_id)))
+        if error is not None:
+            item.state, item.error = ItemState.FAILED, error
+    attempts = task_attempts_of(
+        {t for item in items for t in (*item.previous_task_ids, item.task_id) if t}
+    )
+    now = timezone.now()
+    lease_cutoff = now - datetime.timedelta(seconds=lease_seconds())
+    queue_cutoff = now - datetime.timedelta(seconds=UNCLAIMED_SECONDS)
+    details = []
+    for item in items:
+        runs = [a for t in (*item.previous_task_ids, item.task_id) for a in attempts.get(t, [])]
+        latest = runs[-1] if runs else None
+        waiting = item.state == ItemState.PENDING
+        running = waiting and latest is not None and latest.outcome == AttemptOutcome.RUNNING
+        state = states.get(_task_key(item.task_id)) if waiting and item.task_id else None
+        # queued since it was enqueued, or since its last run ended (handed back, lease lost)
+        queued_since = None
+        if state is not None and state.status == "READY":
+            queued_since = state.enqueued_at
+            if latest is not None and latest.outcome != AttemptOutcome.RUNNING:
+                queued_since = max(queued_since, latest.finished_at or latest.heartbeat_at)
+        details.append(
+            ItemProgress(
+                item=item,
+                attempts=runs,
+                stuck=running and latest.heartbeat_at < lease_cutoff,
+                running=running or (state is not None and state.status == "RUNNING"),
+                unclaimed=queued_since is not None and queued_since < queue_cutoff,
+            )
+        )
+    return details
+
+
+def publication_batch_progress(*, batch_id: int) -> BatchProgress:
+    """A batch with its items (submission, unit, state, error, version), counts by state, and
+    each item's attempts (retries, lost workers), whether it is stuck and whether no worker has
+    picked its task up (`_item_details`)."""
     batch = PublicationBatch.objects.select_related("started_by").get(pk=batch_id)
     items = list(
         batch.items.select_related("submission__unit", "version")
         .defer("version__data_json")
         .order_by("submission__unit__code")
     )
-    pending = [item for item in items if item.state == ItemState.PENDING]
-    lost = _finished_task_errors({item.task_id for item in pending if item.task_id})
-    for item in pending:
-        error = lost.get(_task_key(item.task_id))
-        if error is not None:
-            item.state, item.error = ItemState.FAILED, error
-    attempts = task_attempts_of(
-        {t for item in items for t in (*item.previous_task_ids, item.task_id) if t}
-    )
-    cutoff = timezone.now() - datetime.timedelta(seconds=lease_seconds())
-    details = []
-    for item in items:
-        runs = [a for t in (*item.previous_task_ids, item.task_id) for a in attempts.get(t, [])]
-        latest = runs[-1] if runs else None
-        stuck = (
-            item.state == ItemState.PENDING
-            and latest is not None
-            and latest.outcome == AttemptOutcome.RUNNING
-            and latest.heartbeat_at < cutoff
-        )
-        details.append(ItemProgress(item=item, attempts=runs, stuck=stuck))
+    details = _item_details(items)
     counts = Counter(item.state for item in items)
     return BatchProgress(batch=batch, items=items, counts=dict(counts), details=details)
+
+
+def submission_publication_state(*, submission_id: int) -> ItemProgress | None:
+    """The newest publication task of a submission while it matters to its desk page: waiting
+    or running; failed while the submission is still 已审核 (to be published again); done while
+    the version it published is the submission's current one. None otherwise (never published
+    by a task, or a 更正 has since opened a new version)."""
+    item = (
+        PublicationBatchItem.objects.filter(submission_id=submission_id)
+        .select_related("submission", "version")
+        .defer("version__data_json")
+        .order_by("-id")
+        .first()
+    )
+    if item is None:
+        return None
+    (detail,) = _item_details([item])
+    submission = item.submission
+    if item.state == ItemState.FAILED and submission.status != SubmissionStatus.APPROVED:
+        return None
+    if item.state == ItemState.DONE and (
+        submission.status != SubmissionStatus.PUBLISHED
+        or item.version is None
+        or item.version.version != submission.version
+    ):
+        return None
+    return detail
