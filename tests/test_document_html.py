@@ -12,12 +12,11 @@ from django.urls import reverse
 
 from tables.document.build import document_build
 from tables.document.render.document import (
-    chinese_numeral,
     column_widths,
     document_html,
     paragraphs,
 )
-from tables.figures.formatting import body_grid, header_grid
+from tables.figures.formatting import body_grid, chinese_numeral, header_grid
 from units.models import SubmissionText
 
 pytestmark = pytest.mark.django_db

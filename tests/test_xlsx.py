@@ -24,12 +24,11 @@ from tables.document.render.xlsx import (
     TABLE_HEADER_START,
     TARGET_GRID_START,
     _SheetNames,
-    chinese_numeral,
     disclosure_workbook,
     table_sheet_name,
     table_workbook,
 )
-from tables.figures.formatting import body_grid, table_grid
+from tables.figures.formatting import body_grid, chinese_numeral, table_grid
 from tables.figures.types import Column, HeaderCell, Row, Table
 from units.models import Project
 

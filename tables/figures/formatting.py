@@ -43,31 +43,23 @@ def format_yuan(amount: Decimal) -> str:
     return f"{to_display(amount, '元'):,.2f}"
 
 
-TABLE_NUMERALS = [
-    "一",
-    "二",
-    "三",
-    "四",
-    "五",
-    "六",
-    "七",
-    "八",
-    "九",
-    "十",
-    "十一",
-    "十二",
-    "十三",
-    "十四",
-]
+NUMERALS = "一二三四五六七八九十"
+
+
+def chinese_numeral(number: int) -> str:
+    """1–99 as written in the form names: 一, 十, 十四, 二十一."""
+    tens, units = divmod(number, 10)
+    if not 0 < number < 100:
+        return str(number)
+    head = "" if tens == 0 else ("十" if tens == 1 else NUMERALS[tens - 1] + "十")
+    return head + (NUMERALS[units - 1] if units else "")
 
 
 def table_short_name(code: str) -> str:
     """ "T02" → "表二", as the findings and the printed tables name a statutory table (other
     labels unchanged)."""
     if isinstance(code, str) and code[:1] == "T" and code[1:].isdigit():
-        number = int(code[1:])
-        if 1 <= number <= len(TABLE_NUMERALS):
-            return f"表{TABLE_NUMERALS[number - 1]}"
+        return f"表{chinese_numeral(int(code[1:]))}"
     return code
 
 

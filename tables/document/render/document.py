@@ -33,7 +33,7 @@ from tables.document.build import DisclosureDocument
 from tables.document.narrative import Section
 from tables.document.render.charts import chart_svg
 from tables.document.render.html import StatutoryHtmlTable, html_table
-from tables.document.render.xlsx import chinese_numeral
+from tables.figures.formatting import chinese_numeral
 from tables.figures.types import Table
 
 CSS_PATH = "css/document.css"

@@ -50,7 +50,7 @@ from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 
 from performance.sheets import HEADER, LABEL, MONEY, TargetSheet
-from tables.figures.formatting import format_amount, to_display
+from tables.figures.formatting import chinese_numeral, format_amount, to_display
 from tables.figures.types import Table
 
 MONEY_FORMAT = "0.00"
@@ -65,7 +65,6 @@ ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 SHEET_NAME_MAX = 31
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-NUMERALS = "一二三四五六七八九十"
 YEAR_PREFIX = re.compile(r"^\d{4}年")
 
 #: rows above a statutory table's header: form label, title, 单位名称, 单位
@@ -122,15 +121,6 @@ def table_workbook(table: Table, *, is_draft: bool = False) -> bytes:
 def table_sheet_name(table: Table) -> str:
     """ "表一 预算收支总表": the table's number and its title without the year."""
     return f"表{chinese_numeral(table.number)} {YEAR_PREFIX.sub('', table.title)}"
-
-
-def chinese_numeral(number: int) -> str:
-    """1–99 as written in the form names: 一, 十, 十四, 二十一."""
-    tens, units = divmod(number, 10)
-    if not 0 < number < 100:
-        return str(number)
-    head = "" if tens == 0 else ("十" if tens == 1 else NUMERALS[tens - 1] + "十")
-    return head + (NUMERALS[units - 1] if units else "")
 
 
 def display_width(text: str) -> int:
