@@ -84,3 +84,26 @@ def visible_english(page, allowed=ALLOWED_CODES) -> list[str]:
     allowed = {word.upper() for word in allowed}
     words = [w for w in _LATIN_WORD.findall(text) if w.upper() not in allowed]
     return list(dict.fromkeys(words))
+
+
+def desk_login(page, base: str, username: str) -> None:
+    """Log in as `username` (password PASSWORD), starting afresh, and land on 我的待办."""
+    page.context.clear_cookies()
+    page.goto(f"{base}/admin/login/?next=/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(r"/$"))
+    assert page.locator("h1").inner_text() == "我的待办"
+
+
+def assert_readable(page) -> None:
+    """No serious or critical axe-core violation, and no English word (nor "None") a person
+    would read on the page."""
+    assert axe_serious(page) == [], page.url
+    assert visible_english(page) == [], page.url
+
+
+def first_message(page) -> str:
+    """The first message the page shows (a Django message of the desk's layout)."""
+    return page.locator(".messages li").first.inner_text()

@@ -83,10 +83,15 @@ def approved_submission(name: str, *, year: int = 2025, seed: int = 0, n_lines: 
     return submission
 
 
-def user_with(role: str, units=(), name: str | None = None):
-    """A user with `role` (units.permissions) on `units`, named `name` or after the role."""
+def user_with(
+    role: str, units=(), name: str | None = None, *, password: str | None = None, full_name=""
+):
+    """A user with `role` (units.permissions) on `units`, named `name` or after the role; with
+    `password` it can log in (the browser tests), `full_name` is what pages show of it."""
     User = get_user_model()
-    user = User.objects.create_user(name or f"{role}-{User.objects.count()}")
+    user = User.objects.create_user(
+        name or f"{role}-{User.objects.count()}", password=password, first_name=full_name
+    )
     user_role_assign(user=user, role=role, units=list(units))
     return user
 

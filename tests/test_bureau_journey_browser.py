@@ -13,46 +13,22 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from tables.models import PublishedVersion
-from tests.browser import PASSWORD, axe_serious, chromium_browser, visible_english
+from tests.browser import PASSWORD, assert_readable, chromium_browser, desk_login, first_message
 from tests.factories import (
     approved_submission,
     budget_unit_create,
     department_create,
     submission_create,
+    user_with,
 )
 from units.models import Notification, Submission
 from units.models import SubmissionStatus as S
 from units.permissions import ADMIN, FILLER
-from units.services import user_role_assign
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 User = get_user_model()
 YEAR = 2025
-
-
-def _user(username, role, units, name):
-    user = User.objects.create_user(username, password=PASSWORD, first_name=name)
-    user_role_assign(user=user, role=role, units=list(units))
-    return user
-
-
-def _login(page, base, username):
-    page.context.clear_cookies()
-    page.goto(f"{base}/admin/login/?next=/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(re.compile(r"/$"))
-
-
-def _accessible(page):
-    assert axe_serious(page) == [], page.url
-    assert visible_english(page) == [], page.url
-
-
-def _message(page):
-    return page.locator(".messages li").first.inner_text()
 
 
 def _row(page, name):
@@ -90,8 +66,8 @@ def test_bureau_season_in_chromium(live_server, monkeypatch, fast_pdf):
     approved.unit.code = "902002"
     approved.unit.save()
     Submission.objects.filter(pk=approved.pk).update(approval_date=today - days(10))
-    _user("bureau", ADMIN, [], "王管理")
-    _user("late-filler", FILLER, [late.unit], "赵会计")
+    user_with(ADMIN, [], "bureau", password=PASSWORD, full_name="王管理")
+    user_with(FILLER, [late.unit], "late-filler", password=PASSWORD, full_name="赵会计")
     base = live_server.url
 
     with chromium_browser() as browser:
@@ -100,7 +76,7 @@ def test_bureau_season_in_chromium(live_server, monkeypatch, fast_pdf):
         page.set_default_timeout(30_000)
         try:
             # 年度总览: counts per state, the overdue row
-            _login(page, base, "bureau")
+            desk_login(page, base, "bureau")
             page.get_by_role("link", name=re.compile("年度总览")).click()
             page.wait_for_url(f"{base}/bureau/{YEAR}/")
             counts = page.locator("ul.bureau-counts").inner_text()
@@ -115,7 +91,7 @@ def test_bureau_season_in_chromium(live_server, monkeypatch, fast_pdf):
                 assert re.search(rf"{label}\s*{number}\b", counts), (label, counts)
             assert "已逾期 5 天" in _row(page, "乙逾期单位").inner_text()
             assert "待批复" in _row(page, "甲草稿单位").inner_text()
-            _accessible(page)
+            assert_readable(page)
 
             # one 批复日期 for the whole 甲主管部门: its due dates move
             approval = today - days(3)
@@ -124,7 +100,7 @@ def test_bureau_season_in_chromium(live_server, monkeypatch, fast_pdf):
             page.check("#approval-scope_1")
             page.select_option("#approval-department", value=str(a.pk))
             page.locator("details.bureau-panel").get_by_role("button", name="设置批复日期").click()
-            assert "已将2个单位的批复日期设为" in _message(page)
+            assert "已将2个单位的批复日期设为" in first_message(page)
             for name in ("甲草稿单位", "甲已提交单位"):
                 row = _row(page, name).inner_text()
                 assert _cn(approval) in row and "还剩 17 天" in row, row
@@ -138,23 +114,23 @@ def test_bureau_season_in_chromium(live_server, monkeypatch, fast_pdf):
             page.check(f"#urge-unit-{late.unit.pk}")
             page.fill("#urge-message", "请尽快修改并重新提交")
             page.get_by_role("button", name="催办所选单位").click()
-            assert _message(page) == "已向 1 个单位的填报人发出催办。"
+            assert first_message(page) == "已向 1 个单位的填报人发出催办。"
 
             # its 填报人 sees the notice and the unread count
-            _login(page, base, "late-filler")
+            desk_login(page, base, "late-filler")
             notices = page.get_by_role("link", name=re.compile("通知"))
             assert "1" in notices.first.inner_text()
             notices.first.click()
             page.wait_for_url(re.compile(r"/notifications/"))
             assert "请尽快修改并重新提交" in page.locator("main").inner_text()
-            _accessible(page)
+            assert_readable(page)
             assert Notification.objects.filter(kind="urge").count() == 1
 
             # the 管理员 publishes the approved unit with its button, then opens a 更正
-            _login(page, base, "bureau")
+            desk_login(page, base, "bureau")
             desk = f"{base}/desk/{approved.pk}/"
             page.goto(desk)
-            _accessible(page)
+            assert_readable(page)
             page.locator("button[data-action=published]").click()
             page.wait_for_load_state()
             version = PublishedVersion.objects.get(submission=approved)
@@ -169,6 +145,6 @@ def test_bureau_season_in_chromium(live_server, monkeypatch, fast_pdf):
             assert "草稿" in meta and "第2版（更正）" in meta
             approved.refresh_from_db()
             assert approved.status == S.DRAFT and approved.version == 2
-            _accessible(page)
+            assert_readable(page)
         finally:
             context.close()

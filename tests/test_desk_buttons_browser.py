@@ -2,31 +2,20 @@
 workflow buttons the decision function (`units.decisions.submission_actions`) allows, in every
 state; a forged POST of each hidden move answers the Chinese refusal page and changes nothing."""
 
-import re
-
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.browser import PASSWORD, axe_serious, chromium_browser
-from tests.factories import synthetic_submission
+from tests.browser import PASSWORD, axe_serious, chromium_browser, desk_login
+from tests.factories import synthetic_submission, user_with
 from units.decisions import submission_actions
 from units.models import StatusChange, Submission
 from units.models import SubmissionStatus as S
 from units.permissions import ADMIN, FILLER, REVIEWER
-from units.services import user_role_assign
 from units.workflow import TRANSITIONS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 User = get_user_model()
-
-
-def _login(page, base, username):
-    page.goto(f"{base}/admin/login/?next=/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def _forged_move(page, base, submission, to_status):
@@ -42,11 +31,12 @@ def _forged_move(page, base, submission, to_status):
 def test_buttons_equal_the_decision_and_hidden_moves_are_refused(live_server, monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     submission = synthetic_submission(4, validate=True)
-    people = {}
-    for role, units in ((FILLER, [submission.unit]), (REVIEWER, [submission.unit]), (ADMIN, [])):
-        user = User.objects.create_user(f"user-{len(people)}", password=PASSWORD)
-        user_role_assign(user=user, role=role, units=units)
-        people[role] = user
+    people = {
+        role: user_with(role, units, f"user-{number}", password=PASSWORD)
+        for number, (role, units) in enumerate(
+            ((FILLER, [submission.unit]), (REVIEWER, [submission.unit]), (ADMIN, []))
+        )
+    }
     base = live_server.url
     checked = 0
     with chromium_browser() as browser:
@@ -54,7 +44,7 @@ def test_buttons_equal_the_decision_and_hidden_moves_are_refused(live_server, mo
             context = browser.new_context(locale="zh-CN")
             page = context.new_page()
             page.set_default_timeout(30_000)
-            _login(page, base, user.username)
+            desk_login(page, base, user.username)
             for state in (S.DRAFT, S.SUBMITTED, S.RETURNED, S.APPROVED, S.PUBLISHED):
                 Submission.objects.filter(pk=submission.pk).update(status=state)
                 current = Submission.objects.select_related("unit").get(pk=submission.pk)

@@ -23,45 +23,17 @@ from playwright.sync_api import expect
 
 from performance.demo import demo_load, demo_target_faults_fix
 from tables.document.build import submission_findings
-from tests.browser import PASSWORD, axe_serious, chromium_browser, visible_english
-from tests.factories import submission_create
+from tests.browser import PASSWORD, assert_readable, chromium_browser, desk_login, first_message
+from tests.factories import submission_create, user_with
 from units.budget_excel import SHEET_LINES
 from units.budget_import import budget_export_workbook
 from units.models import BudgetLine, ClassificationCode, CodeScheme, ReviewComment, StatusChange
 from units.models import SubmissionStatus as S
 from units.permissions import FILLER, REVIEWER
-from units.services import user_role_assign
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 User = get_user_model()
-
-
-def _user(username, role, units, name):
-    user = User.objects.create_user(username, password=PASSWORD, first_name=name)
-    user_role_assign(user=user, role=role, units=list(units))
-    return user
-
-
-def _login(page, base, username):
-    page.context.clear_cookies()
-    page.goto(f"{base}/admin/login/?next=/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(re.compile(r"/$"))
-    assert page.locator("h1").inner_text() == "我的待办"
-
-
-def _accessible(page):
-    """No serious or critical axe-core violation, and no English word (nor "None") a person
-    would read."""
-    assert axe_serious(page) == [], page.url
-    assert visible_english(page) == [], page.url
-
-
-def _message(page):
-    return page.locator(".messages li").first.inner_text()
 
 
 def _changed_workbook(submission, *, line_note: str, new_amount: str) -> bytes:
@@ -99,8 +71,8 @@ def test_accountant_and_reviewer_season_on_the_desks(live_server, monkeypatch, t
     demo_target_faults_fix(submission=submission)
     unit = submission.unit
     later = submission_create(unit=unit, year=submission.year + 1)  # a 草稿 listed after it
-    _user("accountant", FILLER, [unit], "张会计")
-    _user("reviewer", REVIEWER, [unit], "李审核")
+    user_with(FILLER, [unit], "accountant", password=PASSWORD, full_name="张会计")
+    user_with(REVIEWER, [unit], "reviewer", password=PASSWORD, full_name="李审核")
     base = live_server.url
     desk = f"{base}/desk/{submission.pk}"
 
@@ -110,10 +82,10 @@ def test_accountant_and_reviewer_season_on_the_desks(live_server, monkeypatch, t
         page.set_default_timeout(30_000)
         try:
             # (a) 我的待办: the 2025 submission with its next step
-            _login(page, base, "accountant")
+            desk_login(page, base, "accountant")
             card = page.locator("article.todo-card", has_text=f"{submission.year}年")
             assert "草稿" in card.inner_text() and "错误 0" in card.inner_text()
-            _accessible(page)
+            assert_readable(page)
             card.get_by_role("link", name="继续填报").click()
             page.wait_for_url(f"{desk}/")
 
@@ -121,7 +93,7 @@ def test_accountant_and_reviewer_season_on_the_desks(live_server, monkeypatch, t
             # name; the amount as people type it
             page.get_by_role("link", name="预算明细").first.click()
             page.wait_for_url(re.compile(r"/lines/"))
-            _accessible(page)
+            assert_readable(page)
             page.locator("summary", has_text="新增一条预算明细").click()
             page.fill("#id_func", "2010108")
             page.fill("#id_dept", "30399")
@@ -136,8 +108,8 @@ def test_accountant_and_reviewer_season_on_the_desks(live_server, monkeypatch, t
             page.fill("#id_amount", "12,345.60")
             page.fill("#id_note", "补发履职补贴")
             page.get_by_role("button", name="保存这条明细").click()
-            assert _message(page) == "已新增预算明细：12,345.60 元。"
-            _accessible(page)  # with the message shown
+            assert first_message(page) == "已新增预算明细：12,345.60 元。"
+            assert_readable(page)  # with the message shown
             line = BudgetLine.objects.get(submission=submission, note="补发履职补贴")
             assert line.amount == Decimal("12345.60")
             assert line.project.name == "无固定收入代表履职补贴" and line.project.allocation_of
@@ -145,7 +117,7 @@ def test_accountant_and_reviewer_season_on_the_desks(live_server, monkeypatch, t
 
             # the year's template, then a changed file: preview, then 确认导入
             page.get_by_role("link", name="导入/导出").click()
-            _accessible(page)
+            assert_readable(page)
             with page.expect_download() as download:
                 page.get_by_role("link", name="下载本年度模板").first.click()
             assert str(submission.year) in download.value.suggested_filename
@@ -160,7 +132,7 @@ def test_accountant_and_reviewer_season_on_the_desks(live_server, monkeypatch, t
             assert "新增" in preview and "修改" in preview
             assert "12,345.60" in preview and "13,345.60" in preview and "10,000.00" in preview
             assert BudgetLine.objects.filter(submission=submission).count() == lines_before
-            _accessible(page)
+            assert_readable(page)
             page.get_by_role("button", name="确认导入").click()
             page.wait_for_load_state()
             assert BudgetLine.objects.filter(submission=submission).count() == lines_before + 1
@@ -182,12 +154,12 @@ def test_accountant_and_reviewer_season_on_the_desks(live_server, monkeypatch, t
             page.goto(f"{desk}/")
             finding = page.locator("li.finding", has_text="R11")
             assert retired in finding.inner_text()
-            _accessible(page)
+            assert_readable(page)
             finding.get_by_role("link", name="修改这条明细").click()
             page.wait_for_url(f"{desk}/lines/{target.pk}/")
             page.fill("#id_func", "2010199")
             page.get_by_role("button", name="保存修改").click()
-            assert _message(page) == "已保存这条预算明细。"
+            assert first_message(page) == "已保存这条预算明细。"
             target.refresh_from_db()
             assert target.func_code.code == "2010199"
 
@@ -204,39 +176,39 @@ def test_accountant_and_reviewer_season_on_the_desks(live_server, monkeypatch, t
             page.locator("button[data-action=submitted]").click()
             assert "未能提交审核" in page.locator("h2").first.inner_text()
             assert f"仍有{len(needing)}项错误" in page.locator("main").inner_text()
-            _accessible(page)
+            assert_readable(page)
             page.locator("li.finding", has_text="公务用车运行维护费").get_by_role(
                 "link", name="填写变动原因"
             ).first.click()
             page.wait_for_url(re.compile(r"/texts/#vehicle_operation_change_reason$"))
             block = page.locator("#change-vehicle_operation_change_reason")
             assert "1.00万元" in block.inner_text() and "0.00万元" in block.inner_text()
-            _accessible(page)
+            assert_readable(page)
             for field in needing:
                 page.fill(f"#{field}", "新增一辆执法执勤用车的运行维护经费")
             page.get_by_role("button", name="保存情况说明").click()
-            assert _message(page).startswith("已保存")
+            assert first_message(page).startswith("已保存")
             assert "增减变动原因已全部说明" in page.locator("main").inner_text()
 
             page.goto(f"{desk}/")
             page.locator("button[data-action=submitted]").click()
-            assert "提交审核" in _message(page)
+            assert "提交审核" in first_message(page)
             target.submission.refresh_from_db()
             assert target.submission.status == S.SUBMITTED
 
             # (b) the reviewer: the queue, a comment on a row of 表一, 退回
-            _login(page, base, "reviewer")
+            desk_login(page, base, "reviewer")
             row = page.locator("section.queue tr", has_text=unit.name)
             assert "0" in row.inner_text()
-            _accessible(page)
+            assert_readable(page)
             row.get_by_role("link", name="开始审核").click()
             page.wait_for_url(f"{desk}/review/")
-            _accessible(page)
+            assert_readable(page)
             page.locator("#T01 a", has_text="写审核意见").first.click()
             comment_box = page.locator("#T01 textarea").first
             comment_box.fill("一般公共预算拨款收入与批复数不一致，请核对")
             page.locator("#T01").get_by_role("button", name="保存审核意见").click()
-            assert _message(page).startswith("已保存审核意见")
+            assert first_message(page).startswith("已保存审核意见")
             page.fill("#reason-returned", "表一收入请与批复文件核对后重新提交")
             page.locator("button[data-action=returned]").click()
             page.wait_for_load_state()
@@ -246,14 +218,14 @@ def test_accountant_and_reviewer_season_on_the_desks(live_server, monkeypatch, t
             assert comment.table == "T01" and comment.row
 
             # (c) the accountant: the returned submission first, with the reason and the row
-            _login(page, base, "accountant")
+            desk_login(page, base, "accountant")
             first = page.locator("article.todo-card").first
             assert f"{submission.year}年" in first.inner_text()
             assert "表一收入请与批复文件核对后重新提交" in first.inner_text()
             assert "李审核" in first.inner_text()
             assert "待处理的审核意见 1 条" in first.inner_text()
             assert page.locator("article.todo-card").nth(1).inner_text().count(f"{later.year}年")
-            _accessible(page)
+            assert_readable(page)
             first.get_by_role("link", name="修改退回的问题").click()
             page.wait_for_url(f"{desk}/")
             assert comment.row in page.locator("main").inner_text()
@@ -264,18 +236,18 @@ def test_accountant_and_reviewer_season_on_the_desks(live_server, monkeypatch, t
             page.goto(f"{desk}/lines/{BudgetLine.objects.get(note='补发履职补贴').pk}/")
             page.fill("#id_amount", "12,345.60")
             page.get_by_role("button", name="保存修改").click()
-            assert _message(page) == "已保存这条预算明细。"
+            assert first_message(page) == "已保存这条预算明细。"
             page.goto(f"{desk}/review/")
             page.locator("#T01 summary", has_text="处理这条意见").click()
             page.locator("#T01").get_by_label("处理说明（可选）").fill("已按批复文件核对")
             page.locator("#T01").get_by_role("button", name="标记为已处理").click()
-            assert _message(page).startswith("已将这条审核意见标记为已处理")
+            assert first_message(page).startswith("已将这条审核意见标记为已处理")
             page.goto(f"{desk}/")
             page.locator("button[data-action=submitted]").click()
             target.submission.refresh_from_db()
             assert target.submission.status == S.SUBMITTED
 
-            _login(page, base, "reviewer")
+            desk_login(page, base, "reviewer")
             page.goto(f"{desk}/review/")
             page.locator("button[data-action=approved]").click()
             page.wait_for_load_state()
