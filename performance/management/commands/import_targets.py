@@ -1,12 +1,13 @@
 """import_targets --unit 003 --year 2025 FILE: import project targets from the Excel template."""
 
-from pathlib import Path
-
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from performance.services import targets_import
-from units.management.commands._common import add_submission_arguments, submission_from_options
+from units.management.commands._common import (
+    add_submission_arguments,
+    submission_from_options,
+    workbook_import_run,
+)
 
 
 class Command(BaseCommand):
@@ -21,15 +22,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         submission = submission_from_options(options)
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"文件不存在：{path}")
-        try:
-            report = targets_import(submission=submission, file=path)
-        except ValidationError as exc:
-            for message in exc.messages:
-                self.stderr.write(message)
-            raise CommandError(
-                f"{path.name} 有 {len(exc.messages)} 处错误，未导入任何绩效目标。"
-            ) from None
+        report = workbook_import_run(
+            self,
+            options["file"],
+            lambda path_: targets_import(submission=submission, file=path_),
+            nothing="绩效目标",
+        )
         self.stdout.write(report.summary())

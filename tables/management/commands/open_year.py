@@ -7,11 +7,11 @@ run acts as that user (who must be 财政管理员 or a superuser); without it, 
 running it again creates nothing twice.
 """
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from tables.desk.year_open import year_open
+from units.management.commands._common import actor_from_options
 from units.models import BudgetUnit
 
 
@@ -37,11 +37,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        actor = None
-        if options["user"]:
-            actor = get_user_model().objects.filter(username=options["user"]).first()
-            if actor is None:
-                raise CommandError(f"找不到用户 {options['user']}。")
+        actor = actor_from_options(options)
         units = None
         if options["unit"]:
             codes = list(dict.fromkeys(options["unit"]))

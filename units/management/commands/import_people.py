@@ -6,12 +6,9 @@ it, as the command line (whoever may run commands on the server). Role changes a
 with the actor either way.
 """
 
-from pathlib import Path
+from django.core.management.base import BaseCommand
 
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
-
+from units.management.commands._common import actor_from_options, workbook_import_run
 from units.people_import import people_import
 
 
@@ -26,22 +23,13 @@ class Command(BaseCommand):
         parser.add_argument("--user", default="", help="操作人用户名（缺省为命令行）")
 
     def handle(self, *args, **options):
-        actor = None
-        if options["user"]:
-            actor = get_user_model().objects.filter(username=options["user"]).first()
-            if actor is None:
-                raise CommandError(f"找不到用户 {options['user']}。")
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"文件不存在：{path}")
-        try:
-            report = people_import(file=path, actor=actor)
-        except ValidationError as exc:
-            for message in exc.messages:
-                self.stderr.write(message)
-            raise CommandError(
-                f"{path.name} 有 {len(exc.messages)} 处错误，未导入任何单位或用户。"
-            ) from None
+        actor = actor_from_options(options)
+        report = workbook_import_run(
+            self,
+            options["file"],
+            lambda path_: people_import(file=path_, actor=actor),
+            nothing="单位或用户",
+        )
         self.stdout.write(report.summary())
         for pk, username in report.without_password:
             self.stdout.write(f"  没有密码：{username}（用户编号 {pk}）")
