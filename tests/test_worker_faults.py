@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import signal
 
-import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
@@ -22,6 +20,7 @@ from tables.publication.batches import publication_batch_progress, publication_b
 from tests.factories import approved_submission, user_with
 from tests.worker_processes import (
     LEASE,
+    POSTGRES_WORKERS,
     child_processes,
     process_alive,
     running_attempt,
@@ -31,13 +30,7 @@ from tests.worker_processes import (
 )
 from units.permissions import ADMIN
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="worker processes need a shared database server (DATABASE_URL=postgres://…)",
-    ),
-]
+pytestmark = POSTGRES_WORKERS
 
 UNITS = 12
 

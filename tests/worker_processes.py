@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
@@ -98,3 +99,14 @@ def stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.kill()
         process.wait(30)
+
+
+#: The marks of a test that runs worker processes: they need one database server the test
+#: and the workers share, so the test runs on PostgreSQL only.
+POSTGRES_WORKERS = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="worker processes need a shared database server (DATABASE_URL=postgres://…)",
+    ),
+]

@@ -53,7 +53,12 @@ from units.selectors import (
     submissions_overdue,
     submissions_visible_to,
 )
-from units.services import TransitionRefused, submission_texts_initialise, submission_transition
+from units.services import (
+    REASON_TEXT_FIELDS,
+    TransitionRefused,
+    submission_texts_initialise,
+    submission_transition,
+)
 from units.workflow import TRANSITIONS, due_date, submission_findings
 
 admin.site.site_header = settings.PRODUCT_NAME
@@ -191,20 +196,7 @@ class SubmissionTextInline(SubmissionScopedMixin, admin.StackedInline):
         ("第一部分 概况", {"fields": ["duties", "organisation"]}),
         (
             "情况说明：变动原因（数字由系统生成，只需写原因；变动10%以上必须填写）",
-            {
-                "fields": [
-                    "revenue_change_reason",
-                    "expense_change_reason",
-                    "general_public_change_reason",
-                    "sangong_change_reason",
-                    "outbound_change_reason",
-                    "reception_change_reason",
-                    "vehicle_change_reason",
-                    "vehicle_purchase_change_reason",
-                    "vehicle_operation_change_reason",
-                    "operating_costs_change_reason",
-                ]
-            },
+            {"fields": list(REASON_TEXT_FIELDS)},
         ),
         ("十二、其他说明", {"fields": ["purchased_services_note", "other_notes"]}),
     ]

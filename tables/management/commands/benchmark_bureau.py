@@ -14,17 +14,16 @@ Figures depend on the machine: this is not a test.
 from __future__ import annotations
 
 import statistics
-import time
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tables.bench.bureau_load import bureau_units_create
+from tables.bench.pages import page_measure
 from tables.management.commands.benchmark import format_table
 from units.models import BudgetUnit
 from units.permissions import ADMIN
@@ -44,20 +43,6 @@ class Figures:
     median_ms: float
     kilobytes: float
     queries: int
-
-
-def _measure(client: Client, url: str, repeat: int) -> tuple[list[float], int, int]:
-    client.get(url)  # warm: templates compiled, caches filled
-    times, size, queries = [], 0, 0
-    for _ in range(repeat):
-        with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - start) * 1000)
-        if response.status_code != 200:
-            raise CommandError(f"{url} 返回 {response.status_code}")
-        size, queries = len(response.content), len(captured.captured_queries)
-    return times, size, queries
 
 
 class Command(BaseCommand):
@@ -93,7 +78,7 @@ class Command(BaseCommand):
                 for label, url in pages:
                     if label.startswith("按"):
                         url += "?sort=-days"
-                    times, size_bytes, queries = _measure(client, url, repeat)
+                    times, size_bytes, queries = page_measure(client, url, repeat=repeat)
                     figures.append(
                         Figures(
                             listed,

@@ -14,17 +14,16 @@ page). Figures depend on the machine: this is not a test.
 from __future__ import annotations
 
 import statistics
-import time
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from performance.demo import demo_load
+from tables.bench.pages import page_measure
 from tables.management.commands.benchmark import format_table
 from units import demo
 from units.models import Submission, SubmissionStatus
@@ -50,20 +49,6 @@ class PageFigures:
     median_ms: float
     kilobytes: float
     queries: int
-
-
-def _measure(client: Client, url: str, *, repeat: int) -> tuple[list[float], int, int]:
-    times = []
-    size = queries = 0
-    for _ in range(repeat):
-        with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - start) * 1000)
-        if response.status_code != 200:
-            raise CommandError(f"{url} 返回 {response.status_code}")
-        size, queries = len(response.content), len(captured.captured_queries)
-    return times, size, queries
 
 
 def _pages(submission: Submission, filler, reviewer) -> list[tuple[str, object, str]]:
@@ -121,8 +106,7 @@ class Command(BaseCommand):
                 for page, user, url in _pages(submission, *users):
                     client = Client(HTTP_HOST="localhost")
                     client.force_login(user)
-                    client.get(url)  # warm: templates compiled, caches filled
-                    times, size, queries = _measure(client, url, repeat=repeat)
+                    times, size, queries = page_measure(client, url, repeat=repeat)
                     figures.append(
                         PageFigures(
                             scenario,
