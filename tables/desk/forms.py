@@ -10,7 +10,7 @@ from django import forms
 
 from tables.desk.search import name_matches
 from tables.figures.formatting import format_yuan
-from units.budget_import import mapping_kind_for
+from units.budget_import import FIELD_TO_KEY, LABEL_BY_KEY, SCHEME_BY_KEY, mapping_kind_for
 from units.budget_projects import project_batches
 from units.choices import ExpenseKind
 from units.models import (
@@ -26,13 +26,12 @@ from units.models import (
 from units.money import parse_amount_text
 from units.selectors import LEVEL_FOR_SCHEME
 
+#: model field of `budget_line_errors` → form field (the import's keys of the three codes)
+FORM_FIELD = {field: key for field, key in FIELD_TO_KEY.items() if key in SCHEME_BY_KEY}
+#: form field → (scheme, label, model field) of the three code fields
 CODE_FIELDS = {
-    "func": (CodeScheme.FUNCTIONAL, "功能科目", "func_code"),
-    "dept": (CodeScheme.DEPT_ECONOMIC, "部门经济科目", "dept_econ_code"),
-    "gov": (CodeScheme.GOV_ECONOMIC, "政府经济科目", "gov_econ_code"),
+    key: (SCHEME_BY_KEY[key], LABEL_BY_KEY[key], field) for field, key in FORM_FIELD.items()
 }
-#: model field of `budget_line_errors` → form field
-FORM_FIELD = {"func_code": "func", "dept_econ_code": "dept", "gov_econ_code": "gov"}
 NEW = "new"
 
 
