@@ -240,3 +240,19 @@ class SubmissionCheckCounts(models.Model):
 
     def __str__(self):
         return f"{self.submission_id}：错误{self.errors} 警告{self.warnings} 提示{self.notices}"
+
+
+class YearSettings(models.Model):
+    """The bureau's choices for one budget year: which table set its disclosures use
+    (`tables.figures.tablesets`)."""
+
+    year = models.PositiveSmallIntegerField("预算年度", unique=True)
+    table_set = models.CharField("公开表样式", max_length=40, default="shanxi-2025")
+
+    class Meta:
+        verbose_name = "年度设置"
+        verbose_name_plural = "年度设置"
+        ordering = ["-year"]
+
+    def __str__(self):
+        return f"{self.year}年度设置"

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from units.choices import CodeScheme, ExpenseKind
+from units.choices import CodeScheme, ExpenseKind, UnitIncomeType
 from units.formula_text import validate_not_formula
 from units.immutability import PublishedGuardedModel, PublishedGuardQuerySet
 from units.money import MoneyField, non_negative
@@ -33,6 +33,17 @@ class ClassificationCode(models.Model):
     parent_code = models.CharField("上级编码", max_length=16, blank=True)
     is_active = models.BooleanField("有效", default=True)
     version = models.CharField("版本", max_length=60, blank=True)
+    # A code a 财政管理员 accepted into the year's table from an imported file (`code##name`),
+    # rather than loaded from the bundled or an official list: who and when, for the audit.
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="接收人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    accepted_at = models.DateTimeField("接收时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "分类科目"
@@ -99,6 +110,11 @@ class BudgetUnit(models.Model):
     department = models.ForeignKey(
         Department, verbose_name="主管部门", on_delete=models.PROTECT, related_name="units"
     )
+    # 部门预算: the one unit of a 主管部门 whose disclosure adds up its member units (the other
+    # units of the department); it has no budget lines of its own. 本级 marks the department's
+    # own office among the members (listed first in the 分单位 tables).
+    consolidates_department = models.BooleanField("部门汇总单位", default=False)
+    is_headquarters = models.BooleanField("部门本级", default=False)
     internal_departments = models.PositiveIntegerField("内设职能部门数", default=0)
     subordinate_units = models.PositiveIntegerField("所属预算单位数", default=0)
     authorized_staff = models.PositiveIntegerField("核定编制数", default=0)
@@ -112,6 +128,13 @@ class BudgetUnit(models.Model):
         verbose_name = "预算单位"
         verbose_name_plural = "预算单位"
         ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department"],
+                condition=models.Q(consolidates_department=True),
+                name="uniq_department_summary_unit",
+            )
+        ]
 
     def __str__(self):
         return f"{self.code}-{self.name}"
@@ -279,6 +302,14 @@ class BudgetLine(PublishedGuardedModel, models.Model):
     fund_source = models.CharField(
         "资金来源", max_length=16, choices=FundSource.choices, default=FundSource.GENERAL
     )
+    income_type = models.CharField(
+        "收入类型",
+        max_length=12,
+        choices=UnitIncomeType.choices,
+        blank=True,
+        default="",
+        help_text="仅单位资金填写；留空按其他收入。",
+    )
     is_carryover = models.BooleanField("上年结转", default=False)
     project = models.ForeignKey(
         Project,
@@ -289,6 +320,11 @@ class BudgetLine(PublishedGuardedModel, models.Model):
         related_name="lines",
     )
     amount = MoneyField("金额（元）", validators=[non_negative])
+    # 地方细化科目: a local sub-item under the national 部门经济科目 款 (Shanghai lists several
+    # named rows under 30299); rolled up to the 款 for every national check.
+    sub_item = models.CharField(
+        "地方细化科目", max_length=100, blank=True, validators=[validate_not_formula]
+    )
     note = models.CharField("备注", max_length=200, blank=True, validators=[validate_not_formula])
 
     objects = PublishedGuardQuerySet.as_manager()
@@ -370,10 +406,13 @@ class PurchasedService(PublishedGuardedModel, models.Model):
 
 
 class AssetFacts(PublishedGuardedModel, models.Model):
-    """国有资产占有使用情况 as at 31 December of the prior year."""
+    """国有资产占有使用情况 as at `as_of` (31 December of the prior year when not entered)."""
 
     submission = models.OneToOneField(
         Submission, verbose_name="填报", on_delete=models.CASCADE, related_name="assets"
+    )
+    as_of = models.DateField(
+        "资产数据截止日期", null=True, blank=True, help_text="留空为上年12月31日。"
     )
     vehicles_quota = models.PositiveIntegerField("公务用车编制数", default=0)
     vehicles_leader = models.PositiveIntegerField("领导用车", default=0)
@@ -726,3 +765,35 @@ class NotificationPreference(models.Model):
 
     def __str__(self):
         return f"{self.user} {'接收邮件' if self.email_enabled else '不接收邮件'}"
+
+
+class ImportHeaderMapping(models.Model):
+    """A bureau's saved mapping of a line-level Excel file's header row (e.g. the 一体化
+    platform's export) to the budget line fields, so the next file of that shape imports
+    without choosing columns again."""
+
+    name = models.CharField(
+        "映射名称", max_length=60, unique=True, validators=[validate_not_formula]
+    )
+    #: field key → the header text of its column in the file
+    columns = models.JSONField("列对应关系", default=dict)
+    amount_unit = models.CharField(
+        "金额单位", max_length=4, choices=[("元", "元"), ("万元", "万元")], default="元"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="修改人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "导入列映射"
+        verbose_name_plural = "导入列映射"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

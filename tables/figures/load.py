@@ -42,6 +42,8 @@ def budget_data_load(*, submission: Submission) -> BudgetData:
             "is_carryover",
             "project_id",
             "amount",
+            "income_type",
+            "sub_item",
         )
     )
     code_ids = {v for row in line_values for v in row[1:4]}
@@ -67,7 +69,19 @@ def budget_data_load(*, submission: Submission) -> BudgetData:
             code_names[code.scheme].setdefault(code.code, code.name)
 
     lines = []
-    for line_id, func_id, dept_id, gov_id, kind, fund, carry, project_id, amount in line_values:
+    for (
+        line_id,
+        func_id,
+        dept_id,
+        gov_id,
+        kind,
+        fund,
+        carry,
+        project_id,
+        amount,
+        income_type,
+        sub_item,
+    ) in line_values:
         for code in (codes[func_id], codes[dept_id], codes[gov_id]):
             problem = _code_problem(code, submission.year)
             if problem:
@@ -82,6 +96,8 @@ def budget_data_load(*, submission: Submission) -> BudgetData:
                 is_carryover=carry,
                 project_id=project_id,
                 amount=amount,
+                income_type=income_type,
+                sub_item=sub_item,
             )
         )
     projects = tuple(

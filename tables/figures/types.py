@@ -42,6 +42,12 @@ class LineRow:
     is_carryover: bool
     project_id: int | None
     amount: Decimal
+    #: for 单位资金 lines, the national income type (`units.choices.UnitIncomeType`); "" = 其他收入
+    income_type: str = ""
+    #: 地方细化科目 under the national 部门经济科目 款, "" when none
+    sub_item: str = ""
+    #: the member unit a 部门预算 line comes from ("" on a unit's own disclosure)
+    unit_code: str = ""
 
     @property
     def is_basic(self) -> bool:
