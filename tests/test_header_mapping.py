@@ -10,6 +10,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from tests.factories import budget_unit_create, submission_create, user_with
@@ -478,3 +480,122 @@ def test_a_mapping_needs_the_required_fields_and_a_name():
     text = "".join(info.value.messages)
     assert "映射名称" in text and "“金额”" in text and "同时选给了" in text
     assert not ImportHeaderMapping.objects.exists()
+
+
+# --- the desk pages ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def _media(settings, tmp_path):
+    """Uploaded files go to a directory of the test's own."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def platform_upload(rows, name="一体化导出.xlsx"):
+    return SimpleUploadedFile(name, platform_file(rows), content_type="application/octet-stream")
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_media")
+def test_desk_upload_columns_preview_confirm(client, demo):
+    """A 填报人 uploads a platform file: the columns are preselected by alias and the unit read
+    as 万元; 预览 is the template import's preview and saves nothing; 确认导入 replaces the lines
+    with the file's; a 填报人 is offered no 保存为映射 and saving is refused."""
+    rows = template_rows(budget_export_workbook(submission=demo))
+    rows = [r for r in rows if r["kind"] != "项目支出"][:5]
+    demo = fresh_submission("页面单位")  # no lines yet
+    client.force_login(user_with(FILLER, [demo.unit]))
+    excel = client.get(reverse("desk:excel", kwargs={"pk": demo.pk}))
+    assert reverse("desk:excel_mapped", kwargs={"pk": demo.pk}) in excel.content.decode()
+    response = client.post(
+        reverse("desk:excel_mapped", kwargs={"pk": demo.pk}), {"file": platform_upload(rows)}
+    )
+    assert response.status_code == 302
+    columns_url = response["Location"]
+    page = client.get(columns_url)
+    form = page.context["form"]
+    assert form["col_func_code"].value() == "支出功能分类科目"
+    assert form["col_amount"].value() == "预算金额（万元）"
+    assert form["amount_unit"].value() == WAN
+    assert "save" not in form.fields
+    body = page.content.decode()
+    assert "第 3 行是表头" in body
+    post = {k: form[k].value() or "" for k in form.fields if k.startswith("col_")}
+    post.update(amount_unit=WAN)
+
+    refused = client.post(columns_url, {**post, "action": "save", "save_name": "我的"})
+    assert refused.status_code == 403 and not ImportHeaderMapping.objects.exists()
+
+    lines_before = BudgetLine.objects.filter(submission=demo).count()
+    response = client.post(columns_url, {**post, "action": "preview"})
+    assert response.status_code == 302 and "/excel/mapped/preview/" in response["Location"]
+    preview = client.get(response["Location"])
+    assert preview.status_code == 200 and preview.context["preview"].ok
+    assert preview.context["preview"].lines_after == 5
+    assert "确认导入" in preview.content.decode()
+    assert BudgetLine.objects.filter(submission=demo).count() == lines_before
+    confirm = reverse(
+        "desk:excel_mapped_confirm",
+        kwargs={"pk": demo.pk, "token": preview.context["pending"].token},
+    )
+    done = client.post(confirm, {"digest": preview.context["preview"].digest}, follow=True)
+    assert "导入预算明细 5 条" in done.content.decode()
+    assert BudgetLine.objects.filter(submission=demo).count() == 5
+    assert not ImportHeaderMapping.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_media")
+def test_desk_faults_and_import_errors_name_the_source_columns(client, demo):
+    """A bad 万元 amount is shown on the columns page by the source row and header; a code the
+    year does not have is shown in the preview by the source sheet and header."""
+    client.force_login(user_with(FILLER, [demo.unit]))
+    rows = template_rows(budget_export_workbook(submission=demo))[:3]
+    bad = [dict(rows[0], amount=Decimal("0.01")), *rows[1:]]  # 0.000001 万元 is 0.01 元: fine
+    bad[1] = dict(bad[1], func="2999999##不存在")
+    response = client.post(
+        reverse("desk:excel_mapped", kwargs={"pk": demo.pk}), {"file": platform_upload(bad)}
+    )
+    columns_url = response["Location"]
+    form = client.get(columns_url).context["form"]
+    post = {k: form[k].value() or "" for k in form.fields if k.startswith("col_")}
+    wrong_unit = client.post(columns_url, {**post, "amount_unit": YUAN, "action": "preview"})
+    assert wrong_unit.status_code == 400  # 0.000001 read as 元 has too many decimals
+    assert "第4行 B列“预算金额（万元）”" in wrong_unit.content.decode()
+    response = client.post(columns_url, {**post, "amount_unit": WAN, "action": "preview"})
+    preview = client.get(response["Location"])
+    errors = preview.context["preview"].errors
+    assert any(e.startswith("「支出明细」表 第5行 C列“支出功能分类科目”：") for e in errors), errors
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_media")
+def test_desk_admin_saves_a_mapping_without_importing(client, demo):
+    """A 财政管理员, who may not import, uploads a sample, saves its columns as a mapping (and
+    is offered no 预览); choosing the mapping preselects its columns."""
+    admin = user_with(ADMIN)
+    client.force_login(admin)
+    data = xlsx([ODD_HEADERS, ["2010101", "30101", "一般公共预算", "人员经费", 1]])
+    response = client.post(
+        reverse("desk:excel_mapped", kwargs={"pk": demo.pk}),
+        {"file": SimpleUploadedFile("样例.xlsx", data)},
+    )
+    columns_url = response["Location"]
+    page = client.get(columns_url)
+    assert page.status_code == 400 and "没有找到表头" in page.content.decode()  # no alias
+    header_mapping_save(user=admin, name="某平台导出", columns=ODD_COLUMNS, amount_unit=WAN)
+    response = client.post(
+        reverse("desk:excel_mapped", kwargs={"pk": demo.pk}),
+        {"file": SimpleUploadedFile("样例.xlsx", data)},
+    )
+    columns_url = response["Location"]
+    saved = ImportHeaderMapping.objects.get()
+    page = client.get(f"{columns_url}?mapping={saved.pk}")
+    form = page.context["form"]
+    assert form["col_amount"].value() == "数额" and form["amount_unit"].value() == WAN
+    assert 'value="preview"' not in page.content.decode()
+    assert not page.context["may_import"] and page.context["may_save"]
+    post = {k: form[k].value() or "" for k in form.fields if k.startswith("col_")}
+    post.update(amount_unit=YUAN, mapping=saved.pk, save_name="某平台导出（元）", action="save")
+    assert client.post(columns_url, post).status_code == 302
+    assert ImportHeaderMapping.objects.get(name="某平台导出（元）").columns == ODD_COLUMNS
