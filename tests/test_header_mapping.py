@@ -323,6 +323,26 @@ def test_kind_from_label_project_or_economic_class():
     assert carryover_value("是") == "是" and carryover_value(None) == "否"
 
 
+def test_basic_rows_lose_their_project_and_totals_are_skipped():
+    """A 基本支出 row of a platform 项目 is a basic line without project (listed); a 合计 row
+    without codes is skipped (listed); row numbers are the file's."""
+    data = xlsx(
+        [
+            ["功能科目", "部门经济科目", "支出类型", "项目名称", "金额"],
+            ["2010101", "30101", "基本支出", "人员类项目", 100],
+            ["2010101", "30201", "基本支出", "", 50],
+            ["合计", "", "", "", 150],
+        ]
+    )
+    sheet = source_read(data)
+    conversion = convert(sheet, columns=mapping_suggest(sheet), unit=YUAN)
+    assert conversion.ok and conversion.count == 2
+    assert conversion.unprojected == [2] and conversion.skipped == [4]
+    first, second = conversion.lines
+    assert first["kind"] == "基本支出-人员经费" and "project" not in first
+    assert second["kind"] == "基本支出-公用经费" and second["amount"] == Decimal("50.00")
+
+
 def test_faults_name_the_source_row_and_header():
     """A bad cell is reported as 「sheet」表 第N行 X列“its header”, the header as in the file."""
     data = xlsx(

@@ -31,6 +31,7 @@ from django.utils import timezone
 from tables.desk.import_kinds import BUDGET
 from tables.desk.import_services import (
     PENDING_DIR,
+    SESSION_KEY,
     TOKEN_PATTERN,
     PendingImport,
     pending_import_confirm,
@@ -75,6 +76,7 @@ class MappedContext:
     amount_unit: str
     skipped: list
     count: int
+    unprojected: list
     save_as: str = ""  # the mapping name to save at 确认导入 ("" = do not save)
 
 
@@ -171,12 +173,14 @@ def mapped_import_store(
         amount_unit=amount_unit,
         skipped=list(conversion.skipped),
         count=conversion.count,
+        unprojected=list(conversion.unprojected),
         save_as=save_as,
     )
+    live = session.get(SESSION_KEY, {})  # the pending imports still there
     contexts = {
         token: raw
         for token, raw in session.get(CONTEXTS_KEY, {}).items()
-        if raw.get("source") != source.token
+        if token in live and raw.get("source") != source.token
     }
     contexts[pending.token] = asdict(context)
     session[CONTEXTS_KEY] = contexts

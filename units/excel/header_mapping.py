@@ -25,7 +25,8 @@ budget import says about row 12 is about row 12 of the user's own file, and
 
 Decisions:
 
-- Only the first worksheet is read; a 合计/小计/总计 row without codes is skipped and listed.
+- Only the first worksheet is read; a 合计/小计/总计 row (no code in the code columns) is
+  skipped and listed.
 - 支出类型 may be missing or say only 基本支出: a row with a project name is 项目支出; a basic row
   is 人员经费 when its 部门经济科目 is of class 301 or 303 (工资福利, 对个人和家庭的补助), else
   公用经费. A 基本支出 row's project name (the platform files 人员类/运转类 项目) is not kept: in
@@ -642,6 +643,12 @@ _RECURRENCE_VARIANTS = _variants(
 # --- conversion -------------------------------------------------------------------------------
 
 SUMMARY_WORDS = ("合计", "小计", "总计")
+_CODE_START = re.compile(r"\s*\[?[0-9]")
+
+
+def _has_code(value) -> bool:
+    """Whether a code cell begins like a code (a 合计 row writes words there, or nothing)."""
+    return bool(_CODE_START.match(cell_text(value)))
 
 
 @dataclass
@@ -654,6 +661,8 @@ class Conversion:
     problems: list[str] = field(default_factory=list)
     #: rows skipped as totals (合计/小计/总计 without codes)
     skipped: list[int] = field(default_factory=list)
+    #: 基本支出 rows whose project name was not kept (basic spending has no project here)
+    unprojected: list[int] = field(default_factory=list)
     #: template column key → (letter, header) of the source column it came from
     locations: dict[str, tuple[str, str]] = field(default_factory=dict)
     count: int = 0
@@ -714,7 +723,7 @@ def convert(sheet: SourceSheet, *, columns: dict[str, str], unit: str) -> Conver
         values = {key: cells.get(number) for key, number in numbers.items()}
         if not any(cell_text(v) for v in values.values()):
             continue
-        if not cell_text(values.get("func_code")) and not cell_text(values.get("dept_econ_code")):
+        if not _has_code(values.get("func_code")) and not _has_code(values.get("dept_econ_code")):
             texts = " ".join(cell_text(v) for v in cells.values())
             if any(word in texts for word in SUMMARY_WORDS):
                 result.skipped.append(row_number)
@@ -766,6 +775,8 @@ def _line(sheet, row_number, values, unit, result) -> dict | None:
     line["carryover"] = take("is_carryover", carryover_value) or "否"
     income = take("income_type", income_value)
     line["income_type"] = income or fund_income
+    if project and kind != ExpenseKind.PROJECT.label:
+        result.unprojected.append(row_number)
     if kind == ExpenseKind.PROJECT.label:
         line["project"] = project
         line["batch"] = cell_text(values.get("project_batch"))
