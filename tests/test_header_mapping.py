@@ -619,3 +619,50 @@ def test_desk_admin_saves_a_mapping_without_importing(client, demo):
     post.update(amount_unit=YUAN, mapping=saved.pk, save_name="某平台导出（元）", action="save")
     assert client.post(columns_url, post).status_code == 302
     assert ImportHeaderMapping.objects.get(name="某平台导出（元）").columns == ODD_COLUMNS
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_media")
+def test_mapping_ticked_is_saved_only_at_confirm(client, demo):
+    """保存为映射 ticked by one who may import and save (a superuser): nothing is saved at 预览
+    nor at 取消导入; 确认导入 saves the lines and the mapping together."""
+    from django.contrib.auth import get_user_model
+
+    root = get_user_model().objects.create_superuser("root-mapping", password="x-1")
+    client.force_login(root)
+    rows = list(template_rows(budget_export_workbook(submission=demo)))[:3]
+    rows = [r for r in rows if r["kind"] != "项目支出"]
+    submission = fresh_submission("保存映射单位")
+
+    def previewed():
+        response = client.post(
+            reverse("desk:excel_mapped", kwargs={"pk": submission.pk}),
+            {"file": platform_upload(rows)},
+        )
+        columns_url = response["Location"]
+        form = client.get(columns_url).context["form"]
+        assert "save" in form.fields
+        post = {k: form[k].value() or "" for k in form.fields if k.startswith("col_")}
+        post.update(amount_unit=WAN, save="on", save_name="一体化平台", action="preview")
+        preview = client.get(client.post(columns_url, post)["Location"])
+        assert "将把这次的列对应保存为映射“一体化平台”" in preview.content.decode()
+        return preview.context
+
+    context = previewed()
+    assert not ImportHeaderMapping.objects.exists()
+    token = context["pending"].token
+    client.post(reverse("desk:excel_mapped_cancel", kwargs={"pk": submission.pk, "token": token}))
+    assert not ImportHeaderMapping.objects.exists()
+    assert not BudgetLine.objects.filter(submission=submission).exists()
+
+    context = previewed()
+    token = context["pending"].token
+    done = client.post(
+        reverse("desk:excel_mapped_confirm", kwargs={"pk": submission.pk, "token": token}),
+        {"digest": context["preview"].digest},
+        follow=True,
+    )
+    assert "已保存映射“一体化平台”" in done.content.decode()
+    mapping = ImportHeaderMapping.objects.get()
+    assert mapping.amount_unit == WAN and mapping.columns["amount"] == "预算金额（万元）"
+    assert BudgetLine.objects.filter(submission=submission).count() == len(rows)
