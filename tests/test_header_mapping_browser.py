@@ -45,6 +45,7 @@ def test_filler_imports_a_platform_file_by_its_headers(
         page.wait_for_url(re.compile(r"/excel/mapped/[A-Za-z0-9_-]{32}/$"))
         main = page.locator("main").inner_text()
         assert "第 3 行是表头" in main
+        assert "B列：预算金额（万元）" in main  # the header row shown above the choices
         assert page.locator("#id_col_func_code").input_value() == "支出功能分类科目"
         assert page.locator("#id_col_dept_econ_code").input_value() == "部门预算支出经济分类"
         assert page.locator("#id_col_fund_source").input_value() == "资金性质"

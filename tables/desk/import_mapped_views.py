@@ -42,6 +42,7 @@ from tables.desk.import_services import (
 from tables.desk.refusal import refusal_response
 from tables.desk.views import desk_context
 from units.decisions import header_mapping_save_refusal
+from units.excel.cells import cell_text
 from units.excel.header_mapping import (
     YUAN,
     amount_unit_detect,
@@ -50,6 +51,7 @@ from units.excel.header_mapping import (
     saved_headers_missing,
     source_read,
 )
+from units.excel.problems import column_letter
 from units.header_mapping_services import (
     header_mapped_messages,
     header_mapping_fields,
@@ -60,6 +62,8 @@ from units.header_mapping_services import (
 from units.selectors import submission_get_for_user
 
 BACK_LABEL = "返回导入/导出"
+#: rows of the file shown under its header on the columns page
+SAMPLE_ROWS = 3
 SOURCE_EXPIRED = "上传的文件已失效（已取消、已导入或已被清理），数据没有任何改动。请重新上传文件。"
 
 
@@ -135,6 +139,11 @@ def _columns_page(request, submission, source, *, sheet, form, saved, problems=(
             "excel",
             source=source,
             sheet=sheet,
+            header_cells=[(column_letter(n - 1), h) for n, h in sheet.headers.items()],
+            sample=[
+                [cell_text(cells.get(n)) for n in sheet.headers]
+                for _, cells in sheet.rows[:SAMPLE_ROWS]
+            ],
             form=form,
             saved=saved,
             missing=saved_headers_missing(sheet, saved.columns) if saved else [],
