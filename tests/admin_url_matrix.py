@@ -59,7 +59,7 @@ BUDGET = {
     "performance.projecttarget",
 }
 UNIT_REFERENCE = {"units.budgetunit", "units.department"}
-REFERENCE = {"units.classificationcode", "units.economicmapping"}
+REFERENCE = {"units.classificationcode", "units.economicmapping", "units.importheadermapping"}
 PEOPLE = {"units.unitassignment", "auth.user", "auth.group"}
 AUDIT = {"units.accesschange"}  # read only, for 管理员
 PUBLICATION = {"tables.publishedversion", "tables.publishedfile", "tables.publicationbatch"}

@@ -29,6 +29,7 @@ from units.admin_scoping import (
     UnitScopedMixin,
 )
 from units.audit_views import submission_audit_view
+from units.decisions import header_mapping_save_refusal
 from units.models import (
     AssetFacts,
     BudgetLine,
@@ -38,6 +39,7 @@ from units.models import (
     Department,
     EconomicMapping,
     GlossaryTerm,
+    ImportHeaderMapping,
     ProcurementItem,
     Project,
     PurchasedService,
@@ -446,3 +448,39 @@ class BudgetLineAdmin(BudgetDataAdmin):
     autocomplete_fields = ["func_code", "dept_econ_code", "gov_econ_code"]
     raw_id_fields = ["project"]
     list_per_page = 100
+
+
+# --- 导入列映射 ----------------------------------------------------------------------------
+
+
+@admin.register(ImportHeaderMapping)
+class ImportHeaderMappingAdmin(PermissionBeforeLookupMixin, admin.ModelAdmin):
+    """The bureau's saved column mappings of line-level Excel files: every role reads them,
+    only who `header_mapping_save_refusal` allows (财政管理员) adds, changes or deletes one."""
+
+    list_display = ["name", "amount_unit", "updated_by", "updated_at"]
+    search_fields = ["name"]
+    readonly_fields = ["updated_by", "updated_at"]
+    fields = ["name", "columns", "amount_unit", "updated_by", "updated_at"]
+
+    def has_view_permission(self, request, obj=None):
+        return bool(user_roles(request.user))
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def _may_save(self, request):
+        return header_mapping_save_refusal(request.user) is None
+
+    def has_add_permission(self, request):
+        return self._may_save(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_save(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_save(request)
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)

@@ -12,7 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from units.models import StatusChange, Submission, SubmissionStatus
-from units.permissions import EDITABLE_STATUSES, FILLER, REVIEWER, user_acts_on_unit
+from units.permissions import (
+    ADMIN,
+    EDITABLE_STATUSES,
+    FILLER,
+    REVIEWER,
+    user_acts_on_unit,
+    user_roles,
+)
 from units.workflow import TRANSITIONS, Transition, status_label, transition_for
 
 
@@ -140,3 +147,14 @@ def review_comment_resolve_refusal(user, submission: Submission, comment=None) -
     if comment is not None and comment.resolved_at is not None:
         return "这条审核意见已经标记为已处理。"
     return None
+
+
+# --- 导入列映射 ----------------------------------------------------------------------------
+
+
+def header_mapping_save_refusal(user) -> str | None:
+    """Why `user` may not save or change the bureau's import column mappings, or None: only a
+    财政管理员 may (a 填报人 uses the saved ones; a mapping applies to every unit's files)."""
+    if ADMIN in user_roles(user):
+        return None
+    return "只有财政管理员可以保存或修改导入列映射；填报人可以选用已保存的映射。"
