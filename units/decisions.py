@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from units.models import StatusChange, Submission, SubmissionStatus
 from units.permissions import EDITABLE_STATUSES, FILLER, REVIEWER, user_acts_on_unit
+from units.selectors import department_members_pending, department_pending_message
 from units.workflow import TRANSITIONS, Transition, status_label, transition_for
 
 
@@ -78,7 +79,8 @@ def four_eyes_conflict(submission: Submission, actor, target: str) -> str | None
 
 def submission_action_refusal(user, submission: Submission, to_status: str) -> str | None:
     """Why `user` may not move `submission` (in its current state) to `to_status`, in Chinese;
-    None when the workflow table, the user's role and unit, and the four-eyes rule allow it.
+    None when the workflow table, the user's role and unit, and the four-eyes rule allow it — and,
+    for a 部门汇总单位's 提交, when every member's budget is already 已审核 or 已发布.
     The reason (退回, 更正) and the check findings are the service's to weigh."""
     target = SubmissionStatus(to_status)
     name = f"{submission.unit.name} {submission.year}年"
@@ -96,6 +98,10 @@ def submission_action_refusal(user, submission: Submission, to_status: str) -> s
     conflict = four_eyes_conflict(submission, user, target)
     if conflict:
         return f"「{name}」：{conflict}"
+    if target == SubmissionStatus.SUBMITTED and submission.unit.consolidates_department:
+        pending = department_members_pending(unit=submission.unit, year=submission.year)
+        if pending:
+            return f"「{name}」：{department_pending_message(pending)}"
     return None
 
 
