@@ -293,3 +293,31 @@ def test_a_unit_disclosure_is_unchanged(department):
     assert [r.cells[0] for r in derived.tables["T11"].rows] == ["部门合计", members[0].unit.name]
     assert all(line.unit_code == "" for line in derived.data.lines)
     assert Decimal(0) == ZERO
+
+
+def test_the_desk_and_document_pages_of_a_department_render(department, client):
+    """The 部门's overview (no 提交审核 while a member is a draft, and the members holding it back
+    named), lines, projects, excel, targets, review, tables and document pages answer 200;
+    the document is titled 部门预算公开 and carries the 分单位收支总表."""
+    consolidating, members = department
+    members[1].status = S.DRAFT
+    members[1].save(update_fields=["status"])
+    filler = user_with(FILLER, [consolidating.unit])
+    client.force_login(filler)
+    kwargs = {"pk": consolidating.pk}
+    overview = client.get(reverse("desk:submission", kwargs=kwargs))
+    assert overview.status_code == 200
+    assert "提交审核" not in [a.label for a in overview.context["actions"]]
+    assert "成员单位“测试街道综合执法队”的预算尚未审核通过" in overview.content.decode()
+    for name in ("desk:lines", "desk:projects", "desk:excel", "desk:targets", "desk:texts"):
+        assert client.get(reverse(name, kwargs=kwargs)).status_code == 200, name
+    excel = client.get(reverse("desk:excel", kwargs=kwargs)).content.decode()
+    assert "部门汇总单位" in excel
+    admin = user_with(ADMIN)
+    client.force_login(admin)
+    assert client.get(reverse("desk:review", kwargs=kwargs)).status_code == 200
+    tables = client.get(reverse("tables:submission_tables", kwargs=kwargs)).content.decode()
+    assert "2025年分单位收支总表" in tables
+    document = client.get(reverse("tables:document", kwargs=kwargs)).content.decode()
+    assert "2025年度部门预算公开" in document and "第二部分 2025年部门预算报表" in document
+    assert "表十五 2025年分单位收支总表" in document
