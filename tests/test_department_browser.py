@@ -85,3 +85,6 @@ def test_reader_opens_a_department_and_its_members(live_server, monkeypatch, fas
             clip={"x": 0, "y": 0, "width": DESKTOP["width"], "height": 1600},
             full_page=True,
         )
+        by_unit = page.locator("section#U01")
+        assert by_unit.locator("tbody tr").count() >= 1 + len(names)
+        by_unit.screenshot(path=str(DOCS_IMG / "department-by-unit.png"))

@@ -26,7 +26,13 @@ from tables.figures.load_department import department_budget_load
 from tables.figures.registry import derive_all
 from tables.figures.types import FUND_GENERAL, KIND_PUBLIC, ZERO
 from tables.publication.services import submission_publish
-from tests.factories import department_budget_create, synthetic_budget, user_with
+from tests.factories import (
+    budget_unit_create,
+    department_budget_create,
+    synthetic_budget,
+    user_with,
+)
+from units.admin import BudgetUnitForm
 from units.decisions import submission_action_refusal
 from units.models import BudgetLine, SubmissionStatus, UnitKind
 from units.permissions import ADMIN, FILLER
@@ -37,6 +43,15 @@ pytestmark = pytest.mark.django_db
 
 S = SubmissionStatus
 STATUTORY = [f"T{n:02d}" for n in range(1, 15)]
+#: the unit form's staffing counts, required numbers
+ADMIN_COUNTS = (
+    "internal_departments",
+    "subordinate_units",
+    "authorized_staff",
+    "actual_staff",
+    "on_payroll_staff",
+    "other_staff",
+)
 
 
 @pytest.fixture
@@ -321,3 +336,40 @@ def test_the_desk_and_document_pages_of_a_department_render(department, client):
     document = client.get(reverse("tables:document", kwargs=kwargs)).content.decode()
     assert "2025年度部门预算公开" in document and "第二部分 2025年部门预算报表" in document
     assert "表十五 2025年分单位收支总表" in document
+
+
+def test_a_member_without_a_submission_holds_the_department_back(department):
+    """A member unit that has no submission of the year at all is named too."""
+    consolidating, members = department
+    late = budget_unit_create(name="测试街道新设中心", department=consolidating.unit.department)
+    refusal = submission_action_refusal(
+        user_with(FILLER, [consolidating.unit]), consolidating, S.SUBMITTED
+    )
+    assert f"成员单位“{late.name}”的预算尚未审核通过" in refusal
+    assert "测试街道本部" not in refusal
+
+
+def test_the_unit_admin_form_keeps_one_consolidating_unit_per_department(department):
+    """The admin's unit form shows 部门汇总单位 and 部门本级 and refuses, in Chinese, a second
+    部门汇总单位, a 部门汇总单位 that is also 本级, and one that already has lines."""
+    consolidating, members = department
+    unit = members[1].unit
+    data = {
+        "code": unit.code,
+        "name": unit.name,
+        "kind": unit.kind,
+        "department": unit.department_id,
+        "consolidates_department": "on",
+        "is_headquarters": "on",
+        **dict.fromkeys(ADMIN_COUNTS, 0),
+    }
+    form = BudgetUnitForm(data, instance=unit)
+    assert {"consolidates_department", "is_headquarters"} <= set(form.fields)
+    assert not form.is_valid()
+    errors = " ".join(form.errors["consolidates_department"])
+    assert "已有部门汇总单位“测试街道（部门汇总）”" in errors and "已录入预算明细" in errors
+    assert "不能同时是部门本级" in form.errors["is_headquarters"][0]
+    data.pop("is_headquarters")
+    own = consolidating.unit
+    form = BudgetUnitForm({**data, "code": own.code, "name": own.name}, instance=own)
+    assert form.is_valid(), form.errors
