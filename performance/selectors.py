@@ -73,7 +73,7 @@ def target_data_load(*, submission: Submission) -> TargetData:
 def department_target_data_load(*, submission: Submission) -> TargetData:
     """The targets of a 部门预算: the consolidating unit's own 整体支出绩效目标 and the
     项目支出绩效目标 of every member whose budget the department counts (本级 first, then by code;
-    one query more than a unit's)."""
+    two queries more than a unit's: the members and their submissions)."""
     ids = [
         s.pk
         for _, s in department_member_submissions(unit=submission.unit, year=submission.year)

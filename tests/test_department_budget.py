@@ -17,8 +17,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from performance.selectors import department_target_data_load, target_data_load
 from tables.document.disclosure import disclosure_derive
 from tables.figures.checks import rule_t6_t11, run_checks
 from tables.figures.derive import t11_operating_costs
@@ -29,12 +32,13 @@ from tables.publication.services import submission_publish
 from tests.factories import (
     budget_unit_create,
     department_budget_create,
+    project_target_create,
     synthetic_budget,
     user_with,
 )
 from units.admin import BudgetUnitForm
 from units.decisions import submission_action_refusal
-from units.models import BudgetLine, SubmissionStatus, UnitKind
+from units.models import BudgetLine, Project, SubmissionStatus, UnitKind
 from units.permissions import ADMIN, FILLER
 from units.selectors import submission_queryset
 from units.services import TransitionRefused, budget_line_save, submission_transition
@@ -373,3 +377,43 @@ def test_the_unit_admin_form_keeps_one_consolidating_unit_per_department(departm
     own = consolidating.unit
     form = BudgetUnitForm({**data, "code": own.code, "name": own.name}, instance=own)
     assert form.is_valid(), form.errors
+
+
+def test_department_targets_are_its_members_project_targets(department, django_assert_num_queries):
+    """The 部门's 绩效目标 are the 项目支出绩效目标 of its counted members, 本级's first, loaded in
+    two queries more than a unit's (the members, their submissions); a draft member's targets are left out with its budget."""
+    consolidating, members = department
+    late, first = members[3], members[0]
+    for submission in (late, first):
+        project_target_create(Project.objects.filter(submission=submission).first())
+    targets = disclosure_derive(submission=consolidating).targets
+    owners = [Project.objects.get(pk=t.project_id).submission_id for t in targets.project_targets]
+    assert owners == [first.pk, late.pk]
+    late.status = S.DRAFT
+    late.save(update_fields=["status"])
+    with CaptureQueriesContext(connection) as unit_load:
+        target_data_load(submission=first)
+    with django_assert_num_queries(len(unit_load) + 2):
+        targets = department_target_data_load(submission=consolidating)
+    assert [t.project_id for t in targets.project_targets] == [
+        Project.objects.filter(submission=first).first().pk
+    ]
+
+
+def test_the_public_department_page_takes_one_query_more(department, client, fast_pdf):
+    """The 部门's public page adds one query (its members) to a unit's four; a member's page adds
+    none (its 部门 is found in the version's own query)."""
+    consolidating, members = department
+    publisher = user_with(ADMIN, name="publisher")
+    member_version = submission_publish(submission_id=members[0].pk, actor=publisher)
+    consolidating.status = S.APPROVED
+    consolidating.save(update_fields=["status"])
+    version = submission_publish(submission_id=consolidating.pk, actor=publisher)
+    with CaptureQueriesContext(connection) as department_page:
+        client.get(reverse("public:disclosure", kwargs={"version_id": version.pk}))
+    with CaptureQueriesContext(connection) as member_page:
+        text = client.get(
+            reverse("public:disclosure", kwargs={"version_id": member_version.pk})
+        ).content.decode()
+    assert len(department_page) <= 5 and len(member_page) <= 4
+    assert reverse("public:disclosure", kwargs={"version_id": version.pk}) in text
