@@ -16,6 +16,7 @@ from performance.types import (
     UnitTargetRow,
 )
 from units.models import Submission
+from units.selectors import MEMBER_READY_STATUSES, department_member_submissions
 
 
 def _indicator_row(indicator: Indicator) -> IndicatorRow:
@@ -66,6 +67,22 @@ def unit_profile(submission: Submission) -> UnitProfile:
 
 def target_data_load(*, submission: Submission) -> TargetData:
     """Load the targets of one submission (expects `submission.unit.department` selected)."""
+    return _targets_load(submission=submission, project_submission_ids=[submission.pk])
+
+
+def department_target_data_load(*, submission: Submission) -> TargetData:
+    """The targets of a 部门预算: the consolidating unit's own 整体支出绩效目标 and the
+    项目支出绩效目标 of every member whose budget the department counts (本级 first, then by code;
+    two queries more than a unit's: the members and their submissions)."""
+    ids = [
+        s.pk
+        for _, s in department_member_submissions(unit=submission.unit, year=submission.year)
+        if s is not None and s.status in MEMBER_READY_STATUSES
+    ]
+    return _targets_load(submission=submission, project_submission_ids=ids)
+
+
+def _targets_load(*, submission: Submission, project_submission_ids: list[int]) -> TargetData:
     framework = default_framework()
     categories = tuple(
         CategoryRow(c.code, c.name, c.level, c.parent.code if c.parent_id else "", c.position)
@@ -74,7 +91,7 @@ def target_data_load(*, submission: Submission) -> TargetData:
     order = {c.code: c.position for c in categories}
 
     indicators = (
-        Indicator.objects.filter(project_target__project__submission=submission)
+        Indicator.objects.filter(project_target__project__submission_id__in=project_submission_ids)
         | Indicator.objects.filter(unit_target__submission=submission)
     ).select_related("category__parent")
     unit_indicators, project_indicators = [], defaultdict(list)
@@ -122,8 +139,13 @@ def target_data_load(*, submission: Submission) -> TargetData:
             indicators=_sorted_indicators(project_indicators[t.id], order),
             footer=_footer(t),
         )
-        for t in ProjectTarget.objects.filter(project__submission=submission).order_by(
-            "project__position", "project_id"
+        for t in ProjectTarget.objects.filter(
+            project__submission_id__in=project_submission_ids
+        ).order_by(
+            "-project__submission__unit__is_headquarters",
+            "project__submission__unit__code",
+            "project__position",
+            "project_id",
         )
     )
     return TargetData(

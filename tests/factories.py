@@ -109,3 +109,50 @@ def project_target_create(project, **fields):
         **fields,
     }
     return ProjectTarget.objects.create(project=project, **values)
+
+
+def department_budget_create(
+    *, year: int = 2025, n_lines: int = 12, member_status: str = SubmissionStatus.APPROVED
+):
+    """A 主管部门 with a 行政 本部, a 参公 and two 事业 member units, each with a `year` submission
+    in `member_status` (已审核 by default) holding `n_lines` synthetic lines, a 政府购买服务 on
+    the 本部 and one 事业 member; and its 部门汇总单位 with a draft submission of `year`.
+    Returns (the 部门汇总单位's submission, the members' submissions in member order)."""
+    from decimal import Decimal
+
+    from units.models import ExpenseKind, FundSource, PurchasedService
+
+    department = department_create(name="测试街道")
+    members = []
+    for offset, (name, kind, headquarters) in enumerate(
+        (
+            ("测试街道本部", UnitKind.ADMINISTRATIVE, True),
+            ("测试街道综合执法队", UnitKind.CIVIL_SERVICE_MANAGED, False),
+            ("测试街道文化站", UnitKind.INSTITUTION, False),
+            ("测试街道卫生院", UnitKind.INSTITUTION, False),
+        )
+    ):
+        unit = budget_unit_create(name=name, kind=kind, department=department)
+        if headquarters:
+            unit.is_headquarters = True
+            unit.save(update_fields=["is_headquarters"])
+        submission = submission_create(unit=unit, year=year, status=member_status)
+        synthetic_budget(submission, n_lines, seed=offset + 1)
+        # every member has 一般公共预算 公用经费 (what 机关运行经费 and R07 weigh by kind)
+        first_public = BudgetLine.objects.filter(
+            submission=submission, expense_kind=ExpenseKind.PUBLIC
+        ).order_by("id")[:1]
+        BudgetLine.objects.filter(pk__in=first_public).update(fund_source=FundSource.GENERAL)
+        members.append(submission)
+    for submission, amount in ((members[0], "12000.00"), (members[2], "3456.78")):
+        PurchasedService.objects.create(
+            submission=submission,
+            project_name=f"{submission.unit.name}购买服务",
+            content="物业管理服务",
+            quantity="1项",
+            amount=Decimal(amount),
+        )
+    consolidating = budget_unit_create(name="测试街道（部门汇总）", department=department)
+    consolidating.consolidates_department = True
+    consolidating.save(update_fields=["consolidates_department"])
+    return submission_create(unit=consolidating, year=year), members

@@ -13,6 +13,7 @@ them.
 
 from functools import partial
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
@@ -145,10 +146,62 @@ class DepartmentAdmin(UnitScopedMixin, admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
+class BudgetUnitForm(forms.ModelForm):
+    """A unit's form, with the 部门预算 roles checked in Chinese: one 部门汇总单位 per 主管部门,
+    which enters no lines of its own and is not also the department's 本级."""
+
+    class Meta:
+        model = BudgetUnit
+        fields = "__all__"  # noqa: DJ007 (every field of a unit is the bureau's to edit)
+        help_texts = {
+            "consolidates_department": (
+                "部门预算由该单位汇总本部门其他单位已审核的预算生成；该单位自身不录入预算明细，"
+                "只填写单位概况和情况说明。每个主管部门只能有一个部门汇总单位。"
+            ),
+            "is_headquarters": "部门本级（本部）在部门预算的分单位表中排在第一位。",
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        department = cleaned.get("department")
+        if not cleaned.get("consolidates_department") or department is None:
+            return cleaned
+        if cleaned.get("is_headquarters"):
+            self.add_error(
+                "is_headquarters",
+                "部门汇总单位不能同时是部门本级：请为本级单位另建一个预算单位，并勾选“部门本级”。",
+            )
+        other = (
+            BudgetUnit.objects.filter(department=department, consolidates_department=True)
+            .exclude(pk=self.instance.pk)
+            .first()
+        )
+        if other is not None:
+            self.add_error(
+                "consolidates_department",
+                f"主管部门“{department.name}”已有部门汇总单位“{other.name}”，每个部门只能有一个；"
+                "请先取消该单位的“部门汇总单位”。",
+            )
+        if self.instance.pk and BudgetLine.objects.filter(submission__unit=self.instance).exists():
+            self.add_error(
+                "consolidates_department",
+                "该单位已录入预算明细，不能设为部门汇总单位：部门汇总单位的预算由成员单位汇总生成。",
+            )
+        return cleaned
+
+
 @admin.register(BudgetUnit)
 class BudgetUnitAdmin(UnitScopedMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "department"]
-    list_filter = ["kind"]
+    form = BudgetUnitForm
+    list_display = [
+        "code",
+        "name",
+        "kind",
+        "department",
+        "consolidates_department",
+        "is_headquarters",
+    ]
+    list_filter = ["kind", "consolidates_department", "is_headquarters"]
     list_select_related = ["department"]
     search_fields = ["code", "name"]
 

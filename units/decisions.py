@@ -20,6 +20,7 @@ from units.permissions import (
     user_acts_on_unit,
     user_roles,
 )
+from units.selectors import department_members_pending, department_pending_message
 from units.workflow import TRANSITIONS, Transition, status_label, transition_for
 
 
@@ -85,7 +86,8 @@ def four_eyes_conflict(submission: Submission, actor, target: str) -> str | None
 
 def submission_action_refusal(user, submission: Submission, to_status: str) -> str | None:
     """Why `user` may not move `submission` (in its current state) to `to_status`, in Chinese;
-    None when the workflow table, the user's role and unit, and the four-eyes rule allow it.
+    None when the workflow table, the user's role and unit, and the four-eyes rule allow it — and,
+    for a 部门汇总单位's 提交, when every member's budget is already 已审核 or 已发布.
     The reason (退回, 更正) and the check findings are the service's to weigh."""
     target = SubmissionStatus(to_status)
     name = f"{submission.unit.name} {submission.year}年"
@@ -103,6 +105,10 @@ def submission_action_refusal(user, submission: Submission, to_status: str) -> s
     conflict = four_eyes_conflict(submission, user, target)
     if conflict:
         return f"「{name}」：{conflict}"
+    if target == SubmissionStatus.SUBMITTED and submission.unit.consolidates_department:
+        pending = department_members_pending(unit=submission.unit, year=submission.year)
+        if pending:
+            return f"「{name}」：{department_pending_message(pending)}"
     return None
 
 

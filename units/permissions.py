@@ -110,6 +110,22 @@ def submission_edit_refusal(user, submission: Submission) -> str | None:
     return "您没有填报权限，只能查看。"
 
 
+#: Why a 部门汇总单位's submission takes no lines: its budget is its members' budgets added up.
+CONSOLIDATING_NO_LINES = (
+    "本单位是部门汇总单位：部门预算由各成员单位已审核通过的预算汇总生成，不能录入、修改或导入"
+    "预算明细和项目，请在成员单位的填报中录入；单位概况和情况说明仍在本填报中填写。"
+)
+
+
+def submission_lines_refusal(user, submission: Submission) -> str | None:
+    """Why `user` may not add or change budget lines and projects of `submission` now, in
+    Chinese; None when they may. A 部门汇总单位 never takes lines (its texts it does, by
+    `submission_edit_refusal`); otherwise the rule of `submission_edit_refusal`."""
+    if submission.unit.consolidates_department:
+        return CONSOLIDATING_NO_LINES
+    return submission_edit_refusal(user, submission)
+
+
 #: the dedicated 用户管理 permission (units.models.UnitAssignment.Meta.permissions)
 MANAGE_ACCESS = "units.manage_user_access"
 

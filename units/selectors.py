@@ -9,8 +9,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from units.models import (
+    BudgetUnit,
     CodeScheme,
     Submission,
+    SubmissionStatus,
 )
 from units.permissions import ADMIN, EDITABLE_STATUSES, FILLER, user_roles, user_unit_ids
 from units.workflow import DISCLOSURE_DAYS, UNPUBLISHED
@@ -78,3 +80,56 @@ def submission_get_for_user(*, user, pk: int) -> Submission:
         return submissions_visible_to(user=user).get(pk=pk)
     except Submission.DoesNotExist:
         raise Http404("填报不存在或无权查看") from None
+
+
+# --- 部门预算 ----------------------------------------------------------------------------------
+
+#: the states in which a member's submission counts towards its department's disclosure
+MEMBER_READY_STATUSES = (SubmissionStatus.APPROVED, SubmissionStatus.PUBLISHED)
+
+
+def department_members(*, unit) -> list:
+    """The member units of the department `unit` consolidates: every other unit of its 主管部门,
+    本级 first, then by code (one query)."""
+    return list(
+        BudgetUnit.objects.filter(department_id=unit.department_id, consolidates_department=False)
+        .select_related("department")
+        .order_by("-is_headquarters", "code")
+    )
+
+
+def department_member_submissions(*, unit, year: int) -> list[tuple]:
+    """(member, its `year` submission or None) for every member of the department `unit`
+    consolidates, in member order (two queries)."""
+    members = department_members(unit=unit)
+    submissions = {
+        s.unit_id: s
+        for s in Submission.objects.filter(unit__in=members, year=year).only(
+            "id", "unit_id", "year", "status"
+        )
+    }
+    return [(member, submissions.get(member.pk)) for member in members]
+
+
+def department_members_pending(*, unit, year: int) -> list[str]:
+    """Names of the members whose `year` submission is missing or not yet 已审核/已发布 (the
+    department's own disclosure cannot be submitted before they are)."""
+    return [
+        member.name
+        for member, submission in department_member_submissions(unit=unit, year=year)
+        if submission is None or submission.status not in MEMBER_READY_STATUSES
+    ]
+
+
+def department_pending_message(names: list[str]) -> str:
+    """The refusal naming the members that hold a department's disclosure back."""
+    listed = "、".join(f"“{name}”" for name in names)
+    return f"成员单位{listed}的预算尚未审核通过，部门预算暂不能提交；请待其审核通过后再提交。"
+
+
+def department_submission_get(*, department_code: str, year: int) -> Submission:
+    """The `year` submission of the unit that consolidates the 主管部门 `department_code` (its
+    部门预算), or Submission.DoesNotExist."""
+    return submission_queryset().get(
+        unit__department__code=department_code, unit__consolidates_department=True, year=year
+    )

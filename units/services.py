@@ -43,6 +43,7 @@ from units.models import (
 )
 from units.money import parse_amount
 from units.permissions import (
+    CONSOLIDATING_NO_LINES,
     submission_editable_by,
 )
 from units.validation import budget_line_errors
@@ -53,6 +54,8 @@ def budget_lines_create(*, submission: Submission, lines: list[BudgetLine]) -> l
 
     The ValidationError lists each bad line as "第N条" with the field and reason.
     """
+    if lines and submission.unit.consolidates_department:
+        raise ValidationError([CONSOLIDATING_NO_LINES])
     messages = []
     for number, line in enumerate(lines, start=1):
         line.submission = submission
@@ -90,6 +93,8 @@ def _submission_lock_editable(submission_id: int, user) -> Submission:
     locked = submission_lock(submission_id)
     if locked is None or not submission_editable_by(user, locked):
         raise PermissionDenied(NOT_EDITABLE)
+    if locked.unit.consolidates_department:
+        raise PermissionDenied(CONSOLIDATING_NO_LINES)
     return locked
 
 

@@ -19,7 +19,7 @@ from tables.desk.selectors import lines_page, project_amounts
 from tables.desk.views import desk_context
 from units.concurrency import NOT_EDITABLE, rows_token
 from units.models import BudgetLine, Project, ProjectCategory, ProjectRecurrence
-from units.permissions import submission_editable_by
+from units.permissions import submission_lines_refusal
 from units.selectors import submission_get_for_user
 from units.services import budget_line_delete, budget_line_save, project_save
 
@@ -56,7 +56,7 @@ def _save_line(request, submission, form, line: BudgetLine, token=None) -> bool:
 def _refused(request, submission):
     return refusal_response(
         request,
-        reasons=NOT_EDITABLE,
+        reasons=submission_lines_refusal(request.user, submission) or NOT_EDITABLE,
         back_url=reverse("desk:lines", kwargs={"pk": submission.pk}),
         back_label="返回预算明细",
     )
@@ -67,7 +67,8 @@ def _refused(request, submission):
 def lines(request, pk: int):
     """GET: the lines, grouped and paged, with the add form; POST: add one line."""
     submission = submission_get_for_user(user=request.user, pk=pk)
-    editable = submission_editable_by(request.user, submission)
+    lines_refusal = submission_lines_refusal(request.user, submission)
+    editable = lines_refusal is None
     form = _line_form(submission) if editable else None
     if request.method == "POST":
         if not editable:
@@ -99,6 +100,8 @@ def lines(request, pk: int):
             form=form,
             listing=listing,
             add_open=request.method == "POST" or listing.count == 0,
+            consolidating=submission.unit.consolidates_department,
+            lines_refusal=lines_refusal,
         ),
         status=200 if request.method == "GET" or form is None or not form.errors else 422,
     )
@@ -121,7 +124,7 @@ def line_edit(request, pk: int, line_id: int):
     """One line's form (GET) and its save (POST), refused if it changed meanwhile."""
     submission = submission_get_for_user(user=request.user, pk=pk)
     line = _line_get(submission, line_id)
-    if not submission_editable_by(request.user, submission):
+    if submission_lines_refusal(request.user, submission) is not None:
         return _refused(request, submission)
     token = rows_token(BudgetLine.objects.filter(pk=line.pk))
     form = _line_form(submission, initial=BudgetLineForm.initial_of(line))
@@ -204,7 +207,7 @@ class ProjectForm(forms.ModelForm):
 def projects(request, pk: int):
     """The submission's projects with their money, and a form to add one."""
     submission = submission_get_for_user(user=request.user, pk=pk)
-    editable = submission_editable_by(request.user, submission)
+    editable = submission_lines_refusal(request.user, submission) is None
     form = ProjectForm(
         initial={
             "category": ProjectCategory.choices[0][0],

@@ -10,14 +10,14 @@ from django.db.models import Count
 
 from performance.models import Indicator, ProjectTarget
 from units.models import BudgetLine, ClassificationCode, CodeScheme, Submission
-from units.permissions import submission_edit_refusal
+from units.permissions import submission_lines_refusal
 
 
 def import_refusal(user, submission: Submission) -> str | None:
     """Why `user` may not import into `submission` now, in Chinese; None when they may — the
     rule and the words of `units.permissions.submission_edit_refusal`, plus what is still
     possible."""
-    refusal = submission_edit_refusal(user, submission)
+    refusal = submission_lines_refusal(user, submission)
     if refusal is None:
         return None
     return f"{refusal}不能导入，可以下载模板和当前数据。"

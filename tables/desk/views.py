@@ -27,8 +27,19 @@ from tables.publication.batches import (
 from tables.publication.services import published_versions_of
 from units.decisions import submission_action_refusal, submission_actions
 from units.models import StatusChange, SubmissionStatus
-from units.permissions import ADMIN, FILLER, REVIEWER, submission_editable_by, user_roles
-from units.selectors import submission_get_for_user
+from units.permissions import (
+    ADMIN,
+    EDITABLE_STATUSES,
+    FILLER,
+    REVIEWER,
+    submission_editable_by,
+    user_roles,
+)
+from units.selectors import (
+    department_members_pending,
+    department_pending_message,
+    submission_get_for_user,
+)
 from units.services import TransitionRefused, submission_transition
 
 
@@ -72,6 +83,14 @@ def _downloads(version) -> list:
     return sorted(version.files.all(), key=lambda file: order.get(file.kind, len(order)))
 
 
+def _department_pending(submission) -> str:
+    """On a 部门汇总单位's draft: which members hold its 提交审核 back ("" when none)."""
+    if not submission.unit.consolidates_department or submission.status not in EDITABLE_STATUSES:
+        return ""
+    pending = department_members_pending(unit=submission.unit, year=submission.year)
+    return department_pending_message(pending) if pending else ""
+
+
 @login_required
 def submission_overview(request, pk: int):
     """A submission's state, the buttons its user may press, its publication task (while it
@@ -113,6 +132,7 @@ def submission_overview(request, pk: int):
             refresh_seconds=PUBLICATION_REFRESH_SECONDS if waiting else 0,
             is_admin=ADMIN in user_roles(request.user),
             versions=versions,
+            department_pending=_department_pending(submission),
             # version n+1 opened by 更正 and not yet published
             unpublished_version=(
                 submission.version

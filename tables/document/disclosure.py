@@ -4,11 +4,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from performance.checks import run_target_checks
-from performance.selectors import target_data_load
+from performance.selectors import department_target_data_load, target_data_load
 from performance.types import TargetData
 from tables.figures.checks import SEVERITY_ORDER, Finding, run_checks
+from tables.figures.derive import u01_units
 from tables.figures.derive.layout import SANGONG_OUTBOUND, SANGONG_RECEPTION
 from tables.figures.load import budget_data_load
+from tables.figures.load_department import department_budget_load
 from tables.figures.registry import derive_all
 from tables.figures.types import BudgetData, Table
 from units.selectors import submission_queryset
@@ -26,13 +28,19 @@ class DerivedDisclosure:
 def disclosure_derive(*, submission) -> DerivedDisclosure:
     """Load a submission and its targets, derive tables 1–14 and run the table and target checks
     (expects `submission.unit.department` selected, as `submission_queryset` does)."""
-    data = budget_data_load(submission=submission)
-    targets = target_data_load(submission=submission)
+    if submission.unit.consolidates_department:
+        data = department_budget_load(submission=submission)
+        targets = department_target_data_load(submission=submission)
+    else:
+        data = budget_data_load(submission=submission)
+        targets = target_data_load(submission=submission)
     tables = derive_all(data)
     findings = sorted(
         run_checks(tables, data) + run_target_checks(data, targets),
         key=lambda f: SEVERITY_ORDER[f.severity],
     )
+    if data.members:  # a 部门预算 adds its 分单位 table after the statutory ones
+        tables[u01_units.CODE] = u01_units.build(data)
     return DerivedDisclosure(data=data, tables=tables, findings=findings, targets=targets)
 
 

@@ -13,7 +13,15 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from tables.figures.formatting import format_wan, to_display
-from tables.figures.types import FISCAL_FUNDS, FUND_GENERAL, FUNDS, ZERO, BudgetData, Table
+from tables.figures.types import (
+    FISCAL_FUNDS,
+    FUND_GENERAL,
+    FUNDS,
+    KIND_PUBLIC,
+    ZERO,
+    BudgetData,
+    Table,
+)
 from units.severity import ERROR, NOTICE, SEVERITY_ORDER, WARNING
 
 TABLE_NAMES = {
@@ -240,14 +248,34 @@ def rule_t5_t6(tables: Tables, data: BudgetData) -> list[Finding]:
 
 
 def rule_t6_t11(tables: Tables, data: BudgetData) -> list[Finding]:
-    """R07 表六 公用经费 = 表十一 机关运行经费 (一般公共预算) for 行政 and 参公 units."""
+    """R07 表六 公用经费 = 表十一 机关运行经费 (一般公共预算) for 行政 and 参公 units.
+
+    On a 部门预算 the rule applies per member kind: 表六 adds up every member's 公用经费, 表十一
+    only the 行政/参公 members', so the 事业 members' 公用经费 is taken off 表六's before comparing.
+    """
     if not data.unit.has_operating_costs:
         return []
+    public = _v(_total_row(tables["T06"]).cells[4])
+    label = "表六 公用经费"
+    if data.members:
+        institutions = {m.code for m in data.members if not m.has_operating_costs}
+        public -= sum(
+            (
+                line.amount
+                for line in data.lines
+                if line.unit_code in institutions
+                and line.fund == FUND_GENERAL
+                and not line.is_carryover
+                and line.expense_kind == KIND_PUBLIC
+            ),
+            ZERO,
+        )
+        label = "表六 行政和参公成员单位的公用经费"
     return _mismatch(
         "R07",
         "T11",
-        "表六 公用经费与表十一 机关运行经费（一般公共预算）不相等",
-        _v(_total_row(tables["T06"]).cells[4]),
+        f"{label}与表十一 机关运行经费（一般公共预算）不相等",
+        public,
         _v(tables["T11"].rows[0].cells[tables["T11"].column_index(FUND_GENERAL)]),
     )
 

@@ -80,6 +80,8 @@ class PurchasedServiceRow:
     quantity: str
     amount: Decimal
     fund_label: str
+    #: on a 部门预算, the member unit that buys the service ("" = the disclosure's own unit)
+    unit_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,9 @@ class BudgetData:
     code_names: dict[str, dict[str, str]] = field(default_factory=dict)
     #: problems with the codes lines use (wrong year, retired, wrong level), found on load
     code_issues: tuple[CodeIssue, ...] = ()
+    #: on a 部门预算, every member unit of the department (本级 first, then by code); the lines
+    #: carry their member's code in `LineRow.unit_code`. Empty on a unit's own disclosure.
+    members: tuple[UnitInfo, ...] = ()
 
     def name(self, scheme: str, code: str) -> str:
         return self.code_names.get(scheme, {}).get(code, "")

@@ -24,6 +24,7 @@ they are only the public pages' query shape over the publication selectors.
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.db.models import F, OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
 
@@ -61,7 +62,9 @@ def _int_or_none(value: str | None) -> int | None:
 def public_disclosures(*, year: int | None = None, department: str = "", q: str = ""):
     """The newest published version of every submission, newest publication first, filtered by
     year, 主管部门 code and a part of the unit's name as printed."""
-    versions = published_versions_latest()
+    versions = published_versions_latest().annotate(
+        is_department=F("submission__unit__consolidates_department")
+    )
     if year is not None:
         versions = versions.filter(year=year)
     if department:
@@ -87,11 +90,41 @@ def public_filter_choices() -> tuple[list[int], list[tuple[str, str]]]:
 
 
 def public_version_get(*, version_id: int) -> PublishedVersion:
-    """A published version without its snapshot, or 404."""
-    version = PublishedVersion.objects.defer("data_json").filter(pk=version_id).first()
+    """A published version without its snapshot, or 404; annotated with `is_department` (it is a
+    部门预算) and `department_version_id` (the newest published 部门预算 of its 主管部门 and year,
+    None when there is none), in the same query."""
+    department_versions = published_versions_latest().filter(
+        year=OuterRef("year"),
+        department_code=OuterRef("department_code"),
+        submission__unit__consolidates_department=True,
+    )
+    version = (
+        PublishedVersion.objects.defer("data_json")
+        .annotate(
+            is_department=F("submission__unit__consolidates_department"),
+            department_version_id=Subquery(department_versions.values("pk")[:1]),
+        )
+        .filter(pk=version_id)
+        .first()
+    )
     if version is None:
         raise Http404("没有这个已公开的版本")
     return version
+
+
+def public_department_members(*, version: PublishedVersion) -> list[PublishedVersion]:
+    """The newest published versions of the member units of a 部门预算's 主管部门 for its year,
+    本级 first, then by unit code (one query)."""
+    return list(
+        published_versions_latest()
+        .filter(
+            year=version.year,
+            department_code=version.department_code,
+            submission__unit__consolidates_department=False,
+        )
+        .annotate(is_headquarters=F("submission__unit__is_headquarters"))
+        .order_by("-is_headquarters", "unit_code")
+    )
 
 
 def public_file_get(*, file_id: int, kind: str | None = None) -> PublishedFile:
@@ -137,7 +170,8 @@ def disclosure_list(request):
 @public_page
 def disclosure_detail(request, version_id: int):
     """One published version: its metadata, the downloads with size and SHA-256, and the version
-    history of its submission with each correction's reason."""
+    history of its submission with each correction's reason; a 部门预算 links its member units'
+    disclosures, a member unit's links back to its 部门预算."""
     version = public_version_get(version_id=version_id)
     history = list(published_versions_of(submission_id=version.submission_id))
     current = next(v for v in history if v.pk == version.pk)
@@ -147,6 +181,11 @@ def disclosure_detail(request, version_id: int):
         "public/disclosure_detail.html",
         {
             "version": current,
+            "is_department": version.is_department,
+            "members": public_department_members(version=version) if version.is_department else [],
+            "department_version_id": (
+                None if version.is_department else version.department_version_id
+            ),
             "latest": history[0],
             "history": history,
             "html_file": files.get(FileKind.HTML),

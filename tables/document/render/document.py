@@ -167,6 +167,8 @@ class DocumentView:
     page_numbers: bool = True
     #: what the 目录's links are relative to: "" for this page's own anchors
     toc_link_base: str = ""
+    #: "部门" on a 部门预算 (its data lists member units), "单位" otherwise: 单位预算公开 / 部门预算公开
+    scope: str = "单位"
 
 
 def chart_markup(chart) -> SafeString:
@@ -221,10 +223,11 @@ def document_view(
 ) -> DocumentView:
     """The view model of `document` for templates/document/document.html."""
     year = document.year
+    scope = "部门" if document.data.members else "单位"
     part_titles = {
         "part_1": "第一部分 概况",
-        "part_2": f"第二部分 {year}年单位预算报表",
-        "part_3": f"第三部分 {year}年度单位预算情况说明",
+        "part_2": f"第二部分 {year}年{scope}预算报表",
+        "part_3": f"第三部分 {year}年度{scope}预算情况说明",
         "part_4": "第四部分 名词解释",
     }
     tables = [_table_item(table) for table in document.tables.values()]
@@ -297,7 +300,8 @@ def document_view(
         is_draft=document.is_draft,
         for_pdf=for_pdf,
         css=mark_safe(document_css()),  # noqa: S308 - our own static file
-        title=f"{document.unit_name}{year}年度单位预算公开",
+        title=f"{document.unit_name}{year}年度{scope}预算公开",
+        scope=scope,
         part_titles=part_titles,
         duties=paragraphs(document.texts.duties),
         organisation=paragraphs(document.texts.organisation),

@@ -25,7 +25,7 @@ def build(data: BudgetData) -> Table:
             Row(
                 cells=(
                     str(i),
-                    data.unit.name,
+                    item.unit_name or data.unit.name,
                     item.project_name,
                     "是" if item.includes_procurement else "否",
                     item.content,
