@@ -117,3 +117,94 @@ def test_sub_item_formula_text_is_refused(demo, exported):
     """地方细化科目 is free text: one starting like a formula is refused at its cell."""
     messages = refused(demo, edited(exported, 2, "地方细化科目", "=HYPERLINK(1)"))
     assert "（地方细化科目）" in messages[0]
+
+
+# --- the desk's line form -------------------------------------------------------------------
+
+
+@pytest.fixture
+def desk_world():
+    from tests.factories import synthetic_submission, user_with
+    from units.permissions import FILLER
+
+    submission = synthetic_submission(4, validate=True)
+    filler = user_with(FILLER, [submission.unit])
+    template = (
+        submission.lines.filter(project=None).select_related("func_code", "dept_econ_code").first()
+    )
+    return submission, filler, template
+
+
+def _line_fields(template, **extra):
+    return {
+        "func": template.func_code.code,
+        "dept": template.dept_econ_code.code,
+        "gov": "",
+        "expense_kind": template.expense_kind,
+        "fund_source": FundSource.GENERAL,
+        "amount": "1,000.00",
+        "note": "收入类型测试",
+        **extra,
+    }
+
+
+@pytest.mark.django_db
+def test_desk_refuses_an_income_type_on_another_fund_at_its_field(client, desk_world):
+    """The add form shows 收入类型 and 地方细化科目; a type on a 一般公共预算 line is named on its
+    field and nothing is saved."""
+    from django.urls import reverse
+
+    submission, filler, template = desk_world
+    client.force_login(filler)
+    url = reverse("desk:lines", kwargs={"pk": submission.pk})
+    page = client.get(url).content.decode()
+    assert 'name="income_type"' in page and 'name="sub_item"' in page
+    assert "仅资金来源为单位资金时填写" in page
+    before = BudgetLine.objects.count()
+    response = client.post(url, _line_fields(template, income_type=UnitIncomeType.BUSINESS))
+    assert response.status_code == 422
+    assert "只适用于资金来源为单位资金的明细" in response.content.decode()
+    assert 'id="income_type-error"' in response.content.decode()
+    assert BudgetLine.objects.count() == before
+    response = client.post(url, _line_fields(template, sub_item="=1+2"))
+    assert response.status_code == 422 and BudgetLine.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_desk_saves_type_and_sub_item_and_lists_them(client, desk_world):
+    """On 单位资金 the type and 地方细化科目 are saved, shown in the list and kept on edit."""
+    from django.urls import reverse
+
+    submission, filler, template = desk_world
+    client.force_login(filler)
+    url = reverse("desk:lines", kwargs={"pk": submission.pk})
+    fields = _line_fields(
+        template,
+        fund_source=FundSource.UNIT_FUNDS,
+        income_type=UnitIncomeType.AFFILIATED,
+        sub_item="其中：会议费",
+    )
+    assert client.post(url, fields).status_code == 302
+    line = BudgetLine.objects.get(submission=submission, note="收入类型测试")
+    assert (line.income_type, line.sub_item) == (UnitIncomeType.AFFILIATED, "其中：会议费")
+    listing = client.get(url).content.decode()
+    assert "地方细化科目 其中：会议费" in listing and "（附属单位上缴收入）" in listing
+    edit = client.get(reverse("desk:line_edit", kwargs={"pk": submission.pk, "line_id": line.pk}))
+    assert 'value="其中：会议费"' in edit.content.decode()
+    assert '<option value="affiliated" selected>' in edit.content.decode()
+
+
+@pytest.mark.django_db
+def test_admin_line_form_has_income_type_and_sub_item(client, demo):
+    """The admin's budget-line page offers 收入类型 (with its help text) and 地方细化科目; the
+    submission page's 国有资产 offers the asset date first."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_superuser("boss", "b@example.com", "pw-123456")
+    client.force_login(user)
+    line = BudgetLine.objects.filter(submission=demo).first()
+    page = client.get(f"/admin/units/budgetline/{line.pk}/change/").content.decode()
+    assert 'name="income_type"' in page and 'name="sub_item"' in page
+    assert "仅单位资金填写；留空按其他收入。" in page
+    page = client.get(f"/admin/units/submission/{demo.pk}/change/").content.decode()
+    assert page.index('name="assets-0-as_of"') < page.index('name="assets-0-vehicles_quota"')
