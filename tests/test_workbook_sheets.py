@@ -297,3 +297,66 @@ def test_prior_figures_and_asset_date_read_text_and_blank(demo):
     assert demo.prior_reception == Decimal("1234.50") and demo.prior_total is None
     assert AssetFacts.objects.get(submission=demo).as_of == datetime.date(2025, 8, 31)
     assert state(demo)[4][0][1] == datetime.date(2025, 8, 31)
+
+
+# --- the desk's preview ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def desk_filler(client, demo, settings, tmp_path):
+    from tests.factories import user_with
+    from units.permissions import FILLER
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    client.force_login(user_with(FILLER, [demo.unit]))
+    return client
+
+
+def _preview(client, submission, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    response = client.post(
+        reverse("desk:excel_upload", kwargs={"pk": submission.pk, "kind": "budget"}),
+        {"file": SimpleUploadedFile("预算.xlsx", data)},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    token = response.url.rstrip("/").split("/")[-1]
+    return client.get(response.url), token
+
+
+def test_preview_lists_the_other_sheets_before_and_after(desk_filler, demo):
+    """The preview shows each other sheet's count before and after, a missing sheet as kept;
+    nothing is saved by the preview."""
+    workbook = load_workbook(io.BytesIO(budget_export_workbook(submission=demo)))
+    workbook[SHEET_SERVICES].append(["会议服务", "否", "会务保障", "3次", 9000, "一般公共预算"])
+    del workbook[SHEET_PRIOR]
+    before = state(demo)
+    page, _ = _preview(desk_filler, demo, saved(workbook))
+    assert state(demo) == before
+    counts = {item.sheet: item for item in page.context["preview"].sheets}
+    assert (counts[SHEET_SERVICES].before, counts[SHEET_SERVICES].after) == (0, 1)
+    assert (counts[SHEET_PROCUREMENT].before, counts[SHEET_PROCUREMENT].after) == (1, 1)
+    assert counts[SHEET_PRIOR].kept and counts[SHEET_PRIOR].after == 7
+    html = page.content.decode()
+    assert "政府购买服务（「政府购买服务」表）" in html
+    assert "文件中没有这张表，保持不变" in html
+
+
+def test_confirm_after_a_procurement_changed_is_refused(desk_filler, demo):
+    """The preview's fingerprint covers the other sheets: a 政府采购 item changed after the
+    preview makes 确认导入 refuse, and nothing is imported."""
+    from django.urls import reverse
+
+    page, token = _preview(desk_filler, demo, budget_export_workbook(submission=demo))
+    item = ProcurementItem.objects.get(submission=demo)
+    item.amount += 1
+    item.save()
+    before = state(demo)
+    response = desk_filler.post(
+        reverse("desk:excel_confirm", kwargs={"pk": demo.pk, "token": token}),
+        {"digest": page.context["preview"].digest},
+    )
+    assert response.status_code == 403
+    assert "预览之后，本填报的数据已有改动" in response.content.decode()
+    assert state(demo) == before
