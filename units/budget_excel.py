@@ -5,7 +5,11 @@ Sheets (names are part of the format):
 - 说明: how to fill the workbook, including the number rule below; its cell B1 holds the
   file's identity (`units.excel.identity`: 预算明细, the year, and on an export the unit code),
   the only cell of it read on import;
-- 预算明细: one row per budget line, columns `LINE_COLUMNS`; amounts in 元;
+- 预算明细: one row per budget line, columns `LINE_COLUMNS`; amounts in 元; 收入类型 (of a
+  单位资金 line) and 地方细化科目 are optional columns;
+- 政府采购, 政府购买服务: one row per item; 国有资产, 上年: one record each, one item per row
+  (`EXTRA_SHEETS`, read and written by `units.budget_sheets`). They are optional on import: a
+  workbook without them (an older one) imports its lines alone;
 - 功能分类, 经济分类: the year's code lists to pick codes from (not read on import).
 
 Columns are found by their header text in the first non-empty row, so users may reorder them;

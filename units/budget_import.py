@@ -17,6 +17,9 @@ Decisions:
 - Two rows identical in every column are refused (both named): nothing distinguishes them, so
   they are far more likely a row pasted twice than two real allocations; the user deletes one,
   merges the amounts, or says in 备注 how they differ.
+- The workbook's other sheets (政府采购, 政府购买服务, 国有资产, 上年) are read, checked and written
+  by `units.budget_sheets` in the same plan and transaction: a sheet present replaces its data
+  (empty: clears it), a sheet missing leaves it, and the report says which were missing.
 - The file itself (size, zip, XML, limits, exact numbers, formula-like text) is checked by the
   shared reader, `units.excel`, before any row is looked at.
 - The template and the export carry their identity (`units.excel.identity`: the year, and for
