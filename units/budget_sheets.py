@@ -77,6 +77,8 @@ ASSET_FIELDS = (
     "equipment_over_500k",
     "equipment_over_1m",
 )
+#: what `AssetFacts.office_area_m2` (12 digits, 2 decimals) holds
+AREA_LIMIT = Decimal(10) ** 10
 ASSET_NOTES = {
     "as_of": "留空为上年12月31日",
     "office_area_m2": "平方米，最多两位小数",
@@ -340,7 +342,12 @@ def _asset_value(name: str, row: Row, label: str):
     if name == "as_of":
         return cell_date(value, label)
     if name == "office_area_m2":
-        return cell_amount(value, label, blank=None) if cell_text(value) else None
+        if not cell_text(value):
+            return None
+        area = cell_amount(value, label)
+        if area >= AREA_LIMIT:
+            raise ValidationError(f"{label}过大：{area}（应小于 {AREA_LIMIT} 平方米）。")
+        return area
     return cell_count(value, label) if cell_text(value) else None
 
 
