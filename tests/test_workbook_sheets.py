@@ -213,6 +213,18 @@ def test_every_sheet_reports_its_faults_together(full):
     )
 
 
+def test_formula_text_and_repeated_items_are_refused_at_their_cells(full):
+    """Free text of the other sheets that a spreadsheet would run is refused at its cell; an
+    item of 上年 given twice is refused naming the first row."""
+    data = budget_export_workbook(submission=full)
+    messages = refused(full, edited(data, 2, "采购项目", "=HYPERLINK(1)", sheet=SHEET_PROCUREMENT))
+    assert messages[0].startswith("「政府采购」表 第2行 B列（采购项目）：")
+    data = edited(data, 3, "项目", "上年预算收支总计", sheet=SHEET_PRIOR)
+    assert refused(full, data) == [
+        "「上年」表 第3行 A列（项目）：「上年预算收支总计」与第2行重复，每个项目只填一行。"
+    ]
+
+
 def test_missing_sheets_leave_their_data_and_the_report_says_so(full):
     """An older workbook without the other sheets imports its lines and leaves the rest."""
     before = everything(full)
