@@ -388,8 +388,8 @@ class SheetsSaved:
     absent: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        """The sentence the import report adds (empty when no other sheet was in the file and
-        none is missing, which cannot happen: then it names the missing ones)."""
+        """What the import report adds: each sheet written, then the sheets the file lacked
+        (empty for a report of nothing written)."""
         parts = []
         if self.procurements is not None:
             parts.append(f"政府采购预算 {self.procurements} 项")
