@@ -15,7 +15,15 @@ from openpyxl import load_workbook
 from tables.document.disclosure import disclosure_derive
 from units.budget_excel import SHEET_LINES
 from units.budget_import import budget_import
-from units.models import BudgetLine, Project
+from units.budget_sheets import ASSET_FIELDS, PRIOR_FIELDS
+from units.models import (
+    AssetFacts,
+    BudgetLine,
+    ProcurementItem,
+    Project,
+    PurchasedService,
+    Submission,
+)
 from units.selectors import submission_queryset
 
 
@@ -36,6 +44,8 @@ def state(submission):
                 "gov_econ_code_id",
                 "project_id",
                 "amount",
+                "income_type",
+                "sub_item",
             )
         ),
         list(
@@ -43,6 +53,19 @@ def state(submission):
             .order_by("id")
             .values_list("id", "name", "category", "allocation_of_id", "position")
         ),
+        # the workbook's other sheets
+        list(
+            ProcurementItem.objects.filter(submission=submission)
+            .order_by("id")
+            .values_list("id", "kind", "name", "project_id", "amount")
+        ),
+        list(
+            PurchasedService.objects.filter(submission=submission)
+            .order_by("id")
+            .values_list("id", "project_name", "content", "amount", "fund_source")
+        ),
+        list(AssetFacts.objects.filter(submission=submission).values_list("id", *ASSET_FIELDS)),
+        list(Submission.objects.filter(pk=submission.pk).values_list(*PRIOR_FIELDS)),
     )
 
 
@@ -59,10 +82,10 @@ def column_of(sheet, header) -> int:
     return next(cell.column for cell in sheet[1] if cell.value == header)
 
 
-def edited(data: bytes, row: int, header: str, value) -> bytes:
-    """The workbook with one cell of 预算明细 replaced."""
+def edited(data: bytes, row: int, header: str, value, *, sheet: str = SHEET_LINES) -> bytes:
+    """The workbook with one cell of 预算明细 (or of `sheet`) replaced."""
     workbook = load_workbook(io.BytesIO(data))
-    sheet = workbook[SHEET_LINES]
+    sheet = workbook[sheet]
     sheet.cell(row=row, column=column_of(sheet, header)).value = value
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -35,7 +35,16 @@ def test_defusedxml_is_active():
 def test_template_has_instructions_headers_and_code_lists(demo):
     """The template: 说明 with the number rule, 预算明细 headers, the year's code lists."""
     workbook = load_workbook(io.BytesIO(budget_template_workbook(year=2025)))
-    assert workbook.sheetnames == ["说明", "预算明细", "功能分类", "经济分类"]
+    assert workbook.sheetnames == [
+        "说明",
+        "预算明细",
+        "政府采购",
+        "政府购买服务",
+        "国有资产",
+        "上年",
+        "功能分类",
+        "经济分类",
+    ]
     readme = "\n".join(str(c.value) for c in workbook["说明"]["A"] if c.value)
     assert "1,234.50" in readme and "1,23.4" in readme and "不会产生重复数据" in readme
     assert [c.value for c in workbook["预算明细"][1]] == [c.header for c in LINE_COLUMNS]

@@ -239,6 +239,21 @@ class AssetFactsInline(SubmissionScopedMixin, admin.StackedInline):
     model = AssetFacts
     extra = 0
     max_num = 1
+    # the date first: every figure below is "as at" it
+    fields = [
+        "as_of",
+        "vehicles_quota",
+        "vehicles_leader",
+        "vehicles_confidential",
+        "vehicles_emergency",
+        "vehicles_law_enforcement",
+        "vehicles_special",
+        "vehicles_institution",
+        "vehicles_other",
+        "office_area_m2",
+        "equipment_over_500k",
+        "equipment_over_1m",
+    ]
 
 
 class SubmissionTextInline(SubmissionScopedMixin, admin.StackedInline):
@@ -482,14 +497,38 @@ class BudgetLineAdmin(BudgetDataAdmin):
         "submission",
         "func_code",
         "dept_econ_code",
+        "sub_item",
         "gov_econ_code",
         "expense_kind",
         "fund_source",
+        "income_type",
         "is_carryover",
         "project",
         "amount",
     ]
-    list_filter = ["submission__year", "expense_kind", "fund_source", "is_carryover"]
+    list_filter = [
+        "submission__year",
+        "expense_kind",
+        "fund_source",
+        "income_type",
+        "is_carryover",
+    ]
+    # 收入类型 beside 资金来源 (it applies to 单位资金 only, as its help text says) and the
+    # 地方细化科目 beside the 款 it details
+    fields = [
+        "submission",
+        "func_code",
+        "dept_econ_code",
+        "sub_item",
+        "gov_econ_code",
+        "expense_kind",
+        "fund_source",
+        "income_type",
+        "is_carryover",
+        "project",
+        "amount",
+        "note",
+    ]
     list_select_related = [
         "submission__unit",
         "func_code",

@@ -5,7 +5,11 @@ Sheets (names are part of the format):
 - 说明: how to fill the workbook, including the number rule below; its cell B1 holds the
   file's identity (`units.excel.identity`: 预算明细, the year, and on an export the unit code),
   the only cell of it read on import;
-- 预算明细: one row per budget line, columns `LINE_COLUMNS`; amounts in 元;
+- 预算明细: one row per budget line, columns `LINE_COLUMNS`; amounts in 元; 收入类型 (of a
+  单位资金 line) and 地方细化科目 are optional columns;
+- 政府采购, 政府购买服务: one row per item; 国有资产, 上年: one record each, one item per row
+  (`EXTRA_SHEETS`, read and written by `units.budget_sheets`). They are optional on import: a
+  workbook without them (an older one) imports its lines alone;
 - 功能分类, 经济分类: the year's code lists to pick codes from (not read on import).
 
 Columns are found by their header text in the first non-empty row, so users may reorder them;
@@ -21,7 +25,9 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
+from units.choices import UnitIncomeType
 from units.excel.archive import Limits, upload_read
 from units.excel.cells import TEXT_NUMBER_RULE
 from units.excel.identity import (
@@ -32,7 +38,7 @@ from units.excel.identity import (
     identity_write,
 )
 from units.excel.problems import column_letter
-from units.excel.reader import MONEY, Column, Row, SheetSpec, sheets_read
+from units.excel.reader import MONEY, NUMBER, Column, Row, SheetSpec, sheets_read
 from units.spreadsheet import header_write, list_validation, text_cell_put, text_sheet_write
 
 SHEET_README = "说明"
@@ -65,6 +71,16 @@ LINE_COLUMNS = (
     Column("period", "项目期（年）", width=12, note="可空：1"),
     Column("amount", "金额（元）", MONEY, required=True, width=18),
     Column("note", "备注", width=24, free_text=True),
+    # After 备注, so that the letters of the older columns (named in messages and in users'
+    # habits) stay where they were; columns are found by header anyway.
+    Column("income", "收入类型", width=18, note="仅资金来源为单位资金时填写；可空：其他收入"),
+    Column(
+        "sub_item",
+        "地方细化科目",
+        width=24,
+        note="可空：部门经济科目（款）下本地区细化的科目名称",
+        free_text=True,
+    ),
 )
 COLUMNS_BY_KEY = {c.key: c for c in LINE_COLUMNS}
 
@@ -99,6 +115,72 @@ FUNCTIONAL_LEVELS = {1: "类", 2: "款", 3: "项"}
 ECONOMIC_LEVELS = {1: "类", 2: "款"}
 
 
+# --- the rest of the budget: sheets of their own ------------------------------------------------
+#
+# 政府采购 and 政府购买服务 list one item per row; 国有资产 and 上年 are one record each, written
+# one item per row (项目 | value | 说明) so that a person reads them down a column. Each is
+# `optional` on import: a workbook without the sheet (an older template, or one built from a
+# platform export) leaves that data as it is; a sheet present replaces it, an empty one clears it.
+
+SHEET_PROCUREMENT = "政府采购"
+SHEET_SERVICES = "政府购买服务"
+SHEET_ASSETS = "国有资产"
+SHEET_PRIOR = "上年"
+MAX_ITEM_ROWS = 5_000
+
+PROCUREMENT_COLUMNS = (
+    Column("kind", "采购类别", required=True, width=12, note="货物、工程 或 服务"),
+    Column("name", "采购项目", required=True, width=36, free_text=True),
+    Column(
+        "project",
+        "项目名称",
+        width=30,
+        note="可空；填写时须与「预算明细」表中的项目名称一致",
+        free_text=True,
+    ),
+    Column("batch", "资金批次", width=10, note="可空：1"),
+    Column("amount", "金额（元）", MONEY, required=True, width=18),
+)
+SERVICE_COLUMNS = (
+    Column("project", "项目", required=True, width=30, free_text=True),
+    Column("includes", "是否包含政府采购", width=14, note="是/否，可空：否"),
+    Column("content", "政府购买服务内容", required=True, width=40, free_text=True),
+    Column("quantity", "购买数量", width=14, free_text=True),
+    Column("amount", "购买金额（元）", MONEY, required=True, width=18),
+    Column("fund", "资金来源", width=18, note="可空：一般公共预算"),
+)
+#: the item column of the one-record sheets, found by its text like any header
+ITEM_COLUMN = Column("item", "项目", required=True, width=34)
+ITEM_NOTE = Column("note", "说明", width=48)
+ASSET_COLUMNS = (
+    ITEM_COLUMN,
+    Column(
+        "value", "数值", NUMBER, width=18, note="数量填整数，面积最多两位小数，日期如 2025-12-31"
+    ),
+)
+PRIOR_COLUMNS = (ITEM_COLUMN, Column("value", "金额（元）", MONEY, width=18))
+
+EXTRA_SHEETS = (
+    SheetSpec(SHEET_PROCUREMENT, PROCUREMENT_COLUMNS, MAX_ITEM_ROWS, True, optional=True),
+    SheetSpec(SHEET_SERVICES, SERVICE_COLUMNS, MAX_ITEM_ROWS, True, optional=True),
+    SheetSpec(SHEET_ASSETS, ASSET_COLUMNS, 100, True, optional=True),
+    SheetSpec(SHEET_PRIOR, PRIOR_COLUMNS, 100, True, optional=True),
+)
+
+
+@dataclass(frozen=True)
+class SheetContent:
+    """What to write in one of `EXTRA_SHEETS`: its rows (dicts keyed like its columns, plus
+    "note" for the one-record sheets) and drop-down lists by column key."""
+
+    rows: list[dict]
+    lists: dict[str, list[str]] = field(default_factory=dict)
+
+
+#: 收入类型 as written in the workbook (the `UnitIncomeType` labels; blank = 其他收入)
+INCOME_LABELS = tuple(label for _, label in UnitIncomeType.choices)
+
+
 def _readme_lines(year: int | None) -> tuple[str, ...]:
     year_text = f"{year}年" if year else "本年度"
     kinds = "、".join(labels[0] for labels in KIND_LABELS.values())
@@ -129,6 +211,14 @@ def _readme_lines(year: int | None) -> tuple[str, ...]:
         "不能以 = + @ 开头（电子表格会把它当作公式执行）。",
         f"10. 文件不超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，「{SHEET_LINES}」最多 "
         f"{MAX_LINE_ROWS} 行，每个单元格最多 32767 个字符。",
+        "11. 收入类型只在资金来源为单位资金时填写（事业收入、事业单位经营收入、上级补助收入、"
+        "附属单位上缴收入、其他收入），留空按其他收入；地方细化科目可填写本地区在部门经济科目"
+        "（款）下细化的科目名称，可空。",
+        f"12. 「{SHEET_PROCUREMENT}」「{SHEET_SERVICES}」「{SHEET_ASSETS}」「{SHEET_PRIOR}」表"
+        "与预算明细一起导入，同样全部成功或全部不导入：文件中有哪张表，就用它替换相应的数据"
+        "（表中没有内容即清空）；没有这张表（如旧版模板）则原有数据保持不变。"
+        f"「{SHEET_ASSETS}」「{SHEET_PRIOR}」表按“项目”列逐项填写，不要改动项目名称；"
+        "上年数的金额单位为元。",
     )
 
 
@@ -157,7 +247,19 @@ def workbook_read(
 
     `identity_check` is called with the file's identity (None for a file without one) before
     the rows are judged, and may refuse the file (a ValidationError)."""
-    sheet = SheetSpec(SHEET_LINES, LINE_COLUMNS, max_rows=MAX_LINE_ROWS, optional_headers=True)
+    return workbook_sheets_read(data, identity_check=identity_check, extra=False)[SHEET_LINES]
+
+
+def workbook_sheets_read(
+    data: bytes,
+    *,
+    identity_check: Callable[[WorkbookIdentity | None], None] | None = None,
+    extra: bool = True,
+) -> dict[str, list[Row]]:
+    """Like `workbook_read`, the rows of 预算明细 and (with `extra`) of each of `EXTRA_SHEETS`
+    the workbook has, by sheet name: a sheet it lacks is not in the result, one it has with no
+    data rows maps to []. Every problem of every sheet is listed at once."""
+    lines = SheetSpec(SHEET_LINES, LINE_COLUMNS, max_rows=MAX_LINE_ROWS, optional_headers=True)
 
     def cells_check(values):
         if identity_check is not None:
@@ -165,11 +267,11 @@ def workbook_read(
 
     return sheets_read(
         data,
-        sheets=(sheet,),
+        sheets=(lines, *(EXTRA_SHEETS if extra else ())),
         limits=limits(),
         cells=(IDENTITY_CELL,),
         cells_check=cells_check,
-    )[SHEET_LINES]
+    )
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -191,6 +293,7 @@ def workbook_write(
     year: int | None = None,
     unit_code: str = "",
     title: str = "",
+    extra: dict[str, SheetContent] | None = None,
 ) -> bytes:
     """The workbook as .xlsx bytes, carrying its identity (预算明细, `year`, and `unit_code` for
     an export) in 「说明」表 B1.
@@ -199,6 +302,9 @@ def workbook_write(
     labels as written, amounts as Decimal 元, batch/period as int). `functional` lists
     (code, name, level); `economic` lists (分类, code, name, level, 默认政府经济科目（行政/参公）,
     默认政府经济科目（事业）).
+
+    `extra` gives the content of `EXTRA_SHEETS` by sheet name; a sheet not in it is not written
+    (without `extra` the workbook holds the lines alone, and importing it changes nothing else).
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -234,6 +340,10 @@ def workbook_write(
     list_validation(sheet, letters["carryover"], [YES, NO], rows)
     list_validation(sheet, letters["category"], category_labels, rows)
     list_validation(sheet, letters["recurrence"], recurrence_labels, rows)
+    list_validation(sheet, letters["income"], list(INCOME_LABELS), rows)
+    for spec in EXTRA_SHEETS:
+        if extra is not None and spec.name in extra:
+            _extra_sheet_write(workbook, spec, extra[spec.name])
 
     text_sheet_write(
         workbook,
@@ -270,3 +380,30 @@ def workbook_write(
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _extra_sheet_write(workbook, spec: SheetSpec, content: SheetContent) -> None:
+    """One of `EXTRA_SHEETS`: header, rows (amounts and areas as numbers with two decimals,
+    counts as numbers, dates as dates, the rest as text) and its drop-downs."""
+    import datetime
+    from decimal import Decimal
+
+    one_record = spec.columns[0] is ITEM_COLUMN
+    columns = (*spec.columns, ITEM_NOTE) if one_record else spec.columns
+    sheet = workbook.create_sheet(spec.name)
+    header_write(sheet, columns)
+    for row, item in enumerate(content.rows, start=2):
+        for index, column in enumerate(columns, start=1):
+            value = item.get(column.key)
+            if isinstance(value, Decimal) or column.kind == MONEY:
+                cell = sheet.cell(row=row, column=index, value=value)
+                cell.number_format = "#,##0.00"
+            elif isinstance(value, datetime.date):
+                sheet.cell(row=row, column=index, value=value).number_format = "yyyy-mm-dd"
+            elif isinstance(value, int) and not isinstance(value, bool):
+                sheet.cell(row=row, column=index, value=value)
+            else:
+                text_cell_put(sheet, row, index, value)
+    letters = {c.key: column_letter(i) for i, c in enumerate(columns)}
+    for key, options in content.lists.items():
+        list_validation(sheet, letters[key], options, len(content.rows) + 500)

@@ -17,6 +17,9 @@ Decisions:
 - Two rows identical in every column are refused (both named): nothing distinguishes them, so
   they are far more likely a row pasted twice than two real allocations; the user deletes one,
   merges the amounts, or says in 备注 how they differ.
+- The workbook's other sheets (政府采购, 政府购买服务, 国有资产, 上年) are read, checked and written
+  by `units.budget_sheets` in the same plan and transaction: a sheet present replaces its data
+  (empty: clears it), a sheet missing leaves it, and the report says which were missing.
 - The file itself (size, zip, XML, limits, exact numbers, formula-like text) is checked by the
   shared reader, `units.excel`, before any row is looked at.
 - The template and the export carry their identity (`units.excel.identity`: the year, and for
@@ -38,15 +41,17 @@ from django.utils import formats, timezone
 
 from units.budget_excel import (
     BOOL_BY_LABEL,
+    EXTRA_SHEETS,
     KIND_BY_LABEL,
     KIND_LABELS,
     LINE_COLUMNS,
     NO,
     SHEET_LINES,
+    SHEET_PROCUREMENT,
     YES,
     code_cell,
     read_upload,
-    workbook_read,
+    workbook_sheets_read,
     workbook_write,
 )
 from units.budget_projects import (
@@ -56,10 +61,18 @@ from units.budget_projects import (
     projects_match,
     projects_save,
 )
+from units.budget_sheets import (
+    SheetsPlan,
+    SheetsSaved,
+    procurements_delete_first,
+    sheets_content,
+    sheets_plan,
+    sheets_save,
+)
 from units.excel.cells import cell_amount, cell_code, cell_positive_int, cell_text
 from units.excel.identity import KIND_BUDGET, identity_check
 from units.excel.importing import planned_import
-from units.excel.problems import Problem
+from units.excel.problems import Problem, problems_error
 from units.excel.reader import Row
 from units.models import (
     BudgetLine,
@@ -71,6 +84,7 @@ from units.models import (
     ProjectCategory,
     ProjectRecurrence,
     Submission,
+    UnitIncomeType,
     UnitKind,
 )
 from units.services import budget_lines_create
@@ -83,6 +97,7 @@ FIELD_TO_KEY = {
     "gov_econ_code": "gov",
     "project": "project",
     "amount": "amount",
+    "income_type": "income",
 }
 SCHEME_BY_KEY = {
     "func": CodeScheme.FUNCTIONAL,
@@ -101,6 +116,8 @@ RECURRENCE_BY_LABEL = {
 }
 NAME_MAX = Project._meta.get_field("name").max_length
 NOTE_MAX = BudgetLine._meta.get_field("note").max_length
+SUB_ITEM_MAX = BudgetLine._meta.get_field("sub_item").max_length
+INCOME_BY_LABEL = {label: value for value, label in UnitIncomeType.choices}
 
 
 def mapping_kind_for(unit_kind: str) -> str:
@@ -118,6 +135,8 @@ class ImportReport:
     projects_created: list[str] = field(default_factory=list)
     projects_updated: list[str] = field(default_factory=list)
     projects_deleted: list[str] = field(default_factory=list)
+    #: what the 政府采购, 政府购买服务, 国有资产 and 上年 sheets wrote, and which were missing
+    sheets: SheetsSaved = field(default_factory=SheetsSaved)
 
     def summary(self) -> str:
         text = (
@@ -127,6 +146,8 @@ class ImportReport:
         )
         if self.projects_deleted:
             text += f"，删除文件中没有的项目 {len(self.projects_deleted)} 个"
+        if sheets := self.sheets.summary():
+            text += f"；{sheets}"
         return text + "。"
 
 
@@ -171,12 +192,14 @@ def _code_lists(year: int) -> dict:
 
 
 def budget_template_workbook(*, year: int) -> bytes:
-    """The empty import template (.xlsx) with the year's code lists."""
-    return workbook_write(lines=[], year=year, **_code_lists(year))
+    """The empty import template (.xlsx) with the year's code lists and the other sheets of
+    the budget (政府采购, 政府购买服务, 国有资产, 上年) with their headers and items."""
+    return workbook_write(lines=[], year=year, extra=sheets_content(), **_code_lists(year))
 
 
 def budget_export_workbook(*, submission: Submission) -> bytes:
-    """The submission's budget lines in the import layout (export → import gives them back).
+    """The submission's budget lines, and its other sheets, in the import layout (export →
+    import gives them back).
 
     Basic lines come first in entry order, then project lines grouped by project in project
     order, so the projects' first appearances keep their order on re-import."""
@@ -214,6 +237,8 @@ def budget_export_workbook(*, submission: Submission) -> bytes:
                 "period": project.period_years if first else None,
                 "amount": line.amount,
                 "note": line.note,
+                "income": line.get_income_type_display() if line.income_type else None,
+                "sub_item": line.sub_item or None,
             }
         )
     return workbook_write(
@@ -221,6 +246,7 @@ def budget_export_workbook(*, submission: Submission) -> bytes:
         year=submission.year,
         unit_code=submission.unit.code,
         title=f"导出自：{submission}（{formats.date_format(timezone.localtime(), 'DATETIME_FORMAT')}）",
+        extra=sheets_content(submission=submission),
         **_code_lists(submission.year),
     )
 
@@ -242,6 +268,7 @@ class _Plan:
         }
         self.other_years: dict[tuple[str, str], ClassificationCode] = {}
         self.match: ProjectMatch | None = None  # set by `_plan_build`
+        self.sheets = SheetsPlan()  # set by `_workbook_plan_build`
         self.mapping = dict(
             EconomicMapping.objects.filter(
                 year=self.year, mapping_kind=mapping_kind_for(submission.unit.kind)
@@ -337,6 +364,10 @@ class _Plan:
         if len(note) > NOTE_MAX:
             self.add(row.locate("note", f"备注不能超过 {NOTE_MAX} 个字（现有 {len(note)} 个）。"))
 
+        income, sub_item = self.income_columns(row)
+        if fund is not None:  # an income type beside a bad 资金来源 is judged once it is fixed
+            line.fund_source, line.income_type = fund, income
+
         spec = self.project_columns(row, kind)
 
         # The shared rules, for the codes that were found (missing ones are reported above).
@@ -363,9 +394,34 @@ class _Plan:
         line.fund_source = fund
         line.is_carryover = carryover
         line.note = note
+        line.income_type = income
+        line.sub_item = sub_item
         self.lines.append((line, spec))
         if spec is not None:
             spec.lines.append(line)
+
+    def income_columns(self, row: Row) -> tuple[str, str]:
+        """The row's 收入类型 (a `UnitIncomeType` value, "" when blank or bad: reported) and
+        地方细化科目. Whether the income type fits the fund is `budget_line_errors`' rule."""
+        income_text = cell_text(row.values.get("income"))
+        income = INCOME_BY_LABEL.get(income_text, "") if income_text else ""
+        if income_text and not income:
+            self.add(
+                row.locate(
+                    "income",
+                    f"收入类型「{income_text}」无效，应为 {'、'.join(INCOME_BY_LABEL)} 之一，"
+                    "或留空（按其他收入）。",
+                )
+            )
+        sub_item = cell_text(row.values.get("sub_item"))
+        if len(sub_item) > SUB_ITEM_MAX:
+            self.add(
+                row.locate(
+                    "sub_item",
+                    f"地方细化科目不能超过 {SUB_ITEM_MAX} 个字（现有 {len(sub_item)} 个）。",
+                )
+            )
+        return income, sub_item
 
     def project_columns(self, row: Row, kind) -> ProjectSpec | None:
         name = cell_text(row.values.get("project"))
@@ -478,7 +534,9 @@ def _duplicate_rows(plan: _Plan, rows: list[Row]) -> None:
         )
 
 
-def _plan_build(submission: Submission, rows: list[Row]) -> _Plan:
+def _plan_build(
+    submission: Submission, rows: list[Row], *, procurements_replaced: bool = False
+) -> _Plan:
     plan = _Plan(submission)
     _duplicate_rows(plan, rows)
     parsed = [(row, plan.parse_codes(row)) for row in rows]
@@ -492,8 +550,21 @@ def _plan_build(submission: Submission, rows: list[Row]) -> _Plan:
     if not rows and not plan.problems:
         plan.add(Problem(SHEET_LINES, "没有任何预算明细行。"))
         return plan
-    plan.match = projects_match(submission=submission, keys=plan.projects)
+    plan.match = projects_match(
+        submission=submission, keys=plan.projects, procurements_replaced=procurements_replaced
+    )
     plan.problems.extend(plan.match.problems)
+    return plan
+
+
+def _workbook_plan_build(submission: Submission, sheets: dict[str, list[Row]]) -> _Plan:
+    """The lines' plan and, beside it (`plan.sheets`), the other sheets' (`units.budget_sheets`),
+    their problems listed together."""
+    plan = _plan_build(
+        submission, sheets[SHEET_LINES], procurements_replaced=SHEET_PROCUREMENT in sheets
+    )
+    plan.sheets = sheets_plan(sheets=sheets, projects=set(plan.projects))
+    plan.problems.extend(plan.sheets.problems)
     return plan
 
 
@@ -505,19 +576,27 @@ def budget_import(*, submission: Submission, file) -> ImportReport:
     another year or (an export) another unit is refused first, naming both
     (`units.excel.identity`).
     """
-    rows = workbook_read(
+    sheets = workbook_sheets_read(
         read_upload(file),
         identity_check=functools.partial(identity_check, kind=KIND_BUDGET, submission=submission),
     )
     with planned_import(
-        submission=submission, rows=rows, reason="导入预算明细", plan_build=_plan_build
+        submission=submission,
+        rows=sheets,
+        reason="导入预算明细",
+        plan_build=_workbook_plan_build,
+        refusal=functools.partial(
+            problems_error, sheet_order=[SHEET_LINES, *(s.name for s in EXTRA_SHEETS)]
+        ),
     ) as (submission, plan):
         report = ImportReport(submission=str(submission))
         report.replaced_lines = BudgetLine.objects.filter(submission=submission).count()
+        procurements_delete_first(submission=submission, plan=plan.sheets)
         saved = projects_save(submission=submission, specs=plan.projects, match=plan.match)
         report.projects_created = saved.created
         report.projects_updated = saved.updated
         report.projects_deleted = saved.deleted
         lines = [line for line, _ in plan.lines]
         report.lines = len(budget_lines_create(submission=submission, lines=lines))
+        report.sheets = sheets_save(submission=submission, plan=plan.sheets)
     return report

@@ -72,10 +72,13 @@ def project_batches(projects) -> dict[int, int]:
     return batches
 
 
-def projects_match(*, submission: Submission, keys) -> ProjectMatch:
+def projects_match(
+    *, submission: Submission, keys, procurements_replaced: bool = False
+) -> ProjectMatch:
     """Match the file's projects (`keys`: their (name, 资金批次)) to the existing ones; the
     unmatched ones will be deleted, which is a problem when a 绩效目标 or 政府采购预算 refers to
-    them."""
+    them (not the latter when `procurements_replaced`: the file's 政府采购 sheet replaces the
+    items, and the import deletes the old ones first)."""
     problems: list[Problem] = []
     existing = list(Project.objects.filter(submission=submission))
     batches = project_batches(existing)
@@ -93,9 +96,13 @@ def projects_match(*, submission: Submission, keys) -> ProjectMatch:
                 "pk", flat=True
             )
         )
-        with_procurement = set(
-            ProcurementItem.objects.filter(project_id__in=removed_ids).values_list(
-                "project_id", flat=True
+        with_procurement = (
+            set()
+            if procurements_replaced
+            else set(
+                ProcurementItem.objects.filter(project_id__in=removed_ids).values_list(
+                    "project_id", flat=True
+                )
             )
         )
         for project in removed:

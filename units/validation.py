@@ -4,7 +4,7 @@ Each rule returns Chinese messages keyed by field so a form can show them beside
 an importer can name the row and column.
 """
 
-from units.choices import CodeScheme, ExpenseKind
+from units.choices import CodeScheme, ExpenseKind, UnitIncomeType
 
 #: 部门经济分类 classes allowed for each kind of 基本支出.
 PERSONNEL_CLASSES = frozenset({"301", "303"})
@@ -42,6 +42,10 @@ def code_errors(code, *, scheme: str, year: int, level: int, label: str) -> list
     if not code.is_active:
         errors.append(f"{label}“{code.code} {code.name}”已停用。")
     return errors
+
+
+#: `FundSource.UNIT_FUNDS` (the models import this module, so the value is repeated here).
+UNIT_FUNDS = "unit_funds"
 
 
 def budget_line_errors(line) -> dict[str, list[str]]:
@@ -108,4 +112,17 @@ def budget_line_errors(line) -> dict[str, list[str]]:
         add("project", ["所选项目不属于本填报。"])
     if line.amount is not None and line.amount < 0:
         add("amount", ["金额不能为负数。"])
+    # The income type names a kind of the unit's own income; every other fund is its own
+    # income type (财政拨款收入 by fund, 财政专户管理资金收入), so the field would say nothing.
+    if line.income_type and line.income_type not in UnitIncomeType.values:
+        choices = "、".join(UnitIncomeType.labels)
+        add("income_type", [f"收入类型“{line.income_type}”无效，应为 {choices} 之一或留空。"])
+    elif line.income_type and line.fund_source != UNIT_FUNDS:
+        add(
+            "income_type",
+            [
+                f"收入类型“{UnitIncomeType(line.income_type).label}”只适用于资金来源为单位资金"
+                "的明细：请清空收入类型，或把资金来源改为单位资金。"
+            ],
+        )
     return errors

@@ -12,7 +12,8 @@ from tables.desk.search import name_matches
 from tables.figures.formatting import format_yuan
 from units.budget_import import FIELD_TO_KEY, LABEL_BY_KEY, SCHEME_BY_KEY, mapping_kind_for
 from units.budget_projects import project_batches
-from units.choices import ExpenseKind
+from units.choices import ExpenseKind, UnitIncomeType
+from units.formula_text import formula_text_error
 from units.models import (
     BudgetLine,
     ClassificationCode,
@@ -74,6 +75,13 @@ class BudgetLineForm(forms.Form):
     fund_source = forms.ChoiceField(
         label="资金来源", choices=FundSource.choices, initial=FundSource.GENERAL
     )
+    income_type = forms.ChoiceField(
+        label="收入类型",
+        choices=[("", "（留空：其他收入）"), *UnitIncomeType.choices],
+        required=False,
+        help_text="仅资金来源为单位资金时填写（事业收入、上级补助收入等）；其他资金来源请留空。"
+        "单位资金留空按其他收入。",
+    )
     is_carryover = forms.BooleanField(label="上年结转", required=False)
     project = forms.ChoiceField(label="项目", required=False, help_text="项目支出必须选择项目。")
     new_project_name = forms.CharField(label="新建项目：项目名称", max_length=200, required=False)
@@ -90,6 +98,13 @@ class BudgetLineForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     note = forms.CharField(label="备注", max_length=200, required=False)
+    sub_item = forms.CharField(
+        label="地方细化科目",
+        max_length=100,
+        required=False,
+        help_text="可空：本地区在部门经济科目（款）下细化的科目名称，例如 30299 下的具体事项；"
+        "国家口径的检查仍按所属的款汇总。",
+    )
 
     def __init__(self, *args, submission, projects: list[Project], amounts: dict, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,6 +140,8 @@ class BudgetLineForm(forms.Form):
             "project": str(line.project_id or ""),
             "amount": f"{line.amount:,.2f}",
             "note": line.note,
+            "income_type": line.income_type,
+            "sub_item": line.sub_item,
         }
 
     def _code(self, name: str) -> ClassificationCode | None:
@@ -159,6 +176,13 @@ class BudgetLineForm(forms.Form):
     def clean_amount(self):
         # units.money raises django's ValidationError, which the form puts on the field
         return parse_amount_text(self.cleaned_data["amount"], field_label="金额")
+
+    def clean_sub_item(self):
+        text = self.cleaned_data.get("sub_item", "").strip()
+        error = formula_text_error(text)
+        if error:
+            raise forms.ValidationError(f"地方细化科目{error}")
+        return text
 
     def clean_project(self):
         value = self.cleaned_data.get("project", "")
@@ -221,6 +245,8 @@ class BudgetLineForm(forms.Form):
             "project": project if isinstance(project, Project) else None,
             "amount": data["amount"],
             "note": data["note"],
+            "income_type": data.get("income_type", ""),
+            "sub_item": data.get("sub_item", ""),
         }
 
     def errors_from_service(self, exc) -> None:

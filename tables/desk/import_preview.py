@@ -15,9 +15,12 @@ Lives in tables.desk, not in units or performance: it reads the derived 表一 a
 findings, which those layers may not import.
 
 Matching budget lines: a line's key is (功能科目, 部门经济科目, 政府经济科目, 支出类型, 资金来源,
-上年结转, 项目名称 + 资金批次, 备注). Lines with equal keys are matched as multisets: equal
+收入类型, 地方细化科目, 上年结转, 项目名称 + 资金批次, 备注). Lines with equal keys are matched as multisets: equal
 amounts are unchanged; the remaining ones of a key present on both sides pair up, in order of
 amount, as changed (old → new amount); what is left over is added or removed.
+
+The workbook's other sheets (政府采购, 政府购买服务, 国有资产, 上年) are shown as their counts
+before and after, and the sheets the file lacks as left unchanged.
 """
 
 from __future__ import annotations
@@ -36,7 +39,15 @@ from tables.desk.import_kinds import BUDGET, KINDS, TARGETS
 from tables.desk.selectors import findings_count
 from tables.document.build import document_build
 from units.budget_projects import project_batches
-from units.models import BudgetLine, Project, Submission
+from units.budget_sheets import PRIOR_FIELDS, SHEET_LABELS, sheets_counts
+from units.models import (
+    AssetFacts,
+    BudgetLine,
+    ProcurementItem,
+    Project,
+    PurchasedService,
+    Submission,
+)
 from units.selectors import submission_queryset
 
 
@@ -53,18 +64,24 @@ class _Rollback(Exception):
 
 def submission_data_digest(submission_id: int) -> str:
     """SHA-256 of every row an import reads or writes (budget lines, projects, project targets
-    and their indicators), ids included: any change by any path changes it (4 queries)."""
+    and their indicators, the budget workbook's other sheets: 政府采购, 政府购买服务, 国有资产
+    and the 上年 figures), ids included: any change by any path changes it (8 queries)."""
     querysets = (
         BudgetLine.objects.filter(submission_id=submission_id),
         Project.objects.filter(submission_id=submission_id),
         ProjectTarget.objects.filter(project__submission_id=submission_id),
         Indicator.objects.filter(project_target__project__submission_id=submission_id),
+        ProcurementItem.objects.filter(submission_id=submission_id),
+        PurchasedService.objects.filter(submission_id=submission_id),
+        AssetFacts.objects.filter(submission_id=submission_id),
     )
     state = []
     for queryset in querysets:
         model = queryset.model
         fields = [f.attname for f in model._meta.concrete_fields]
         state.append((model._meta.label, list(queryset.order_by("pk").values_list(*fields))))
+    prior = Submission.objects.filter(pk=submission_id).values_list(*PRIOR_FIELDS)
+    state.append(("prior", list(prior)))
     return hashlib.sha256(repr(state).encode()).hexdigest()
 
 
@@ -110,6 +127,8 @@ class LineView:
     batch: int | None
     note: str
     amount: Decimal
+    income: str = ""  # 收入类型 of a 单位资金 line, "" when blank
+    sub_item: str = ""
 
     @property
     def key(self) -> tuple:
@@ -119,6 +138,8 @@ class LineView:
             self.gov.split(" ", 1)[0],
             self.kind,
             self.fund,
+            self.income,
+            self.sub_item,
             self.carryover,
             self.project,
             self.batch,
@@ -195,6 +216,8 @@ def budget_state(submission_id: int) -> tuple[list[LineView], list[ProjectView]]
                 batch=batches[project.id] if project else None,
                 note=line.note,
                 amount=line.amount,
+                income=line.get_income_type_display() if line.income_type else "",
+                sub_item=line.sub_item,
             )
         )
     views = [
@@ -261,6 +284,27 @@ def _without(lines: list[LineView], common: Counter) -> list[LineView]:
     return rest
 
 
+@dataclass(frozen=True)
+class SheetCount:
+    """One of the workbook's other sheets in the preview: its items before and after (`unit`:
+    项 or 项已填写), or `kept` when the file lacks the sheet and its data stays as it is."""
+
+    sheet: str
+    label: str
+    unit: str
+    before: int
+    after: int
+    kept: bool
+
+
+def sheet_counts(before: dict[str, int], after: dict[str, int], absent) -> list[SheetCount]:
+    """The other sheets' counts, in the workbook's order."""
+    return [
+        SheetCount(name, label, unit, before[name], after[name], name in absent)
+        for name, (label, unit) in SHEET_LABELS.items()
+    ]
+
+
 @dataclass
 class BudgetPreview:
     """What importing a 预算明细 workbook would do; `errors` when it would be refused."""
@@ -276,6 +320,8 @@ class BudgetPreview:
     before: Totals | None = None
     after: Totals | None = None
     kind: str = BUDGET
+    #: 政府采购, 政府购买服务, 国有资产 and 上年 before and after
+    sheets: list[SheetCount] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -339,11 +385,15 @@ def budget_import_preview(*, submission: Submission, data: bytes) -> BudgetPrevi
         _lock(submission)
         before = (submission_data_digest(submission.pk), budget_state(submission.pk))
         totals_before = _totals(submission.pk)
-        KINDS[BUDGET].run(submission=submission, file=data)
-        return before, totals_before, budget_state(submission.pk), _totals(submission.pk)
+        counts_before = sheets_counts(submission_id=submission.pk)
+        report = KINDS[BUDGET].run(submission=submission, file=data)
+        sheets = sheet_counts(
+            counts_before, sheets_counts(submission_id=submission.pk), report.sheets.absent
+        )
+        return before, totals_before, budget_state(submission.pk), _totals(submission.pk), sheets
 
     try:
-        (digest, (lines_before, projects_before)), totals_before, after, totals_after = (
+        (digest, (lines_before, projects_before)), totals_before, after, totals_after, sheets = (
             _rolled_back(run)
         )
     except ValidationError as exc:
@@ -360,6 +410,7 @@ def budget_import_preview(*, submission: Submission, data: bytes) -> BudgetPrevi
         projects_changed=changed,
         before=totals_before,
         after=totals_after,
+        sheets=sheets,
     )
 
 

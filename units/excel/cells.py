@@ -138,3 +138,40 @@ def cell_positive_int(value, label: str, default: int) -> int:
     if not _CODE.fullmatch(text) or not 1 <= int(text) <= 999:
         raise ValidationError(f"{label}必须是 1 到 999 的整数，不能是「{text}」。")
     return int(text)
+
+
+def cell_count(value, label: str) -> int:
+    """A count (车辆、设备台套): a whole number from 0; blank gives 0."""
+    if _blank(value):
+        return 0
+    if isinstance(value, bool | datetime.date | datetime.time | datetime.timedelta):
+        raise ValidationError(f"{label}必须是不小于 0 的整数，不能是「{cell_text(value)}」。")
+    text = cell_text(value)
+    _check_halfwidth(text, label)
+    if not _CODE.fullmatch(text) or int(text) > 2_000_000_000:
+        raise ValidationError(f"{label}必须是不小于 0 的整数，不能是「{text}」。")
+    return int(text)
+
+
+_DATE_TEXT = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?")
+
+
+def cell_date(value, label: str) -> datetime.date | None:
+    """A date from a date cell or text (2025-08-31, 2025/8/31, 2025年8月31日); None when blank."""
+    if _blank(value):
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = cell_text(value)
+    _check_halfwidth(text, label)
+    match = _DATE_TEXT.fullmatch(text)
+    if match:
+        try:
+            return datetime.date(*(int(part) for part in match.groups()))
+        except ValueError:
+            pass
+    raise ValidationError(
+        f"{label}「{text}」不是有效的日期，请按 2025-12-31 或 2025年12月31日 的格式填写。"
+    )

@@ -41,7 +41,7 @@ from units.excel.cells import cell_text
 from units.excel.problems import Problem, column_letter, problems_error
 from units.formula_text import formula_text_error
 
-TEXT, MONEY, DATETIME = "text", "money", "datetime"
+TEXT, MONEY, DATETIME, NUMBER = "text", "money", "datetime", "number"
 #: Excel's precision: numbers are computed and displayed with 15 significant digits.
 _EXCEL_DIGITS = Context(prec=15)
 MISSING_SHEETS = "工作簿缺少工作表{names}，请使用下载的模板填写后导入。"
@@ -75,6 +75,9 @@ class SheetSpec:
     optional_headers: bool = False
     #: a number in a percent-formatted cell is read as the text shown, 0.95 → "95%"
     percent_text: bool = False
+    #: the workbook may lack this sheet (an older layout): it is then left out of the result,
+    #: and the import leaves its data as it is
+    optional: bool = False
 
     def label(self, key: str) -> str:
         return next(c.header for c in self.columns if c.key == key)
@@ -286,7 +289,8 @@ def sheets_read(
     cells_check: Callable[[dict[CellRef, object]], None] | None = None,
 ) -> dict[str, list[Row]]:
     """The data rows of each of `sheets` in the workbook `data`; ValidationError listing every
-    problem of the file and of the cells read (nothing is returned unless all are good).
+    problem of the file and of the cells read (nothing is returned unless all are good). An
+    `optional` sheet the workbook lacks is not in the result.
 
     `cells_check`, when given, is called with the values of `cells` (None for an empty cell or
     a missing sheet) once the file has passed the archive checks and before missing sheets or
@@ -294,7 +298,8 @@ def sheets_read(
     scan: ArchiveScan = archive_scan(
         data, limits=limits, row_limits={s.name: s.max_rows for s in sheets}
     )
-    absent = [s.name for s in sheets if s.name not in scan.sheets]
+    absent = [s.name for s in sheets if s.name not in scan.sheets and not s.optional]
+    present = [s for s in sheets if s.name in scan.sheets]
     wanted = [c for c in cells if c.sheet in scan.sheets]
 
     def read(workbook):
@@ -302,7 +307,7 @@ def sheets_read(
         if absent:  # refused below: no row is read
             return {}, values
         return {
-            s.name: list(workbook.rows(s.name, percent_text=s.percent_text)) for s in sheets
+            s.name: list(workbook.rows(s.name, percent_text=s.percent_text)) for s in present
         }, values
 
     raw, values = _opened(data, limits, read) if wanted or not absent else ({}, {})
@@ -311,7 +316,7 @@ def sheets_read(
     if absent:
         raise ValidationError(missing_sheets.format(names="、".join(f"「{s}」" for s in absent)))
     problems: list[Problem] = []
-    rows = {s.name: _rows(s, raw[s.name], scan.sheets[s.name].formulas, problems) for s in sheets}
+    rows = {s.name: _rows(s, raw[s.name], scan.sheets[s.name].formulas, problems) for s in present}
     if problems:
         raise problems_error(problems, sheet_order=[s.name for s in sheets])
     return rows
