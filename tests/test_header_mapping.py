@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 
 from tests.factories import budget_unit_create, submission_create, user_with
 from units.budget_excel import COLUMNS_BY_KEY, LINE_COLUMNS, SHEET_LINES, workbook_write
@@ -195,11 +196,10 @@ def test_header_aliases(header, field):
     assert header_field(header) == field
 
 
-def test_every_field_is_a_template_column_or_one_to_come():
-    """The template keys the conversion writes are the 预算明细 template's columns (income type
-    and sub-item once the template carries them)."""
+def test_every_field_is_a_template_column():
+    """The template keys the conversion writes are the 预算明细 template's columns."""
     missing = {f.template_key for f in FIELDS} - set(COLUMNS_BY_KEY)
-    assert missing <= {"income_type", "sub_item"}
+    assert missing == set()
 
 
 def test_header_row_found_below_a_title():
@@ -366,7 +366,7 @@ def test_faults_name_the_source_row_and_header():
 def test_import_messages_said_of_the_source_file():
     """A budget import message about the converted workbook names the source sheet, column
     letter and header; the row is the same."""
-    columns = [(c.key, "ABCDEFGHIJKLM"[i], c.header) for i, c in enumerate(LINE_COLUMNS)]
+    columns = [(c.key, get_column_letter(i + 1), c.header) for i, c in enumerate(LINE_COLUMNS)]
     message = source_message(
         "「预算明细」表 第12行 L列（金额（元））：金额不能为负数：-1",
         sheet="Sheet1",
@@ -407,6 +407,33 @@ def test_mapped_file_in_wan_imports_the_same_lines_as_the_template(demo):
     expected = lines_of(by_template)
     assert lines_of(by_mapping) == expected
     assert sum(line[11] for line in expected) == sum(Decimal(r["amount"]) for r in rows)
+
+
+@pytest.mark.django_db
+def test_mapped_file_carries_income_type_and_sub_item(demo):
+    """A 资金性质 that names a unit income (事业收入) lands as 单位资金 with that income type, and
+    a 明细科目 column as the line's 地方细化科目."""
+    data = xlsx(
+        [
+            ["支出功能分类", "部门经济分类", "资金性质", "支出类型", "地方细化科目", "金额（元）"],
+            [
+                "2010101##行政运行",
+                "30299##其他商品和服务支出",
+                "事业收入",
+                "公用经费",
+                "信息化运维",
+                5,
+            ],
+        ]
+    )
+    submission = fresh_submission("收入类型单位")
+    mapped_import(submission, data)
+    line = BudgetLine.objects.get(submission=submission)
+    assert (line.fund_source, line.income_type, line.sub_item) == (
+        "unit_funds",
+        "business",
+        "信息化运维",
+    )
 
 
 @pytest.mark.django_db

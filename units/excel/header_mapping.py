@@ -207,7 +207,7 @@ FIELDS = (
     Field(
         "income_type",
         "收入类型",
-        "income_type",
+        "income",
         ("收入类型", "收入种类", "收入分类", "单位资金收入类型"),
         help="仅单位资金：事业收入、上级补助收入等",
     ),
@@ -774,7 +774,7 @@ def _line(sheet, row_number, values, unit, result) -> dict | None:
     line["fund"], fund_income = fund if isinstance(fund, tuple) else ("", "")
     line["carryover"] = take("is_carryover", carryover_value) or "否"
     income = take("income_type", income_value)
-    line["income_type"] = income or fund_income
+    line["income"] = income or fund_income
     if project and kind != ExpenseKind.PROJECT.label:
         result.unprojected.append(row_number)
     if kind == ExpenseKind.PROJECT.label:
