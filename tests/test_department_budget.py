@@ -14,7 +14,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -232,6 +232,9 @@ def test_a_consolidating_unit_takes_no_lines_but_its_texts(department, client):
     with pytest.raises(Exception, match="部门汇总单位"):
         synthetic_budget(consolidating, 2, validate=True)
     assert not BudgetLine.objects.filter(submission=consolidating).exists()
+    template.submission = consolidating  # the admin's form validates through the model
+    with pytest.raises(ValidationError, match="部门汇总单位"):
+        template.full_clean()
     client.force_login(filler)
     page = client.get(reverse("desk:lines", kwargs={"pk": consolidating.pk})).content.decode()
     assert "新增一条预算明细" not in page and "由各成员单位已审核通过的预算汇总生成" in page

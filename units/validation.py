@@ -58,6 +58,11 @@ def budget_line_errors(line) -> dict[str, list[str]]:
 
     if not line.submission_id:
         return {"submission": ["请选择所属填报。"]}
+    if line.submission.unit.consolidates_department:
+        # the admin's and every other form's guard; services refuse earlier with the same words
+        from units.permissions import CONSOLIDATING_NO_LINES
+
+        return {"submission": [CONSOLIDATING_NO_LINES]}
     year = line.submission.year
     func = line.func_code if line.func_code_id else None
     dept = line.dept_econ_code if line.dept_econ_code_id else None
