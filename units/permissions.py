@@ -17,6 +17,7 @@ to enter the admin: `units.services.user_role_assign` sets it.
 from __future__ import annotations
 
 from units.models import Submission, SubmissionStatus, UnitAssignment
+from units.validation import CONSOLIDATING_NO_LINES
 
 FILLER = "单位填报人"
 REVIEWER = "财政审核人"
@@ -108,13 +109,6 @@ def submission_edit_refusal(user, submission: Submission) -> str | None:
     if ADMIN in roles:
         return "财政管理员只能查看，单位填写的内容由本单位填报人修改。"
     return "您没有填报权限，只能查看。"
-
-
-#: Why a 部门汇总单位's submission takes no lines: its budget is its members' budgets added up.
-CONSOLIDATING_NO_LINES = (
-    "本单位是部门汇总单位：部门预算由各成员单位已审核通过的预算汇总生成，不能录入、修改或导入"
-    "预算明细和项目，请在成员单位的填报中录入；单位概况和情况说明仍在本填报中填写。"
-)
 
 
 def submission_lines_refusal(user, submission: Submission) -> str | None:

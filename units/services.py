@@ -43,10 +43,9 @@ from units.models import (
 )
 from units.money import parse_amount
 from units.permissions import (
-    CONSOLIDATING_NO_LINES,
     submission_editable_by,
 )
-from units.validation import budget_line_errors
+from units.validation import CONSOLIDATING_NO_LINES, budget_line_errors
 
 
 def budget_lines_create(*, submission: Submission, lines: list[BudgetLine]) -> list[BudgetLine]:

@@ -25,6 +25,13 @@ GOV_CLASSES_FOR_DEPT_CLASS = {
 }
 
 
+#: why a 部门汇总单位 takes no lines (the desk, the services and the admin say the same)
+CONSOLIDATING_NO_LINES = (
+    "本单位是部门汇总单位：部门预算由各成员单位已审核通过的预算汇总生成，不能录入、修改或导入"
+    "预算明细和项目，请在成员单位的填报中录入；单位概况和情况说明仍在本填报中填写。"
+)
+
+
 def code_errors(code, *, scheme: str, year: int, level: int, label: str) -> list[str]:
     """Errors for a classification code used on a line of `year` (scheme, level, year, active)."""
     if code is None:
@@ -60,8 +67,6 @@ def budget_line_errors(line) -> dict[str, list[str]]:
         return {"submission": ["请选择所属填报。"]}
     if line.submission.unit.consolidates_department:
         # the admin's and every other form's guard; services refuse earlier with the same words
-        from units.permissions import CONSOLIDATING_NO_LINES
-
         return {"submission": [CONSOLIDATING_NO_LINES]}
     year = line.submission.year
     func = line.func_code if line.func_code_id else None
