@@ -12,7 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from units.models import StatusChange, Submission, SubmissionStatus
-from units.permissions import EDITABLE_STATUSES, FILLER, REVIEWER, user_acts_on_unit
+from units.permissions import (
+    ADMIN,
+    EDITABLE_STATUSES,
+    FILLER,
+    REVIEWER,
+    user_acts_on_unit,
+    user_roles,
+)
 from units.workflow import TRANSITIONS, Transition, status_label, transition_for
 
 
@@ -140,3 +147,17 @@ def review_comment_resolve_refusal(user, submission: Submission, comment=None) -
     if comment is not None and comment.resolved_at is not None:
         return "这条审核意见已经标记为已处理。"
     return None
+
+
+# --- 科目 accepted from an import file --------------------------------------------------------
+
+#: What anyone but a 财政管理员 is told about codes missing from the year's table.
+CODE_ACCEPT_ASK = "请联系财政局接收这些科目（只有财政管理员可以把新科目加入本年度科目表）。"
+
+
+def code_accept_refusal(user) -> str | None:
+    """Why `user` may not accept codes an import file gave as `code##name` into a year's table,
+    or None: only a 财政管理员 (the bureau keeps the code tables)."""
+    if ADMIN in user_roles(user):
+        return None
+    return CODE_ACCEPT_ASK

@@ -40,6 +40,7 @@ from units.excel.cells import normalise_code
 from units.models import ClassificationCode, CodeScheme, EconomicMapping
 from units.reference import (
     ImportReport,
+    ParsedCode,
     file_rows_read,
     import_codes,
     parse_code_file,
@@ -197,11 +198,25 @@ def _load_mappings(
     return report
 
 
+def _accepted_rows(*, scheme: str, year: int, bundled: set[str]) -> list[ParsedCode]:
+    """Codes a 财政管理员 accepted into the year's table from an import file and the bundle does
+    not hold: kept in the list loaded, so loading the bundle again never retires them."""
+    return [
+        ParsedCode(code=code, name=name, level=level, parent_code=parent)
+        for code, name, level, parent in ClassificationCode.objects.filter(
+            scheme=scheme, year=year, accepted_at__isnull=False
+        )
+        .exclude(code__in=bundled)
+        .values_list("code", "name", "level", "parent_code")
+    ]
+
+
 def load_default_reference(*, year: int = 2025) -> ReferenceLoadReport:
     """Load the bundled starter code lists and economic mappings for `year`; idempotent.
 
     A scheme whose codes for `year` were already imported from an official list (any row with a
-    version other than the starter's) is left untouched, so this never retires official codes.
+    version other than the starter's, not counting codes accepted from an import file) is left
+    untouched, so this never retires official codes; codes accepted from an import file are kept.
     Existing economic mappings are never overwritten; only missing pairs are added.
     """
     result = ReferenceLoadReport(year=year)
@@ -209,7 +224,7 @@ def load_default_reference(*, year: int = 2025) -> ReferenceLoadReport:
     with transaction.atomic():
         for scheme, filename in code_files.items():
             official = (
-                ClassificationCode.objects.filter(scheme=scheme, year=year)
+                ClassificationCode.objects.filter(scheme=scheme, year=year, accepted_at=None)
                 .exclude(version=STARTER_VERSION)
                 .exists()
             )
@@ -217,6 +232,7 @@ def load_default_reference(*, year: int = 2025) -> ReferenceLoadReport:
                 result.skipped_schemes.append(str(scheme))
                 continue
             rows = parse_code_file(path_or_file=REFERENCE_DATA_DIR / filename, scheme=scheme)
+            rows += _accepted_rows(scheme=scheme, year=year, bundled={row.code for row in rows})
             result.codes[str(scheme)] = import_codes(
                 scheme=scheme, year=year, rows=rows, version=STARTER_VERSION
             )
