@@ -70,8 +70,8 @@ def workbook(rows: list[dict]) -> bytes:
     return buffer.getvalue()
 
 
-def line(func="2010101##行政运行", amount="100.00", **extra) -> dict:
-    return {"func": func, "dept": "30101", "kind": "基本支出-人员", "amount": amount, **extra}
+def line(func="2010101##行政运行", amount="100.00", dept="30101", kind="基本支出-人员", **extra):
+    return {"func": func, "dept": dept, "kind": kind, "amount": amount, **extra}
 
 
 #: Three lines, two of them (sheet rows 3 and 4) with the unknown code.
@@ -198,6 +198,29 @@ def test_import_lists_unknown_codes_and_still_checks_every_other_row(submission)
     assert "请财政管理员在导入预览中接收这个科目" in text
     assert "第5行" in text and "金额不能为负数" in text
     assert not BudgetLine.objects.filter(submission=submission).exists()
+
+
+def test_unknown_codes_of_a_refusal_are_accepted_and_the_file_then_imports(
+    submission, bureau_admin
+):
+    """The unknown codes a refusal lists are what the service takes; then the same file imports
+    (a 项 under 21305, and a 政府经济 款 under 504 at once)."""
+    data = workbook(
+        [
+            line(func="2130599##其他农业农村支出"),
+            line(dept="30999##其他基本建设支出", gov="50499##其他资本性支出", kind="项目支出")
+            | {"project": "某项目", "category": "特定目标类", "recurrence": "经常性项目"},
+        ]
+    )
+    ClassificationCode.objects.filter(scheme=CodeScheme.GOV_ECONOMIC, code="50499").delete()
+    with pytest.raises(UnknownCodesError) as info:
+        budget_import(submission=submission, file=data)
+    assert [(c.code, c.rows) for c in info.value.unknown] == [("2130599", (2,)), ("50499", (3,))]
+
+    classification_codes_accept(year=2025, codes=info.value.unknown, user=bureau_admin)
+
+    assert budget_import(submission=submission, file=data).lines == 2
+    assert ClassificationCode.objects.get(code="50499").parent_code == "504"
 
 
 def test_bare_or_malformed_unknown_code_is_an_ordinary_error(submission):
