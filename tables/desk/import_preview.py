@@ -368,7 +368,8 @@ def _codes_in_place(submission: Submission, unknown: list[UnknownCode]) -> list[
     财政管理员 could accept, so the rest of the file is checked and previewed as it would be
     after accepting them; the unknown codes with why each other one cannot be accepted."""
     rows, refused = codes_accept_plan(year=submission.year, codes=unknown)
-    ClassificationCode.objects.bulk_create(rows)
+    # A code someone accepts meanwhile is simply there already.
+    ClassificationCode.objects.bulk_create(rows, ignore_conflicts=True)
     return [replace(code, refusal=refused.get((code.scheme, code.code), "")) for code in unknown]
 
 

@@ -39,6 +39,8 @@ from units.services import classification_codes_accept
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BACK_LABEL = "返回导入/导出"
+#: What a 财政管理员's preview of a unit's file says instead of 确认导入.
+PREVIEW_ONLY = "您是财政管理员：可以预览本单位的文件并接收其中的新科目，导入须由本单位填报人确认。"
 
 
 def _kind(key: str) -> ImportKind:
@@ -211,7 +213,7 @@ def excel_preview(request, pk: int, token: str):
             preview=preview,
             form=ExcelUploadForm(kind=pending.import_kind),
             may_confirm=not refusal,
-            confirm_refusal=refusal,
+            confirm_refusal=PREVIEW_ONLY if refusal else "",
             code_accept_refusal=code_accept_refusal(request.user),
         ),
     )
