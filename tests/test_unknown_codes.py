@@ -374,3 +374,33 @@ def test_admin_code_list_shows_who_accepted(client, submission, bureau_admin):
         reverse("admin:units_classificationcode_changelist") + f"?q={NEW_CODE}"
     ).content.decode()
     assert "接收人" in page and "接收时间" in page and bureau_admin.username in page
+
+
+def test_admin_import_page_names_the_unknown_codes(client, submission):
+    """The admin's 预算明细 import page refuses the file, naming the unknown code and its rows
+    before the located errors, and saves nothing."""
+    superuser = user_with(ADMIN, name="boss")
+    superuser.is_superuser = True
+    superuser.save()
+    client.force_login(superuser)
+    upload = io.BytesIO(workbook(WITH_UNKNOWN))
+    upload.name = "budget.xlsx"
+    response = client.post(
+        reverse("units_budget_import"), {"submission": submission.pk, "file": upload}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f"支出功能分类 {NEW_CODE} {NEW_NAME}（第3、4行）" in page
+    assert "「预算明细」表 第3行 A列（功能科目）" in page
+    assert not BudgetLine.objects.exists()
+
+
+def test_every_shipped_year_has_all_code_lists(client):
+    """`load_reference` without `--year` loads every shipped year, so each year's template has
+    its code sheets: no scheme is empty in 2024, 2025 or 2026."""
+    from tables.desk.import_selectors import year_codes
+
+    call_command("load_reference", stdout=io.StringIO())
+    for year in (2024, 2025, 2026):
+        codes = year_codes(year)
+        assert codes.ready and codes.functional > 500 and codes.economic > 150, year
