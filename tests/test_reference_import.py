@@ -26,12 +26,25 @@ from units.models import (
     UnitKind,
 )
 from units.reference import ParsedCode, import_codes, parse_code_file
-from units.reference_defaults import REFERENCE_DATA_DIR, STARTER_VERSION, load_default_reference
+from units.reference_defaults import (
+    REFERENCE_DATA_DIR,
+    SHIPPED_YEARS,
+    STARTER_VERSION,
+    load_default_reference,
+)
 
 
 def csv_rows(filename):
     with open(REFERENCE_DATA_DIR / filename, encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+#: How many rows each bundled file holds (the counts the tests expect after loading one year).
+N_FUNC = len(csv_rows("functional_classification.csv"))
+N_DEPT = len(csv_rows("dept_economic_classification.csv"))
+N_GOV = len(csv_rows("gov_economic_classification.csv"))
+N_ADMIN = len(csv_rows("econ_mapping_admin.csv"))
+N_INSTITUTION = len(csv_rows("econ_mapping_institution.csv"))
 
 
 def snapshot():
@@ -56,9 +69,9 @@ def test_load_default_reference_counts_match_bundled_csvs():
     load_default_reference(year=2025)
 
     for scheme, filename in [
-        (FUNC, "functional_classification_2025_starter.csv"),
-        (DEPT, "dept_economic_classification_starter.csv"),
-        (GOV, "gov_economic_classification_starter.csv"),
+        (FUNC, "functional_classification.csv"),
+        (DEPT, "dept_economic_classification.csv"),
+        (GOV, "gov_economic_classification.csv"),
     ]:
         expected = csv_rows(filename)
         codes = ClassificationCode.objects.filter(scheme=scheme, year=2025)
@@ -67,18 +80,18 @@ def test_load_default_reference_counts_match_bundled_csvs():
         assert set(codes.values_list("code", "name", "level", "parent_code")) == {
             (row["code"], row["name"], int(row["level"]), row["parent_code"]) for row in expected
         }
-    assert ClassificationCode.objects.filter(scheme=FUNC).count() == 71
-    assert ClassificationCode.objects.filter(scheme=DEPT).count() == 108
-    assert ClassificationCode.objects.filter(scheme=GOV).count() == 52
+    assert ClassificationCode.objects.filter(scheme=FUNC).count() == N_FUNC
+    assert ClassificationCode.objects.filter(scheme=DEPT).count() == N_DEPT
+    assert ClassificationCode.objects.filter(scheme=GOV).count() == N_GOV
     for kind, filename in [
-        ("admin", "econ_mapping_admin_starter.csv"),
-        ("institution", "econ_mapping_institution_starter.csv"),
+        ("admin", "econ_mapping_admin.csv"),
+        ("institution", "econ_mapping_institution.csv"),
     ]:
         pairs = {(row["dept_econ_code"], row["gov_econ_code"]) for row in csv_rows(filename)}
         loaded = EconomicMapping.objects.filter(year=2025, mapping_kind=kind)
         assert set(loaded.values_list("dept_code", "gov_code")) == pairs
-    assert EconomicMapping.objects.filter(mapping_kind="admin").count() == 54
-    assert EconomicMapping.objects.filter(mapping_kind="institution").count() == 55
+    assert EconomicMapping.objects.filter(mapping_kind="admin").count() == N_ADMIN
+    assert EconomicMapping.objects.filter(mapping_kind="institution").count() == N_INSTITUTION
 
 
 @pytest.mark.django_db
@@ -118,8 +131,8 @@ def test_load_default_reference_other_year_keeps_years_apart():
     load_default_reference(year=2026)
 
     assert [row for row in snapshot() if row[1] == 2025] == before
-    assert ClassificationCode.objects.filter(year=2026).count() == 71 + 108 + 52
-    assert EconomicMapping.objects.filter(year=2026).count() == 54 + 55
+    assert ClassificationCode.objects.filter(year=2026).count() == N_FUNC + N_DEPT + N_GOV
+    assert EconomicMapping.objects.filter(year=2026).count() == N_ADMIN + N_INSTITUTION
 
 
 @pytest.mark.django_db
@@ -133,7 +146,7 @@ def test_load_default_reference_leaves_official_import_alone(tmp_path):
 
     assert result.skipped_schemes == [FUNC]
     assert list(ClassificationCode.objects.filter(scheme=FUNC).values_list()) == before
-    assert ClassificationCode.objects.filter(scheme=DEPT, year=2025).count() == 108
+    assert ClassificationCode.objects.filter(scheme=DEPT, year=2025).count() == N_DEPT
     assert "跳过内置初始数据" in result.summary()
 
 
@@ -208,7 +221,7 @@ def test_retired_codes_are_kept_and_referenced_lines_survive(tmp_path):
     rows = [
         c
         for c in parse_code_file(
-            path_or_file=REFERENCE_DATA_DIR / "functional_classification_2025_starter.csv",
+            path_or_file=REFERENCE_DATA_DIR / "functional_classification.csv",
             scheme=FUNC,
         )
         if c.code != "2010101"
@@ -221,7 +234,7 @@ def test_retired_codes_are_kept_and_referenced_lines_survive(tmp_path):
     assert func.is_active is False and func.name == "行政运行"
     line.refresh_from_db()
     assert line.func_code_id == func.pk
-    assert ClassificationCode.objects.filter(scheme=FUNC, year=2025).count() == 71
+    assert ClassificationCode.objects.filter(scheme=FUNC, year=2025).count() == N_FUNC
 
 
 @pytest.mark.django_db
@@ -254,7 +267,9 @@ def test_import_of_same_list_changes_nothing_and_other_years_untouched(tmp_path)
     assert not report.has_changes and report.unchanged == 5
     assert "科目无变化" in report.summary()
     assert snapshot() == before
-    assert ClassificationCode.objects.filter(scheme=FUNC, year=2025, is_active=True).count() == 71
+    assert (
+        ClassificationCode.objects.filter(scheme=FUNC, year=2025, is_active=True).count() == N_FUNC
+    )
 
 
 @pytest.mark.django_db
@@ -423,17 +438,23 @@ def test_import_codes_command_missing_file(tmp_path):
 
 @pytest.mark.django_db
 def test_load_reference_command_prints_counts_and_is_idempotent():
-    """load_reference prints per-scheme and mapping counts; a second run reports no change."""
+    """load_reference loads every shipped year (2024–2026) with per-scheme and mapping counts;
+    `--year` loads one, and a second run reports no change."""
     out = io.StringIO()
     call_command("load_reference", stdout=out)
     again = io.StringIO()
     call_command("load_reference", "--year", "2025", stdout=again)
 
     text = out.getvalue()
-    assert "支出功能分类 2025年：共 71 个科目；本次新增 71 个" in text
-    assert "部门预算支出经济分类 2025年：共 108 个科目" in text
-    assert "政府预算支出经济分类 2025年：共 52 个科目" in text
-    assert "经济科目对应关系（行政/参公单位）2025年：本次新增 54 条" in text
-    assert "经济科目对应关系（事业单位）2025年：本次新增 55 条" in text
+    for year in SHIPPED_YEARS:
+        assert f"支出功能分类 {year}年：共 {N_FUNC} 个科目；本次新增 {N_FUNC} 个" in text
+        assert f"部门预算支出经济分类 {year}年：共 {N_DEPT} 个科目" in text
+        assert f"政府预算支出经济分类 {year}年：共 {N_GOV} 个科目" in text
+        assert f"经济科目对应关系（行政/参公单位）{year}年：本次新增 {N_ADMIN} 条" in text
+        assert f"经济科目对应关系（事业单位）{year}年：本次新增 {N_INSTITUTION} 条" in text
+    assert SHIPPED_YEARS == (2024, 2025, 2026)
     assert "本次新增 0 个" in again.getvalue() and "无变化" in again.getvalue()
-    assert ClassificationCode.objects.filter(version=STARTER_VERSION).count() == 231
+    assert "2024年" not in again.getvalue()
+    assert ClassificationCode.objects.filter(version=STARTER_VERSION).count() == 3 * (
+        N_FUNC + N_DEPT + N_GOV
+    )

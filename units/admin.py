@@ -101,8 +101,21 @@ def _referer_line_year(request) -> int | None:
 
 @admin.register(ClassificationCode)
 class ClassificationCodeAdmin(PermissionBeforeLookupMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "scheme", "year", "level", "is_active", "version"]
+    list_display = [
+        "code",
+        "name",
+        "scheme",
+        "year",
+        "level",
+        "is_active",
+        "version",
+        "accepted_by",
+        "accepted_at",
+    ]
     list_filter = ["scheme", "year", "level", "is_active"]
+    list_select_related = ["accepted_by"]
+    #: Who accepted a code from an import file, and when: the audit, never edited by hand.
+    readonly_fields = ["accepted_by", "accepted_at"]
     search_fields = ["code", "name"]
 
     def get_search_results(self, request, queryset, search_term):

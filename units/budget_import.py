@@ -12,6 +12,12 @@ Decisions:
 - Every row is checked before anything is written (codes of the submission's year and scheme,
   the rules of `units.validation.budget_line_errors`, the project columns), and one transaction
   writes everything, so a file with any error changes nothing.
+- A well-formed code missing from the year's table, given as `code##name` at the level a line
+  needs (功能 项, 经济 款), is an *unknown code*: reported like any missing code (so the file is
+  still refused whole), but as an `UnknownCodeProblem`, and the refusal is an
+  `UnknownCodesError` listing them (`UnknownCode`: scheme, code, name, rows), so the preview can
+  list them and a 财政管理员 can accept them into the table
+  (`units.services.classification_codes_accept`); every other row is still checked.
 - A blank 政府经济科目 is filled from `EconomicMapping` for the unit's kind (行政/参公 → admin,
   事业 → institution); the name part of a `code##name` cell is ignored.
 - Two rows identical in every column are refused (both named): nothing distinguishes them, so
@@ -87,6 +93,7 @@ from units.models import (
     UnitIncomeType,
     UnitKind,
 )
+from units.reference import code_line_level, code_shape_problem
 from units.services import budget_lines_create
 from units.validation import budget_line_errors
 
@@ -149,6 +156,75 @@ class ImportReport:
         if sheets := self.sheets.summary():
             text += f"；{sheets}"
         return text + "。"
+
+
+@dataclass(frozen=True)
+class UnknownCode:
+    """A well-formed code the year's table does not hold, given in the file as `code##name`;
+    `rows` are the 预算明细 rows that use it. `refusal` says why it cannot be accepted (set by the
+    preview, "" when it can)."""
+
+    scheme: str
+    code: str
+    name: str
+    rows: tuple[int, ...] = ()
+    refusal: str = ""
+
+    @property
+    def scheme_label(self) -> str:
+        return CodeScheme(self.scheme).label
+
+
+@dataclass(frozen=True)
+class UnknownCodeProblem(Problem):
+    """The problem of a cell whose code is an `UnknownCode`."""
+
+    scheme: str = ""
+    code: str = ""
+    name: str = ""
+
+
+class UnknownCodesError(ValidationError):
+    """The import was refused and (among its problems) some codes are unknown: `unknown`."""
+
+    def __init__(self, messages: list[str], *, unknown: list[UnknownCode]):
+        super().__init__(messages)
+        self.unknown = unknown
+
+
+def unknown_codes_of(problems: list[Problem]) -> list[UnknownCode]:
+    """The unknown codes among `problems`, each once with the rows using it, in file order."""
+    found: dict[tuple[str, str], tuple[str, list[int]]] = {}
+    for problem in problems:
+        if isinstance(problem, UnknownCodeProblem):
+            name, rows = found.setdefault((problem.scheme, problem.code), (problem.name, []))
+            if problem.row is not None and problem.row not in rows:
+                rows.append(problem.row)
+    return [
+        UnknownCode(scheme=scheme, code=code, name=name, rows=tuple(rows))
+        for (scheme, code), (name, rows) in found.items()
+    ]
+
+
+def unknown_codes_text(unknown: list[UnknownCode], *, year: int) -> str:
+    """The unknown codes as one Chinese paragraph, for a command or a page without the preview."""
+    listed = "；".join(
+        f"{code.scheme_label} {code.code} {code.name}"
+        f"（第{'、'.join(str(row) for row in code.rows)}行）"
+        for code in unknown
+    )
+    return (
+        f"文件中有 {len(unknown)} 个科目不在{year}年科目表中：{listed}。请财政管理员在工作台的"
+        "导入预览中点“接收这些科目”（或导入该年度的正式科目表）后再导入，或改用表中已有的科目。"
+    )
+
+
+def _refusal(problems: list[Problem]) -> ValidationError:
+    """The import's refusal, problems by sheet in the workbook's order (预算明细 first): an
+    `UnknownCodesError` when some codes are unknown."""
+    error = problems_error(problems, sheet_order=[SHEET_LINES, *(s.name for s in EXTRA_SHEETS)])
+    unknown = unknown_codes_of(problems)
+    return UnknownCodesError(error.messages, unknown=unknown) if unknown else error
 
 
 # --- template and export --------------------------------------------------------------------
@@ -292,6 +368,8 @@ class _Plan:
 
     def code_for(self, row: Row, key: str, code: str):
         scheme = SCHEME_BY_KEY[key]
+        if (scheme, code) not in self.codes and self.unknown_code(row, key, code):
+            return None
         found = self.codes.get((scheme, code)) or self.other_years.get((scheme, code))
         if found is None:
             self.add(
@@ -302,6 +380,36 @@ class _Plan:
                 )
             )
         return found
+
+    def unknown_code(self, row: Row, key: str, code: str) -> bool:
+        """Report `code` as unknown (True) if its cell reads `code##name` with a storable name
+        and the code has the length of the level a line needs; else False (an ordinary error)."""
+        scheme = SCHEME_BY_KEY[key]
+        text = cell_text(row.values.get(key))
+        name = text.partition("##")[2].strip() if "##" in text else ""
+        if not name or code_shape_problem(scheme=scheme, code=code, name=name):
+            return False
+        if len(code) != {1: 3, 2: 5, 3: 7}[code_line_level(scheme)]:
+            return False
+        problem = row.locate(
+            key,
+            f"{LABEL_BY_KEY[key]}「{code} {name}」不在{self.year}年{CodeScheme(scheme).label}"
+            "科目表中：请财政管理员在导入预览中接收这个科目，或改用表中已有的科目"
+            f"（见「{SHEET_BY_KEY[key]}」表）。",
+        )
+        self.add(
+            UnknownCodeProblem(
+                problem.sheet,
+                problem.message,
+                problem.row,
+                problem.column,
+                problem.label,
+                scheme=str(scheme),
+                code=code,
+                name=name,
+            )
+        )
+        return True
 
     def parse_codes(self, row: Row) -> dict[str, str | None]:
         """The row's codes; None where the cell is bad (already reported), "" for a blank
@@ -572,7 +680,8 @@ def budget_import(*, submission: Submission, file) -> ImportReport:
     """Replace the submission's budget lines (and projects) from the workbook, all or nothing.
 
     `file` is a path, bytes or an (uploaded) file object. Raises ValidationError listing every
-    problem by sheet, row, column and reason; nothing is written then. A workbook we wrote for
+    problem by sheet, row, column and reason (an `UnknownCodesError`, listing them, when some
+    codes are unknown); nothing is written then. A workbook we wrote for
     another year or (an export) another unit is refused first, naming both
     (`units.excel.identity`).
     """
@@ -585,9 +694,7 @@ def budget_import(*, submission: Submission, file) -> ImportReport:
         rows=sheets,
         reason="导入预算明细",
         plan_build=_workbook_plan_build,
-        refusal=functools.partial(
-            problems_error, sheet_order=[SHEET_LINES, *(s.name for s in EXTRA_SHEETS)]
-        ),
+        refusal=_refusal,
     ) as (submission, plan):
         report = ImportReport(submission=str(submission))
         report.replaced_lines = BudgetLine.objects.filter(submission=submission).count()

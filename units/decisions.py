@@ -164,3 +164,17 @@ def header_mapping_save_refusal(user) -> str | None:
     if ADMIN in user_roles(user):
         return None
     return "只有财政管理员可以保存或修改导入列映射；填报人可以选用已保存的映射。"
+
+
+# --- 科目 accepted from an import file --------------------------------------------------------
+
+#: What anyone but a 财政管理员 is told about codes missing from the year's table.
+CODE_ACCEPT_ASK = "请联系财政局接收这些科目（只有财政管理员可以把新科目加入本年度科目表）。"
+
+
+def code_accept_refusal(user) -> str | None:
+    """Why `user` may not accept codes an import file gave as `code##name` into a year's table,
+    or None: only a 财政管理员 (the bureau keeps the code tables)."""
+    if ADMIN in user_roles(user):
+        return None
+    return CODE_ACCEPT_ASK

@@ -21,7 +21,13 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
 from units.budget_excel import MAX_FILE_BYTES
-from units.budget_import import budget_export_workbook, budget_import, budget_template_workbook
+from units.budget_import import (
+    UnknownCodesError,
+    budget_export_workbook,
+    budget_import,
+    budget_template_workbook,
+    unknown_codes_text,
+)
 from units.selectors import submissions_editable_by, submissions_visible_to
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -77,6 +83,8 @@ def budget_import_view(request):
             submission = form.cleaned_data["submission"]
             try:
                 report = budget_import(submission=submission, file=form.cleaned_data["file"])
+            except UnknownCodesError as exc:
+                errors = [unknown_codes_text(exc.unknown, year=submission.year), *exc.messages]
             except ValidationError as exc:
                 errors = exc.messages
             else:

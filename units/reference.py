@@ -462,9 +462,95 @@ def import_codes(
     return report
 
 
+# --- codes accepted from an import file ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeToAccept:
+    """A code to add to one year's table, as an import file gave it (`code##name`)."""
+
+    scheme: str
+    code: str
+    name: str
+
+
+def code_line_level(scheme: str) -> int:
+    """The level a budget line's code of `scheme` must have: 项 for 功能分类, 款 for 经济分类."""
+    return 3 if scheme == CodeScheme.FUNCTIONAL else 2
+
+
+def code_shape_problem(*, scheme: str, code: str, name: str) -> str:
+    """Why `code` with `name` is not a well-formed code of `scheme` ("" when it is): digits of
+    an allowed length and a name that may be stored."""
+    problems = _code_errors(code, scheme) if scheme in CodeScheme.values else ["分类无效。"]
+    if not problems:
+        problems = _name_errors(code, name)
+    return "".join(problems)
+
+
+def codes_accept_plan(
+    *, year: int, codes
+) -> tuple[list[ClassificationCode], dict[tuple[str, str], str]]:
+    """The rows that accepting `codes` (items with `scheme`, `code`, `name`) into `year`'s table
+    would create (unsaved, level and parent derived from the code), and why each refused one
+    cannot be accepted, by (scheme, code): malformed, already in the table, or its 类/款 not in
+    the table (nor among `codes`). Reads the year's table once; writes nothing."""
+    wanted: dict[tuple[str, str], str] = {}
+    for item in codes:
+        wanted.setdefault((str(item.scheme), normalise_code(item.code)), item.name.strip())
+    existing = set(
+        ClassificationCode.objects.filter(
+            year=year, scheme__in={scheme for scheme, _ in wanted}
+        ).values_list("scheme", "code")
+    )
+    refused: dict[tuple[str, str], str] = {}
+    rows: list[ClassificationCode] = []
+    # Parents first, so a 款 and its 项 accepted together are both found.
+    for scheme, code in sorted(wanted, key=lambda key: (key[0], len(key[1]), key[1])):
+        name = wanted[(scheme, code)]
+        label = CodeScheme(scheme).label if scheme in CodeScheme.values else scheme
+        problem = code_shape_problem(scheme=scheme, code=code, name=name)
+        if problem:
+            refused[(scheme, code)] = f"{label}“{code}”不能接收：{problem}"
+            continue
+        if (scheme, code) in existing:
+            refused[(scheme, code)] = f"{label}“{code}”已在{year}年科目表中，无需接收。"
+            continue
+        level, parent = _derive(code, scheme)
+        if parent and (scheme, parent) not in existing:
+            refused[(scheme, code)] = (
+                f"{label}“{code} {name}”不能接收：上级科目“{parent}”不在{year}年科目表中。"
+                f"请先导入{year}年的正式科目表（或先接收上级科目）。"
+            )
+            continue
+        existing.add((scheme, code))
+        rows.append(
+            ClassificationCode(
+                scheme=scheme,
+                year=year,
+                code=code,
+                name=name,
+                level=level,
+                parent_code=parent,
+                is_active=True,
+                version=ACCEPTED_VERSION,
+            )
+        )
+    return rows, refused
+
+
+#: Version stamped on a code accepted from an import file.
+ACCEPTED_VERSION = "导入文件接收"
+
+
 __all__ = [
+    "ACCEPTED_VERSION",
+    "CodeToAccept",
     "ImportReport",
     "ParsedCode",
+    "code_line_level",
+    "code_shape_problem",
+    "codes_accept_plan",
     "import_codes",
     "normalise_code",
     "parse_code_file",

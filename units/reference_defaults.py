@@ -1,10 +1,27 @@
-"""The bundled starter reference data: code lists and 部门→政府 economic mappings.
+"""The bundled reference data: national code lists and 部门→政府 economic mappings, 2024–2026.
 
-`load_default_reference` loads the starter lists bundled in `units/reference_data/` and the
-default economic mappings for a year (the `load_reference` command, the demo, the synthetic
-data and the tests call it); running it again changes nothing. It never retires official codes:
-a scheme whose year already holds an imported list is left alone, and existing mappings are
-never overwritten.
+`load_default_reference` loads the lists bundled in `units/reference_data/` and the default
+economic mappings for one year; `load_default_references` does so for every shipped year
+(`SHIPPED_YEARS`). The `load_reference` command, the demo, the synthetic data and the tests call
+them; running them again changes nothing. They never retire official codes: a scheme whose year
+already holds an imported list is left alone, and existing mappings are never overwritten.
+
+What is bundled, and how complete it is (also `units/reference_data/README.md`):
+
+* 部门预算支出经济分类 类/款 and 政府预算支出经济分类 类/款: the national lists of
+  《政府收支分类科目》 as in force since the 2018 reform of the economic classification, complete
+  as far as we know them (a 款 we could not confirm is left out rather than guessed);
+* the default 部门→政府 对照表 for 行政/参公 (``admin``) and 事业 (``institution``) units, after
+  财预〔2017〕98号 附件; only pairs that the 对照表 gives one-to-one are defaults, the rest
+  must be chosen on the line;
+* 支出功能分类 类/款/项: every 类, and the 款 and 项 that units use most (人大、政协、政府办公厅、
+  发展改革、财政、审计、党委办公厅、组织、宣传、统战、教育、社保、卫生健康、住房保障 …), not
+  the whole list. A code missing from a year's table is accepted from an import file as
+  ``code##name`` by a 财政管理员 (`units.services.classification_codes_accept`), or the year's
+  official list is imported with `import_codes`.
+
+We know of no difference between 2024, 2025 and 2026 in the codes bundled here, so each shipped
+year loads the same files (`files_for_year` is where a year would get a file of its own).
 
 Separate from `units.reference`, which reads and imports an official list: loading the bundle is
 a one-off start-up step built on that import (the same parser and the same `import_codes`), with
@@ -23,6 +40,7 @@ from units.excel.cells import normalise_code
 from units.models import ClassificationCode, CodeScheme, EconomicMapping
 from units.reference import (
     ImportReport,
+    ParsedCode,
     file_rows_read,
     import_codes,
     parse_code_file,
@@ -31,19 +49,28 @@ from units.reference import (
 
 REFERENCE_DATA_DIR = Path(__file__).resolve().parent / "reference_data"
 
-#: Version stamped on codes loaded from the bundled starter files.
+#: Version stamped on codes loaded from the bundled files.
 STARTER_VERSION = "内置初始数据"
 
-#: Bundled starter files, by scheme.
+#: The years `load_reference` loads without `--year`.
+SHIPPED_YEARS = (2024, 2025, 2026)
+
+#: Bundled code files, by scheme (the same for every shipped year, see the module docstring).
 STARTER_CODE_FILES = {
-    CodeScheme.FUNCTIONAL: "functional_classification_2025_starter.csv",
-    CodeScheme.DEPT_ECONOMIC: "dept_economic_classification_starter.csv",
-    CodeScheme.GOV_ECONOMIC: "gov_economic_classification_starter.csv",
+    CodeScheme.FUNCTIONAL: "functional_classification.csv",
+    CodeScheme.DEPT_ECONOMIC: "dept_economic_classification.csv",
+    CodeScheme.GOV_ECONOMIC: "gov_economic_classification.csv",
 }
 STARTER_MAPPING_FILES = {
-    "admin": "econ_mapping_admin_starter.csv",
-    "institution": "econ_mapping_institution_starter.csv",
+    "admin": "econ_mapping_admin.csv",
+    "institution": "econ_mapping_institution.csv",
 }
+
+
+def files_for_year(year: int) -> tuple[dict, dict]:
+    """The bundled (code files by scheme, mapping files by kind) for `year`. Every year gets the
+    same files: we know of no change between the shipped years in the codes they hold."""
+    return STARTER_CODE_FILES, STARTER_MAPPING_FILES
 
 
 @dataclass
@@ -171,18 +198,33 @@ def _load_mappings(
     return report
 
 
+def _accepted_rows(*, scheme: str, year: int, bundled: set[str]) -> list[ParsedCode]:
+    """Codes a 财政管理员 accepted into the year's table from an import file and the bundle does
+    not hold: kept in the list loaded, so loading the bundle again never retires them."""
+    return [
+        ParsedCode(code=code, name=name, level=level, parent_code=parent)
+        for code, name, level, parent in ClassificationCode.objects.filter(
+            scheme=scheme, year=year, accepted_at__isnull=False
+        )
+        .exclude(code__in=bundled)
+        .values_list("code", "name", "level", "parent_code")
+    ]
+
+
 def load_default_reference(*, year: int = 2025) -> ReferenceLoadReport:
     """Load the bundled starter code lists and economic mappings for `year`; idempotent.
 
     A scheme whose codes for `year` were already imported from an official list (any row with a
-    version other than the starter's) is left untouched, so this never retires official codes.
+    version other than the starter's, not counting codes accepted from an import file) is left
+    untouched, so this never retires official codes; codes accepted from an import file are kept.
     Existing economic mappings are never overwritten; only missing pairs are added.
     """
     result = ReferenceLoadReport(year=year)
+    code_files, mapping_files = files_for_year(year)
     with transaction.atomic():
-        for scheme, filename in STARTER_CODE_FILES.items():
+        for scheme, filename in code_files.items():
             official = (
-                ClassificationCode.objects.filter(scheme=scheme, year=year)
+                ClassificationCode.objects.filter(scheme=scheme, year=year, accepted_at=None)
                 .exclude(version=STARTER_VERSION)
                 .exists()
             )
@@ -190,10 +232,11 @@ def load_default_reference(*, year: int = 2025) -> ReferenceLoadReport:
                 result.skipped_schemes.append(str(scheme))
                 continue
             rows = parse_code_file(path_or_file=REFERENCE_DATA_DIR / filename, scheme=scheme)
+            rows += _accepted_rows(scheme=scheme, year=year, bundled={row.code for row in rows})
             result.codes[str(scheme)] = import_codes(
                 scheme=scheme, year=year, rows=rows, version=STARTER_VERSION
             )
-        for kind, filename in STARTER_MAPPING_FILES.items():
+        for kind, filename in mapping_files.items():
             pairs = _parse_mapping_file(REFERENCE_DATA_DIR / filename)
             result.mappings[kind] = _load_mappings(year=year, mapping_kind=kind, pairs=pairs)
         for scheme in STARTER_CODE_FILES:
@@ -203,10 +246,18 @@ def load_default_reference(*, year: int = 2025) -> ReferenceLoadReport:
     return result
 
 
+def load_default_references(*, years=SHIPPED_YEARS) -> list[ReferenceLoadReport]:
+    """`load_default_reference` for each of `years` (by default every shipped year), in order."""
+    return [load_default_reference(year=year) for year in years]
+
+
 __all__ = [
     "REFERENCE_DATA_DIR",
+    "SHIPPED_YEARS",
     "STARTER_VERSION",
     "MappingLoadReport",
     "ReferenceLoadReport",
+    "files_for_year",
     "load_default_reference",
+    "load_default_references",
 ]

@@ -698,3 +698,40 @@ def review_comment_resolve(*, comment, user, resolution: str = "") -> ReviewComm
         current.resolved_by = user
         current.save(update_fields=["resolution", "resolved_at", "resolved_by"])
     return current
+
+
+# --- codes accepted from an import file -------------------------------------------------------
+
+
+def classification_codes_accept(*, year: int, codes, user) -> list[ClassificationCode]:
+    """Accept codes an import file gave as `code##name` into `year`'s table, by a 财政管理员.
+
+    `codes` are items with `scheme`, `code` and `name` (e.g. `units.budget_import.UnknownCode`).
+    Level and parent come from the code's length; each created row records who accepted it and
+    when (`accepted_by`, `accepted_at`). All or nothing: raises ValidationError (Chinese, one
+    message per refused code) and creates nothing when the user may not accept codes or any code
+    is malformed, already in the table, or under a 类/款 the table does not hold."""
+    # Imported here so this appended section leaves the module's import block as it was.
+    from units.decisions import code_accept_refusal
+    from units.reference import codes_accept_plan
+
+    refusal = code_accept_refusal(user)
+    if refusal:
+        raise ValidationError(refusal)
+    codes = list(codes)
+    if not codes:
+        raise ValidationError("没有要接收的科目。")
+    with transaction.atomic():
+        # One accepting at a time per year: the plan reads the table it then adds to.
+        list(
+            ClassificationCode.objects.select_for_update()
+            .filter(year=year, level=1)
+            .values_list("pk")
+        )
+        rows, refused = codes_accept_plan(year=year, codes=codes)
+        if refused:
+            raise ValidationError(list(refused.values()))
+        now = timezone.now()
+        for row in rows:
+            row.accepted_by, row.accepted_at = user, now
+        return ClassificationCode.objects.bulk_create(rows)

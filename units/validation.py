@@ -10,18 +10,24 @@ from units.choices import CodeScheme, ExpenseKind, UnitIncomeType
 PERSONNEL_CLASSES = frozenset({"301", "303"})
 PUBLIC_CLASSES = frozenset({"302", "309", "310"})
 
-#: 部门经济分类 class → the 政府经济分类 classes it may be paired with.
+#: 部门经济分类 class → the 政府经济分类 classes it may be paired with, as the national 对照表
+#: (财预〔2017〕98号 附件《部门预算支出经济分类科目与政府预算支出经济分类科目对照表》) pairs them.
+#: A 机关 (行政/参公) line goes to the 50x 机关 class; a 事业单位 line to 505 (经常性补助) or 506
+#: (资本性补助). The two 资本性支出 classes are easy to swap: 310 资本性支出 is 503 机关资本性支出（一）
+#: / 50601 资本性支出（一）, and 309 资本性支出（基本建设） is 504 机关资本性支出（二） / 50602
+#: 资本性支出（二）; likewise 312 对企业补助 is 507 (费用、利息补贴) or 50801 and 311 对企业补助
+#: （基本建设） is 50802. 303 对个人和家庭的补助 is 509 for both kinds of unit.
 GOV_CLASSES_FOR_DEPT_CLASS = {
     "301": {"501", "505"},
     "302": {"502", "505"},
     "303": {"509"},
     "307": {"511"},
-    "309": {"503", "506"},
-    "310": {"504", "506"},
-    "311": {"507", "508"},
+    "309": {"504", "506"},
+    "310": {"503", "506"},
+    "311": {"508"},
     "312": {"507", "508"},
     "313": {"510"},
-    "399": {"513", "514", "599"},
+    "399": {"599"},
 }
 
 

@@ -41,7 +41,7 @@ from tables.desk.import_services import (
 )
 from tables.desk.refusal import refusal_response
 from tables.desk.views import desk_context
-from units.decisions import header_mapping_save_refusal
+from units.decisions import code_accept_refusal, header_mapping_save_refusal
 from units.excel.cells import cell_text
 from units.excel.header_mapping import (
     YUAN,
@@ -298,6 +298,10 @@ def excel_mapped_preview(request, pk: int, token: str):
             pending=pending,
             preview=preview,
             mapped=context,
+            # only who may import reaches this page (the refusal above)
+            may_confirm=True,
+            confirm_refusal="",
+            code_accept_refusal=code_accept_refusal(request.user),
             read_as=[(labels.get(k, k), v[0], v[1]) for k, v in context.locations.items()],
             columns_url=reverse(
                 "desk:excel_mapped_columns", kwargs={"pk": pk, "token": context.source}

@@ -27,27 +27,31 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Max, Q
 
 from performance.excel import PROJECT_COLUMNS
 from performance.models import Indicator, ProjectTarget
 from tables.desk.import_kinds import BUDGET, KINDS, TARGETS
 from tables.desk.selectors import findings_count
 from tables.document.build import document_build
+from units.budget_import import UnknownCode, UnknownCodesError
 from units.budget_projects import project_batches
 from units.budget_sheets import PRIOR_FIELDS, SHEET_LABELS, sheets_counts
 from units.models import (
     AssetFacts,
     BudgetLine,
+    ClassificationCode,
     ProcurementItem,
     Project,
     PurchasedService,
     Submission,
 )
+from units.reference import codes_accept_plan
 from units.selectors import submission_queryset
 
 
@@ -60,6 +64,20 @@ class _Rollback(Exception):
 
 
 # --- the data a confirmation must still find -------------------------------------------------
+
+
+def year_codes_stamp(year: int) -> str:
+    """What changes whenever codes are added to, accepted into or retired from the year's
+    table: part of the key a computed preview is kept under, so a preview made before codes
+    were accepted is not shown after (1 query)."""
+    rows = ClassificationCode.objects.filter(year=year).aggregate(
+        n=Count("id"),
+        last=Max("id"),
+        accepted=Max("accepted_at"),
+        active=Count("id", filter=Q(is_active=True)),
+    )
+    text = f"{rows['n']}-{rows['last']}-{rows['accepted']}-{rows['active']}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def submission_data_digest(submission_id: int) -> str:
@@ -322,10 +340,24 @@ class BudgetPreview:
     kind: str = BUDGET
     #: 政府采购, 政府购买服务, 国有资产 and 上年 before and after
     sheets: list[SheetCount] = field(default_factory=list)
+    #: Codes the year's table does not hold, given as `code##name` (`units.budget_import`); the
+    #: rest (errors or changes) is what the file gives with those that may be accepted in place.
+    unknown_codes: list[UnknownCode] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        """Whether 确认导入 may apply the file: no errors and no unknown codes."""
+        return not self.errors and not self.unknown_codes
+
+    @property
+    def acceptable_codes(self) -> list[UnknownCode]:
+        """The unknown codes a 财政管理员 may accept into the year's table."""
+        return [code for code in self.unknown_codes if not code.refusal]
+
+    @property
+    def previewed(self) -> bool:
+        """Whether the changes were computed (no other error than unknown codes)."""
+        return not self.errors and self.after is not None
 
     @property
     def has_changes(self) -> bool:
@@ -378,30 +410,64 @@ def _lock(submission: Submission) -> None:
     list(Submission.objects.select_for_update().filter(pk=submission.pk).values_list("pk"))
 
 
+def _codes_in_place(submission: Submission, unknown: list[UnknownCode]) -> list[UnknownCode]:
+    """Create, inside the preview's transaction (rolled back with it), the unknown codes that a
+    财政管理员 could accept, so the rest of the file is checked and previewed as it would be
+    after accepting them; the unknown codes with why each other one cannot be accepted."""
+    rows, refused = codes_accept_plan(year=submission.year, codes=unknown)
+    # A code someone accepts meanwhile is simply there already.
+    ClassificationCode.objects.bulk_create(rows, ignore_conflicts=True)
+    return [replace(code, refusal=refused.get((code.scheme, code.code), "")) for code in unknown]
+
+
 def budget_import_preview(*, submission: Submission, data: bytes) -> BudgetPreview:
-    """Run the 预算明细 import of `data` and roll it back; what it would change, or its errors."""
+    """Run the 预算明细 import of `data` and roll it back; what it would change, or its errors.
+
+    When codes are unknown (`code##name` not in the year's table), the import is run once more
+    with those that may be accepted put in place (and rolled back too): the preview lists the
+    unknown codes and shows the rest of the file — its other errors, or what it would change
+    once the codes are accepted. Such a preview cannot be confirmed (`ok` is False)."""
 
     def run():
         _lock(submission)
         before = (submission_data_digest(submission.pk), budget_state(submission.pk))
         totals_before = _totals(submission.pk)
         counts_before = sheets_counts(submission_id=submission.pk)
-        report = KINDS[BUDGET].run(submission=submission, file=data)
+        unknown: list[UnknownCode] = []
+        try:
+            report = KINDS[BUDGET].run(submission=submission, file=data)
+        except UnknownCodesError as exc:
+            unknown = _codes_in_place(submission, exc.unknown)
+            try:
+                report = KINDS[BUDGET].run(submission=submission, file=data)
+            except ValidationError as again:
+                raise UnknownCodesError(again.messages, unknown=unknown) from None
         sheets = sheet_counts(
             counts_before, sheets_counts(submission_id=submission.pk), report.sheets.absent
         )
-        return before, totals_before, budget_state(submission.pk), _totals(submission.pk), sheets
+        after = (budget_state(submission.pk), _totals(submission.pk), sheets)
+        return unknown, before, totals_before, *after
 
     try:
-        (digest, (lines_before, projects_before)), totals_before, after, totals_after, sheets = (
+        (
+            unknown,
+            (digest, (lines_before, projects_before)),
+            totals_before,
+            after,
+            totals_after,
+            sheets,
+        ) = (
             _rolled_back(run)
         )
+    except UnknownCodesError as exc:
+        return BudgetPreview(errors=exc.messages, unknown_codes=exc.unknown)
     except ValidationError as exc:
         return BudgetPreview(errors=exc.messages)
     lines_after, projects_after = after
     created, deleted, changed = _projects_diff(projects_before, projects_after)
     return BudgetPreview(
-        digest=digest,
+        # Not confirmable while codes are unknown: no digest, so 确认导入 is refused.
+        digest="" if unknown else digest,
         lines_before=len(lines_before),
         lines_after=len(lines_after),
         diff=lines_diff(lines_before, lines_after),
@@ -411,6 +477,7 @@ def budget_import_preview(*, submission: Submission, data: bytes) -> BudgetPrevi
         before=totals_before,
         after=totals_after,
         sheets=sheets,
+        unknown_codes=unknown,
     )
 
 

@@ -34,7 +34,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tables.desk.import_kinds import KINDS
-from tables.desk.import_preview import import_preview, submission_data_digest
+from tables.desk.import_preview import import_preview, submission_data_digest, year_codes_stamp
 from tables.desk.import_selectors import import_refusal
 from units.excel.archive import upload_read
 from units.models import Submission
@@ -216,8 +216,15 @@ def pending_import_preview(*, session, pending: PendingImport, submission: Submi
         return None
     # Computed once per (file, data as it is now): refreshing the page does not run the import
     # again (it locks the submission while it runs); any change of the data gives a new key.
+    # The year's code table is part of the key: codes accepted since give a new preview.
     key = "desk-import-preview:" + ":".join(
-        (pending.token, pending.sha256, pending.kind, submission_data_digest(submission.pk))
+        (
+            pending.token,
+            pending.sha256,
+            pending.kind,
+            submission_data_digest(submission.pk),
+            year_codes_stamp(submission.year),
+        )
     )
     preview = cache.get(key)
     if preview is None:

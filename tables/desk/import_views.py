@@ -1,7 +1,12 @@
 """The 导入/导出 Excel section of a submission (budget lines and 绩效目标): the year's template and
 the current data to download, and the safe import — upload → preview (nothing saved) → 确认导入
 or 取消导入. Thin: the permission-checking selector first, then `import_selectors` (reads),
-`import_services` (the pending file and the confirmation) and a render."""
+`import_services` (the pending file and the confirmation) and a render.
+
+Codes a file gives as `code##name` that the year's table does not hold are listed in the
+preview. A 财政管理员 may upload a unit's 预算明细 file to preview it (never to confirm it: the
+unit's 填报人 does) and accept those codes into the table with 接收这些科目
+(`units.services.classification_codes_accept`); everyone else is told to ask the bureau."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,10 +33,14 @@ from tables.desk.import_services import (
 )
 from tables.desk.refusal import refusal_response
 from tables.desk.views import desk_context
+from units.decisions import code_accept_refusal
 from units.selectors import submission_get_for_user
+from units.services import classification_codes_accept
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BACK_LABEL = "返回导入/导出"
+#: What a 财政管理员's preview of a unit's file says instead of 确认导入.
+PREVIEW_ONLY = "您是财政管理员：可以预览本单位的文件并接收其中的新科目，导入须由本单位填报人确认。"
 
 
 def _kind(key: str) -> ImportKind:
@@ -56,6 +65,16 @@ def _template_problem(kind: ImportKind, codes) -> str:
     return codes.problem if kind.key == BUDGET and not codes.ready else ""
 
 
+def _preview_only(user, submission, kind: ImportKind) -> bool:
+    """Whether `user`, who may not import into `submission`, may still upload its 预算明细 file to
+    preview it and accept the codes it lacks: a 财政管理员 (the confirmation stays refused)."""
+    return (
+        kind.key == BUDGET
+        and import_refusal(user, submission) is not None
+        and code_accept_refusal(user) is None
+    )
+
+
 def _section_page(request, submission, *, forms=None, status=200):
     codes = year_codes(submission.year)
     refusal = import_refusal(request.user, submission)
@@ -70,7 +89,9 @@ def _section_page(request, submission, *, forms=None, status=200):
                 "form": forms.get(key) or ExcelUploadForm(kind=kind),
                 "template_problem": problem,
                 # no codes: every row would be refused; say why once instead
-                "refusal": refusal or problem,
+                "refusal": problem
+                or ("" if _preview_only(request.user, submission, kind) else refusal),
+                "preview_only": _preview_only(request.user, submission, kind),
                 "pending": [p for p in pending if p.kind == key],
             }
         )
@@ -131,9 +152,10 @@ def excel_upload(request, pk: int, kind: str):
     """预览导入: keep the uploaded file and show its preview; nothing is saved."""
     submission = submission_get_for_user(user=request.user, pk=pk)
     import_kind = _kind(kind)
-    refusal = import_refusal(request.user, submission) or _template_problem(
-        import_kind, year_codes(submission.year)
-    )
+    refusal = None
+    if not _preview_only(request.user, submission, import_kind):
+        refusal = import_refusal(request.user, submission)
+    refusal = refusal or _template_problem(import_kind, year_codes(submission.year))
     if refusal:
         return refusal_response(
             request, reasons=refusal, back_url=_section_url(submission), back_label=BACK_LABEL
@@ -168,7 +190,8 @@ def excel_preview(request, pk: int, token: str):
         messages.warning(request, EXPIRED)
         return redirect("desk:excel", pk=pk)
     refusal = import_refusal(request.user, submission)
-    if refusal:
+    preview_only = _preview_only(request.user, submission, pending.import_kind)
+    if refusal and not preview_only:
         pending_import_discard(session=request.session, pending=pending)
         return refusal_response(
             request, reasons=refusal, back_url=_section_url(submission), back_label=BACK_LABEL
@@ -189,6 +212,9 @@ def excel_preview(request, pk: int, token: str):
             pending=pending,
             preview=preview,
             form=ExcelUploadForm(kind=pending.import_kind),
+            may_confirm=not refusal,
+            confirm_refusal=PREVIEW_ONLY if refusal else "",
+            code_accept_refusal=code_accept_refusal(request.user),
         ),
     )
 
@@ -232,6 +258,40 @@ def excel_confirm(request, pk: int, token: str):
 
 @login_required
 @require_POST
+def excel_accept_codes(request, pk: int, token: str):
+    """接收这些科目: accept the codes the previewed file lacks into the year's table (财政管理员
+    only; the service refuses anyone else too), then show the preview again."""
+    submission = submission_get_for_user(user=request.user, pk=pk)
+    pending = pending_import_get(
+        session=request.session, token=token, submission=submission, user=request.user
+    )
+    if pending is None:
+        return refusal_response(
+            request, reasons=EXPIRED, back_url=_section_url(submission), back_label=BACK_LABEL
+        )
+    back = reverse("desk:excel_preview", kwargs={"pk": pk, "token": token})
+    preview = pending_import_preview(
+        session=request.session, pending=pending, submission=submission
+    )
+    if preview is None:
+        return refusal_response(
+            request, reasons=EXPIRED, back_url=_section_url(submission), back_label=BACK_LABEL
+        )
+    codes = getattr(preview, "acceptable_codes", [])
+    try:
+        accepted = classification_codes_accept(year=submission.year, codes=codes, user=request.user)
+    except ValidationError as exc:
+        return refusal_response(request, reasons=exc.messages, back_url=back, back_label="返回预览")
+    names = "、".join(f"{code.code} {code.name}" for code in accepted)
+    messages.success(
+        request,
+        f"已把 {len(accepted)} 个科目接收进{submission.year}年科目表：{names}。下面是重新预览的结果。",
+    )
+    return redirect(back)
+
+
+@login_required
+@require_POST
 def excel_cancel(request, pk: int, token: str):
     """取消导入: delete the uploaded file; nothing else changes."""
     submission = submission_get_for_user(user=request.user, pk=pk)
@@ -252,4 +312,5 @@ urlpatterns = [
     path("excel/preview/<str:token>/", excel_preview, name="excel_preview"),
     path("excel/preview/<str:token>/confirm/", excel_confirm, name="excel_confirm"),
     path("excel/preview/<str:token>/cancel/", excel_cancel, name="excel_cancel"),
+    path("excel/preview/<str:token>/accept-codes/", excel_accept_codes, name="excel_accept_codes"),
 ]

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from units.budget_import import budget_import
+from units.budget_import import UnknownCodesError, budget_import, unknown_codes_text
 from units.management.commands._common import (
     add_submission_arguments,
     submission_from_options,
@@ -22,10 +22,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         submission = submission_from_options(options)
-        report = workbook_import_run(
-            self,
-            options["file"],
-            lambda path_: budget_import(submission=submission, file=path_),
-            nothing="预算明细",
-        )
+
+        def run(path_):
+            try:
+                return budget_import(submission=submission, file=path_)
+            except UnknownCodesError as exc:
+                self.stderr.write(unknown_codes_text(exc.unknown, year=submission.year))
+                raise
+
+        report = workbook_import_run(self, options["file"], run, nothing="预算明细")
         self.stdout.write(report.summary())
