@@ -4,6 +4,7 @@ member's page links back to the 部门, and the stored disclosure shows the 分�
 page is readable (axe-core, no English). Saves the README's screenshots of the 部门's public page
 and of its disclosure's first pages (docs/img/)."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,9 @@ from units.permissions import ADMIN
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-DOCS_IMG = Path(__file__).resolve().parent.parent / "docs" / "img"
+#: where the screenshots go: SCREENSHOTS_DIR when set (docs/img refreshes the README's), else
+#: the test's temporary directory
+SCREENSHOTS_DIR = os.environ.get("SCREENSHOTS_DIR")
 DESKTOP = {"width": 1200, "height": 900}
 OPEN_DATA_NAMES = ALLOWED_CODES | {"UTF", "OpenSpending", "datapackage", "Schema"}
 
@@ -38,10 +41,11 @@ def _assert_readable(page) -> None:
     )
 
 
-def test_reader_opens_a_department_and_its_members(live_server, monkeypatch, fast_pdf):
+def test_reader_opens_a_department_and_its_members(live_server, monkeypatch, fast_pdf, tmp_path):
     # Playwright's sync API runs an event loop in this thread; the ORM calls between browser
     # steps are still synchronous (scoped to this test).
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    shots = Path(SCREENSHOTS_DIR or tmp_path)
     consolidating, members = department_budget_create()
     publisher = user_with(ADMIN, name="publisher")
     for member in members:
@@ -67,7 +71,7 @@ def test_reader_opens_a_department_and_its_members(live_server, monkeypatch, fas
         assert listed.all_inner_texts() == names
         assert "（部门本级）" in page.locator("ul.member-units li").first.inner_text()
         _assert_readable(page)
-        page.screenshot(path=str(DOCS_IMG / "public-department.png"), full_page=True)
+        page.screenshot(path=str(shots / "public-department.png"), full_page=True)
 
         listed.nth(2).click()
         page.wait_for_url(lambda url: url != f"{base}/public/d/{version.pk}/")
@@ -81,10 +85,10 @@ def test_reader_opens_a_department_and_its_members(live_server, monkeypatch, fas
         body = page.locator("body").inner_text()
         assert "2025年分单位收支总表" in body and all(name in body for name in names)
         page.screenshot(
-            path=str(DOCS_IMG / "department-disclosure.png"),
+            path=str(shots / "department-disclosure.png"),
             clip={"x": 0, "y": 0, "width": DESKTOP["width"], "height": 1600},
             full_page=True,
         )
         by_unit = page.locator("section#U01")
         assert by_unit.locator("tbody tr").count() >= 1 + len(names)
-        by_unit.screenshot(path=str(DOCS_IMG / "department-by-unit.png"))
+        by_unit.screenshot(path=str(shots / "department-by-unit.png"))
