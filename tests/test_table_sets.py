@@ -343,3 +343,47 @@ def test_asset_date_is_the_entered_date_or_the_end_of_last_year(mixed):
     AssetFacts.objects.filter(pk=facts.pk).update(as_of=datetime.date(mixed.year - 1, 8, 31))
     text = assets_text()
     assert f"截至{mixed.year - 1}年8月31日" in text and "12月31日" not in text
+
+
+def test_published_version_follows_the_years_set(tmp_path):
+    """A version published while the year's set is shanghai stores SH01.csv … SH09.csv, a
+    snapshot naming the set that validates against the schema, open data of those tables, and
+    an XLSX of its 9 tables; choosing another set later leaves the stored version as it was."""
+    import json
+    import zipfile
+
+    import openpyxl
+
+    from tables.models import FileKind, PublishedFile
+    from tables.publication import opendata, opendata_fields
+    from tables.publication.services import submission_publish
+    from tests.factories import approved_submission
+
+    submission = approved_submission("上海样式测试单位", n_lines=40, seed=3)
+    admin = user_with(ADMIN)
+    year_table_set_set(actor=admin, year=submission.year, table_set="shanghai")
+    version = submission_publish(submission_id=submission.pk, actor=admin)
+
+    def stored(kind):
+        return bytes(PublishedFile.objects.get(version=version, kind=kind).content)
+
+    snapshot = json.loads(stored(FileKind.JSON))
+    assert snapshot["table_set"] == "shanghai"
+    assert [t["code"] for t in snapshot["tables"]] == list(SHANGHAI.codes)
+    assert opendata.schema_errors(opendata_fields.SNAPSHOT_SCHEMA_NAME, snapshot) == []
+    with zipfile.ZipFile(io.BytesIO(stored(FileKind.CSV))) as archive:
+        assert archive.namelist() == [f"SH{n:02d}.csv" for n in range(1, 10)]
+    with zipfile.ZipFile(io.BytesIO(stored(FileKind.OPENDATA))) as archive:
+        cells = next(n for n in archive.namelist() if n.endswith("table_cells.csv"))
+        codes = {
+            row["table_code"]
+            for row in csv.DictReader(io.StringIO(archive.read(cells).decode("utf-8-sig")))
+        }
+    assert codes and codes <= set(SHANGHAI.codes)
+    workbook = openpyxl.load_workbook(io.BytesIO(stored(FileKind.XLSX)))
+    assert workbook.sheetnames[0] == "表一 单位财务收支预算总表"
+    heading = [c.value for row in workbook.worksheets[0].iter_rows(max_row=4) for c in row]
+    assert "单位：元" in heading
+    html = stored(FileKind.HTML)
+    year_table_set_set(actor=admin, year=submission.year, table_set="mof-department")
+    assert stored(FileKind.HTML) == html
