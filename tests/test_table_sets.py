@@ -387,3 +387,58 @@ def test_published_version_follows_the_years_set(tmp_path):
     html = stored(FileKind.HTML)
     year_table_set_set(actor=admin, year=submission.year, table_set="mof-department")
     assert stored(FileKind.HTML) == html
+
+
+@pytest.mark.parametrize("name", ["shanghai", "mof-department"])
+def test_pdf_of_another_set_prints_its_tables(mixed, tmp_path, name):
+    """export_disclosure --format pdf prints the set's tables (WeasyPrint lays out the wider
+    two-sided and income tables too)."""
+    import subprocess
+
+    path = tmp_path / "公开.pdf"
+    call_command(
+        "export_disclosure",
+        unit=mixed.unit.code,
+        year=mixed.year,
+        format="pdf",
+        output=str(path),
+        table_set=name,
+        stdout=io.StringIO(),
+    )
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF-")
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    first = TABLE_SETS[name].tables[0].title.format(year=mixed.year)
+    assert first in text.replace(" ", "")
+
+
+def test_year_page_form_sets_the_table_set_for_the_admin_only(client, mixed):
+    """开启新年度 shows the year's 公开表样式 with the sets to pick; the 财政管理员's POST saves
+    it and says published versions keep their tables; a 填报人's POST is refused in Chinese and
+    changes nothing."""
+    from django.urls import reverse
+
+    admin = user_with(ADMIN)
+    filler = user_with(FILLER, units=[mixed.unit])
+    client.force_login(admin)
+    page = client.get(reverse("desk:year_open"), {"year": mixed.year}).content.decode()
+    assert f"{mixed.year}年度公开表样式" in page
+    assert '<option value="shanxi-2025" selected>' in page and 'value="shanghai"' in page
+    response = client.post(
+        reverse("desk:year_table_set"),
+        {"year": mixed.year, "table_set": "mof-department"},
+        follow=True,
+    )
+    text = response.content.decode()
+    assert "公开表样式设为“财政部 部门预算公开（9张表，万元）”" in text
+    assert "已发布的版本保持发布时的表格不变" in text
+    assert table_set_for_year(mixed.year) is MOF_DEPARTMENT
+
+    client.force_login(filler)
+    response = client.post(
+        reverse("desk:year_table_set"), {"year": mixed.year, "table_set": "shanghai"}
+    )
+    assert "只有财政管理员可以设置年度的公开表样式" in response.content.decode()
+    assert table_set_for_year(mixed.year) is MOF_DEPARTMENT

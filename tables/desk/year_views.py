@@ -23,7 +23,11 @@ from tables.desk.year_open import (
     year_open_refusal,
     year_open_rows,
 )
-from tables.document.year_settings import table_set_for_year, year_table_set_set
+from tables.document.year_settings import (
+    table_set_for_year,
+    year_published_unit_count,
+    year_table_set_set,
+)
 from tables.figures.tablesets import table_set_choices
 from units.models import BudgetUnit, Department
 from units.people_excel import people_template_workbook
@@ -115,6 +119,7 @@ def year_open_page(request):
             "codes": year_codes(year),
             "table_set": table_set_for_year(year),
             "table_sets": table_set_choices(),
+            "published_units": year_published_unit_count(year),
             "errors": [
                 (_anchor(form, name), error)
                 for name, errors in form.errors.items()

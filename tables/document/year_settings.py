@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from tables.figures.tablesets import DEFAULT_TABLE_SET, TABLE_SETS, TableSet, table_set_get
-from tables.models import YearSettings
+from tables.models import PublishedVersion, YearSettings
 from units.permissions import year_settings_refusal
 
 
@@ -20,6 +20,14 @@ def table_set_for_year(year: int) -> TableSet:
     """The table set chosen for `year` (shanxi-2025 when none was chosen), one query."""
     name = YearSettings.objects.filter(year=year).values_list("table_set", flat=True).first()
     return TABLE_SETS.get(name or DEFAULT_TABLE_SET, TABLE_SETS[DEFAULT_TABLE_SET])
+
+
+def year_published_unit_count(year: int) -> int:
+    """How many units have a published version of `year` (they keep the tables they were
+    published with whatever set is chosen now)."""
+    return (
+        PublishedVersion.objects.filter(year=year).values("submission__unit_id").distinct().count()
+    )
 
 
 def year_table_set_set(*, actor, year: int, table_set: str) -> YearSettings:
