@@ -28,6 +28,7 @@ from tables.figures.derive import t11_operating_costs
 from tables.figures.load_department import department_budget_load
 from tables.figures.registry import derive_all
 from tables.figures.types import FUND_GENERAL, KIND_PUBLIC, ZERO
+from tables.publication import opendata, opendata_fields
 from tables.publication.services import submission_publish
 from tests.factories import (
     budget_unit_create,
@@ -255,6 +256,7 @@ def test_the_department_publishes_and_the_public_site_links_its_members(
     consolidating.save(update_fields=["status"])
     version = submission_publish(submission_id=consolidating.pk, actor=publisher)
     assert version.data_json["tables"][-1]["title"] == "2025年分单位收支总表"
+    assert opendata.schema_errors(opendata_fields.SNAPSHOT_SCHEMA_NAME, version.data_json) == []
 
     listing = client.get(reverse("public:list")).content.decode()
     assert "测试街道（部门预算）" in listing

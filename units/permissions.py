@@ -139,3 +139,11 @@ def user_may_manage_access(actor, target=None) -> bool:
     if target is None:
         return True
     return target.pk != actor.pk and not target.is_superuser
+
+
+def year_settings_refusal(user) -> str | None:
+    """Why `user` may not change a year's settings (公开表样式), None when they may: the
+    财政管理员 (and a superuser) only."""
+    if ADMIN in user_roles(user):
+        return None
+    return "只有财政管理员可以设置年度的公开表样式。"

@@ -1,15 +1,16 @@
 """The bureau's pages for a new season: 开启新年度 (a draft for every unit, with what carries over
 from last year) and 单位和用户导入 (units, 主管部门, users and their assignments from one Excel
-list). Thin: the permission decision first (refusal page otherwise), then the service
+list), and the year's 公开表样式 (`tables.document.year_settings`). Thin: the permission decision first (refusal page otherwise), then the service
 (`tables.desk.year_open`, `units.people_import`) or the reads, and a render."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tables.desk.import_selectors import year_codes
 from tables.desk.refusal import refusal_response
@@ -22,6 +23,12 @@ from tables.desk.year_open import (
     year_open_refusal,
     year_open_rows,
 )
+from tables.document.year_settings import (
+    table_set_for_year,
+    year_published_unit_count,
+    year_table_set_set,
+)
+from tables.figures.tablesets import table_set_choices
 from units.models import BudgetUnit, Department
 from units.people_excel import people_template_workbook
 from units.people_import import people_import, people_import_rights
@@ -110,6 +117,9 @@ def year_open_page(request):
             "departments": Department.objects.order_by("code"),
             "report": report,
             "codes": year_codes(year),
+            "table_set": table_set_for_year(year),
+            "table_sets": table_set_choices(),
+            "published_units": year_published_unit_count(year),
             "errors": [
                 (_anchor(form, name), error)
                 for name, errors in form.errors.items()
@@ -118,6 +128,29 @@ def year_open_page(request):
         },
         status=422 if form.errors else 200,
     )
+
+
+@login_required
+@require_POST
+def year_table_set_page(request):
+    """公开表样式 of a year (the form on 开启新年度): the 财政管理员 picks the set its
+    disclosures print; back to 开启新年度 of that year, saying what was set."""
+    try:
+        year = year_check(request.POST.get("year"))
+        settings = year_table_set_set(
+            actor=request.user, year=year, table_set=request.POST.get("table_set", "")
+        )
+    except PermissionDenied as exc:
+        return _home(request, str(exc))
+    except ValidationError as exc:
+        return _home(request, "；".join(exc.messages))
+    title = dict(table_set_choices())[settings.table_set]
+    messages.success(
+        request,
+        f"已将{year}年度的公开表样式设为“{title}”。尚未发布的公开文件按此样式生成；"
+        "已发布的版本保持发布时的表格不变。",
+    )
+    return redirect(f"{reverse('desk:year_open')}?year={year}")
 
 
 @login_required
@@ -171,6 +204,7 @@ def people_template(request):
 
 urlpatterns = [
     path("bureau/open-year/", year_open_page, name="year_open"),
+    path("bureau/year-settings/", year_table_set_page, name="year_table_set"),
     path("bureau/people/", people_import_page, name="people_import"),
     path("bureau/people/template/", people_template, name="people_template"),
 ]

@@ -18,8 +18,9 @@ from tables.document.narrative import (
     narrative_findings,
 )
 from tables.document.texts import DisclosureTexts, disclosure_texts_load
-from tables.figures.checks import SEVERITY_ORDER, Finding
+from tables.figures.checks import SEVERITY_ORDER, Finding, rule_rounding
 from tables.figures.derive.procurement import procurement_by_kind
+from tables.figures.tablesets import SHANXI, TableSet
 from tables.figures.types import CATEGORY_OPERATING, CATEGORY_SPECIFIC, BudgetData, Table
 
 CATEGORY_LABELS = {CATEGORY_OPERATING: "其他运转类", CATEGORY_SPECIFIC: "特定目标类"}
@@ -50,9 +51,12 @@ def narrative_derive(
     targets: TargetData,
     texts: DisclosureTexts,
     tables: dict[str, Table] | None = None,
+    table_set: TableSet | None = None,
+    set_tables: dict[str, Table] | None = None,
 ) -> Narrative:
     """The narrative of a submission, worded from its derived `tables` (derived from `data` when
-    not given) and last year's figures (loaded here)."""
+    not given) and last year's figures (loaded here); with a `table_set`, the sections it pairs
+    with, citing its tables (`set_tables`)."""
     from tables.document.disclosure import prior_year_figures
 
     prior = prior_year_figures(submission=submission)
@@ -73,7 +77,9 @@ def narrative_derive(
             assets=texts.assets,
             procurement=procurement_by_kind(data),
             tables=tables,
-        )
+        ),
+        table_set=table_set,
+        set_tables=set_tables,
     )
 
 
@@ -95,13 +101,28 @@ class DisclosureDocument:
     findings: list[Finding]
     #: True until the disclosure is published: renderers watermark it "草稿"
     is_draft: bool = True
+    #: the table set the document prints (`tables.figures.tablesets`)
+    table_set: TableSet = SHANXI
+    #: its tables by code, in order (None: `tables`, the 14 of shanxi-2025)
+    set_tables: dict[str, Table] | None = None
+
+    @property
+    def shown_tables(self) -> dict[str, Table]:
+        """The statutory tables as printed (HTML, PDF, XLSX, CSV, snapshot, open data); the
+        checks and the narrative read `tables`."""
+        return self.tables if self.set_tables is None else self.set_tables
 
 
-def document_build(*, submission, is_draft: bool = True) -> DisclosureDocument:
-    """Assemble the whole disclosure of a submission (a bounded number of queries)."""
+def document_build(
+    *, submission, is_draft: bool = True, table_set: TableSet | str | None = None
+) -> DisclosureDocument:
+    """Assemble the whole disclosure of a submission (a bounded number of queries), printing
+    `table_set` (a set or its name; default: the year's chosen set)."""
     from tables.document.disclosure import disclosure_derive
 
-    derived = disclosure_derive(submission=submission)
+    derived = disclosure_derive(submission=submission, table_set=table_set)
+    chosen = derived.table_set
+    set_tables = None if chosen.name == SHANXI.name else derived.set_tables
     texts = disclosure_texts_load(submission=submission)
     narrative = narrative_derive(
         submission=submission,
@@ -109,9 +130,13 @@ def document_build(*, submission, is_draft: bool = True) -> DisclosureDocument:
         targets=derived.targets,
         texts=texts,
         tables=derived.tables,
+        table_set=None if set_tables is None else chosen,
+        set_tables=set_tables,
     )
+    set_findings = [] if set_tables is None else rule_rounding(set_tables, derived.data)
     findings = sorted(
-        derived.findings + narrative_findings(narrative), key=lambda f: SEVERITY_ORDER[f.severity]
+        derived.findings + set_findings + narrative_findings(narrative),
+        key=lambda f: SEVERITY_ORDER[f.severity],
     )
     return DisclosureDocument(
         unit_name=derived.data.unit.name,
@@ -125,6 +150,8 @@ def document_build(*, submission, is_draft: bool = True) -> DisclosureDocument:
         project_target_sheets=tuple(project_target_sheets(derived.data, derived.targets)),
         findings=findings,
         is_draft=is_draft,
+        table_set=chosen,
+        set_tables=set_tables,
     )
 
 

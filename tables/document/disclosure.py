@@ -1,7 +1,9 @@
 """The disclosure pipeline for one submission: load → derive → check."""
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from performance.checks import run_target_checks
 from performance.selectors import department_target_data_load, target_data_load
@@ -12,6 +14,7 @@ from tables.figures.derive.layout import SANGONG_OUTBOUND, SANGONG_RECEPTION
 from tables.figures.load import budget_data_load
 from tables.figures.load_department import department_budget_load
 from tables.figures.registry import derive_all
+from tables.figures.tablesets import SHANXI, TableSet, table_set_get
 from tables.figures.types import BudgetData, Table
 from units.selectors import submission_queryset
 
@@ -19,15 +22,47 @@ from units.selectors import submission_queryset
 @dataclass(frozen=True)
 class DerivedDisclosure:
     data: BudgetData
+    #: the 14 derivations every check and the narrative read (T01 … T14), whatever the set
     tables: dict[str, Table]
     #: table checks (R…) and target checks (P…), most severe first
     findings: list[Finding]
     targets: TargetData
+    #: the table set asked for (a set or its name); None: the year's chosen set, looked up
+    #: (one query) only when `table_set` is first read
+    chosen_set: TableSet | str | None = None
+
+    @cached_property
+    def table_set(self) -> TableSet:
+        """The set this disclosure prints."""
+        if isinstance(self.chosen_set, TableSet):
+            return self.chosen_set
+        if self.chosen_set:
+            return table_set_get(self.chosen_set)
+        from tables.document.year_settings import table_set_for_year
+
+        return table_set_for_year(self.data.year)
+
+    @cached_property
+    def set_tables(self) -> dict[str, Table]:
+        """The tables the set prints, by code in order (for shanxi-2025: `tables` itself)."""
+        if self.table_set.name == SHANXI.name:
+            return self.tables
+        shown = self.table_set.derive(self.data)
+        if u01_units.CODE in self.tables:  # a 部门's 分单位 table follows the set's last one
+            shown[u01_units.CODE] = dataclasses.replace(
+                self.tables[u01_units.CODE], number=len(shown) + 1
+            )
+        return shown
 
 
-def disclosure_derive(*, submission) -> DerivedDisclosure:
+def disclosure_derive(*, submission, table_set: TableSet | str | None = None) -> DerivedDisclosure:
     """Load a submission and its targets, derive tables 1–14 and run the table and target checks
-    (expects `submission.unit.department` selected, as `submission_queryset` does)."""
+    (expects `submission.unit.department` selected, as `submission_queryset` does). `table_set`
+    (a set or its name; default: the year's chosen set) decides what `set_tables` prints; an
+    unknown name raises KeyError naming the known sets. A 部门汇总单位's submission adds up its
+    members' approved budgets and targets, and gets the 分单位 table (U01) after the set's."""
+    if isinstance(table_set, str) and table_set:
+        table_set_get(table_set)
     if submission.unit.consolidates_department:
         data = department_budget_load(submission=submission)
         targets = department_target_data_load(submission=submission)
@@ -41,7 +76,9 @@ def disclosure_derive(*, submission) -> DerivedDisclosure:
     )
     if data.members:  # a 部门预算 adds its 分单位 table after the statutory ones
         tables[u01_units.CODE] = u01_units.build(data)
-    return DerivedDisclosure(data=data, tables=tables, findings=findings, targets=targets)
+    return DerivedDisclosure(
+        data=data, tables=tables, findings=findings, targets=targets, chosen_set=table_set
+    )
 
 
 @dataclass(frozen=True)
@@ -73,7 +110,7 @@ def prior_year_figures(*, submission) -> PriorYearFigures:
             vehicle_operation=submission.prior_vehicle_operation,
             operating_costs=submission.prior_operating_costs,
         )
-    tables = disclosure_derive(submission=previous).tables
+    tables = disclosure_derive(submission=previous, table_set=SHANXI).tables
     t10 = tables["T10"]
     return PriorYearFigures(
         source="上年填报",

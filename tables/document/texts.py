@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from dataclasses import dataclass
 
 from tables.document.narrative import AssetInfo, NarrativeTexts
@@ -32,6 +33,14 @@ _VEHICLE_FIELDS = (
 )
 
 
+def asset_date_text(*, year: int, as_of: datetime.date | None) -> str:
+    """The date the 国有资产 figures are as at, as printed: the entered `AssetFacts.as_of`
+    ("2025年8月31日"), else 31 December of the year before the budget year."""
+    if as_of is None:
+        return f"{year - 1}年12月31日"
+    return f"{as_of.year}年{as_of.month}月{as_of.day}日"
+
+
 def disclosure_texts_load(*, submission: Submission) -> DisclosureTexts:
     """Texts, glossary and asset facts of a submission (3 queries)."""
     texts = SubmissionText.objects.filter(submission=submission).first()
@@ -39,7 +48,7 @@ def disclosure_texts_load(*, submission: Submission) -> DisclosureTexts:
         GlossaryTerm.objects.filter(submission=submission).values_list("term", "definition")
     )
     facts = AssetFacts.objects.filter(submission=submission).first()
-    as_of = f"{submission.year - 1}年12月31日"
+    as_of = asset_date_text(year=submission.year, as_of=facts.as_of if facts else None)
     if facts is None:
         assets = AssetInfo(
             as_of=as_of,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
-from tables.figures.formatting import format_wan, to_display
+from tables.figures.formatting import format_wan, table_short_name, to_display
 from tables.figures.types import (
     FISCAL_FUNDS,
     FUND_GENERAL,
@@ -376,10 +376,13 @@ COLUMN_LABELS = {
 def rule_rounding(tables: Tables, data: BudgetData) -> list[Finding]:
     """R12 尾差: a displayed total differs from the sum of its displayed parts (exact sums agree).
 
-    One 提示 per row, naming every column where it happens.
+    One 提示 per row, naming every column where it happens. A table shown in 元 has none: its
+    cells are the exact amounts, so displayed parts always add up.
     """
     out = []
     for code, table in tables.items():
+        if table.money_unit == "元":
+            continue
         money = [i for i, c in enumerate(table.columns) if c.kind == "money"]
         for row in table.rows:
             if not row.parts:
@@ -400,7 +403,8 @@ def rule_rounding(tables: Tables, data: BudgetData) -> list[Finding]:
                     Finding(
                         NOTICE,
                         "R12",
-                        f"{TABLE_NAMES[code]}“{label}”存在四舍五入尾差：{'；'.join(differences)}"
+                        f"{TABLE_NAMES.get(code) or table_short_name(code, table.number)}"
+                        f"“{label}”存在四舍五入尾差：{'；'.join(differences)}"
                         f"（{table.money_unit}）。合计按元精确计算后再取整，属正常尾差。",
                         table=code,
                         row=str(label),

@@ -1,4 +1,6 @@
-"""Table code → its derivation, in publication order."""
+"""Table code → its derivation, in publication order: the 14 tables every check (R01–R12) and
+the narrative read, whatever table set a disclosure prints (`tables.figures.tablesets`; the
+set `shanxi-2025` prints exactly these)."""
 
 from tables.figures.derive import (
     t01_summary,

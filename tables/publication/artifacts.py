@@ -5,9 +5,12 @@ The files of version n (`ARTIFACTS`):
 
 - html: the whole disclosure, one self-contained page (`tables.document.render.document.document_html`);
 - pdf: the same printed by WeasyPrint (`tables.document.render.pdf.document_pdf`);
-- xlsx: tables 1–14 and the target tables (`tables.document.render.xlsx.disclosure_workbook`);
-- json: the data snapshot (`publication_snapshot`, schema `SNAPSHOT_SCHEMA`), UTF-8;
-- csv: a zip of T01.csv … T14.csv, each the displayed grid of one table in UTF-8 with BOM (the
+- xlsx: the statutory tables of the year's table set (tables 1–14 of shanxi-2025) and the target
+  tables (`tables.document.render.xlsx.disclosure_workbook`);
+- json: the data snapshot (`publication_snapshot`, schema `SNAPSHOT_SCHEMA`, with the name of
+  the table set its tables follow), UTF-8;
+- csv: a zip of one CSV per table named by its code (T01.csv … T14.csv; SH01.csv …, MF01.csv …
+  for the other sets), each the displayed grid of one table in UTF-8 with BOM (the
   same bytes as the table CSV downloads), dated with the publication time so equal data gives
   equal bytes. One CSV per table: the tables have different columns;
 - opendata: the Fiscal Data Package (datapackage.json + budget, table-cell and narrative-figure
@@ -119,8 +122,10 @@ def publication_snapshot(
         "published_at": published_at.isoformat(),
         "approval_date": to_jsonable(submission.approval_date),
         "reason": reason,
+        "table_set": document.table_set.name,
         "tables": [
-            table_snapshot(t) for t in sorted(document.tables.values(), key=lambda t: t.number)
+            table_snapshot(t)
+            for t in sorted(document.shown_tables.values(), key=lambda t: t.number)
         ],
         "narrative": to_jsonable(document.narrative),
         "texts": to_jsonable(document.texts),
@@ -159,7 +164,8 @@ def file_stem(*, unit_name: str, year: int, version: int) -> str:
 
 
 def tables_csv_zip(tables, *, date_time: datetime.datetime) -> bytes:
-    """T01.csv … T14.csv in one zip (see the module docstring)."""
+    """<code>.csv of every table (T01.csv … T14.csv for shanxi-2025) in one zip (see the module
+    docstring)."""
     from tables.document.render.archive import dated_zip
     from tables.document.render.csv import table_csv_bytes
 
@@ -184,7 +190,7 @@ def publication_render(*, document, snapshot: dict, stem: str, published_at) -> 
         FileKind.PDF: pdf_render.document_pdf(document, use_cache=False),
         FileKind.XLSX: disclosure_workbook(document),
         FileKind.JSON: json.dumps(snapshot, ensure_ascii=False, indent=1).encode("utf-8"),
-        FileKind.CSV: tables_csv_zip(document.tables, date_time=published_at),
+        FileKind.CSV: tables_csv_zip(document.shown_tables, date_time=published_at),
         FileKind.OPENDATA: opendata.opendata_package(
             snapshot, date_time=timezone.localtime(published_at)
         ),

@@ -13,7 +13,7 @@ The package (a zip) holds `datapackage.json` and three CSV resources:
   unit, the revenue rows sum to 表一 收入总计 and the expenditure rows to 表一 支出总计. Every row
   carries the unit's identity (year, 主管部门, unit, version), so the budget CSVs of many units
   concatenate into one table: that is the bulk CSV of a year (`tables.public.opendata_views`).
-- `data/table_cells.csv` (`TABLE_CELL_FIELDS`): every amount cell of 表一 … 表十四 as published,
+- `data/table_cells.csv` (`TABLE_CELL_FIELDS`): every amount cell of the statutory tables as published (the table set of the version),
   in exact 元, with its table, row (number, level, code, label) and column key.
 - `data/narrative_figures.csv` (`FIGURE_FIELDS`): the figures the 情况说明 prints, in exact 元.
 
@@ -174,7 +174,7 @@ def _row_label(texts: list, index: int) -> str:
 
 
 def table_cell_rows(snapshot: dict) -> list[dict]:
-    """The rows of table_cells.csv: each amount cell of 表一 … 表十四 (empty cells left out)."""
+    """The rows of table_cells.csv: each amount cell of the version's statutory tables (empty cells left out)."""
     base = identity(snapshot)
     rows = []
     for table in snapshot["tables"]:

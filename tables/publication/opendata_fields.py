@@ -186,7 +186,13 @@ BUDGET_FIELDS = (
 
 TABLE_CELL_FIELDS = (
     *IDENTITY_FIELDS,
-    Field("table_code", "string", "表号", "T01 … T14", required=True),
+    Field(
+        "table_code",
+        "string",
+        "表号",
+        "T01 … T14（shanxi-2025）、SH01 … SH09（shanghai）或 MF01 … MF09（mof-department）",
+        required=True,
+    ),
     Field("table_title", "string", "表名"),
     Field("row_no", "integer", "行号", "表内行号，从1起（与公开表格的行次一致）", required=True),
     Field("row_level", "integer", "行级次", "0 = 合计，1 = 类，2 = 款，3 = 项", required=True),

@@ -38,10 +38,11 @@ from tables.figures.types import Table
 
 CSS_PATH = "css/document.css"
 TEMPLATE = "document/document.html"
-#: the narrative section after which the target tables are attached (as in the seed)
-ATTACHMENTS_AFTER = "十"
-#: the only section whose subsections the 目录 lists (as the seed's)
-OTHER_NOTES = "十二"
+#: the narrative section after which the target tables are attached (as in the seed), by title:
+#: a table set may number the sections differently
+ATTACHMENTS_AFTER = "绩效管理情况"
+#: the only section whose subsections the 目录 lists (as the seed's), by title
+OTHER_NOTES = "其他说明"
 
 _BETWEEN_TAGS = re.compile(r">\s+<")
 #: the openings a page of the document can hold (all of them: the whole document): cover, 目录,
@@ -118,6 +119,7 @@ class NarrativeItem:
 
     anchor: str
     number: str
+    title: str
     heading: str
     level: int
     blocks: tuple[Paragraph, ...]
@@ -196,6 +198,7 @@ def _narrative_item(section: Section, anchor: str, level: int, *, after: bool) -
     return NarrativeItem(
         anchor=anchor,
         number=section.number,
+        title=section.title,
         heading=section.heading,
         level=level,
         blocks=_blocks(section),
@@ -230,7 +233,7 @@ def document_view(
         "part_3": f"第三部分 {year}年度{scope}预算情况说明",
         "part_4": "第四部分 名词解释",
     }
-    tables = [_table_item(table) for table in document.tables.values()]
+    tables = [_table_item(table) for table in document.shown_tables.values()]
 
     sheets_all = ((document.unit_target_sheet,) if document.unit_target_sheet else ()) + tuple(
         document.project_target_sheets
@@ -249,7 +252,7 @@ def document_view(
         (after if attached else before).append(
             _narrative_item(section, f"n{i}", 3, after=first_after)
         )
-        if section.number == ATTACHMENTS_AFTER:
+        if section.title == ATTACHMENTS_AFTER:
             attached = True
 
     glossary = [
@@ -264,7 +267,7 @@ def document_view(
                 item.anchor,
                 item.heading,
                 tuple(TocEntry(c.anchor, c.heading) for c in item.children)
-                if item.number == OTHER_NOTES
+                if item.title == OTHER_NOTES
                 else (),
             )
             for item in items

@@ -95,7 +95,7 @@ def disclosure_workbook(document) -> bytes:
     workbook.properties.title = f"{document.unit_name}{document.year}年预算公开"
     styles = _styles()
     names = _SheetNames()
-    for table in sorted(document.tables.values(), key=lambda t: t.number):
+    for table in sorted(document.shown_tables.values(), key=lambda t: t.number):
         sheet = workbook.create_sheet(names.take(table_sheet_name(table)))
         _write_table(sheet, table, styles, is_draft=document.is_draft)
     if document.unit_target_sheet is not None:

@@ -1,8 +1,9 @@
-"""export_disclosure --unit 003 --year 2025 --format {html,pdf,xlsx} -o FILE
+"""export_disclosure --unit 003 --year 2025 --format {html,pdf,xlsx} -o FILE [--table-set NAME]
 
 Writes the whole disclosure document of one submission: the self-contained HTML page (CSS and
 charts inline, no external requests), the PDF printed from that same page (WeasyPrint), or the
-Excel workbook. Publishing does not exist yet, so the document is a draft (watermarked 草稿).
+Excel workbook, with the tables of --table-set (default: the set the bureau chose for the
+year). Publishing does not exist yet, so the document is a draft (watermarked 草稿).
 """
 
 from pathlib import Path
@@ -11,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tables.document.build import document_build
 from tables.document.render.formats import DOCUMENT_CONTENT_TYPES, document_render
+from tables.management.commands._table_set import add_table_set_argument, table_set_from_options
 from units.management.commands._common import add_submission_arguments, submission_from_options
 
 
@@ -23,13 +25,15 @@ class Command(BaseCommand):
             "--format", required=True, choices=sorted(DOCUMENT_CONTENT_TYPES), help="输出格式"
         )
         parser.add_argument("-o", "--output", required=True, help="输出文件路径")
+        add_table_set_argument(parser)
 
     def handle(self, *args, **options):
+        table_set = table_set_from_options(options)
         submission = submission_from_options(options)
         output = Path(options["output"])
         if not output.parent.is_dir():
             raise CommandError(f"输出目录不存在：{output.parent}")
-        document = document_build(submission=submission, is_draft=True)
+        document = document_build(submission=submission, is_draft=True, table_set=table_set)
         data = document_render(document, options["format"])
         output.write_bytes(data)
         self.stdout.write(
