@@ -456,9 +456,7 @@ def budget_import_preview(*, submission: Submission, data: bytes) -> BudgetPrevi
             after,
             totals_after,
             sheets,
-        ) = (
-            _rolled_back(run)
-        )
+        ) = _rolled_back(run)
     except UnknownCodesError as exc:
         return BudgetPreview(errors=exc.messages, unknown_codes=exc.unknown)
     except ValidationError as exc:
