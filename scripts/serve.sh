@@ -34,10 +34,18 @@ if not User.objects.filter(username="admin").exists():
 "$PY" manage.py shell -c '
 from django.contrib.auth import get_user_model
 
-for name in ("demo-filler", "demo-reviewer"):
+from performance.demo_department import DEMO_SUMMARY_CODE
+from units.models import BudgetUnit
+from units.permissions import FILLER, REVIEWER
+from units.services import user_role_assign
+
+department = BudgetUnit.objects.get(code=DEMO_SUMMARY_CODE)
+for name, role in (("demo-filler", FILLER), ("demo-reviewer", REVIEWER)):
     user = get_user_model().objects.get(username=name)
     user.set_password(name)
     user.save(update_fields=["password"])
+    # the demo 部门 (演示街道办事处) too, so its 部门预算 can be submitted, reviewed and published
+    user_role_assign(user=user, role=role, units=[department])
 print("demo logins: demo-filler / demo-filler (单位填报人), demo-reviewer / demo-reviewer (财政审核人), admin / admin")
 '
 
