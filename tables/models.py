@@ -58,6 +58,10 @@ class PublishedVersion(ImmutableModel):
     department_code = models.CharField("主管部门编码", max_length=20)
     department_name = models.CharField("主管部门", max_length=100)
     approval_date = models.DateField("批复日期", null=True, blank=True)
+    # What the unit was when published, so the public pages never follow a later change of
+    # the unit's flags: a 部门预算 (its 部门汇总单位) or the 部门's 本级.
+    is_department = models.BooleanField("部门预算", default=False)
+    is_headquarters = models.BooleanField("部门本级", default=False)
     #: the frozen snapshot (`tables.publication.artifacts.publication_snapshot`); also stored as the JSON file
     data_json = models.JSONField("数据快照")
 

@@ -335,7 +335,9 @@ def test_the_desk_and_document_pages_of_a_department_render(department, client):
     page = overview.content.decode()
     assert "成员单位“测试街道综合执法队”的预算尚未审核通过" in page
     assert "2025年部门预算公开" in page and "部门预算由成员单位已审核通过的预算汇总生成" in page
-    assert reverse("desk:lines", kwargs={"pk": consolidating.pk}) + '"' not in page.split("下一步")[1]
+    assert (
+        reverse("desk:lines", kwargs={"pk": consolidating.pk}) + '"' not in page.split("下一步")[1]
+    )
     for name in ("desk:lines", "desk:projects", "desk:excel", "desk:targets", "desk:texts"):
         assert client.get(reverse(name, kwargs=kwargs)).status_code == 200, name
     excel = client.get(reverse("desk:excel", kwargs=kwargs)).content.decode()

@@ -384,6 +384,15 @@ def test_published_version_follows_the_years_set(tmp_path):
     assert workbook.sheetnames[0] == "表一 单位财务收支预算总表"
     heading = [c.value for row in workbook.worksheets[0].iter_rows(max_row=4) for c in row]
     assert "单位：元" in heading
+    # the 14 statutory tables are kept beside, so next year's 上年数 can be read off them
+    from tables.desk.year_open import published_prior_figures, published_prior_tables
+    from tables.document.disclosure import disclosure_derive
+
+    assert [t["code"] for t in snapshot["statutory_tables"]][:2] == ["T01", "T02"]
+    tables = published_prior_tables(unit_ids=[submission.unit_id], year=submission.year)
+    prior = published_prior_figures(tables[submission.unit_id])
+    derived = disclosure_derive(submission=submission).tables
+    assert prior["prior_total"] == derived["T01"].cell("收入总计", "income") > 0
     html = stored(FileKind.HTML)
     year_table_set_set(actor=admin, year=submission.year, table_set="mof-department")
     assert stored(FileKind.HTML) == html

@@ -105,11 +105,21 @@ def submission_action_refusal(user, submission: Submission, to_status: str) -> s
     conflict = four_eyes_conflict(submission, user, target)
     if conflict:
         return f"「{name}」：{conflict}"
-    if target == SubmissionStatus.SUBMITTED and submission.unit.consolidates_department:
+    if target in DEPARTMENT_MEMBER_MOVES and submission.unit.consolidates_department:
+        # asked again at 审核通过 and 发布: a member returned or reopened meanwhile would
+        # otherwise be published as missing from its 部门
         pending = department_members_pending(unit=submission.unit, year=submission.year)
         if pending:
             return f"「{name}」：{department_pending_message(pending)}"
     return None
+
+
+#: the moves of a 部门汇总单位 that need every member approved (or published) first
+DEPARTMENT_MEMBER_MOVES = (
+    SubmissionStatus.SUBMITTED,
+    SubmissionStatus.APPROVED,
+    SubmissionStatus.PUBLISHED,
+)
 
 
 def submission_actions(user, submission: Submission) -> list[Action]:

@@ -124,7 +124,10 @@ def department_members_pending(*, unit, year: int) -> list[str]:
 def department_pending_message(names: list[str]) -> str:
     """The refusal naming the members that hold a department's disclosure back."""
     listed = "、".join(f"“{name}”" for name in names)
-    return f"成员单位{listed}的预算尚未审核通过，部门预算暂不能提交；请待其审核通过后再提交。"
+    return (
+        f"成员单位{listed}的预算尚未审核通过，部门预算暂不能提交、审核通过或发布；"
+        "请待其审核通过后再办理。"
+    )
 
 
 def department_submission_get(*, department_code: str, year: int) -> Submission:

@@ -165,7 +165,8 @@ def published_table(version: PublishedVersion | None, code: str) -> dict | None:
     """One table of a published snapshot (None when there is no such version or table)."""
     if version is None:
         return None
-    for table in version.data_json.get("tables", []):
+    snapshot = version.data_json
+    for table in snapshot.get("statutory_tables") or snapshot.get("tables", []):
         if table.get("code") == code:
             return table
     return None

@@ -92,10 +92,13 @@ def published_prior_tables(*, unit_ids, year: int) -> dict[int, list[dict]]:
     rows = (
         PublishedVersion.objects.filter(year=year, submission__unit_id__in=list(unit_ids))
         .order_by("version", "id")
-        .values_list("submission__unit_id", "version", "data_json__tables")
+        .values_list(
+            "submission__unit_id", "version", "data_json__tables", "data_json__statutory_tables"
+        )
     )
-    for unit_id, version, tables in rows:
-        newest[unit_id] = (version, tables or [])
+    for unit_id, version, tables, statutory in rows:
+        # a version printed in another table set keeps the 14 statutory tables beside
+        newest[unit_id] = (version, statutory or tables or [])
     return {unit_id: tables for unit_id, (_, tables) in newest.items()}
 
 

@@ -44,11 +44,13 @@ SCHEMA_CACHE = "public, max-age=86400"
 
 def opendata_year_entries(*, year: int) -> list[tuple]:
     """(version id, unit code, published at, stored budget CSV id or None, its SHA-256 or None)
-    of the newest published version of every unit of `year`, by unit code: one query."""
+    of the newest published version of every unit of `year`, by unit code: one query. A 部门预算
+    is left out: its lines are its members' lines, which are in the file already (summing the
+    year would count them twice)."""
     stored = PublishedFile.objects.filter(version_id=OuterRef("pk"), kind=FileKind.DATA_CSV)
     return list(
         published_versions_latest()
-        .filter(year=year)
+        .filter(year=year, is_department=False)
         .annotate(
             file_id=Subquery(stored.values("pk")[:1]),
             file_sha256=Subquery(stored.values("sha256")[:1]),

@@ -24,7 +24,7 @@ they are only the public pages' query shape over the publication selectors.
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
 
@@ -62,9 +62,7 @@ def _int_or_none(value: str | None) -> int | None:
 def public_disclosures(*, year: int | None = None, department: str = "", q: str = ""):
     """The newest published version of every submission, newest publication first, filtered by
     year, 主管部门 code and a part of the unit's name as printed."""
-    versions = published_versions_latest().annotate(
-        is_department=F("submission__unit__consolidates_department")
-    )
+    versions = published_versions_latest()
     if year is not None:
         versions = versions.filter(year=year)
     if department:
@@ -96,14 +94,11 @@ def public_version_get(*, version_id: int) -> PublishedVersion:
     department_versions = published_versions_latest().filter(
         year=OuterRef("year"),
         department_code=OuterRef("department_code"),
-        submission__unit__consolidates_department=True,
+        is_department=True,
     )
     version = (
         PublishedVersion.objects.defer("data_json")
-        .annotate(
-            is_department=F("submission__unit__consolidates_department"),
-            department_version_id=Subquery(department_versions.values("pk")[:1]),
-        )
+        .annotate(department_version_id=Subquery(department_versions.values("pk")[:1]))
         .filter(pk=version_id)
         .first()
     )
@@ -120,9 +115,8 @@ def public_department_members(*, version: PublishedVersion) -> list[PublishedVer
         .filter(
             year=version.year,
             department_code=version.department_code,
-            submission__unit__consolidates_department=False,
+            is_department=False,
         )
-        .annotate(is_headquarters=F("submission__unit__is_headquarters"))
         .order_by("-is_headquarters", "unit_code")
     )
 

@@ -139,6 +139,19 @@ def publication_snapshot(
             )
         ],
         "findings": to_jsonable(document.findings),
+        # Another set prints other tables; the 14 statutory ones the checks read are kept too,
+        # so next year's 上年数 and the review's comparison can read them (T01 … T14).
+        **(
+            {}
+            if document.shown_tables is document.tables
+            else {
+                "statutory_tables": [
+                    table_snapshot(t)
+                    for code, t in sorted(document.tables.items())
+                    if code.startswith("T")
+                ]
+            }
+        ),
     }
 
 

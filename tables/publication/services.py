@@ -118,6 +118,8 @@ def submission_publish(*, submission_id: int, actor, reason: str = "") -> Publis
             department_code=unit.department.code,
             department_name=unit.department.name,
             approval_date=submission.approval_date,
+            is_department=unit.consolidates_department,
+            is_headquarters=unit.is_headquarters,
             data_json=snapshot,
         )
         for artifact in artifacts:
