@@ -422,3 +422,123 @@ def test_the_public_department_page_takes_one_query_more(department, client, fas
         ).content.decode()
     assert len(department_page) <= 5 and len(member_page) <= 4
     assert reverse("public:disclosure", kwargs={"version_id": version.pk}) in text
+
+
+# --- the 部门's wording: 本部门, 部门预算, 部门名称 ------------------------------------------
+
+
+def _narrative_titles(document) -> list[str]:
+    return [section.title for section in document.narrative.sections]
+
+
+def _narrative_text(document) -> str:
+    def texts(sections):
+        for section in sections:
+            yield from (block.text for block in section.blocks)
+            yield from texts(section.subsections)
+
+    return "\n".join(texts(document.narrative.sections))
+
+
+def test_a_department_document_speaks_of_the_department(department):
+    """The 部门's document reads 本部门职责 (heading and 目录), 部门预算收支数据变动情况及原因,
+    本年部门预算支出, 本部门…机关运行经费, and every table caption 部门名称：; none of the unit
+    wordings is left."""
+    from tables.document.build import document_build
+    from tables.document.render.document import document_html
+
+    consolidating, _ = department
+    document = document_build(submission=consolidating)
+    assert document.data.is_department and document.data.scope == "部门"
+    titles = _narrative_titles(document)
+    assert titles[0] == "部门预算收支数据变动情况及原因"
+    assert "单位预算收支数据变动情况及原因" not in titles
+    text = _narrative_text(document)
+    assert "本年部门预算支出" in text and "本年单位预算支出" not in text
+    assert "本部门2025年机关运行经费财政拨款预算" in text
+    assert "本单位" not in text
+    html = document_html(document)
+    assert html.count("一、本部门职责") == 2  # the 目录's entry and the heading
+    assert "本单位职责" not in html
+    assert "一、部门预算收支数据变动情况及原因" in html
+    name = consolidating.unit.name
+    assert html.count(f"部门名称：{name}") == len(document.shown_tables) == 15
+    assert "单位名称：" not in html
+
+
+def test_a_unit_document_still_speaks_of_the_unit(department):
+    """A member's own document keeps 本单位职责, 单位预算收支…, 本单位…机关运行经费 and
+    单位名称： on every table; it never says 本部门 or 部门名称."""
+    from tables.document.build import document_build
+    from tables.document.render.document import document_html
+
+    _, members = department
+    document = document_build(submission=members[0])
+    assert not document.data.is_department and document.data.scope == "单位"
+    assert _narrative_titles(document)[0] == "单位预算收支数据变动情况及原因"
+    text = _narrative_text(document)
+    assert "本年单位预算支出" in text and "本单位2025年机关运行经费" in text
+    assert "本部门" not in text
+    html = document_html(document)
+    assert html.count("一、本单位职责") == 2 and "本部门职责" not in html
+    assert html.count(f"单位名称：{members[0].unit.name}") == len(document.shown_tables) == 14
+    assert "部门名称：" not in html
+
+
+def test_a_department_of_institutions_only_words_its_operating_costs(department):
+    """A 部门 whose members are all 事业单位 says so in section 八 (not 本单位为事业单位)."""
+    from tables.document.narrative.sections import operating_costs_section
+    from tables.document.narrative.types import NarrativeTexts, PriorFigures
+
+    consolidating, _ = department
+    tables = disclosure_derive(submission=consolidating).tables
+    part = operating_costs_section(
+        tables,
+        year=2025,
+        has_operating_costs=False,
+        prior=PriorFigures(),
+        texts=NarrativeTexts(),
+        scope="部门",
+    )
+    assert part.section.blocks[0].text == "本部门没有行政单位和参公事业单位，不涉及机关运行经费。"
+
+
+def test_published_department_files_are_named_department_budgets(department, client, fast_pdf):
+    """Every stored file of a published 部门 is named …2025年部门预算公开; its workbook's tables
+    read 部门名称：, its open data is titled 部门预算公开; a member's files keep 单位预算公开. The
+    desk's tables page of the 部门 captions its tables 部门名称：."""
+    import json
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from tables.models import FileKind
+
+    consolidating, members = department
+    publisher = user_with(ADMIN, name="publisher")
+    member_version = submission_publish(submission_id=members[1].pk, actor=publisher)
+    consolidating.status = S.APPROVED
+    consolidating.save(update_fields=["status"])
+    version = submission_publish(submission_id=consolidating.pk, actor=publisher)
+    name = consolidating.unit.name
+    files = {f.kind: f for f in version.files.all()}
+    assert files[FileKind.PDF].file_name == f"{name}2025年部门预算公开.pdf"
+    assert all(f.file_name.startswith(f"{name}2025年部门预算公开") for f in files.values())
+    member_files = list(member_version.files.all())
+    assert member_files and all(
+        f.file_name.startswith(f"{members[1].unit.name}2025年单位预算公开") for f in member_files
+    )
+
+    workbook = load_workbook(io.BytesIO(bytes(files[FileKind.XLSX].content)))
+    assert workbook.worksheets[0]["A3"].value == f"部门名称：{name}"
+    with zipfile.ZipFile(io.BytesIO(bytes(files[FileKind.OPENDATA].content))) as archive:
+        descriptor = json.loads(archive.read("datapackage.json"))
+    assert descriptor["title"] == f"{name}2025年部门预算公开（第1版）"
+    member_opendata = member_version.files.get(kind=FileKind.OPENDATA)
+    with zipfile.ZipFile(io.BytesIO(bytes(member_opendata.content))) as archive:
+        assert "年单位预算公开（第1版）" in json.loads(archive.read("datapackage.json"))["title"]
+
+    client.force_login(publisher)
+    page = client.get(reverse("tables:submission_tables", kwargs={"pk": consolidating.pk}))
+    assert f"部门名称：{name}" in page.content.decode()
+    assert "单位名称：" not in page.content.decode()
