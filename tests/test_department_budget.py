@@ -66,8 +66,17 @@ def department():
     return reload.get(pk=consolidating.pk), [reload.get(pk=m.pk) for m in members]
 
 
-#: rows printing the disclosure's own unit name as their total (表十二's first, 表十三's second)
-TOTAL_ROWS = {"T12": (0,), "T13": (0, 1)}
+#: rows printing the disclosure's own unit name as their total (表十二's first)
+TOTAL_ROWS = {"T12": (0,)}
+#: tables whose rows down to this level are totals: 表十三's 主管部门 row and its unit level (a
+#: unit's own row; on a 部门, one subtotal per member, adding up to the 主管部门 row)
+TOTAL_LEVELS = {"T13": 1}
+
+
+def _is_total(table, index: int) -> bool:
+    if table.code in TOTAL_LEVELS:
+        return table.rows[index].level <= TOTAL_LEVELS[table.code]
+    return index in TOTAL_ROWS.get(table.code, ())
 
 
 def _cell_sums(table) -> dict:
@@ -84,7 +93,7 @@ def _cell_sums(table) -> dict:
             if column.kind == "text":
                 if not in_text:
                     label, in_text = [], True
-                if index in TOTAL_ROWS.get(table.code, ()) and i == 0:
+                if _is_total(table, index) and i == 0:
                     value = "<合计>"
                 if not (table.code == "T14" and i == 0):
                     label.append(value)
@@ -542,3 +551,30 @@ def test_published_department_files_are_named_department_budgets(department, cli
     page = client.get(reverse("tables:submission_tables", kwargs={"pk": consolidating.pk}))
     assert f"部门名称：{name}" in page.content.decode()
     assert "单位名称：" not in page.content.decode()
+
+
+def test_department_carryover_table_has_one_subtotal_per_member(department):
+    """表十三 of the 部门: the 主管部门 row, then each member with carry-over projects (member
+    order) as a subtotal equal to its own 表十三's unit row, followed by exactly its own projects;
+    the 部门汇总单位's name is printed nowhere; no check fires on 表十三. A unit's 表十三 keeps
+    its 主管部门 row and its own unit row."""
+    consolidating, members = department
+    derived = disclosure_derive(submission=consolidating)
+    t13 = derived.tables["T13"]
+    own = {m.unit.name: disclosure_derive(submission=m).tables["T13"] for m in members}
+    with_projects = [m.unit.name for m in members if len(own[m.unit.name].rows) > 2]
+    assert len(with_projects) >= 2, "the fixture must give two members carry-over projects"
+    assert t13.rows[0].cells[0] == consolidating.unit.department.name
+    assert all(consolidating.unit.name not in row.cells for row in t13.rows)
+    subtotals = [(i, row) for i, row in enumerate(t13.rows) if row.level == 1]
+    assert [row.cells[0] for _, row in subtotals] == with_projects
+    assert t13.rows[0].parts == tuple(i for i, _ in subtotals)
+    for (_, row), name in zip(subtotals, with_projects, strict=True):
+        mine = own[name]
+        assert row.cells[1:] == mine.rows[1].cells[1:]
+        assert [t13.rows[p].cells for p in row.parts] == [r.cells for r in mine.rows[2:]]
+    assert t13.rows[0].cells[1] == sum((row.cells[1] for _, row in subtotals), ZERO)
+    assert not [f for f in derived.findings if f.table == "T13" and f.rule_id in {"R09", "R12"}]
+    unit_t13 = own[with_projects[0]]
+    assert [r.level for r in unit_t13.rows[:2]] == [0, 1]
+    assert unit_t13.rows[1].cells[0] == with_projects[0]
