@@ -578,3 +578,17 @@ def test_department_carryover_table_has_one_subtotal_per_member(department):
     unit_t13 = own[with_projects[0]]
     assert [r.level for r in unit_t13.rows[:2]] == [0, 1]
     assert unit_t13.rows[1].cells[0] == with_projects[0]
+
+
+def test_the_desk_download_of_a_department_is_named_department_budget(department, client):
+    """The desk's draft workbook of the 部门 downloads as …年度部门预算公开（草稿）.xlsx; a
+    member's as …年度单位预算公开（草稿）.xlsx."""
+    from urllib.parse import unquote
+
+    consolidating, members = department
+    client.force_login(user_with(ADMIN))
+    for submission, scope in ((consolidating, "部门"), (members[0], "单位")):
+        url = reverse("tables:document_download", kwargs={"pk": submission.pk, "fmt": "xlsx"})
+        disposition = unquote(client.get(url)["Content-Disposition"])
+        expected = f"{submission.unit.name}2025年度{scope}预算公开（草稿）.xlsx"
+        assert disposition.endswith(expected), disposition
