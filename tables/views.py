@@ -26,7 +26,11 @@ from units.selectors import submission_get_for_user
 def submission_tables(request, pk: int):
     submission = submission_get_for_user(user=request.user, pk=pk)
     derived = disclosure_derive(submission=submission)
-    items = [{"table": table, "html": html_table(table)} for table in derived.tables.values()]
+    label = f"{derived.data.scope}名称"
+    items = [
+        {"table": table, "html": html_table(table, name_label=label)}
+        for table in derived.tables.values()
+    ]
     return render(
         request,
         "tables/submission_tables.html",
@@ -62,11 +66,11 @@ def table_csv(request, pk: int, code: str):
 
 
 def document_filename(document, submission, fmt: str) -> str:
-    """ "003-2025-阳城县…办公室2025年度单位预算公开（草稿）.pdf" """
+    """ "003-2025-阳城县…办公室2025年度单位预算公开（草稿）.pdf" (部门预算公开 on a 部门)"""
     draft = "（草稿）" if document.is_draft else ""
     return (
         f"{submission.unit.code}-{document.year}-{document.unit_name}{document.year}"
-        f"年度单位预算公开{draft}.{fmt}"
+        f"年度{document.data.scope}预算公开{draft}.{fmt}"
     )
 
 

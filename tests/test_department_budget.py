@@ -66,8 +66,17 @@ def department():
     return reload.get(pk=consolidating.pk), [reload.get(pk=m.pk) for m in members]
 
 
-#: rows printing the disclosure's own unit name as their total (表十二's first, 表十三's second)
-TOTAL_ROWS = {"T12": (0,), "T13": (0, 1)}
+#: rows printing the disclosure's own unit name as their total (表十二's first)
+TOTAL_ROWS = {"T12": (0,)}
+#: tables whose rows down to this level are totals: 表十三's 主管部门 row and its unit level (a
+#: unit's own row; on a 部门, one subtotal per member, adding up to the 主管部门 row)
+TOTAL_LEVELS = {"T13": 1}
+
+
+def _is_total(table, index: int) -> bool:
+    if table.code in TOTAL_LEVELS:
+        return table.rows[index].level <= TOTAL_LEVELS[table.code]
+    return index in TOTAL_ROWS.get(table.code, ())
 
 
 def _cell_sums(table) -> dict:
@@ -84,7 +93,7 @@ def _cell_sums(table) -> dict:
             if column.kind == "text":
                 if not in_text:
                     label, in_text = [], True
-                if index in TOTAL_ROWS.get(table.code, ()) and i == 0:
+                if _is_total(table, index) and i == 0:
                     value = "<合计>"
                 if not (table.code == "T14" and i == 0):
                     label.append(value)
@@ -427,3 +436,164 @@ def test_the_public_department_page_takes_one_query_more(department, client, fas
         ).content.decode()
     assert len(department_page) <= 5 and len(member_page) <= 4
     assert reverse("public:disclosure", kwargs={"version_id": version.pk}) in text
+
+
+# --- the 部门's wording: 本部门, 部门预算, 部门名称 ------------------------------------------
+
+
+def _narrative_titles(document) -> list[str]:
+    return [section.title for section in document.narrative.sections]
+
+
+def _narrative_text(document) -> str:
+    def texts(sections):
+        for section in sections:
+            yield from (block.text for block in section.blocks)
+            yield from texts(section.subsections)
+
+    return "\n".join(texts(document.narrative.sections))
+
+
+def test_a_department_document_speaks_of_the_department(department):
+    """The 部门's document reads 本部门职责 (heading and 目录), 部门预算收支数据变动情况及原因,
+    本年部门预算支出, 本部门…机关运行经费, and every table caption 部门名称：; none of the unit
+    wordings is left."""
+    from tables.document.build import document_build
+    from tables.document.render.document import document_html
+
+    consolidating, _ = department
+    document = document_build(submission=consolidating)
+    assert document.data.is_department and document.data.scope == "部门"
+    titles = _narrative_titles(document)
+    assert titles[0] == "部门预算收支数据变动情况及原因"
+    assert "单位预算收支数据变动情况及原因" not in titles
+    text = _narrative_text(document)
+    assert "本年部门预算支出" in text and "本年单位预算支出" not in text
+    assert "本部门2025年机关运行经费财政拨款预算" in text
+    assert "本单位" not in text
+    html = document_html(document)
+    assert html.count("一、本部门职责") == 2  # the 目录's entry and the heading
+    assert "本单位职责" not in html
+    assert "一、部门预算收支数据变动情况及原因" in html
+    name = consolidating.unit.name
+    assert html.count(f"部门名称：{name}") == len(document.shown_tables) == 15
+    assert "单位名称：" not in html
+
+
+def test_a_unit_document_still_speaks_of_the_unit(department):
+    """A member's own document keeps 本单位职责, 单位预算收支…, 本单位…机关运行经费 and
+    单位名称： on every table; it never says 本部门 or 部门名称."""
+    from tables.document.build import document_build
+    from tables.document.render.document import document_html
+
+    _, members = department
+    document = document_build(submission=members[0])
+    assert not document.data.is_department and document.data.scope == "单位"
+    assert _narrative_titles(document)[0] == "单位预算收支数据变动情况及原因"
+    text = _narrative_text(document)
+    assert "本年单位预算支出" in text and "本单位2025年机关运行经费" in text
+    assert "本部门" not in text
+    html = document_html(document)
+    assert html.count("一、本单位职责") == 2 and "本部门职责" not in html
+    assert html.count(f"单位名称：{members[0].unit.name}") == len(document.shown_tables) == 14
+    assert "部门名称：" not in html
+
+
+def test_a_department_of_institutions_only_words_its_operating_costs(department):
+    """A 部门 whose members are all 事业单位 says so in section 八 (not 本单位为事业单位)."""
+    from tables.document.narrative.sections import operating_costs_section
+    from tables.document.narrative.types import NarrativeTexts, PriorFigures
+
+    consolidating, _ = department
+    tables = disclosure_derive(submission=consolidating).tables
+    part = operating_costs_section(
+        tables,
+        year=2025,
+        has_operating_costs=False,
+        prior=PriorFigures(),
+        texts=NarrativeTexts(),
+        scope="部门",
+    )
+    assert part.section.blocks[0].text == "本部门没有行政单位和参公事业单位，不涉及机关运行经费。"
+
+
+def test_published_department_files_are_named_department_budgets(department, client, fast_pdf):
+    """Every stored file of a published 部门 is named …2025年部门预算公开; its workbook's tables
+    read 部门名称：, its open data is titled 部门预算公开; a member's files keep 单位预算公开. The
+    desk's tables page of the 部门 captions its tables 部门名称：."""
+    import json
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from tables.models import FileKind
+
+    consolidating, members = department
+    publisher = user_with(ADMIN, name="publisher")
+    member_version = submission_publish(submission_id=members[1].pk, actor=publisher)
+    consolidating.status = S.APPROVED
+    consolidating.save(update_fields=["status"])
+    version = submission_publish(submission_id=consolidating.pk, actor=publisher)
+    name = consolidating.unit.name
+    files = {f.kind: f for f in version.files.all()}
+    assert files[FileKind.PDF].file_name == f"{name}2025年部门预算公开.pdf"
+    assert all(f.file_name.startswith(f"{name}2025年部门预算公开") for f in files.values())
+    member_files = list(member_version.files.all())
+    assert member_files and all(
+        f.file_name.startswith(f"{members[1].unit.name}2025年单位预算公开") for f in member_files
+    )
+
+    workbook = load_workbook(io.BytesIO(bytes(files[FileKind.XLSX].content)))
+    assert workbook.worksheets[0]["A3"].value == f"部门名称：{name}"
+    with zipfile.ZipFile(io.BytesIO(bytes(files[FileKind.OPENDATA].content))) as archive:
+        descriptor = json.loads(archive.read("datapackage.json"))
+    assert descriptor["title"] == f"{name}2025年部门预算公开（第1版）"
+    member_opendata = member_version.files.get(kind=FileKind.OPENDATA)
+    with zipfile.ZipFile(io.BytesIO(bytes(member_opendata.content))) as archive:
+        assert "年单位预算公开（第1版）" in json.loads(archive.read("datapackage.json"))["title"]
+
+    client.force_login(publisher)
+    page = client.get(reverse("tables:submission_tables", kwargs={"pk": consolidating.pk}))
+    assert f"部门名称：{name}" in page.content.decode()
+    assert "单位名称：" not in page.content.decode()
+
+
+def test_department_carryover_table_has_one_subtotal_per_member(department):
+    """表十三 of the 部门: the 主管部门 row, then each member with carry-over projects (member
+    order) as a subtotal equal to its own 表十三's unit row, followed by exactly its own projects;
+    the 部门汇总单位's name is printed nowhere; no check fires on 表十三. A unit's 表十三 keeps
+    its 主管部门 row and its own unit row."""
+    consolidating, members = department
+    derived = disclosure_derive(submission=consolidating)
+    t13 = derived.tables["T13"]
+    own = {m.unit.name: disclosure_derive(submission=m).tables["T13"] for m in members}
+    with_projects = [m.unit.name for m in members if len(own[m.unit.name].rows) > 2]
+    assert len(with_projects) >= 2, "the fixture must give two members carry-over projects"
+    assert t13.rows[0].cells[0] == consolidating.unit.department.name
+    assert all(consolidating.unit.name not in row.cells for row in t13.rows)
+    subtotals = [(i, row) for i, row in enumerate(t13.rows) if row.level == 1]
+    assert [row.cells[0] for _, row in subtotals] == with_projects
+    assert t13.rows[0].parts == tuple(i for i, _ in subtotals)
+    for (_, row), name in zip(subtotals, with_projects, strict=True):
+        mine = own[name]
+        assert row.cells[1:] == mine.rows[1].cells[1:]
+        assert [t13.rows[p].cells for p in row.parts] == [r.cells for r in mine.rows[2:]]
+    assert t13.rows[0].cells[1] == sum((row.cells[1] for _, row in subtotals), ZERO)
+    assert not [f for f in derived.findings if f.table == "T13" and f.rule_id in {"R09", "R12"}]
+    unit_t13 = own[with_projects[0]]
+    assert [r.level for r in unit_t13.rows[:2]] == [0, 1]
+    assert unit_t13.rows[1].cells[0] == with_projects[0]
+
+
+def test_the_desk_download_of_a_department_is_named_department_budget(department, client):
+    """The desk's draft workbook of the 部门 downloads as …年度部门预算公开（草稿）.xlsx; a
+    member's as …年度单位预算公开（草稿）.xlsx."""
+    from urllib.parse import unquote
+
+    consolidating, members = department
+    client.force_login(user_with(ADMIN))
+    for submission, scope in ((consolidating, "部门"), (members[0], "单位")):
+        url = reverse("tables:document_download", kwargs={"pk": submission.pk, "fmt": "xlsx"})
+        disposition = unquote(client.get(url)["Content-Disposition"])
+        expected = f"{submission.unit.name}2025年度{scope}预算公开（草稿）.xlsx"
+        assert disposition.endswith(expected), disposition

@@ -74,7 +74,7 @@ def disclosure_derive(*, submission, table_set: TableSet | str | None = None) ->
         run_checks(tables, data) + run_target_checks(data, targets),
         key=lambda f: SEVERITY_ORDER[f.severity],
     )
-    if data.members:  # a 部门预算 adds its 分单位 table after the statutory ones
+    if data.is_department:  # a 部门预算 adds its 分单位 table after the statutory ones
         tables[u01_units.CODE] = u01_units.build(data)
     return DerivedDisclosure(
         data=data, tables=tables, findings=findings, targets=targets, chosen_set=table_set

@@ -257,7 +257,7 @@ def rule_t6_t11(tables: Tables, data: BudgetData) -> list[Finding]:
         return []
     public = _v(_total_row(tables["T06"]).cells[4])
     label = "表六 公用经费"
-    if data.members:
+    if data.is_department:
         institutions = {m.code for m in data.members if not m.has_operating_costs}
         public -= sum(
             (

@@ -102,6 +102,12 @@ class UnitInfo:
     has_operating_costs: bool
 
 
+def disclosure_scope(*, is_department: bool) -> str:
+    """ "部门" for a 部门预算, "单位" for a unit's own; also for what only has the flag (a stored
+    snapshot lists the members it was built from)."""
+    return "部门" if is_department else "单位"
+
+
 @dataclass(frozen=True)
 class BudgetData:
     """Everything the 14 tables of one submission are derived from."""
@@ -120,6 +126,17 @@ class BudgetData:
     #: on a 部门预算, every member unit of the department (本级 first, then by code); the lines
     #: carry their member's code in `LineRow.unit_code`. Empty on a unit's own disclosure.
     members: tuple[UnitInfo, ...] = ()
+
+    @property
+    def is_department(self) -> bool:
+        """A 部门预算 (it adds up its member units' budgets) rather than a unit's own: the one
+        test every wording that says 部门 instead of 单位 follows."""
+        return bool(self.members)
+
+    @property
+    def scope(self) -> str:
+        """What the disclosure speaks of: "部门" (本部门, 部门预算公开, 部门名称) or "单位"."""
+        return disclosure_scope(is_department=self.is_department)
 
     def name(self, scheme: str, code: str) -> str:
         return self.code_names.get(scheme, {}).get(code, "")

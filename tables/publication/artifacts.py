@@ -170,9 +170,10 @@ class Artifact:
         return hashlib.sha256(self.content).hexdigest()
 
 
-def file_stem(*, unit_name: str, year: int, version: int) -> str:
-    """ "阳城县人民代表大会常务委员会办公室2025年单位预算公开", "…（第2版）" from version 2 on."""
-    stem = _UNSAFE_NAME.sub("_", f"{unit_name}{year}年单位预算公开")
+def file_stem(*, unit_name: str, year: int, version: int, scope: str = "单位") -> str:
+    """ "阳城县人民代表大会常务委员会办公室2025年单位预算公开", "…（第2版）" from version 2 on;
+    "…部门预算公开" with `scope` "部门" (`BudgetData.scope`)."""
+    stem = _UNSAFE_NAME.sub("_", f"{unit_name}{year}年{scope}预算公开")
     return stem if version == 1 else f"{stem}（第{version}版）"
 
 

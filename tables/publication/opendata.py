@@ -40,7 +40,7 @@ from decimal import Decimal
 
 from tables.document.render.archive import dated_zip
 from tables.document.render.csv import csv_bytes as _csv_bytes
-from tables.figures.types import FUNDS
+from tables.figures.types import FUNDS, disclosure_scope
 from tables.publication.opendata_fields import (
     BUDGET_FIELDS,
     CENT,
@@ -368,14 +368,16 @@ def _package_common(year: int) -> dict:
 
 
 def package_descriptor(snapshot: dict, contents: dict[str, bytes]) -> dict:
-    """datapackage.json of one version; `contents` = resource name → its CSV bytes."""
+    """datapackage.json of one version; `contents` = resource name → its CSV bytes. A 部门预算
+    (its snapshot's budget lists the member units) is titled 部门预算公开."""
     unit = snapshot["unit"]
     year = snapshot["year"]
+    scope = disclosure_scope(is_department=bool(snapshot.get("budget", {}).get("members")))
     return {
         "name": f"budget-{year}-{unit['code']}-v{snapshot['version']}".lower(),
-        "title": f"{unit['name']}{year}年单位预算公开（第{snapshot['version']}版）",
+        "title": f"{unit['name']}{year}年{scope}预算公开（第{snapshot['version']}版）",
         "description": (
-            f"{unit['department_name']} {unit['name']} {year}年单位预算（批复数），"
+            f"{unit['department_name']} {unit['name']} {year}年{scope}预算（批复数），"
             "金额单位为元，精确到分。" + FORMULA_ESCAPE_NOTE
         ),
         "version": str(snapshot["version"]),

@@ -95,7 +95,10 @@ def submission_publish(*, submission_id: int, actor, reason: str = "") -> Publis
                 reason=reason,
             )
             stem = file_stem(
-                unit_name=document.unit_name, year=document.year, version=submission.version
+                unit_name=document.unit_name,
+                year=document.year,
+                version=submission.version,
+                scope=document.data.scope,
             )
             artifacts = publication_render(
                 document=document, snapshot=snapshot, stem=stem, published_at=published_at

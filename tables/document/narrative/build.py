@@ -64,10 +64,10 @@ def narrative_build(
     With a `table_set`, only the sections it pairs with are kept, numbered in its order, and
     (when the set says so) each closes with the tables it cites, as `set_tables` title them."""
     tables = derive_all(inputs.data) if inputs.tables is None else inputs.tables
-    year, unit = inputs.data.year, inputs.data.unit.name
+    year, unit, scope = inputs.data.year, inputs.data.unit.name, inputs.data.scope
     prior, texts = inputs.prior, inputs.texts
     parts = (
-        totals_change_section(tables, year=year, unit=unit, prior=prior, texts=texts),
+        totals_change_section(tables, year=year, unit=unit, prior=prior, texts=texts, scope=scope),
         revenue_section(tables, year=year, unit=unit),
         expenditure_section(tables, year=year, unit=unit),
         fiscal_section(tables, year=year, unit=unit),
@@ -80,9 +80,10 @@ def narrative_build(
             has_operating_costs=inputs.data.unit.has_operating_costs,
             prior=prior,
             texts=texts,
+            scope=scope,
         ),
         procurement_section(year=year, unit=unit, procurement=inputs.procurement),
-        performance_section(year=year, unit=unit, targets=inputs.targets),
+        performance_section(year=year, unit=unit, targets=inputs.targets, scope=scope),
         assets_section(unit=unit, assets=inputs.assets),
         other_section(texts=texts),
     )

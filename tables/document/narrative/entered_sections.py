@@ -22,17 +22,17 @@ def _by_category(rows: tuple[tuple[str, int, object], ...], noun: str) -> str:
 
 
 def performance_section(
-    *, year: int, unit: str, targets: ProjectTargetSummary | None
+    *, year: int, unit: str, targets: ProjectTargetSummary | None, scope: str = "单位"
 ) -> SectionPart:
-    """十 绩效管理: the unit's overall target and the projects under target management, and the
-    share of them whose targets are published."""
+    """十 绩效管理: the unit's (or 部门's: `scope`) overall target and the projects under target
+    management, and the share of them whose targets are published."""
     if targets is None:
-        return SectionPart(Section("十", "绩效管理情况", (Block("本单位未编报绩效目标。"),)))
+        return SectionPart(Section("十", "绩效管理情况", (Block(f"本{scope}未编报绩效目标。"),)))
     unit_text = (
-        f"{year}年编报单位整体绩效目标，涉及资金{wan(targets.unit_target_amount)}万元。"
+        f"{year}年编报{scope}整体绩效目标，涉及资金{wan(targets.unit_target_amount)}万元。"
         "（部门（单位）整体目标表公开情况见附件）"
         if targets.has_unit_target
-        else f"{year}年未编报单位整体绩效目标。"
+        else f"{year}年未编报{scope}整体绩效目标。"
     )
     project_text = (
         f"{year}年{unit}纳入绩效目标管理的二级项目{targets.managed_count}个，共计金额"

@@ -106,10 +106,17 @@ def economic_names(t6: Table, column: str) -> list[str]:
 
 
 def totals_change_section(
-    tables: Tables, *, year: int, unit: str, prior: PriorFigures, texts: NarrativeTexts
+    tables: Tables,
+    *,
+    year: int,
+    unit: str,
+    prior: PriorFigures,
+    texts: NarrativeTexts,
+    scope: str = "单位",
 ) -> SectionPart:
     """一 收支数据变动: 表一's 收入总计 (本年收入 and 上年结转) against last year's total, worded
-    for revenue and again for expenditure (表一 balances), each with its own reason."""
+    for revenue and again for expenditure (表一 balances), each with its own reason; `scope`
+    ("单位" or "部门") names the budget."""
     t1 = tables["T01"]
     total = t1.cell("收入总计", "income")
     current = t1.cell("本年收入合计", "income")
@@ -126,7 +133,7 @@ def totals_change_section(
     text = (
         sentence(f"{year}年度{unit}预算收入", revenue, "本年收入")
         + "；"
-        + sentence("本年单位预算支出", expense, "本年预算安排")
+        + sentence(f"本年{scope}预算支出", expense, "本年预算安排")
         + "。"
     )
     figures = {"收入总计": total, "本年收入": current, "上年结转": carry}
@@ -134,7 +141,7 @@ def totals_change_section(
         figures["上年预算收支总计"] = prior.total
         figures["收支总计比上年增减"] = total - prior.total
     return SectionPart(
-        Section("一", "单位预算收支数据变动情况及原因", (Block(text),)),
+        Section("一", f"{scope}预算收支数据变动情况及原因", (Block(text),)),
         changes=(revenue, expense),
         figures=figures,
     )
@@ -344,20 +351,26 @@ def operating_costs_section(
     has_operating_costs: bool,
     prior: PriorFigures,
     texts: NarrativeTexts,
+    scope: str = "单位",
 ) -> SectionPart:
-    """八 机关运行经费: 表十一's 部门合计 against last year's; a 事业单位 has none to report."""
+    """八 机关运行经费: 表十一's 部门合计 against last year's; a 事业单位 has none to report, nor a
+    部门 (`scope`) whose members are all 事业单位."""
     amount = tables["T11"].cell("部门合计", "total")
     change = _change(
         "机关运行经费", amount, prior.operating_costs, texts, "operating_costs_change_reason"
     )
     if has_operating_costs:
         text = (
-            f"本单位{year}年机关运行经费财政拨款预算{wan(amount)}万元"
+            f"本{scope}{year}年机关运行经费财政拨款预算{wan(amount)}万元"
             + with_reason(change_phrase(change, reference=f"{year - 1}年预算"), change)
             + "。"
         )
     else:
-        text = "本单位为事业单位，不涉及机关运行经费。"
+        text = (
+            "本部门没有行政单位和参公事业单位，不涉及机关运行经费。"
+            if scope == "部门"
+            else "本单位为事业单位，不涉及机关运行经费。"
+        )
     return SectionPart(
         Section("八", "机关运行经费增减变动原因说明", (Block(text),)),
         changes=(change,),

@@ -169,7 +169,8 @@ class DocumentView:
     page_numbers: bool = True
     #: what the 目录's links are relative to: "" for this page's own anchors
     toc_link_base: str = ""
-    #: "部门" on a 部门预算 (its data lists member units), "单位" otherwise: 单位预算公开 / 部门预算公开
+    #: "部门" on a 部门预算 (`BudgetData.scope`), "单位" otherwise: 单位预算公开 / 部门预算公开,
+    #: 本单位职责 / 本部门职责
     scope: str = "单位"
 
 
@@ -210,8 +211,8 @@ def _narrative_item(section: Section, anchor: str, level: int, *, after: bool) -
     )
 
 
-def _table_item(table: Table) -> TableItem:
-    html = html_table(table)
+def _table_item(table: Table, *, name_label: str) -> TableItem:
+    html = html_table(table, name_label=name_label)
     html.column_widths = column_widths(table)
     return TableItem(
         anchor=table.code,
@@ -226,14 +227,16 @@ def document_view(
 ) -> DocumentView:
     """The view model of `document` for templates/document/document.html."""
     year = document.year
-    scope = "部门" if document.data.members else "单位"
+    scope = document.data.scope
     part_titles = {
         "part_1": "第一部分 概况",
         "part_2": f"第二部分 {year}年{scope}预算报表",
         "part_3": f"第三部分 {year}年度{scope}预算情况说明",
         "part_4": "第四部分 名词解释",
     }
-    tables = [_table_item(table) for table in document.shown_tables.values()]
+    tables = [
+        _table_item(table, name_label=f"{scope}名称") for table in document.shown_tables.values()
+    ]
 
     sheets_all = ((document.unit_target_sheet,) if document.unit_target_sheet else ()) + tuple(
         document.project_target_sheets
@@ -277,7 +280,10 @@ def document_view(
         TocEntry(
             "part-1",
             part_titles["part_1"],
-            (TocEntry("duties", "一、本单位职责"), TocEntry("organisation", "二、机构设置情况")),
+            (
+                TocEntry("duties", f"一、本{scope}职责"),
+                TocEntry("organisation", "二、机构设置情况"),
+            ),
             css="toc-part",
         ),
         TocEntry(

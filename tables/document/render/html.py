@@ -37,10 +37,12 @@ class StatutoryHtmlTable(tables2.Table):
         row_attrs = {"class": _row_class}
         empty_text = "本表无数据"
 
-    def __init__(self, table: Table):
+    def __init__(self, table: Table, *, name_label: str = "单位名称"):
         super().__init__(_records(table))
         #: the source table, for the caption, merged header and note in the template
         self.statutory = table
+        #: the caption's "单位名称" (a 部门预算's: "部门名称", see `BudgetData.scope`)
+        self.name_label = name_label
 
 
 def _column_name(index: int) -> str:
@@ -63,8 +65,9 @@ def _records(table: Table) -> list[dict]:
     ]
 
 
-def html_table(table: Table) -> StatutoryHtmlTable:
-    """A django-tables2 table showing `table` as published."""
+def html_table(table: Table, *, name_label: str = "单位名称") -> StatutoryHtmlTable:
+    """A django-tables2 table showing `table` as published, its caption naming the unit under
+    `name_label` (单位名称, or 部门名称 on a 部门预算)."""
     indent = _indent_index(table)
     columns = {}
     for i, column in enumerate(table.columns):
@@ -75,4 +78,6 @@ def html_table(table: Table) -> StatutoryHtmlTable:
             orderable=False, attrs={"td": {"class": " ".join(css)}}
         )
     attrs = {**columns, "Meta": type("Meta", (StatutoryHtmlTable.Meta,), {})}
-    return type(f"{table.code}HtmlTable", (StatutoryHtmlTable,), attrs)(table)
+    return type(f"{table.code}HtmlTable", (StatutoryHtmlTable,), attrs)(
+        table, name_label=name_label
+    )

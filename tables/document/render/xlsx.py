@@ -9,7 +9,7 @@ A statutory table sheet is laid out as the printed form:
 
 1. the form label ("预算公开表1"),
 2. the title, merged across the table,
-3. "单位名称：…", 4. "单位：万元" (or 元 for 表十四),
+3. "单位名称：…" ("部门名称：…" on a 部门预算), 4. "单位：万元" (or 元 for 表十四),
 5. … the header rows, merged exactly as `Table.header` (colspan/rowspan),
 then the body rows and, for a table whose derivation sets one, its note ("注：本表无数据"). The
 note comes from the derived table, as on the HTML page: 表十四 prints its "无" row and no note,
@@ -97,7 +97,13 @@ def disclosure_workbook(document) -> bytes:
     names = _SheetNames()
     for table in sorted(document.shown_tables.values(), key=lambda t: t.number):
         sheet = workbook.create_sheet(names.take(table_sheet_name(table)))
-        _write_table(sheet, table, styles, is_draft=document.is_draft)
+        _write_table(
+            sheet,
+            table,
+            styles,
+            is_draft=document.is_draft,
+            name_label=f"{document.data.scope}名称",
+        )
     if document.unit_target_sheet is not None:
         sheet = workbook.create_sheet(names.take("绩效目标 整体支出"))
         _write_target(sheet, document.unit_target_sheet, styles, is_draft=document.is_draft)
@@ -207,12 +213,14 @@ def _box(sheet, first_row: int, last_row: int, width: int, styles) -> None:
             cell.border = styles.border
 
 
-def _write_table(sheet, table: Table, styles, *, is_draft: bool) -> None:
+def _write_table(
+    sheet, table: Table, styles, *, is_draft: bool, name_label: str = "单位名称"
+) -> None:
     width = len(table.columns)
     title = table.title + (DRAFT_TITLE_SUFFIX if is_draft else "")
     _line(sheet, 1, width, table.label, styles.font, styles.left)
     _line(sheet, 2, width, title, styles.title, styles.center)
-    _line(sheet, 3, width, f"单位名称：{table.unit_name}", styles.font, styles.left)
+    _line(sheet, 3, width, f"{name_label}：{table.unit_name}", styles.font, styles.left)
     _line(sheet, 4, width, f"单位：{table.money_unit}", styles.font, styles.right)
 
     for r, c, head in spanned_positions(table.header, width):
@@ -243,7 +251,7 @@ def _write_table(sheet, table: Table, styles, *, is_draft: bool) -> None:
 
     widths = _table_widths(table)
     _set_widths(sheet, widths)
-    lines = [(2, title, TITLE_SIZE), (3, f"单位名称：{table.unit_name}", BODY_SIZE)]
+    lines = [(2, title, TITLE_SIZE), (3, f"{name_label}：{table.unit_name}", BODY_SIZE)]
     if table.note:
         lines.append((body_end + 1, table.note, BODY_SIZE))
     _fit_rows(

@@ -3,7 +3,7 @@
 机关运行经费 = current-year 财政拨款 基本支出 公用经费, reported by 行政 and 参公 units only.
 Rows: 部门合计, then the unit. Columns: 合计, 一般公共预算, 政府性基金预算, 国有资本经营预算.
 
-On a 部门预算 (`BudgetData.members` non-empty) only the 行政 and 参公 members' lines count: a
+On a 部门预算 (`BudgetData.is_department`) only the 行政 and 参公 members' lines count: a
 事业 member's 公用经费 is not 机关运行经费, so adding it in would overstate the department's
 figure. The rows are then 部门合计 and one row per 行政/参公 member, in member order.
 """
@@ -49,7 +49,7 @@ def operating_cost_vector(data: BudgetData) -> list:
     """[合计, by fiscal fund…] of 机关运行经费 in exact 元 (zeros for units that have none)."""
     if not data.unit.has_operating_costs:
         return [ZERO] * 4
-    if data.members:
+    if data.is_department:
         total = [ZERO] * 4
         for _, vector in member_operating_costs(data):
             total = [a + b for a, b in zip(total, vector, strict=True)]
@@ -67,7 +67,7 @@ def operating_cost_vector(data: BudgetData) -> list:
 def build(data: BudgetData) -> Table:
     vector = operating_cost_vector(data)
     applies = data.unit.has_operating_costs
-    if data.members:
+    if data.is_department:
         members = member_operating_costs(data)
         rows = (
             Row(cells=("部门合计", *vector), level=0, parts=tuple(range(1, len(members) + 1))),

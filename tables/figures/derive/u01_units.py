@@ -1,6 +1,6 @@
 """分单位收支总表 (code U01), 万元: a 部门预算's income and spending unit by unit.
 
-Only a 部门预算 has it (`BudgetData.members` non-empty); it follows 表十四. Rows: 合计, then one
+Only a 部门预算 has it (`BudgetData.is_department`); it follows 表十四. Rows: 合计, then one
 row per member unit (本级 first, then by code), every member listed even when it contributes no
 lines (yet). Columns: 收入 — 合计, 一般公共预算, 政府性基金, 国有资本经营预算, 财政专户管理资金,
 单位资金 (current-year lines by fund), 上年结转 (carry-over lines, all funds); 支出 — 合计,
