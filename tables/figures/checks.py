@@ -1,6 +1,7 @@
 """勾稽关系: cross-table rules over derived tables, producing findings.
 
-Each rule is a function `(tables, data) -> list[Finding]`, registered in `RULES` with its id.
+Each rule is a function `(tables, data) -> list[Finding]`, registered in `RULES` with its id;
+R13 (`rule_project_attributes`) depends on the table set, so the disclosure pipeline runs it.
 Comparisons are exact in 元; messages show amounts in 万元 as displayed. Severity 错误 blocks
 submission, 警告 needs a reviewer's attention, 提示 is informational (e.g. 尾差).
 """
