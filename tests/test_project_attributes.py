@@ -218,3 +218,27 @@ def test_line_form_new_project_follows_the_set(client, demo):
     assert _line_with_new_project(client, demo).status_code == 302
     project = Project.objects.get(name="线上新建项目")
     assert (project.category, project.recurrence) == ("", "")
+
+
+def test_narrative_splits_by_category_only_what_has_one(demo, exported):
+    """Section 十 says 「其中：其他运转类…」 only for projects with a 项目类别: none with one, no
+    split; some without, counted apart."""
+    from performance.derive import performance_figures
+    from performance.selectors import target_data_load
+    from tables.document.build import target_summary
+    from tables.document.narrative.entered_sections import performance_section
+    from tables.figures.load import budget_data_load
+
+    def section_text():
+        fresh = _fresh(demo)
+        data = budget_data_load(submission=fresh)
+        summary = target_summary(performance_figures(data, target_data_load(submission=fresh)))
+        return repr(performance_section(year=2025, unit="本单位", targets=summary))
+
+    assert "其中：其他运转类项目" in section_text()
+    one = Project.objects.filter(submission=demo, allocation_of=None).order_by("position").first()
+    Project.objects.filter(pk=one.pk).update(category="")
+    assert "未填项目类别的项目1个" in section_text()
+    Project.objects.filter(submission=demo).update(category="")
+    text = section_text()
+    assert "纳入绩效目标管理的二级项目" in text and "其中：" not in text and "项目0个" not in text
