@@ -333,8 +333,9 @@ def budget_export_workbook(*, submission: Submission) -> bytes:
 class _Plan:
     """Everything an import will write, built (and checked) before anything is written."""
 
-    def __init__(self, submission: Submission):
+    def __init__(self, submission: Submission, *, project_attributes_required: bool = True):
         self.submission = submission
+        self.project_attributes_required = project_attributes_required
         self.year = submission.year
         self.problems: list[Problem] = []
         self.lines: list[tuple[BudgetLine, ProjectSpec | None]] = []
@@ -602,7 +603,7 @@ class _Plan:
             missing = [
                 label
                 for label, value in (("项目类别", spec.category), ("项目属性", spec.recurrence))
-                if not value
+                if not value and self.project_attributes_required
             ]
             if missing:
                 self.add(
@@ -643,9 +644,13 @@ def _duplicate_rows(plan: _Plan, rows: list[Row]) -> None:
 
 
 def _plan_build(
-    submission: Submission, rows: list[Row], *, procurements_replaced: bool = False
+    submission: Submission,
+    rows: list[Row],
+    *,
+    procurements_replaced: bool = False,
+    project_attributes_required: bool = True,
 ) -> _Plan:
-    plan = _Plan(submission)
+    plan = _Plan(submission, project_attributes_required=project_attributes_required)
     _duplicate_rows(plan, rows)
     parsed = [(row, plan.parse_codes(row)) for row in rows]
     wanted = {
@@ -665,18 +670,28 @@ def _plan_build(
     return plan
 
 
-def _workbook_plan_build(submission: Submission, sheets: dict[str, list[Row]]) -> _Plan:
+def _workbook_plan_build(
+    submission: Submission,
+    sheets: dict[str, list[Row]],
+    *,
+    project_attributes_required: bool = True,
+) -> _Plan:
     """The lines' plan and, beside it (`plan.sheets`), the other sheets' (`units.budget_sheets`),
     their problems listed together."""
     plan = _plan_build(
-        submission, sheets[SHEET_LINES], procurements_replaced=SHEET_PROCUREMENT in sheets
+        submission,
+        sheets[SHEET_LINES],
+        procurements_replaced=SHEET_PROCUREMENT in sheets,
+        project_attributes_required=project_attributes_required,
     )
     plan.sheets = sheets_plan(sheets=sheets, projects=set(plan.projects))
     plan.problems.extend(plan.sheets.problems)
     return plan
 
 
-def budget_import(*, submission: Submission, file) -> ImportReport:
+def budget_import(
+    *, submission: Submission, file, project_attributes_required: bool = True
+) -> ImportReport:
     """Replace the submission's budget lines (and projects) from the workbook, all or nothing.
 
     `file` is a path, bytes or an (uploaded) file object. Raises ValidationError listing every
@@ -684,6 +699,12 @@ def budget_import(*, submission: Submission, file) -> ImportReport:
     codes are unknown); nothing is written then. A workbook we wrote for
     another year or (an export) another unit is refused first, naming both
     (`units.excel.identity`).
+
+    `project_attributes_required`: whether a project without 项目类别 or 项目属性 is refused.
+    Only the year's table set knows whether it prints them
+    (`TableSet.needs_project_attributes`), and units cannot ask it, so the tables layer passes
+    it (`tables.desk.import_kinds`); the admin page and `import_budget` keep the default, the
+    stricter rule.
     """
     sheets = workbook_sheets_read(
         read_upload(file),
@@ -693,7 +714,9 @@ def budget_import(*, submission: Submission, file) -> ImportReport:
         submission=submission,
         rows=sheets,
         reason="导入预算明细",
-        plan_build=_workbook_plan_build,
+        plan_build=functools.partial(
+            _workbook_plan_build, project_attributes_required=project_attributes_required
+        ),
         refusal=_refusal,
     ) as (submission, plan):
         report = ImportReport(submission=str(submission))

@@ -38,7 +38,10 @@ class BudgetImportForm(forms.Form):
     submission = forms.ModelChoiceField(label="预算公开填报", queryset=None)
     file = forms.FileField(
         label="预算明细工作簿（.xlsx）",
-        help_text=f"使用下载的模板或导出的文件填写，不超过 {MAX_FILE_BYTES // (1024 * 1024)} MB。",
+        help_text=(
+            f"使用下载的模板或导出的文件填写，不超过 {MAX_FILE_BYTES // (1024 * 1024)} MB。"
+            "此处每个项目须填写项目类别和项目属性；本年度公开表样式不需要时，请在填报工作台导入。"
+        ),
     )
 
     def __init__(self, *args, user, **kwargs):

@@ -231,8 +231,14 @@ class Project(PublishedGuardedModel, models.Model):
         Submission, verbose_name="填报", on_delete=models.CASCADE, related_name="projects"
     )
     name = models.CharField("项目名称", max_length=200, validators=[validate_not_formula])
-    category = models.CharField("项目类别", max_length=12, choices=ProjectCategory.choices)
-    recurrence = models.CharField("项目属性", max_length=12, choices=ProjectRecurrence.choices)
+    #: 项目类别 and 项目属性 are printed only by sets that need them
+    #: (`TableSet.needs_project_attributes`); blank elsewhere
+    category = models.CharField(
+        "项目类别", max_length=12, choices=ProjectCategory.choices, blank=True, default=""
+    )
+    recurrence = models.CharField(
+        "项目属性", max_length=12, choices=ProjectRecurrence.choices, blank=True, default=""
+    )
     period_years = models.PositiveSmallIntegerField("项目期（年）", default=1)
     allocation_of = models.ForeignKey(
         "self",

@@ -12,7 +12,14 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tables.desk.forms import CODE_FIELDS, BudgetLineForm, code_options
+from tables.desk.forms import (
+    ATTRIBUTE_BLANK,
+    ATTRIBUTE_HELP,
+    CODE_FIELDS,
+    BudgetLineForm,
+    code_options,
+    project_attribute_errors,
+)
 from tables.desk.refusal import refusal_response
 from tables.desk.search import name_matches
 from tables.desk.selectors import lines_page, project_amounts
@@ -197,9 +204,29 @@ def project_suggestions(request, pk: int):
 
 
 class ProjectForm(forms.ModelForm):
+    """A new project; 项目类别/项目属性 may stay blank unless the year's set prints them."""
+
     class Meta:
         model = Project
         fields = ["name", "category", "recurrence", "period_years"]
+
+    def __init__(self, *args, year: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.year = year
+        for key in ("category", "recurrence"):
+            field = self.fields[key]
+            field.choices = [ATTRIBUTE_BLANK, *field.choices[1:]]
+            field.help_text = ATTRIBUTE_HELP
+
+    def clean(self):
+        data = super().clean()
+        for key, message in project_attribute_errors(
+            year=self.year,
+            category=data.get("category") or "",
+            recurrence=data.get("recurrence") or "",
+        ).items():
+            self.add_error(key, message)
+        return data
 
 
 @login_required
@@ -209,15 +236,16 @@ def projects(request, pk: int):
     submission = submission_get_for_user(user=request.user, pk=pk)
     editable = submission_lines_refusal(request.user, submission) is None
     form = ProjectForm(
+        year=submission.year,
         initial={
             "category": ProjectCategory.choices[0][0],
             "recurrence": ProjectRecurrence.choices[0][0],
-        }
+        },
     )
     if request.method == "POST":
         if not editable:
             return _refused(request, submission)
-        form = ProjectForm(request.POST)
+        form = ProjectForm(request.POST, year=submission.year)
         if form.is_valid():
             try:
                 project_save(submission_id=pk, user=request.user, project=form.instance)

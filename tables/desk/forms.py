@@ -9,6 +9,7 @@ import re
 from django import forms
 
 from tables.desk.search import name_matches
+from tables.document.year_settings import table_set_for_year
 from tables.figures.formatting import format_yuan
 from units.budget_import import FIELD_TO_KEY, LABEL_BY_KEY, SCHEME_BY_KEY, mapping_kind_for
 from units.budget_projects import project_batches
@@ -34,6 +35,32 @@ CODE_FIELDS = {
     key: (SCHEME_BY_KEY[key], LABEL_BY_KEY[key], field) for field, key in FORM_FIELD.items()
 }
 NEW = "new"
+
+#: the empty choice of 项目类别 / 项目属性, and the note saying when they are needed
+ATTRIBUTE_BLANK = ("", "（不填）")
+ATTRIBUTE_HELP = (
+    "本年度公开表列示项目类别、项目属性（山西表样，表十二、表十三）时必填；其他表样可不填。"
+)
+
+
+def project_attribute_errors(*, year: int, category: str, recurrence: str) -> dict[str, str]:
+    """{"category"/"recurrence": message} for an attribute left blank while the year's table
+    set prints it (`TableSet.needs_project_attributes`); {} otherwise. The set is looked up
+    (one query) only when one is blank."""
+    blank = {
+        key: label
+        for key, label, value in (
+            ("category", "项目类别", category),
+            ("recurrence", "项目属性", recurrence),
+        )
+        if not value
+    }
+    if not blank or not table_set_for_year(year).needs_project_attributes:
+        return {}
+    return {
+        key: f"请选择{label}：{year}年度的公开表（表十二、表十三）需要列示每个项目的{label}。"
+        for key, label in blank.items()
+    }
 
 
 def code_text(code: ClassificationCode | None) -> str:
@@ -86,10 +113,16 @@ class BudgetLineForm(forms.Form):
     project = forms.ChoiceField(label="项目", required=False, help_text="项目支出必须选择项目。")
     new_project_name = forms.CharField(label="新建项目：项目名称", max_length=200, required=False)
     new_project_category = forms.ChoiceField(
-        label="新建项目：项目类别", choices=ProjectCategory.choices, required=False
+        label="新建项目：项目类别",
+        choices=[ATTRIBUTE_BLANK, *ProjectCategory.choices],
+        required=False,
+        help_text=ATTRIBUTE_HELP,
     )
     new_project_recurrence = forms.ChoiceField(
-        label="新建项目：项目属性", choices=ProjectRecurrence.choices, required=False
+        label="新建项目：项目属性",
+        choices=[ATTRIBUTE_BLANK, *ProjectRecurrence.choices],
+        required=False,
+        help_text=ATTRIBUTE_HELP,
     )
     amount = forms.CharField(
         label="金额（元）",
@@ -220,6 +253,13 @@ class BudgetLineForm(forms.Form):
             data["gov"] = gov
         if data.get("project") == NEW and not (data.get("new_project_name") or "").strip():
             self.add_error("new_project_name", "选择了“新建项目”，请填写新项目的名称。")
+        if data.get("project") == NEW:
+            for key, message in project_attribute_errors(
+                year=self.submission.year,
+                category=data.get("new_project_category") or "",
+                recurrence=data.get("new_project_recurrence") or "",
+            ).items():
+                self.add_error(f"new_project_{key}", message)
         return data
 
     def new_project(self) -> Project | None:
@@ -227,9 +267,8 @@ class BudgetLineForm(forms.Form):
             return None
         return Project(
             name=self.cleaned_data["new_project_name"],
-            category=self.cleaned_data.get("new_project_category") or ProjectCategory.choices[0][0],
-            recurrence=self.cleaned_data.get("new_project_recurrence")
-            or ProjectRecurrence.choices[0][0],
+            category=self.cleaned_data.get("new_project_category") or "",
+            recurrence=self.cleaned_data.get("new_project_recurrence") or "",
         )
 
     def line_values(self) -> dict:

@@ -12,9 +12,19 @@ from dataclasses import dataclass
 
 from performance import excel as targets_excel
 from performance.services import targets_export_workbook, targets_import, targets_template_workbook
+from tables.document.year_settings import table_set_for_year
 from units import budget_excel
 from units.budget_import import budget_export_workbook, budget_import, budget_template_workbook
 from units.models import Submission
+
+
+def budget_import_for_year(*, submission: Submission, file):
+    """`budget_import` with 项目类别/项目属性 required only when the year's table set prints them
+    (`TableSet.needs_project_attributes`): every desk import (template, preview, confirm, a
+    header-mapped file) goes through here."""
+    needed = table_set_for_year(submission.year).needs_project_attributes
+    return budget_import(submission=submission, file=file, project_attributes_required=needed)
+
 
 BUDGET = "budget"
 TARGETS = "targets"
@@ -59,7 +69,7 @@ KINDS: dict[str, ImportKind] = {
         limit=lambda: budget_excel.MAX_FILE_BYTES,
         template=lambda submission: budget_template_workbook(year=submission.year),
         export=lambda submission: budget_export_workbook(submission=submission),
-        run=budget_import,
+        run=budget_import_for_year,
     ),
     TARGETS: ImportKind(
         key=TARGETS,

@@ -242,8 +242,8 @@ def budget_state(submission_id: int) -> tuple[list[LineView], list[ProjectView]]
         ProjectView(
             name=p.name,
             batch=batches[p.id],
-            category=p.get_category_display(),
-            recurrence=p.get_recurrence_display(),
+            category=p.get_category_display() or "项目类别未填",
+            recurrence=p.get_recurrence_display() or "项目属性未填",
             period=p.period_years,
         )
         for p in projects

@@ -27,20 +27,30 @@ CATEGORY_LABELS = {CATEGORY_OPERATING: "其他运转类", CATEGORY_SPECIFIC: "�
 
 
 def target_summary(figures: PerformanceFigures) -> ProjectTargetSummary:
-    def rows(by_category):
-        return tuple(
+    def rows(by_category, total):
+        """By 项目类别; projects without one (a set that does not print it) are counted apart,
+        and when none has one there is no split to tell (the narrative says no 「其中」)."""
+        out = [
             (CATEGORY_LABELS[key], value.count, value.amount) for key, value in by_category.items()
-        )
+        ]
+        count = sum(row[1] for row in out)
+        if total.count and not count:
+            return ()
+        if total.count > count:
+            out.append(
+                ("未填项目类别的", total.count - count, total.amount - sum(r[2] for r in out))
+            )
+        return tuple(out)
 
     return ProjectTargetSummary(
         unit_target_amount=figures.unit_target_amount,
         has_unit_target=figures.has_unit_target,
         managed_count=figures.managed.count,
         managed_amount=figures.managed.amount,
-        managed_by_category=rows(figures.managed_by_category),
+        managed_by_category=rows(figures.managed_by_category, figures.managed),
         disclosed_count=figures.disclosed.count,
         disclosed_amount=figures.disclosed.amount,
-        disclosed_by_category=rows(figures.disclosed_by_category),
+        disclosed_by_category=rows(figures.disclosed_by_category, figures.disclosed),
     )
 
 

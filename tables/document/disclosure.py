@@ -8,7 +8,13 @@ from functools import cached_property
 from performance.checks import run_target_checks
 from performance.selectors import department_target_data_load, target_data_load
 from performance.types import TargetData
-from tables.figures.checks import SEVERITY_ORDER, Finding, run_checks
+from tables.figures.checks import (
+    SEVERITY_ORDER,
+    Finding,
+    project_attribute_gaps,
+    rule_project_attributes,
+    run_checks,
+)
 from tables.figures.derive import u01_units
 from tables.figures.derive.layout import SANGONG_OUTBOUND, SANGONG_RECEPTION
 from tables.figures.load import budget_data_load
@@ -34,13 +40,7 @@ class DerivedDisclosure:
     @cached_property
     def table_set(self) -> TableSet:
         """The set this disclosure prints."""
-        if isinstance(self.chosen_set, TableSet):
-            return self.chosen_set
-        if self.chosen_set:
-            return table_set_get(self.chosen_set)
-        from tables.document.year_settings import table_set_for_year
-
-        return table_set_for_year(self.data.year)
+        return _resolved_set(self.chosen_set, self.data.year)
 
     @cached_property
     def set_tables(self) -> dict[str, Table]:
@@ -53,6 +53,17 @@ class DerivedDisclosure:
                 self.tables[u01_units.CODE], number=len(shown) + 1
             )
         return shown
+
+
+def _resolved_set(table_set: TableSet | str | None, year: int) -> TableSet:
+    """`table_set` as a set: itself, the set of that name, or the year's chosen set."""
+    if isinstance(table_set, TableSet):
+        return table_set
+    if table_set:
+        return table_set_get(table_set)
+    from tables.document.year_settings import table_set_for_year
+
+    return table_set_for_year(year)
 
 
 def disclosure_derive(*, submission, table_set: TableSet | str | None = None) -> DerivedDisclosure:
@@ -70,10 +81,14 @@ def disclosure_derive(*, submission, table_set: TableSet | str | None = None) ->
         data = budget_data_load(submission=submission)
         targets = target_data_load(submission=submission)
     tables = derive_all(data)
-    findings = sorted(
-        run_checks(tables, data) + run_target_checks(data, targets),
-        key=lambda f: SEVERITY_ORDER[f.severity],
-    )
+    found = run_checks(tables, data) + run_target_checks(data, targets)
+    if project_attribute_gaps(data):
+        # R13 depends on the set; it is looked up (one query) only when a project lacks an
+        # attribute, so the usual derive asks nothing more
+        table_set = _resolved_set(table_set, data.year)
+        if table_set.needs_project_attributes:
+            found += rule_project_attributes(data)
+    findings = sorted(found, key=lambda f: SEVERITY_ORDER[f.severity])
     if data.is_department:  # a 部门预算 adds its 分单位 table after the statutory ones
         tables[u01_units.CODE] = u01_units.build(data)
     return DerivedDisclosure(

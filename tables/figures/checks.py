@@ -1,6 +1,7 @@
 """勾稽关系: cross-table rules over derived tables, producing findings.
 
-Each rule is a function `(tables, data) -> list[Finding]`, registered in `RULES` with its id.
+Each rule is a function `(tables, data) -> list[Finding]`, registered in `RULES` with its id;
+R13 (`rule_project_attributes`) depends on the table set, so the disclosure pipeline runs it.
 Comparisons are exact in 元; messages show amounts in 万元 as displayed. Severity 错误 blocks
 submission, 警告 needs a reviewer's attention, 提示 is informational (e.g. 尾差).
 """
@@ -427,6 +428,38 @@ RULES: dict[str, Rule] = {
     "R11": rule_codes_valid,
     "R12": rule_rounding,
 }
+
+
+def project_attribute_gaps(data: BudgetData) -> list[tuple[str, list[str]]]:
+    """The projects without 项目类别 or 项目属性: (name, the missing labels), in order."""
+    out = []
+    for project in sorted(data.projects, key=lambda p: (p.position, p.id)):
+        missing = [
+            label
+            for label, value in (("项目类别", project.category), ("项目属性", project.recurrence))
+            if not value
+        ]
+        if missing:
+            out.append((project.name, missing))
+    return out
+
+
+def rule_project_attributes(data: BudgetData) -> list[Finding]:
+    """R13 every project has 项目类别 and 项目属性, for a table set that prints them
+    (`TableSet.needs_project_attributes`). Not in `RULES`: only the set knows whether it
+    applies, so `tables.document.disclosure.disclosure_derive` runs it. Entry asks for them
+    then too; this catches a project that came in another way (an admin edit, an import under
+    another set chosen before)."""
+    return [
+        Finding(
+            ERROR,
+            "R13",
+            f"项目「{name}」没有填写{'、'.join(missing)}：本年度公开表（表十二、表十三）需要列示，"
+            "请在填报工作台的“项目”页或导入的预算明细中补填。",
+            row=name,
+        )
+        for name, missing in project_attribute_gaps(data)
+    ]
 
 
 def run_checks(tables: Tables, data: BudgetData) -> list[Finding]:

@@ -21,6 +21,12 @@ def _by_category(rows: tuple[tuple[str, int, object], ...], noun: str) -> str:
     )
 
 
+def _of_which(rows: tuple[tuple[str, int, object], ...], noun: str) -> str:
+    """「其中：…。」 by 项目类别, or nothing when no project has one (a set that does not print
+    项目类别 may leave it blank)."""
+    return f"其中：{_by_category(rows, noun)}。" if rows else ""
+
+
 def performance_section(
     *, year: int, unit: str, targets: ProjectTargetSummary | None, scope: str = "单位"
 ) -> SectionPart:
@@ -36,11 +42,11 @@ def performance_section(
     )
     project_text = (
         f"{year}年{unit}纳入绩效目标管理的二级项目{targets.managed_count}个，共计金额"
-        f"{wan(targets.managed_amount)}万元。其中："
-        f"{_by_category(targets.managed_by_category, '金额')}。"
+        f"{wan(targets.managed_amount)}万元。"
+        f"{_of_which(targets.managed_by_category, '金额')}"
         f"公开项目绩效目标{targets.disclosed_count}个，涉及项目金额{wan(targets.disclosed_amount)}"
         f"万元，占部门（单位）项目支出总额的{share(targets.disclosed_amount, targets.managed_amount)}%。"
-        f"其中：{_by_category(targets.disclosed_by_category, '项目金额')}。"
+        f"{_of_which(targets.disclosed_by_category, '项目金额')}"
     )
     return SectionPart(
         Section(

@@ -82,6 +82,7 @@ _TABLES = (
 SHANXI = TableSet(
     name="shanxi-2025",
     title="山西 单位预算公开（14张表）",
+    needs_project_attributes=True,
     tables=tuple(
         TableSpec(
             code=code,

@@ -76,6 +76,10 @@ class TableSet:
     #: print "详见表N《…》。" under the sections that cite tables (the Shanxi narrative, as
     #: published, does not)
     cite_in_text: bool = True
+    #: whether the set prints 项目类别 and 项目属性 (Shanxi's 表十二/表十三 do); when it does,
+    #: entry requires them and a project without them is an 错误 finding (R13); other sets
+    #: leave them optional
+    needs_project_attributes: bool = False
 
     def derive(self, data: BudgetData) -> dict[str, Table]:
         """Every table of the set for one submission, keyed by code, in order."""
