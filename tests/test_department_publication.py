@@ -86,3 +86,25 @@ def test_the_years_open_data_counts_each_line_once(client, fast_pdf):
     units = {row["unit_code"] for row in rows}
     assert units == {m.unit.code for m in members}
     assert consolidating.unit.code not in units
+
+
+def test_a_members_change_moves_the_departments_fingerprint():
+    """The 部门汇总单位's fingerprint (which keys its cached 错误/警告 counts) changes when a
+    member's line changes, though nothing of its own was recorded; one unit's does not."""
+    from tables.desk.activity import submission_fingerprint, submissions_activity
+    from units.models import BudgetLine, Submission
+
+    consolidating, members = department_budget_create(n_lines=6)
+    before = submission_fingerprint(submission_id=consolidating.pk)
+    member_before = submission_fingerprint(submission_id=members[0].pk)
+    assert (
+        submissions_activity(submissions=Submission.objects.filter(pk=consolidating.pk))[
+            consolidating.pk
+        ].fingerprint
+        == before
+    )
+    line = BudgetLine.objects.filter(submission=members[0]).first()
+    line.note = "改动"
+    line.save()  # a history record, as every save path writes
+    assert submission_fingerprint(submission_id=consolidating.pk) != before
+    assert submission_fingerprint(submission_id=members[0].pk) != member_before
