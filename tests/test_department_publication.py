@@ -86,3 +86,68 @@ def test_the_years_open_data_counts_each_line_once(client, fast_pdf):
     units = {row["unit_code"] for row in rows}
     assert units == {m.unit.code for m in members}
     assert consolidating.unit.code not in units
+
+
+def test_a_members_change_moves_the_departments_fingerprint():
+    """The 部门汇总单位's fingerprint (which keys its cached 错误/警告 counts) changes when a
+    member's line changes, though nothing of its own was recorded; one unit's does not."""
+    from tables.desk.activity import submission_fingerprint, submissions_activity
+    from units.models import BudgetLine, Submission
+
+    consolidating, members = department_budget_create(n_lines=6)
+    before = submission_fingerprint(submission_id=consolidating.pk)
+    member_before = submission_fingerprint(submission_id=members[0].pk)
+    assert (
+        submissions_activity(submissions=Submission.objects.filter(pk=consolidating.pk))[
+            consolidating.pk
+        ].fingerprint
+        == before
+    )
+    line = BudgetLine.objects.filter(submission=members[0]).first()
+    line.note = "改动"
+    line.save()  # a history record, as every save path writes
+    assert submission_fingerprint(submission_id=consolidating.pk) != before
+    assert submission_fingerprint(submission_id=members[0].pk) != member_before
+
+
+def _all_money(table: dict):
+    """Every money column of a published table's rows added up, exactly (snapshot values are
+    decimal strings in 元)."""
+    from decimal import Decimal
+
+    money = [i for i, c in enumerate(table["columns"]) if c["kind"] == "money"]
+    sums = [Decimal("0")] * len(money)
+    for row in table["rows"]:
+        for n, i in enumerate(money):
+            if row["values"][i] is not None:
+                sums[n] += Decimal(row["values"][i])
+    return sums
+
+
+def test_published_department_tables_add_up_from_the_members_published_files(fast_pdf):
+    """Read back from the stored JSON snapshots (what anyone downloads): each statutory table of
+    the 部门 (but 表十一, which counts 行政/参公 members only) holds, column by column, the sum
+    of its members' published tables to the cent."""
+    import json
+
+    from tables.models import FileKind, PublishedFile
+
+    consolidating, members = department_budget_create(n_lines=10)
+    admin = user_with(ADMIN, name="dept-admin")
+    _members_published(members, admin)
+    consolidating.status = S.APPROVED
+    consolidating.save(update_fields=["status"])
+    submission_publish(submission_id=consolidating.pk, actor=admin)
+
+    def snapshot(submission):
+        stored = PublishedFile.objects.get(
+            version__submission=submission, kind=FileKind.JSON
+        ).content
+        return {t["code"]: t for t in json.loads(bytes(stored))["tables"]}
+
+    department = snapshot(consolidating)
+    own = [snapshot(m) for m in members]
+    for code in [f"T{n:02d}" for n in range(1, 15) if n != 11]:
+        expected = [sum(column) for column in zip(*(_all_money(t[code]) for t in own), strict=True)]
+        assert _all_money(department[code]) == expected, code
+    assert any(_all_money(department["T01"]))

@@ -6,6 +6,7 @@ mappings (reused; saved by a 财政管理员 only) and the desk pages (upload, c
 确认导入)."""
 
 import io
+import json
 from decimal import Decimal
 
 import pytest
@@ -693,3 +694,29 @@ def test_mapping_ticked_is_saved_only_at_confirm(client, demo):
     mapping = ImportHeaderMapping.objects.get()
     assert mapping.amount_unit == WAN and mapping.columns["amount"] == "预算金额（万元）"
     assert BudgetLine.objects.filter(submission=submission).count() == len(rows)
+
+
+@pytest.mark.django_db
+def test_admin_form_checks_a_mapping_as_the_desk_does():
+    """The admin's form refuses what the desk's 保存为映射 refuses: columns that are not a field
+    → header table, formula-like header text; a good mapping is saved as cleaned."""
+    from units.admin import ImportHeaderMappingForm
+
+    bad_shape = ImportHeaderMappingForm(
+        data={"name": "甲", "columns": '["金额"]', "amount_unit": "元"}
+    )
+    assert not bad_shape.is_valid()
+    assert "列对应关系应为" in str(bad_shape.errors)
+    formula = ImportHeaderMappingForm(
+        data={"name": "乙", "columns": '{"amount": "=1+1"}', "amount_unit": "元"}
+    )
+    assert not formula.is_valid() and "公式" in str(formula.errors)
+    good = ImportHeaderMappingForm(
+        data={
+            "name": "  丙  映射 ",
+            "columns": json.dumps(ODD_COLUMNS, ensure_ascii=False),
+            "amount_unit": "万元",
+        }
+    )
+    assert good.is_valid(), good.errors
+    assert good.cleaned_data["name"] == "丙 映射"

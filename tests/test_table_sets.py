@@ -451,3 +451,13 @@ def test_year_page_form_sets_the_table_set_for_the_admin_only(client, mixed):
     )
     assert "只有财政管理员可以设置年度的公开表样式" in response.content.decode()
     assert table_set_for_year(mixed.year) is MOF_DEPARTMENT
+
+
+@pytest.mark.parametrize("name", ["shanxi-2025", "shanghai", "mof-department"])
+def test_every_table_set_pickles(name):
+    """A document carries its set to the PDF piece renderers and the benchmark in other
+    processes: the set must pickle (no lambdas or local functions inside)."""
+    import pickle
+
+    table_set = table_set_get(name)
+    assert pickle.loads(pickle.dumps(table_set)).name == name

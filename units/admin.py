@@ -16,6 +16,7 @@ from functools import partial
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.urls import path, resolve, reverse
 from django.urls.exceptions import Resolver404
@@ -558,6 +559,31 @@ class BudgetLineAdmin(BudgetDataAdmin):
 # --- 导入列映射 ----------------------------------------------------------------------------
 
 
+class ImportHeaderMappingForm(forms.ModelForm):
+    """The admin's form checks a mapping as the desk's 保存为映射 does (one function), so a
+    malformed mapping never reaches the units that pick it."""
+
+    class Meta:
+        model = ImportHeaderMapping
+        fields = ["name", "columns", "amount_unit"]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        from units.header_mapping_services import header_mapping_clean
+
+        try:
+            data["name"], data["columns"] = header_mapping_clean(
+                name=data.get("name", ""),
+                columns=data.get("columns"),
+                amount_unit=data.get("amount_unit", ""),
+            )
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from None
+        return data
+
+
 @admin.register(ImportHeaderMapping)
 class ImportHeaderMappingAdmin(PermissionBeforeLookupMixin, admin.ModelAdmin):
     """The bureau's saved column mappings of line-level Excel files: every role reads them,
@@ -567,6 +593,7 @@ class ImportHeaderMappingAdmin(PermissionBeforeLookupMixin, admin.ModelAdmin):
     search_fields = ["name"]
     readonly_fields = ["updated_by", "updated_at"]
     fields = ["name", "columns", "amount_unit", "updated_by", "updated_at"]
+    form = ImportHeaderMappingForm
 
     def has_view_permission(self, request, obj=None):
         return bool(user_roles(request.user))

@@ -60,15 +60,10 @@ def header_mapping_get(*, pk) -> ImportHeaderMapping | None:
         return None
 
 
-def header_mapping_save(
-    *, user, name: str, columns: dict[str, str], amount_unit: str
-) -> ImportHeaderMapping:
-    """Save (or, by an existing name, replace) a mapping of field keys to header texts.
-    PermissionDenied unless the user may save mappings; ValidationError for a bad name,
-    unit or mapping."""
-    refusal = header_mapping_save_refusal(user)
-    if refusal:
-        raise PermissionDenied(refusal)
+def header_mapping_clean(*, name: str, columns, amount_unit: str) -> tuple[str, dict[str, str]]:
+    """A mapping's name (spaces folded) and columns (known field keys → header text) as saved,
+    or a ValidationError listing what is wrong: the one check of the desk's 保存为映射 and of
+    the admin's form."""
     name = " ".join((name or "").split())
     errors = []
     if not name:
@@ -79,12 +74,29 @@ def header_mapping_save(
         errors.append(f"映射名称：{formula_text_error(name)}")
     if amount_unit not in AMOUNT_UNITS:
         errors.append("金额单位应为 元 或 万元。")
+    if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
+        raise ValidationError(errors + ["列对应关系应为“字段: 列名”的对应表，列名为文字。"])
     clean = {k: str(v).strip() for k, v in columns.items() if k in FIELDS_BY_KEY and v}
     if any(len(v) > HEADER_MAX for v in clean.values()):
         errors.append(f"列名不能超过 {HEADER_MAX} 个字。")
+    if any(formula_text_error(v) for v in clean.values()):
+        errors.append("列名不能以 =、+、@ 等公式符号开头。")
     errors.extend(mapping_problems(clean))
     if errors:
         raise ValidationError(errors)
+    return name, clean
+
+
+def header_mapping_save(
+    *, user, name: str, columns: dict[str, str], amount_unit: str
+) -> ImportHeaderMapping:
+    """Save (or, by an existing name, replace) a mapping of field keys to header texts.
+    PermissionDenied unless the user may save mappings; ValidationError for a bad name,
+    unit or mapping."""
+    refusal = header_mapping_save_refusal(user)
+    if refusal:
+        raise PermissionDenied(refusal)
+    name, clean = header_mapping_clean(name=name, columns=columns, amount_unit=amount_unit)
     with transaction.atomic():
         mapping = ImportHeaderMapping.objects.select_for_update().filter(name=name).first()
         if mapping is None:

@@ -1,6 +1,8 @@
 """`shanxi-2025`: the 14 tables of the Shanxi 单位预算公开 (the demo's layout), each computed by
 its own module in `tables.figures.derive` (表一 … 表十四, T01 … T14)."""
 
+import functools
+
 from tables.figures.derive import (
     t01_summary,
     t02_revenue,
@@ -22,9 +24,14 @@ from tables.figures.tablesets.spec import NarrativeSpec, TableSet, TableSpec
 NO_DATA = "注：本表无数据"
 
 
+def _module_build(build, spec, data):
+    return build(data)
+
+
 def _own(module):
-    """A Shanxi table: its module's `build` decides rows and columns itself."""
-    return lambda spec, data: module.build(data)
+    """A Shanxi table: its module's `build` decides rows and columns itself (a partial of
+    module-level functions, so a document holding its set can be pickled for the PDF pieces)."""
+    return functools.partial(_module_build, module.build)
 
 
 _TABLES = (
