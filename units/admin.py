@@ -31,6 +31,7 @@ from units.admin_scoping import (
     UnitScopedMixin,
 )
 from units.audit_views import submission_audit_view
+from units.budget_sheets import ASSET_FIELDS
 from units.decisions import header_mapping_save_refusal
 from units.models import (
     AssetFacts,
@@ -253,21 +254,8 @@ class AssetFactsInline(SubmissionScopedMixin, admin.StackedInline):
     model = AssetFacts
     extra = 0
     max_num = 1
-    # the date first: every figure below is "as at" it
-    fields = [
-        "as_of",
-        "vehicles_quota",
-        "vehicles_leader",
-        "vehicles_confidential",
-        "vehicles_emergency",
-        "vehicles_law_enforcement",
-        "vehicles_special",
-        "vehicles_institution",
-        "vehicles_other",
-        "office_area_m2",
-        "equipment_over_500k",
-        "equipment_over_1m",
-    ]
+    # as in the workbook's 国有资产 sheet: the date first, every figure below is "as at" it
+    fields = list(ASSET_FIELDS)
 
 
 class SubmissionTextInline(SubmissionScopedMixin, admin.StackedInline):

@@ -51,17 +51,11 @@ from units.models import (
     PurchasedService,
     Submission,
 )
+from units.year_services import PRIOR_FIELDS as YEAR_PRIOR_FIELDS
 
-#: Submission's 上年 figures (元), in the order of the sheet.
-PRIOR_FIELDS = (
-    "prior_total",
-    "prior_general_current",
-    "prior_outbound",
-    "prior_reception",
-    "prior_vehicle_purchase",
-    "prior_vehicle_operation",
-    "prior_operating_costs",
-)
+#: Submission's 上年 figures (元), in the order of the sheet: the fields a new year's submission
+#: is given (`units.year_services.PRIOR_FIELDS`).
+PRIOR_FIELDS = YEAR_PRIOR_FIELDS
 #: AssetFacts' fields, in the order of the sheet.
 ASSET_FIELDS = (
     "as_of",

@@ -26,11 +26,15 @@ from units.models import (
 from units.selectors import LEVEL_FOR_SCHEME
 
 
-def budget_data_load(*, submission: Submission) -> BudgetData:
-    """Load one submission's lines, projects and items for derivation (7 queries at most)."""
-    unit = submission.unit
+def lines_load(
+    *, submission_units: dict[int, str], year: int
+) -> tuple[list[LineRow], dict[str, dict[str, str]], list[CodeIssue]]:
+    """The lines of the submissions `submission_units` names (id → the member code each line
+    keeps in `LineRow.unit_code`, "" for a unit's own disclosure), in id order, with the names of
+    every code they use at every level and the problems of those codes for `year` (three
+    queries). The one reading of lines for derivation: a unit's and a 部门's."""
     line_values = list(
-        BudgetLine.objects.filter(submission=submission)
+        BudgetLine.objects.filter(submission_id__in=list(submission_units))
         .order_by("id")
         .values_list(
             "id",
@@ -44,6 +48,7 @@ def budget_data_load(*, submission: Submission) -> BudgetData:
             "amount",
             "income_type",
             "sub_item",
+            "submission_id",
         )
     )
     code_ids = {v for row in line_values for v in row[1:4]}
@@ -63,7 +68,7 @@ def budget_data_load(*, submission: Submission) -> BudgetData:
         else:
             ancestors.add((code.scheme, code.code[:3]))
     for code in ClassificationCode.objects.filter(
-        year=submission.year, code__in={c for _, c in ancestors}
+        year=year, code__in={c for _, c in ancestors}
     ).only("scheme", "code", "name"):
         if (code.scheme, code.code) in ancestors:
             code_names[code.scheme].setdefault(code.code, code.name)
@@ -81,9 +86,10 @@ def budget_data_load(*, submission: Submission) -> BudgetData:
         amount,
         income_type,
         sub_item,
+        submission_id,
     ) in line_values:
         for code in (codes[func_id], codes[dept_id], codes[gov_id]):
-            problem = _code_problem(code, submission.year)
+            problem = _code_problem(code, year)
             if problem:
                 issues.append(CodeIssue(line_id, CodeScheme(code.scheme).label, code.code, problem))
         lines.append(
@@ -98,8 +104,18 @@ def budget_data_load(*, submission: Submission) -> BudgetData:
                 amount=amount,
                 income_type=income_type,
                 sub_item=sub_item,
+                unit_code=submission_units[submission_id],
             )
         )
+    return lines, code_names, issues
+
+
+def budget_data_load(*, submission: Submission) -> BudgetData:
+    """Load one submission's lines, projects and items for derivation (7 queries at most)."""
+    unit = submission.unit
+    lines, code_names, issues = lines_load(
+        submission_units={submission.pk: ""}, year=submission.year
+    )
     projects = tuple(
         ProjectRow(*values)
         for values in Project.objects.filter(submission=submission).values_list(

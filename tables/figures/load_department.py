@@ -14,21 +14,16 @@ still find their projects). Eight queries whatever the number of members and lin
 
 from __future__ import annotations
 
-from tables.figures.load import _code_problem
+from tables.figures.load import lines_load
 from tables.figures.types import (
     BudgetData,
-    CodeIssue,
-    LineRow,
     ProcurementRow,
     ProjectRow,
     PurchasedServiceRow,
     UnitInfo,
 )
 from units.models import (
-    BudgetLine,
     BudgetUnit,
-    ClassificationCode,
-    CodeScheme,
     FundSource,
     ProcurementItem,
     Project,
@@ -61,80 +56,7 @@ def department_budget_load(*, submission: Submission) -> BudgetData:
         for member, s in pairs
         if s is not None and s.status in MEMBER_READY_STATUSES
     }
-    line_values = list(
-        BudgetLine.objects.filter(submission_id__in=counted)
-        .order_by("id")
-        .values_list(
-            "id",
-            "func_code_id",
-            "dept_econ_code_id",
-            "gov_econ_code_id",
-            "expense_kind",
-            "fund_source",
-            "is_carryover",
-            "project_id",
-            "amount",
-            "income_type",
-            "sub_item",
-            "submission_id",
-        )
-    )
-    code_ids = {v for row in line_values for v in row[1:4]}
-    codes = {
-        c.id: c
-        for c in ClassificationCode.objects.filter(id__in=code_ids).only(
-            "id", "scheme", "year", "code", "name", "level", "is_active"
-        )
-    }
-    code_names: dict[str, dict[str, str]] = {s.value: {} for s in CodeScheme}
-    ancestors: set[tuple[str, str]] = set()
-    for code in codes.values():
-        code_names[code.scheme][code.code] = code.name
-        if code.scheme == CodeScheme.FUNCTIONAL:
-            ancestors.update({(code.scheme, code.code[:3]), (code.scheme, code.code[:5])})
-        else:
-            ancestors.add((code.scheme, code.code[:3]))
-    if ancestors:
-        for code in ClassificationCode.objects.filter(
-            year=submission.year, code__in={c for _, c in ancestors}
-        ).only("scheme", "code", "name"):
-            if (code.scheme, code.code) in ancestors:
-                code_names[code.scheme].setdefault(code.code, code.name)
-
-    lines, issues = [], []
-    for (
-        line_id,
-        func_id,
-        dept_id,
-        gov_id,
-        kind,
-        fund,
-        carry,
-        project_id,
-        amount,
-        income_type,
-        sub_item,
-        submission_id,
-    ) in line_values:
-        for code in (codes[func_id], codes[dept_id], codes[gov_id]):
-            problem = _code_problem(code, submission.year)
-            if problem:
-                issues.append(CodeIssue(line_id, CodeScheme(code.scheme).label, code.code, problem))
-        lines.append(
-            LineRow(
-                func_code=codes[func_id].code,
-                dept_code=codes[dept_id].code,
-                gov_code=codes[gov_id].code,
-                expense_kind=kind,
-                fund=fund,
-                is_carryover=carry,
-                project_id=project_id,
-                amount=amount,
-                income_type=income_type,
-                sub_item=sub_item,
-                unit_code=counted[submission_id],
-            )
-        )
+    lines, code_names, issues = lines_load(submission_units=counted, year=submission.year)
     # 本级 first, then by code: the members' order, so the department's 表十二 lists projects
     # unit by unit as the 分单位 table does
     order = {code: i for i, code in enumerate(m.code for m in members)}
