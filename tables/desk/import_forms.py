@@ -9,6 +9,18 @@ from tables.desk.import_kinds import ImportKind
 XLSX_TYPES = ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def xlsx_upload_check(upload, *, max_bytes: int):
+    """The upload itself, or the Chinese refusal every desk upload gives: not an .xlsx name, or
+    larger than `max_bytes` (the content is judged by the import that reads it)."""
+    if not upload.name.lower().endswith(".xlsx"):
+        raise forms.ValidationError(
+            "请上传 .xlsx 格式的 Excel 文件（旧版 .xls 请先用 Excel 另存为 .xlsx）。"
+        )
+    if upload.size > max_bytes:
+        raise forms.ValidationError(f"文件过大：不能超过 {max_bytes // (1024 * 1024)} MB。")
+    return upload
+
+
 class ExcelUploadForm(forms.Form):
     file = forms.FileField(
         error_messages={
@@ -30,11 +42,4 @@ class ExcelUploadForm(forms.Form):
         field.widget.attrs["accept"] = XLSX_TYPES
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(
-                "请上传 .xlsx 格式的 Excel 文件（旧版 .xls 请先用 Excel 另存为 .xlsx）。"
-            )
-        if upload.size > self.kind.max_bytes:
-            raise forms.ValidationError(f"文件过大：不能超过 {self.kind.max_mb} MB。")
-        return upload
+        return xlsx_upload_check(self.cleaned_data["file"], max_bytes=self.kind.max_bytes)

@@ -3,7 +3,7 @@ choice of the file's columns, the amount unit, and (for who may) 保存为映射
 
 from django import forms
 
-from tables.desk.import_forms import XLSX_TYPES
+from tables.desk.import_forms import XLSX_TYPES, xlsx_upload_check
 from units.excel.header_mapping import AMOUNT_UNITS, MAX_FILE_BYTES, Field
 from units.excel.problems import column_letter
 
@@ -29,16 +29,7 @@ class MappedUploadForm(forms.Form):
         self.fields["file"].widget.attrs["accept"] = XLSX_TYPES
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(
-                "请上传 .xlsx 格式的 Excel 文件（旧版 .xls 请先用 Excel 另存为 .xlsx）。"
-            )
-        if upload.size > MAX_FILE_BYTES:
-            raise forms.ValidationError(
-                f"文件过大：不能超过 {MAX_FILE_BYTES // (1024 * 1024)} MB。"
-            )
-        return upload
+        return xlsx_upload_check(self.cleaned_data["file"], max_bytes=MAX_FILE_BYTES)
 
 
 def field_name(field: Field) -> str:

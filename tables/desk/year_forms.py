@@ -3,7 +3,7 @@ service runs (a year in range, units ticked among those listed, a .xlsx file cho
 
 from django import forms
 
-from tables.desk.import_forms import XLSX_TYPES
+from tables.desk.import_forms import XLSX_TYPES, xlsx_upload_check
 from tables.desk.year_open import YEAR_MAX, YEAR_MIN
 from units.people_excel import MAX_FILE_BYTES
 
@@ -67,13 +67,4 @@ class PeopleImportForm(forms.Form):
         self.fields["file"].widget.attrs["accept"] = XLSX_TYPES
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(
-                "请上传 .xlsx 格式的 Excel 文件（旧版 .xls 请先用 Excel 另存为 .xlsx）。"
-            )
-        if upload.size > MAX_FILE_BYTES:
-            raise forms.ValidationError(
-                f"文件过大：不能超过 {MAX_FILE_BYTES // (1024 * 1024)} MB。"
-            )
-        return upload
+        return xlsx_upload_check(self.cleaned_data["file"], max_bytes=MAX_FILE_BYTES)
