@@ -3,22 +3,7 @@ its own module in `tables.figures.derive` (表一 … 表十四, T01 … T14).""
 
 import functools
 
-from tables.figures.derive import (
-    t01_summary,
-    t02_revenue,
-    t03_expenditure,
-    t04_fiscal_summary,
-    t05_general_public,
-    t06_basic_by_economic,
-    t07_gov_fund_revenue,
-    t08_gov_fund_expenditure,
-    t09_state_capital,
-    t10_sangong,
-    t11_operating_costs,
-    t12_projects_current,
-    t13_projects_carryover,
-    t14_purchased_services,
-)
+from tables.figures.registry import BUILDERS
 from tables.figures.tablesets.spec import NarrativeSpec, TableSet, TableSpec
 
 NO_DATA = "注：本表无数据"
@@ -28,21 +13,21 @@ def _module_build(build, spec, data):
     return build(data)
 
 
-def _own(module):
-    """A Shanxi table: its module's `build` decides rows and columns itself (a partial of
-    module-level functions, so a document holding its set can be pickled for the PDF pieces)."""
-    return functools.partial(_module_build, module.build)
+def _own(code):
+    """A Shanxi table: its registered module's `build` (`tables.figures.registry`) decides rows
+    and columns itself (a partial of module-level functions, so a document holding its set can
+    be pickled for the PDF pieces)."""
+    return functools.partial(_module_build, BUILDERS[code])
 
 
 _TABLES = (
-    ("T01", "{year}年预算收支总表", t01_summary, "万元", "func-class", ""),
-    ("T02", "{year}年预算收入总表", t02_revenue, "万元", "func", ""),
-    ("T03", "{year}年预算支出总表", t03_expenditure, "万元", "func", ""),
-    ("T04", "{year}年财政拨款收支总表", t04_fiscal_summary, "万元", "func-class-fiscal", ""),
+    ("T01", "{year}年预算收支总表", "万元", "func-class", ""),
+    ("T02", "{year}年预算收入总表", "万元", "func", ""),
+    ("T03", "{year}年预算支出总表", "万元", "func", ""),
+    ("T04", "{year}年财政拨款收支总表", "万元", "func-class-fiscal", ""),
     (
         "T05",
         "{year}年一般公共预算支出预算表（不含上年结转）",
-        t05_general_public,
         "万元",
         "func",
         "",
@@ -50,7 +35,6 @@ _TABLES = (
     (
         "T06",
         "{year}年一般公共预算安排基本支出分经济科目表（不含上年结转）",
-        t06_basic_by_economic,
         "万元",
         "econ",
         "",
@@ -58,7 +42,6 @@ _TABLES = (
     (
         "T07",
         "{year}年政府性基金预算收入表（不含上年结转）",
-        t07_gov_fund_revenue,
         "万元",
         "func",
         NO_DATA,
@@ -66,7 +49,6 @@ _TABLES = (
     (
         "T08",
         "{year}年政府性基金预算支出表（不含上年结转）",
-        t08_gov_fund_expenditure,
         "万元",
         "func",
         NO_DATA,
@@ -74,16 +56,15 @@ _TABLES = (
     (
         "T09",
         "{year}年国有资本经营预算收支预算表（不含上年结转）",
-        t09_state_capital,
         "万元",
         "func",
         NO_DATA,
     ),
-    ("T10", "{year}年财政拨款安排“三公”经费支出预算表", t10_sangong, "万元", "fixed", ""),
-    ("T11", "{year}年财政拨款安排机关运行经费预算表", t11_operating_costs, "万元", "fixed", ""),
-    ("T12", "{year}年项目支出预算表（本年预算）", t12_projects_current, "万元", "fixed", NO_DATA),
-    ("T13", "{year}年项目支出预算表（上年结转）", t13_projects_carryover, "万元", "fixed", NO_DATA),
-    ("T14", "政府购买服务支出预算表", t14_purchased_services, "元", "fixed", ""),
+    ("T10", "{year}年财政拨款安排“三公”经费支出预算表", "万元", "fixed", ""),
+    ("T11", "{year}年财政拨款安排机关运行经费预算表", "万元", "fixed", ""),
+    ("T12", "{year}年项目支出预算表（本年预算）", "万元", "fixed", NO_DATA),
+    ("T13", "{year}年项目支出预算表（上年结转）", "万元", "fixed", NO_DATA),
+    ("T14", "政府购买服务支出预算表", "元", "fixed", ""),
 )
 
 SHANXI = TableSet(
@@ -95,12 +76,12 @@ SHANXI = TableSet(
             code=code,
             number=i,
             title=title,
-            build=_own(module),
+            build=_own(code),
             money_unit=unit,
             rows=rows,
             empty_note=note,
         )
-        for i, (code, title, module, unit, rows, note) in enumerate(_TABLES, start=1)
+        for i, (code, title, unit, rows, note) in enumerate(_TABLES, start=1)
     ),
     narrative=(
         NarrativeSpec("totals", ("T01",)),
