@@ -46,8 +46,9 @@ step "import contracts" .venv/bin/lint-imports --no-cache
 step "makemigrations --check" env -u DATABASE_URL "$PY" manage.py makemigrations --check --dry-run
 step "pytest (SQLite)" env -u DATABASE_URL "$PY" -m pytest "$@"
 if ensure_pg_database; then
-    # pytest-django creates (and afterwards drops) the test database test_budget itself.
-    step "pytest (PostgreSQL)" env DATABASE_URL="$PG_URL" "$PY" -m pytest "$@"
+    # pytest-django creates (and afterwards drops) the test database test_budget itself. The
+    # browser journeys ran on SQLite above; once is enough (tests/conftest.py).
+    step "pytest (PostgreSQL)" env DATABASE_URL="$PG_URL" "$PY" -m pytest -m "not browser" "$@"
 else
     failed+=("PostgreSQL database budget unavailable: tests not run on PostgreSQL")
 fi

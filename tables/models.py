@@ -248,10 +248,17 @@ class SubmissionCheckCounts(models.Model):
 
 class YearSettings(models.Model):
     """The bureau's choices for one budget year: which table set its disclosures use
-    (`tables.figures.tablesets`)."""
+    (`tables.figures.tablesets`), and the county's resident population, which the public
+    county overview and 公民预算 divide by (人均) when it has been entered."""
 
     year = models.PositiveSmallIntegerField("预算年度", unique=True)
     table_set = models.CharField("公开表样式", max_length=40, default="shanxi-2025")
+    population = models.PositiveIntegerField(
+        "常住人口（人）",
+        null=True,
+        blank=True,
+        help_text="用于公开页面的人均数；不填则不显示人均数。",
+    )
 
     class Meta:
         verbose_name = "年度设置"
@@ -260,3 +267,93 @@ class YearSettings(models.Model):
 
     def __str__(self):
         return f"{self.year}年度设置"
+
+
+class FigureDimension(models.TextChoices):
+    """What a `PublishedFigure` adds up (`tables.publication.figures`)."""
+
+    TOTAL = "total", "合计"
+    REVENUE = "revenue", "收入来源"
+    FUND = "fund", "资金性质"
+    FUNCTION = "function", "支出功能分类"
+    ECONOMIC = "economic", "部门经济分类"
+    KIND = "kind", "基本支出与项目支出"
+    SANGONG = "sangong", "“三公”经费"
+    OPERATING = "operating", "机关运行经费"
+
+
+class PublishedFigure(ImmutableModel):
+    """One figure of a published version, summed once from its snapshot when it is published
+    (`tables.publication.figures.snapshot_figures`): the public comparisons over years, the
+    county overview and the API add these rows up in SQL instead of reading thousands of
+    snapshots. Insert-only like the version it belongs to.
+
+    `code` is what the dimension is keyed by (a fund, a 功能分类/经济分类 code at 类, 款 or
+    项 level, a 三公 item …); `level` is 1, 2 or 3 for 类/款/项 (1 otherwise); `amount` is in
+    exact 分."""
+
+    version = models.ForeignKey(
+        PublishedVersion,
+        verbose_name="已发布版本",
+        on_delete=models.PROTECT,
+        related_name="figures",
+    )
+    dimension = models.CharField("维度", max_length=12, choices=FigureDimension.choices)
+    code = models.CharField("编码", max_length=20)
+    name = models.CharField("名称", max_length=100, blank=True)
+    level = models.PositiveSmallIntegerField("层级", default=1)
+    amount = models.BigIntegerField("金额（分）")
+
+    class Meta:
+        verbose_name = "已发布数字"
+        verbose_name_plural = "已发布数字"
+        ordering = ["version", "dimension", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "dimension", "code"], name="uniq_published_figure"
+            )
+        ]
+        indexes = [models.Index(fields=["dimension", "code"], name="tables_figure_dim_code")]
+
+    def __str__(self):
+        return f"{self.version_id} {self.dimension} {self.code}"
+
+
+class SearchAlias(models.Model):
+    """A common short form of a word in unit names (人大 for 人民代表大会), kept by the bureau:
+    the public search finds a unit by either form, and by the pinyin initials of either
+    (`tables.publication.search`)."""
+
+    short = models.CharField("简称", max_length=30, unique=True)
+    full = models.CharField("全称", max_length=60)
+
+    class Meta:
+        verbose_name = "检索简称"
+        verbose_name_plural = "检索简称"
+        ordering = ["short"]
+
+    def __str__(self):
+        return f"{self.short} = {self.full}"
+
+
+class PublishedSearchEntry(models.Model):
+    """The text the public search matches for one published version: its unit code, its name
+    and the name's variants with each alias applied, and their pinyin (initials and whole),
+    lower-case, one per line (`tables.publication.search.search_text`). Rebuilt when the
+    aliases change; on PostgreSQL a pg_trgm GIN index serves the substring search."""
+
+    version = models.OneToOneField(
+        PublishedVersion,
+        verbose_name="已发布版本",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="search_entry",
+    )
+    text = models.TextField("检索文本")
+
+    class Meta:
+        verbose_name = "检索条目"
+        verbose_name_plural = "检索条目"
+
+    def __str__(self):
+        return str(self.version_id)

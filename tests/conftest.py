@@ -7,6 +7,16 @@ from django.test import Client
 pytest.register_assert_rewrite("tests.budget_workbooks")
 
 
+def pytest_collection_modifyitems(config, items):
+    """The journeys in real Chromium (`tests/test_*_browser.py`) are marked `browser`:
+    `scripts/test.sh` runs them once, on SQLite, and leaves them out of the PostgreSQL run
+    (`-m "not browser"`), where every database difference is already covered by the tests
+    of the services and pages the journeys go through."""
+    for item in items:
+        if item.path.name.endswith("_browser.py"):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(autouse=True)
 def _immediate_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -156,3 +156,73 @@ def department_budget_create(
     consolidating.consolidates_department = True
     consolidating.save(update_fields=["consolidates_department"])
     return submission_create(unit=consolidating, year=year), members
+
+
+def published_county_create(*, actor) -> dict:
+    """A small published county for the public insight pages and the API (PDFs are rendered
+    unless the test stubs them with the `fast_pdf` fixture), all under one 主管部门:
+
+    - `history`: unit 县测试人大常委会办公室 with 2023, 2024 and 2025 published (different
+      synthetic lines each year), each on time (批复 five days before publication);
+    - `late`: another unit's 2025, published 30 days after 批复;
+    - `corrected`: a third unit's 2025, published on time as version 1, then corrected
+      (更正, version 2 with a reason) — the dict holds version 2, `corrected_v1` version 1;
+    - `no_approval`: a fourth unit's 2025 published without a 批复日期.
+
+    Returns those versions and `department` (the 主管部门)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from tables.publication.services import submission_publish
+    from units.services import submission_transition
+
+    today = timezone.localdate()
+    department = department_create(name="县测试主管部门")
+
+    def publish(unit, year, *, seed, days_before, n_lines=14):
+        approval = None if days_before is None else today - datetime.timedelta(days=days_before)
+        submission = submission_create(
+            unit=unit, year=year, status=SubmissionStatus.APPROVED, approval_date=approval
+        )
+        synthetic_budget(submission, n_lines, seed=seed)
+        return submission, submission_publish(submission_id=submission.pk, actor=actor)
+
+    history_unit = budget_unit_create(
+        name="县测试人民代表大会常务委员会办公室", department=department
+    )
+    history = [
+        publish(history_unit, year, seed=index, days_before=5)[1]
+        for index, year in enumerate((2023, 2024, 2025))
+    ]
+    late = publish(
+        budget_unit_create(name="县测试发展和改革局", department=department),
+        2025,
+        seed=7,
+        days_before=30,
+    )[1]
+    unit = budget_unit_create(name="县测试卫生健康局", department=department)
+    submission, corrected_v1 = publish(unit, 2025, seed=8, days_before=3)
+    submission_transition(
+        submission_id=submission.pk,
+        actor=actor,
+        to_status=SubmissionStatus.DRAFT,
+        reason="项目支出金额录入有误",
+    )
+    # Straight back to 已审核: the synthetic lines have no 绩效目标, which 提交 would refuse.
+    Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.APPROVED)
+    corrected = submission_publish(submission_id=submission.pk, actor=actor)
+    no_approval = publish(
+        budget_unit_create(name="县测试市场监督管理局", department=department),
+        2025,
+        seed=9,
+        days_before=None,
+    )[1]
+    return {
+        "department": department,
+        "history": history,
+        "late": late,
+        "corrected": corrected,
+        "corrected_v1": corrected_v1,
+        "no_approval": no_approval,
+    }

@@ -29,6 +29,8 @@ from tables.models import (
     PublishedVersion,
 )
 from tables.publication.artifacts import file_stem, publication_render, publication_snapshot
+from tables.publication.figures import figures_create
+from tables.publication.search import search_entry_create
 from units.models import StatusChange, Submission, SubmissionStatus
 from units.notifications import submission_published_notify
 from units.services import submission_transition
@@ -125,6 +127,8 @@ def submission_publish(*, submission_id: int, actor, reason: str = "") -> Publis
             is_headquarters=unit.is_headquarters,
             data_json=snapshot,
         )
+        figures_create(version)
+        search_entry_create(version)
         for artifact in artifacts:
             PublishedFile.objects.create(
                 version=version,

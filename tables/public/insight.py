@@ -1,0 +1,168 @@
+"""Read functions of the public insight pages and the open API: a unit over the years, the
+county's figures of a year, and the 公开情况 ledger. Only published versions are read, and of
+each submission only its newest version (a 更正 replaces what the public sees, never adds to it).
+
+Amounts come from `PublishedFigure` (summed once from each version's snapshot when it was
+published, `tables.publication.figures`) and are returned in exact 元 (`Decimal`). A 部门预算
+adds up its members, so the county's sums leave 部门预算 out (as the bulk open data does).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Min, Sum
+from django.utils import timezone
+
+from tables.models import PublishedFigure, PublishedVersion
+from tables.publication.services import published_versions_latest
+from units.money import cents_to_yuan
+from units.workflow import DISCLOSURE_DAYS, due_date
+
+
+@dataclass(frozen=True, slots=True)
+class FigureValue:
+    code: str
+    name: str
+    level: int
+    amount: Decimal  # exact 元
+
+
+def unit_versions_by_year(*, unit_code: str) -> dict[int, PublishedVersion]:
+    """The newest published version of each year of a unit (snapshot deferred), newest year
+    first; one query."""
+    versions = published_versions_latest().filter(unit_code=unit_code).order_by("-year", "-id")
+    result: dict[int, PublishedVersion] = {}
+    for version in versions:
+        result.setdefault(version.year, version)
+    return result
+
+
+def version_figures(
+    *, version_ids, dimensions: tuple[str, ...] = ()
+) -> dict[int, dict[str, list[FigureValue]]]:
+    """version id → dimension → its figures in code order; one query."""
+    rows = PublishedFigure.objects.filter(version_id__in=list(version_ids))
+    if dimensions:
+        rows = rows.filter(dimension__in=dimensions)
+    result: dict[int, dict[str, list[FigureValue]]] = {}
+    for version_id, dimension, code, name, level, amount in rows.order_by(
+        "version_id", "dimension", "code"
+    ).values_list("version_id", "dimension", "code", "name", "level", "amount"):
+        result.setdefault(version_id, {}).setdefault(dimension, []).append(
+            FigureValue(code, name, level, cents_to_yuan(amount))
+        )
+    return result
+
+
+def year_versions(*, year: int):
+    """The newest published version of each unit's disclosure of `year`, 部门预算 left out."""
+    return published_versions_latest().filter(year=year, is_department=False)
+
+
+def year_figures(
+    *, year: int, dimension: str, department_code: str = "", prefix: str = ""
+) -> list[FigureValue]:
+    """One dimension's figures summed over the year's published units (optionally one 主管部门,
+    optionally only codes under `prefix`, e.g. a 功能分类 类 for its 款 and 项); one query."""
+    rows = PublishedFigure.objects.filter(version__in=year_versions(year=year), dimension=dimension)
+    if department_code:
+        rows = rows.filter(version__department_code=department_code)
+    if prefix:
+        rows = rows.filter(code__startswith=prefix)
+    return [
+        FigureValue(code, name, level, cents_to_yuan(total))
+        for code, name, level, total in rows.values("code")
+        .annotate(total=Sum("amount"))
+        .values_list("code", "name", "level", "total")
+        .order_by("code")
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRow:
+    """One unit's 公开情况 for a year: 批复日期, the day it was first published, the days that
+    took, whether that was within the statutory days, and whether it was corrected since."""
+
+    version_id: int
+    unit_code: str
+    unit_name: str
+    department_code: str
+    department_name: str
+    is_department: bool
+    approval_date: datetime.date | None
+    first_published: datetime.date
+    latest_published: datetime.date
+    versions: int
+
+    @property
+    def days(self) -> int | None:
+        """Days from 批复 to the first publication (None without a 批复日期)."""
+        if self.approval_date is None:
+            return None
+        return (self.first_published - self.approval_date).days
+
+    @property
+    def on_time(self) -> bool | None:
+        """Published within `DISCLOSURE_DAYS` days of 批复 (None without a 批复日期)."""
+        if self.approval_date is None:
+            return None
+        return self.first_published <= due_date(self.approval_date)
+
+    @property
+    def corrected(self) -> bool:
+        return self.versions > 1
+
+
+def publication_ledger(*, year: int) -> list[LedgerRow]:
+    """The 公开情况 of every disclosure published for `year` (部门预算 included), by 主管部门
+    and unit code; three queries. The 批复日期 is the one the first version printed."""
+    latest = list(
+        published_versions_latest()
+        .filter(year=year)
+        .order_by("department_code", "-is_department", "unit_code", "id")
+    )
+    stats = {
+        row["submission_id"]: row
+        for row in PublishedVersion.objects.filter(year=year)
+        .values("submission_id")
+        .annotate(first=Min("published_at"), n=Count("pk"))
+    }
+    firsts = dict(
+        PublishedVersion.objects.filter(year=year, version=1).values_list(
+            "submission_id", "approval_date"
+        )
+    )
+    local = timezone.get_current_timezone()
+    rows = []
+    for version in latest:
+        stat = stats[version.submission_id]
+        rows.append(
+            LedgerRow(
+                version_id=version.pk,
+                unit_code=version.unit_code,
+                unit_name=version.unit_name,
+                department_code=version.department_code,
+                department_name=version.department_name,
+                is_department=version.is_department,
+                approval_date=firsts.get(version.submission_id, version.approval_date),
+                first_published=stat["first"].astimezone(local).date(),
+                latest_published=version.published_at.astimezone(local).date(),
+                versions=stat["n"],
+            )
+        )
+    return rows
+
+
+__all__ = [
+    "DISCLOSURE_DAYS",
+    "FigureValue",
+    "LedgerRow",
+    "publication_ledger",
+    "unit_versions_by_year",
+    "version_figures",
+    "year_figures",
+    "year_versions",
+]
