@@ -82,6 +82,47 @@ def year_figures(
 
 
 @dataclass(frozen=True, slots=True)
+class FigureChange:
+    """One figure this year against the year before: 增减额 and 增减率 (None when the year
+    before had none or zero)."""
+
+    code: str
+    name: str
+    level: int
+    amount: Decimal
+    previous: Decimal
+
+    @property
+    def change(self) -> Decimal:
+        return self.amount - self.previous
+
+    @property
+    def change_rate(self) -> Decimal | None:
+        """增减率 in percent, two places (None when the year before was zero)."""
+        if not self.previous:
+            return None
+        return (self.change / self.previous * 100).quantize(Decimal("0.01"))
+
+
+def figures_compare(current: list[FigureValue], previous: list[FigureValue]) -> list[FigureChange]:
+    """The figures of two versions side by side, by code (a code in only one of them counts
+    zero in the other), in the order of `current`, then what only `previous` had."""
+    before = {figure.code: figure for figure in previous}
+    now = {figure.code: figure for figure in current}
+    zero = Decimal(0)
+    changes = [
+        FigureChange(
+            f.code, f.name, f.level, f.amount, before[f.code].amount if f.code in before else zero
+        )
+        for f in current
+    ]
+    changes += [
+        FigureChange(f.code, f.name, f.level, zero, f.amount) for f in previous if f.code not in now
+    ]
+    return changes
+
+
+@dataclass(frozen=True, slots=True)
 class LedgerRow:
     """One unit's 公开情况 for a year: 批复日期, the day it was first published, the days that
     took, whether that was within the statutory days, and whether it was corrected since."""
@@ -158,7 +199,9 @@ def publication_ledger(*, year: int) -> list[LedgerRow]:
 
 __all__ = [
     "DISCLOSURE_DAYS",
+    "FigureChange",
     "FigureValue",
+    "figures_compare",
     "LedgerRow",
     "publication_ledger",
     "unit_versions_by_year",
