@@ -106,10 +106,10 @@ def _unit_info(unit: dict) -> UnitInfo:
     return UnitInfo(
         code=unit["code"],
         name=unit["name"],
-        kind=unit["kind"],
-        department_code=unit["department_code"],
-        department_name=unit["department_name"],
-        has_operating_costs=bool(unit["has_operating_costs"]),
+        kind=unit.get("kind", ""),
+        department_code=unit.get("department_code", ""),
+        department_name=unit.get("department_name", ""),
+        has_operating_costs=bool(unit.get("has_operating_costs", False)),
     )
 
 
@@ -119,7 +119,7 @@ def snapshot_budget_data(snapshot: dict) -> BudgetData:
     budget = snapshot["budget"]
     return BudgetData(
         unit=_unit_info(budget["unit"]),
-        year=budget["year"],
+        year=budget.get("year", snapshot.get("year", 0)),
         lines=_line_rows(budget),
         code_names=budget.get("code_names", {}),
         members=tuple(_unit_info(member) for member in budget.get("members", ())),
