@@ -254,3 +254,27 @@ def test_open_data_pages_link_both_variants_and_the_workbook(two_units, client):
     assert f'href="{file_url}?lang=zh"' in page and f'href="{file_url}"' in page
     assert f'href="{csv_url}?lang=zh"' in page
     assert "Excel 打开请用" in page
+
+
+def test_chinese_csv_and_xlsx_queries_do_not_grow_with_units(two_units, client):
+    """The Chinese-header bulk CSV and the XLSX read the stored files in chunks: the same small
+    number of queries for 2 units as for 4."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count_queries() -> tuple[int, int]:
+        counts = []
+        for url, params in (
+            (reverse("public:year_csv", args=[2025]), {"lang": "zh"}),
+            (reverse("public:year_xlsx", args=[2025]), {}),
+        ):
+            with CaptureQueriesContext(connection) as queries:
+                b"".join(client.get(url, params).streaming_content)
+            counts.append(len(queries))
+        return tuple(counts)
+
+    small = count_queries()
+    admin = user_with(ADMIN, name="publisher2")
+    for i in range(2):
+        publish_unit(admin, name=f"增加单位{i}", code=f"79{i}", n_lines=3, seed=10 + i)
+    assert count_queries() == small and max(small) <= 4
