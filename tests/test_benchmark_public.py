@@ -1,6 +1,7 @@
 """The public-page benchmark: synthetic published disclosures (only published, listable rows,
-created again without duplicates), the wrk output parser, and one tiny real run of
-`benchmark_public` (gunicorn + wrk) on PostgreSQL. No timing is asserted."""
+created again without duplicates, with the figures and search entries the insight pages read),
+the wrk output parser, and one tiny real run of `benchmark_public` (gunicorn + wrk) on
+PostgreSQL. No timing is asserted."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from tables.bench.public_load import (
     WRK_SCRIPT,
     benchmark_targets,
     disclosures_plan,
+    synthetic_budget,
     synthetic_disclosures_create,
     unit_name,
     wrk_result_parse,
@@ -96,6 +98,86 @@ def test_synthetic_disclosures_are_published_listable_and_not_duplicated(client)
     assert PublishedVersion.objects.filter(unit_code__startswith=UNIT_PREFIX).count() == (
         55 + sum(d.versions == 2 for d in disclosures_plan(55))
     )
+
+
+def test_synthetic_disclosures_carry_figures_search_entries_and_ledger_days(monkeypatch):
+    """Every synthetic version gets its figures (a few dozen rows, summed by `snapshot_figures`
+    over its synthetic budget, so totals, funds, 类/款/项, kinds and 三公 agree) and its search
+    entry (aliases and pinyin); units have 2023–2025, a 更正 changes the figures, the ledger
+    has days, late units and blanks; a database stored without figures gets them on a re-run."""
+    from django.db.models import Count
+
+    from tables.models import PublishedFigure, PublishedSearchEntry
+    from tables.public.insight import publication_ledger, unit_versions_by_year, version_figures
+    from tables.publication.figures import snapshot_figures
+    from tables.publication.search import search_aliases, search_text
+    from units.money import yuan_to_cents
+
+    plan = disclosures_plan(120)
+    synthetic_disclosures_create(count=120, large_files=0)
+    versions = list(PublishedVersion.objects.defer("data_json").order_by("pk"))
+    per_version = dict(
+        PublishedFigure.objects.values_list("version_id").annotate(n=Count("pk")).order_by()
+    )
+    assert set(per_version) == {v.pk for v in versions}
+    assert min(per_version.values()) >= 30 and max(per_version.values()) <= 80
+
+    by_key = {(f"{UNIT_PREFIX}{d.unit_index + 1:05d}", d.year): d for d in plan}
+    figures = version_figures(version_ids=[v.pk for v in versions])
+    for version in versions:
+        mine = figures[version.pk]
+        expected = snapshot_figures(
+            {"budget": synthetic_budget(by_key[(version.unit_code, version.year)], version.version)}
+        )
+        assert {(f.dimension, f.code, yuan_to_cents(f.amount)) for f in expected} == {
+            (dimension, f.code, yuan_to_cents(f.amount))
+            for dimension, rows in mine.items()
+            for f in rows
+        }
+        total = {f.code: f.amount for f in mine["total"]}["expenditure"]
+        assert total > 0
+        for dimension in ("fund", "function", "economic", "kind"):
+            assert sum(f.amount for f in mine[dimension] if f.level == 1) == total, dimension
+        assert sum(f.amount for f in mine["revenue"]) == total
+        sangong = {f.code: f.amount for f in mine["sangong"]}
+        assert sangong.pop("total") == sum(sangong.values())
+        assert {"function", "economic", "sangong", "operating"} <= set(mine)
+
+    aliases = search_aliases()
+    assert aliases  # the bureau's list, as migrated
+    entries = dict(PublishedSearchEntry.objects.values_list("version_id", "text"))
+    assert set(entries) == {v.pk for v in versions}
+    for version in versions:
+        assert entries[version.pk] == search_text(
+            code=version.unit_code, name=version.unit_name, aliases=aliases
+        )
+    assert any("wsjkj" in text and "卫健局" in text for text in entries.values())
+
+    first = versions[0]
+    assert sorted(unit_versions_by_year(unit_code=first.unit_code)) == [2023, 2024, 2025]
+    corrected = [v for v in versions if v.version == 2]
+    assert corrected
+    for v2 in corrected:
+        v1 = next(v for v in versions if v.submission_id == v2.submission_id and v.version == 1)
+        assert figures[v1.pk]["total"] != figures[v2.pk]["total"]
+    ledger = publication_ledger(year=2025)
+    days = [row.days for row in ledger]
+    assert None in days and any(d is not None and d > 20 for d in days)
+    assert any(d is not None and 0 < d <= 20 for d in days)
+
+    # a benchmark database stored before the figures existed gets them on the next run
+    from tables.bench import public_load
+
+    with monkeypatch.context() as patched:
+        patched.setattr(public_load, "_insight_rows_create", lambda versions: None)
+        assert synthetic_disclosures_create(count=130) == 10
+    bare = PublishedVersion.objects.exclude(pk__in=[v.pk for v in versions])
+    assert not PublishedFigure.objects.filter(version__in=bare).exists()
+    assert synthetic_disclosures_create(count=130) == 0
+    assert set(
+        PublishedFigure.objects.filter(version__in=bare).values_list("version_id", flat=True)
+    ) == set(bare.values_list("pk", flat=True))
+    assert PublishedSearchEntry.objects.count() == PublishedVersion.objects.count()
 
 
 WRK_SAMPLE = f"""\

@@ -8,6 +8,19 @@ twelve also has a version 2, a 更正 with its reason) and the stored files of e
 Nothing is rendered: the files are blobs of the right kind and name, and the data snapshot is a
 small stub, since the public list and version pages never read it (`data_json` is deferred).
 
+What the public insight pages read is stored as publishing stores it, for every version: its
+`PublishedFigure` rows and its `PublishedSearchEntry`. The figures are summed by the product's own
+`tables.publication.figures.snapshot_figures` over a synthetic budget (`synthetic_budget`: a few
+dozen lines per unit with real 功能分类/部门经济分类 codes for its 主管部门 — 人员经费, 公用经费
+with 三公 items, projects, sometimes 上年结转 and 单位资金), so every total, fund, 类/款/项,
+三公 and 机关运行经费 row adds up as on a real disclosure (about 45 rows per version). A unit's
+budget grows a little from year to year, and a 更正 (version 2) changes one project's amount, so
+the comparisons over years and between versions have something to show. The search entries are
+`tables.publication.search.search_text` with the bureau's aliases (as migrated). Each unit has
+2023–2025 (every fourth unit 2024–2025). The 批复日期 lies a few days before the first
+publication, for one disclosure in eight more than the statutory 20 days (late), and one in
+`NO_APPROVAL_EVERY` has none, so the 公开情况 ledger has days, late units and blanks.
+
 File sizes: a real disclosure's PDF is about 1 MB and its workbook about 100 KB, but storing
 that for every one of 10,000 disclosures would make an 11 GB database for no gain: the list
 pages never read a file, and a download reads one row. So the first `LARGE_FILES` disclosures
@@ -16,7 +29,8 @@ ones. The blobs are random bytes (a PDF's streams are compressed, so they do not
 either), deterministic per disclosure.
 
 Rows are keyed by unit code (`BP00001`, …) and year, so running it again only adds what is
-missing: a benchmark database can be reused.
+missing: a benchmark database can be reused (versions stored before the figures existed get
+their figures and search entries then).
 """
 
 from __future__ import annotations
@@ -26,12 +40,31 @@ import hashlib
 import json
 import random
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 
-from tables.models import FileKind, PublishedFile, PublishedVersion
+from tables.figures.types import (
+    FUND_GENERAL,
+    FUND_GOV,
+    FUND_UNIT,
+    KIND_PERSONNEL,
+    KIND_PROJECT,
+    KIND_PUBLIC,
+)
+from tables.models import (
+    FileKind,
+    PublishedFigure,
+    PublishedFile,
+    PublishedSearchEntry,
+    PublishedVersion,
+)
 from tables.publication.artifacts import ARTIFACTS, SNAPSHOT_SCHEMA, file_stem
+from tables.publication.figures import snapshot_figures
+from tables.publication.search import search_aliases, search_text
 from units.models import BudgetUnit, Department, Submission, SubmissionStatus, UnitKind
+from units.money import yuan_to_cents
 
 UNIT_PREFIX = "BP"
 DEPARTMENT_PREFIX = "BP-D"
@@ -44,6 +77,11 @@ LARGE_SIZES = {FileKind.PDF: 1_000_000, FileKind.XLSX: 100_000, FileKind.HTML: 3
 SMALL_SIZES = {FileKind.PDF: 4_000, FileKind.XLSX: 1_500, FileKind.HTML: 2_000}
 OTHER_SIZE = 800
 BATCH = 1000
+#: figure rows per INSERT (about 45 per version)
+FIGURE_BATCH = 5000
+#: one disclosure in this many has no 批复日期; one in LATE_EVERY was published late
+NO_APPROVAL_EVERY = 25
+LATE_EVERY = 8
 
 COUNTIES = (
     "阳城县", "沁水县", "陵川县", "高平市", "泽州县", "晋城市城区", "长治市潞州区", "襄垣县",
@@ -78,6 +116,64 @@ CORRECTION_REASONS = (
     "表十 三公经费预算数填报有误，予以更正。",
     "情况说明中机关运行经费变动原因表述不准确，予以更正。",
 )
+
+#: 功能分类 names (类, 款 and 项) of the synthetic budgets
+FUNC_NAMES = {
+    "201": "一般公共服务支出", "20106": "财政事务", "2010601": "行政运行",
+    "2010607": "信息化建设", "2010650": "事业运行", "20138": "市场监督管理事务",
+    "2013801": "行政运行", "2013812": "药品事务",
+    "205": "教育支出", "20501": "教育管理事务", "2050101": "行政运行", "20502": "普通教育",
+    "2050202": "小学教育", "2050203": "初中教育", "2050204": "高中教育",
+    "207": "文化旅游体育与传媒支出", "20701": "文化和旅游", "2070101": "行政运行",
+    "2070104": "图书馆", "2070109": "群众文化", "20702": "文物", "2070204": "文物保护",
+    "208": "社会保障和就业支出", "20801": "人力资源和社会保障管理事务", "2080101": "行政运行",
+    "2080109": "社会保险经办机构", "20802": "民政管理事务", "2080201": "行政运行",
+    "20805": "行政事业单位养老支出", "2080505": "机关事业单位基本养老保险缴费支出",
+    "20807": "就业补助", "2080701": "就业创业服务补贴", "20810": "社会福利",
+    "2081002": "老年福利",
+    "210": "卫生健康支出", "21001": "卫生健康管理事务", "2100101": "行政运行",
+    "21002": "公立医院", "2100201": "综合医院", "21004": "公共卫生",
+    "2100409": "重大公共卫生服务", "21011": "行政事业单位医疗", "2101101": "行政单位医疗",
+    "2101102": "事业单位医疗",
+    "212": "城乡社区支出", "21201": "城乡社区管理事务", "2120101": "行政运行",
+    "21203": "城乡社区公共设施", "2120399": "其他城乡社区公共设施支出",
+    "213": "农林水支出", "21301": "农业农村", "2130101": "行政运行", "2130104": "事业运行",
+    "2130108": "病虫害控制", "21303": "水利", "2130301": "行政运行",
+    "2130306": "水利工程运行与维护",
+    "214": "交通运输支出", "21401": "公路水路运输", "2140101": "行政运行",
+    "2140106": "公路养护",
+    "220": "自然资源海洋气象等支出", "22001": "自然资源事务", "2200101": "行政运行",
+    "2200106": "自然资源利用与保护",
+    "221": "住房保障支出", "22102": "住房改革支出", "2210201": "住房公积金",
+}  # fmt: skip
+#: 部门经济分类 names (类 and 款)
+DEPT_ECON_NAMES = {
+    "301": "工资福利支出", "30101": "基本工资", "30102": "津贴补贴", "30103": "奖金",
+    "30108": "机关事业单位基本养老保险缴费", "30110": "职工基本医疗保险缴费",
+    "30113": "住房公积金",
+    "302": "商品和服务支出", "30201": "办公费", "30211": "差旅费", "30212": "因公出国（境）费用",
+    "30216": "培训费", "30217": "公务接待费", "30226": "劳务费", "30227": "委托业务费",
+    "30228": "工会经费", "30231": "公务用车运行维护费",
+    "310": "资本性支出", "31002": "办公设备购置", "31013": "公务用车购置",
+}  # fmt: skip
+#: per 主管部门 (DEPARTMENTS order): (its 行政运行 项, its 事业运行 or service 项, project 项…)
+DEPARTMENT_FUNCS = (
+    ("2050101", "2050203", "2050202", "2050204"),
+    ("2100101", "2100201", "2100409"),
+    ("2130101", "2130104", "2130108"),
+    ("2010601", "2010650", "2010607"),
+    ("2080101", "2080109", "2080701"),
+    ("2120101", "2120399", "2120399"),
+    ("2070101", "2070104", "2070109", "2070204"),
+    ("2140101", "2140106", "2140106"),
+    ("2080201", "2081002", "2081002"),
+    ("2200101", "2200106", "2200106"),
+    ("2130301", "2130306", "2130306"),
+    ("2013801", "2013812", "2013812"),
+)
+#: 部门经济分类 款 → 政府经济分类 款 (机关; 事业单位 get 50501/50502 for 301/302)
+GOV_ECON = {"301": "50101", "302": "50201", "310": "50601"}
+PROJECT_ECON = ("30227", "30226", "30216", "31002")
 
 
 @dataclass(frozen=True)
@@ -122,6 +218,119 @@ def disclosures_plan(count: int) -> list[Disclosure]:
     return plan
 
 
+def _money(rng: random.Random, low: int, high: int) -> Decimal:
+    """An amount in 元 from `low` to `high`, in whole 百元 mostly, sometimes to the 分."""
+    cents = rng.randrange(low // 100, high // 100) * 10_000
+    if rng.random() < 0.3:
+        cents += rng.randrange(1, 10_000)
+    return Decimal(cents).scaleb(-2)
+
+
+def synthetic_budget(disclosure: Disclosure, version: int = 1) -> dict:
+    """The `budget` part of a snapshot for one synthetic disclosure (what `snapshot_figures`
+    reads): the unit and about two dozen lines. The shape (which codes, how large) depends on
+    the unit only; each year after 2023 grows it by the unit's rate, with a little noise; a
+    version 2 adds to one project's amount (the 更正)."""
+    name, department = unit_name(disclosure.unit_index)
+    is_admin = name.endswith("机关")
+    shape = random.Random(disclosure.unit_index)
+    noise = random.Random(disclosure.unit_index * 10_000 + disclosure.year)
+    scale = shape.choice((1, 1, 2, 3, 5))
+    growth = Decimal(shape.randrange(97, 109)) / 100
+    years = disclosure.year - min(YEARS)
+    funcs = DEPARTMENT_FUNCS[department]
+    own = funcs[0] if is_admin else funcs[1]
+    institution_econ = {"301": "50501", "302": "50502", "310": "50601"}
+    lines = []
+
+    def add(func, dept, kind, amount, *, fund=FUND_GENERAL, carryover=False, project=None):
+        factor = growth**years * Decimal(noise.randrange(98, 103)) / 100
+        lines.append(
+            {
+                "func_code": func,
+                "dept_code": dept,
+                "gov_code": (GOV_ECON if is_admin else institution_econ)[dept[:3]],
+                "expense_kind": kind,
+                "fund": fund,
+                "is_carryover": carryover,
+                "project_id": project,
+                "amount": str((amount * scale * factor).quantize(Decimal("0.01"))),
+            }
+        )
+
+    for dept, low, high in (("30101", 300, 900), ("30102", 200, 700), ("30103", 50, 200)):
+        add(own, dept, KIND_PERSONNEL, _money(shape, low * 1000, high * 1000))
+    add("2080505", "30108", KIND_PERSONNEL, _money(shape, 80_000, 200_000))
+    add(
+        "2101101" if is_admin else "2101102",
+        "30110",
+        KIND_PERSONNEL,
+        _money(shape, 40_000, 120_000),
+    )
+    add("2210201", "30113", KIND_PERSONNEL, _money(shape, 50_000, 150_000))
+    for dept, low, high in (
+        ("30201", 20_000, 300_000),
+        ("30211", 20_000, 150_000),
+        ("30228", 10_000, 80_000),
+        ("30217", 5_000, 50_000),
+    ):
+        add(own, dept, KIND_PUBLIC, _money(shape, low, high))
+    if shape.random() < 0.4:
+        add(own, "30231", KIND_PUBLIC, _money(shape, 30_000, 120_000))
+    if shape.random() < 0.05:
+        add(own, "30212", KIND_PUBLIC, _money(shape, 50_000, 200_000))
+    projects = []
+    for number in range(shape.randrange(1, 4)):
+        func = funcs[1 + number % (len(funcs) - 1)]
+        fund = FUND_GOV if shape.random() < 0.15 else FUND_GENERAL
+        projects.append({"id": number + 1, "name": f"{FUNC_NAMES[func]}项目{number + 1}"})
+        amount = _money(shape, 200_000, 4_000_000)
+        add(func, shape.choice(PROJECT_ECON), KIND_PROJECT, amount, fund=fund, project=number + 1)
+    if shape.random() < 0.1:
+        add(own, "31013", KIND_PROJECT, _money(shape, 150_000, 300_000))
+    if shape.random() < 0.25:
+        amount = _money(shape, 100_000, 800_000)
+        add(funcs[-1], "30227", KIND_PROJECT, amount, carryover=True, project=1)
+    if not is_admin and shape.random() < 0.5:
+        add(own, "30201", KIND_PUBLIC, _money(shape, 50_000, 500_000), fund=FUND_UNIT)
+    if version > 1:
+        last = next(line for line in reversed(lines) if line["expense_kind"] == KIND_PROJECT)
+        last["amount"] = str(Decimal(last["amount"]) + _money(noise, 1_000, 50_000))
+
+    unit = {
+        "code": f"{UNIT_PREFIX}{disclosure.unit_index + 1:05d}",
+        "name": name,
+        "kind": UnitKind.ADMINISTRATIVE if is_admin else UnitKind.INSTITUTION,
+        "department_code": f"{DEPARTMENT_PREFIX}{department + 1:02d}",
+        "department_name": f"县{DEPARTMENTS[department][0]}",
+        "has_operating_costs": is_admin,
+    }
+    used_funcs = {line["func_code"][:n] for line in lines for n in (3, 5, 7)}
+    used_econ = {line["dept_code"][:n] for line in lines for n in (3, 5)}
+    return {
+        "unit": unit,
+        "year": disclosure.year,
+        "lines": lines,
+        "projects": projects,
+        "code_names": {
+            "func": {code: FUNC_NAMES[code] for code in sorted(used_funcs)},
+            "dept_econ": {code: DEPT_ECON_NAMES[code] for code in sorted(used_econ)},
+        },
+    }
+
+
+def _approval_date(disclosure: Disclosure) -> datetime.date | None:
+    """A few days before the first publication; more than the statutory 20 days for one
+    disclosure in `LATE_EVERY`; none for one in `NO_APPROVAL_EVERY`."""
+    if disclosure.index % NO_APPROVAL_EVERY == NO_APPROVAL_EVERY - 1:
+        return None
+    published = _published_at(disclosure, 1).date()
+    spread = (disclosure.index * 31) % 17
+    days = 22 + spread if disclosure.index % LATE_EVERY == LATE_EVERY - 1 else 2 + spread
+    # approved in the budget year itself (after the 人代会), whatever the days
+    return max(published - datetime.timedelta(days=days), datetime.date(disclosure.year, 1, 2))
+
+
 def _blob(rng: random.Random, kind: str, size: int) -> bytes:
     head = {
         FileKind.PDF: b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
@@ -155,6 +364,7 @@ def synthetic_disclosures_create(*, count: int, large_files: int = LARGE_FILES) 
         todo = [d for d in plan if (units[d.unit_index].code, d.year) not in existing]
         for start in range(0, len(todo), BATCH):
             _disclosures_store(todo[start : start + BATCH], units, large_files)
+        _insight_rows_backfill(plan)
     if connection.vendor == "postgresql" and connection.get_autocommit():
         # what autovacuum would have done by the time a real site has this many rows: planner
         # statistics, and the visibility map that lets index-only scans skip the table
@@ -204,7 +414,7 @@ def _disclosures_store(plan: list[Disclosure], units, large_files: int) -> None:
                 year=d.year,
                 status=SubmissionStatus.PUBLISHED,
                 version=d.versions,
-                approval_date=datetime.date(d.year, 1, 5),
+                approval_date=_approval_date(d),
             )
             for d in plan
         ]
@@ -250,11 +460,61 @@ def _disclosures_store(plan: list[Disclosure], units, large_files: int) -> None:
                 )
             )
     PublishedFile.objects.bulk_create(files, batch_size=200)
+    _insight_rows_create([(version, plan_of[version.submission_id]) for version in versions])
+
+
+def _insight_rows_create(versions: list[tuple[PublishedVersion, Disclosure]]) -> None:
+    """The figures and the search entry of each (version, its disclosure), as publishing
+    writes them (`figures_create`, `search_entry_create`), in bulk."""
+    aliases = search_aliases()
+    texts: dict[tuple[str, str], str] = {}  # a unit's name is the same every year
+    figures, entries = [], []
+    for version, disclosure in versions:
+        snapshot = {"budget": synthetic_budget(disclosure, version.version)}
+        figures += [
+            PublishedFigure(
+                version=version,
+                dimension=figure.dimension,
+                code=figure.code,
+                name=figure.name[:100],
+                level=figure.level,
+                amount=yuan_to_cents(figure.amount),
+            )
+            for figure in snapshot_figures(snapshot)
+        ]
+        key = (version.unit_code, version.unit_name)
+        if key not in texts:
+            texts[key] = search_text(code=key[0], name=key[1], aliases=aliases)
+        entries.append(PublishedSearchEntry(version=version, text=texts[key]))
+        if len(figures) >= FIGURE_BATCH:
+            PublishedFigure.objects.bulk_create(figures)
+            figures = []
+    PublishedFigure.objects.bulk_create(figures, batch_size=FIGURE_BATCH)
+    PublishedSearchEntry.objects.bulk_create(entries, batch_size=BATCH)
+
+
+def _insight_rows_backfill(plan: list[Disclosure]) -> None:
+    """Figures and search entries for the synthetic versions stored without them (by an
+    earlier run of this module, before they existed)."""
+    by_key = {(f"{UNIT_PREFIX}{d.unit_index + 1:05d}", d.year): d for d in plan}
+    missing = (
+        PublishedVersion.objects.filter(unit_code__startswith=UNIT_PREFIX)
+        .filter(~Exists(PublishedFigure.objects.filter(version=OuterRef("pk"))))
+        .defer("data_json")
+        .order_by("pk")
+    )
+    todo = [(v, by_key[(v.unit_code, v.year)]) for v in missing if (v.unit_code, v.year) in by_key]
+    PublishedSearchEntry.objects.filter(version__in=[v for v, _ in todo]).delete()
+    for start in range(0, len(todo), BATCH):
+        _insight_rows_create(todo[start : start + BATCH])
 
 
 def benchmark_targets() -> dict:
     """What the benchmark requests: a version page and its large PDF (the first disclosure), a
-    search term, and a year + 主管部门 filter that match some of the synthetic rows."""
+    search term, and a year + 主管部门 filter that match some of the synthetic rows; and for the
+    insight pages (not loaded yet): a unit published for every year of `YEARS`
+    (`history_unit_code`), a year with a full ledger (`ledger_year`) and a pinyin search
+    (`search_pinyin`, the initials of 卫生健康局)."""
     first = (  # disclosure 0: among the large ones
         PublishedVersion.objects.filter(unit_code=f"{UNIT_PREFIX}00001", year=YEARS[0])
         .defer("data_json")
@@ -272,6 +532,9 @@ def benchmark_targets() -> dict:
         "search": "卫生健康",
         "year": YEARS[1],
         "department": f"{DEPARTMENT_PREFIX}02",
+        "history_unit_code": first.unit_code,
+        "ledger_year": YEARS[0],
+        "search_pinyin": "wsjkj",
     }
 
 

@@ -7,31 +7,42 @@ published, concatenated, never derived again. It is streamed, reading the stored
 (`CHUNK` files per query), so its query count grows with units / CHUNK, not with units. Each
 stored body passes through the product's CSV writer on the way out (`tables.document.render.csv.
 csv_neutralised`): the same bytes for ordinary data, and a file stored before formula-like cells
-were neutralised gets its apostrophes now (the stored file itself never changes). Plain
-UTF-8 without BOM (what CSV and FDP tools expect; for Excel use 数据 → 自文本/CSV, or each
-unit's XLSX). A version published before the open-data files existed has no stored budget CSV:
-its rows are built from its stored snapshot (the same function, so the same bytes).
+were neutralised gets its apostrophes now (the stored file itself never changes). Plain UTF-8
+without BOM (what CSV and FDP tools expect; Excel needs the variants below). A version published
+before the open-data files existed has no stored budget CSV: its rows are built from its stored
+snapshot (the same function, so the same bytes).
+
+For Excel, each CSV is also served with a Chinese header (`?lang=zh`: a UTF-8 BOM, the fields'
+Chinese titles instead of their names, then the same data rows byte for byte; `opendata.csv_zh`),
+the bulk file of a year (`year_csv`) and each version's stored budget CSV (`stored_csv_zh`,
+reached from `tables.public.views.file_download`); and the bulk file of a year as a workbook
+(`/public/data/<year>.xlsx`, `tables.publication.opendata_xlsx`), built while reading the stored
+files in the same chunks into a temporary file, then streamed from it.
 
 It changes whenever a unit publishes or corrects, so it is not cached as immutable: `ETag`
-(over the versions and their files' SHA-256) and `Last-Modified` (the newest publication) let a
-client revalidate, `max-age` is short. Only published versions exist here; a year without any
-answers 404.
+(over the versions and their files' SHA-256, and which variant) and `Last-Modified` (the newest
+publication) let a client revalidate, `max-age` is short. Only published versions exist here; a
+year without any answers 404.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
+import tempfile
 
 from django.db.models import Count, Max, OuterRef, Subquery
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.http import content_disposition_header, http_date
 
 from tables.document.render.csv import csv_neutralised
 from tables.models import FileKind, PublishedFile, PublishedVersion
-from tables.publication import opendata
+from tables.publication import opendata, opendata_xlsx
+from tables.publication.opendata_fields import BUDGET_FIELDS
 from tables.publication.services import published_versions_latest
 
 #: stored files read per query while streaming the bulk CSV
@@ -40,6 +51,10 @@ CHUNK = 50
 BULK_CACHE = "public, max-age=300"
 #: a schema's content is fixed by its versioned name; its wording may still be improved
 SCHEMA_CACHE = "public, max-age=86400"
+#: a stored file's Chinese-header variant: its rows never change, the titles' wording might
+ZH_FILE_CACHE = "public, max-age=86400"
+#: `?lang=zh`: the Chinese-header variant of a CSV
+LANG_ZH = "zh"
 
 
 def opendata_year_entries(*, year: int) -> list[tuple]:
@@ -70,10 +85,9 @@ def opendata_year_summary(*, year: int) -> tuple[int, object]:
     return summary["n"], summary["last"]
 
 
-def bulk_csv_chunks(entries):
-    """The header, then the data rows of each entry's stored budget CSV, in `entries` order,
-    formula-like cells neutralised."""
-    yield opendata.csv_header()
+def bulk_csv_bodies(entries):
+    """The data rows of each entry's stored budget CSV (bytes, one unit at a time), in `entries`
+    order, formula-like cells neutralised."""
     for start in range(0, len(entries), CHUNK):
         chunk = entries[start : start + CHUNK]
         file_ids = [entry[3] for entry in chunk if entry[3] is not None]
@@ -91,20 +105,62 @@ def bulk_csv_chunks(entries):
                 yield opendata.csv_body(opendata.budget_csv(snapshots[version_id]))
 
 
+def bulk_csv_chunks(entries, *, zh: bool = False):
+    """The header (the field names, or with `zh` the BOM and the Chinese titles), then the data
+    rows of `bulk_csv_bodies`."""
+    if zh:
+        yield opendata.csv_header_zh([field.name for field in BUDGET_FIELDS])
+    else:
+        yield opendata.csv_header()
+    yield from bulk_csv_bodies(entries)
+
+
+def bulk_rows(entries):
+    """The data rows of the bulk CSV, parsed (lists of text), in its order."""
+    for body in bulk_csv_bodies(entries):
+        yield from csv.reader(io.StringIO(body.decode("utf-8"), newline=""))
+
+
 #: part of the bulk ETag: the output of the same stored files changes when the writer's rules do
 #: (the apostrophe rule of `tables.document.render.csv`), so a client's copy must not stay valid
 BULK_WRITER_VERSION = b"formula-escape-1\n"
+#: part of the ETag of the other variants of the bulk file (the plain CSV has none)
+ZH_VARIANT = b"zh-header-1\n"
+XLSX_VARIANT = b"xlsx-1\n"
 
 
-def _bulk_etag(entries) -> str:
-    digest = hashlib.sha256(BULK_WRITER_VERSION)
+def _bulk_etag(entries, variant: bytes = b"") -> str:
+    digest = hashlib.sha256(BULK_WRITER_VERSION + variant)
     for version_id, _, _, _, sha256 in entries:
         digest.update(f"{version_id}:{sha256 or ''}\n".encode())
     return f'"{digest.hexdigest()}"'
 
 
-def bulk_file_name(year: int) -> str:
-    return f"{year}年单位预算公开数据（全部单位）.csv"
+def bulk_file_name(year: int, *, zh: bool = False, suffix: str = ".csv") -> str:
+    return f"{year}年单位预算公开数据（全部单位{'，中文表头' if zh else ''}）{suffix}"
+
+
+def zh_file_name(file_name: str) -> str:
+    """The download name of a stored CSV's Chinese-header variant."""
+    return f"{file_name.removesuffix('.csv')}（中文表头）.csv"
+
+
+def _year_entries_or_404(year: int) -> list[tuple]:
+    entries = opendata_year_entries(year=year)
+    if not entries:
+        raise Http404("该年度没有已公开的单位预算")
+    return entries
+
+
+def _bulk_headers(response, year: int, etag: str, last_modified: float):
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
+    response["Cache-Control"] = BULK_CACHE
+    response["Link"] = (
+        f'<{reverse("public:year_datapackage", args=[year])}>; rel="describedby"; '
+        'type="application/json"'
+    )
+    return response
 
 
 def _etagged_response(request, content: bytes, content_type: str, cache_control: str):
@@ -122,26 +178,55 @@ def _etagged_response(request, content: bytes, content_type: str, cache_control:
 
 
 def year_csv(request, year: int):
-    """All units' budget rows of a year (newest published versions), one CSV, streamed."""
-    entries = opendata_year_entries(year=year)
-    if not entries:
-        raise Http404("该年度没有已公开的单位预算")
-    etag = _bulk_etag(entries)
+    """All units' budget rows of a year (newest published versions), one CSV, streamed; with
+    `?lang=zh` under the Chinese header, BOM first (for Excel)."""
+    entries = _year_entries_or_404(year)
+    zh = request.GET.get("lang") == LANG_ZH
+    etag = _bulk_etag(entries, ZH_VARIANT if zh else b"")
     last_modified = max(entry[2] for entry in entries).timestamp()
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
         response = StreamingHttpResponse(
-            bulk_csv_chunks(entries), content_type="text/csv; charset=utf-8"
+            bulk_csv_chunks(entries, zh=zh), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = content_disposition_header(
-            as_attachment=True, filename=bulk_file_name(year)
+            as_attachment=True, filename=bulk_file_name(year, zh=zh)
         )
-    response["ETag"] = etag
-    response["Last-Modified"] = http_date(last_modified)
-    response["Cache-Control"] = BULK_CACHE
-    response["Link"] = (
-        f'<{reverse("public:year_datapackage", args=[year])}>; rel="describedby"; '
-        'type="application/json"'
+    return _bulk_headers(response, year, etag, last_modified)
+
+
+def year_xlsx(request, year: int):
+    """All units' budget rows of a year as one workbook (Chinese header, amounts as numbers):
+    written into a temporary file row by row, then streamed from it."""
+    entries = _year_entries_or_404(year)
+    etag = _bulk_etag(entries, XLSX_VARIANT)
+    last_modified = max(entry[2] for entry in entries).timestamp()
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        output = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
+        opendata_xlsx.budget_workbook_write(
+            bulk_rows(entries), output, sheet_title=f"{year}年预算收支明细"
+        )
+        output.seek(0)
+        response = FileResponse(
+            output,
+            as_attachment=True,
+            filename=bulk_file_name(year, zh=True, suffix=".xlsx"),
+            content_type=opendata_xlsx.XLSX_CONTENT_TYPE,
+        )
+    return _bulk_headers(response, year, etag, last_modified)
+
+
+def stored_csv_zh(request, file: PublishedFile):
+    """A version's stored CSV with the Chinese header, BOM first (`opendata.csv_zh`); `file` as
+    `tables.public.views.public_file_get` loads it (`content` deferred). The stored file itself
+    is served by `file_download` as it is."""
+    content = PublishedFile.objects.values_list("content", flat=True).get(pk=file.pk)
+    response = _etagged_response(
+        request, opendata.csv_zh(content), "text/csv; charset=utf-8", ZH_FILE_CACHE
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=zh_file_name(file.file_name)
     )
     return response
 

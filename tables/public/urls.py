@@ -31,4 +31,6 @@ urlpatterns = [
         name="year_datapackage",
     ),
     path("public/schemas/<str:name>.json", opendata_views.schema_file, name="schema"),
+    # --- open data for Excel: the bulk file of a year as a workbook (opendata helper) ---
+    path("public/data/<int:year>.xlsx", opendata_views.year_xlsx, name="year_xlsx"),
 ]

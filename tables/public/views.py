@@ -29,6 +29,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from tables.models import FileKind, PublishedFile, PublishedVersion
+from tables.public import opendata_views
 from tables.public.cache import public_page
 from tables.publication.services import published_versions_latest, published_versions_of
 from tables.publication.views import published_file_response
@@ -219,8 +220,12 @@ def disclosure_html(request, version_id: int):
 
 
 def file_download(request, file_id: int, file_name: str):
-    """One stored file, as stored; the name in the URL must be the stored one."""
+    """One stored file, as stored; the name in the URL must be the stored one. A budget CSV with
+    `?lang=zh` comes with its Chinese header for Excel (`opendata_views.stored_csv_zh`)."""
     file = public_file_get(file_id=file_id)
     if file.file_name != file_name:
         raise Http404("没有这个已公开的文件")
+    # --- open data: a stored budget CSV with its Chinese header, for Excel (?lang=zh) ---
+    if file.kind == FileKind.DATA_CSV and request.GET.get("lang") == opendata_views.LANG_ZH:
+        return opendata_views.stored_csv_zh(request, file)
     return published_file_response(request, file, cache_control=PUBLIC_CACHE)

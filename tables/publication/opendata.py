@@ -29,10 +29,17 @@ written by the product's one CSV writer (`tables.document.render.csv`): a text c
 ``+``, ``-``, ``@``, tab or CR (a formula to a spreadsheet) gets a leading apostrophe, plain
 numbers excepted. Each resource and the package say so (`FORMULA_ESCAPE`, in words and as data),
 so a reader drops the apostrophe to get the original text.
+
+For Excel, every CSV is also offered with a Chinese header (`csv_zh`): a UTF-8 BOM (without it
+Excel reads UTF-8 as the local code page), the fields' Chinese titles (`FIELD_TITLES`) in place of
+the header row, then the stored data rows byte for byte. The stored files never change; the
+variant is made on the way out. The year's bulk file is also an XLSX (`tables.publication.
+opendata_xlsx`).
 """
 
 from __future__ import annotations
 
+import csv
 import datetime
 import hashlib
 import json
@@ -40,6 +47,7 @@ from decimal import Decimal
 
 from tables.document.render.archive import dated_zip
 from tables.document.render.csv import csv_bytes as _csv_bytes
+from tables.document.render.csv import csv_neutralised
 from tables.figures.types import FUNDS, disclosure_scope
 from tables.publication.opendata_fields import (
     BUDGET_FIELDS,
@@ -47,6 +55,7 @@ from tables.publication.opendata_fields import (
     CURRENCY,
     EXPENDITURE,
     EXPENSE_KIND_NAMES,
+    FIELD_TITLES,
     FIGURE_FIELDS,
     FORMULA_ESCAPE,
     FORMULA_ESCAPE_NOTE,
@@ -59,6 +68,7 @@ from tables.publication.opendata_fields import (
     SCHEMA_NAMES,
     TABLE_CELL_FIELDS,
 )
+from units.formula_text import csv_cell_neutralise
 
 # --- rows -------------------------------------------------------------------------------------
 
@@ -227,6 +237,35 @@ def budget_csv(snapshot: dict) -> bytes:
 
 def csv_header(fields=BUDGET_FIELDS) -> bytes:
     return csv_bytes(fields, [])
+
+
+def csv_header_zh(names) -> bytes:
+    """The Chinese header row of a CSV whose header holds the field `names` (a name without a
+    title keeps its own), UTF-8 BOM first: what the `?lang=zh` variants put before the body."""
+    return _csv_bytes([[FIELD_TITLES.get(name, name) for name in names]], bom=True)
+
+
+def csv_header_names(content: bytes) -> list[str]:
+    """The field names of a stored CSV's header row."""
+    header, _, _ = bytes(content).partition(b"\r\n")
+    return next(csv.reader([header.decode("utf-8-sig")]), [])
+
+
+def csv_zh(content: bytes) -> bytes:
+    """A stored CSV with a Chinese header (BOM first) for Excel: the titles of its own header's
+    names, then its data rows byte for byte as the product's writer writes them now
+    (`csv_neutralised`: the stored bytes, unless stored before formula-like cells were
+    neutralised)."""
+    return csv_header_zh(csv_header_names(content)) + csv_body(csv_neutralised(content))
+
+
+def cell_original(value: str) -> str:
+    """The text a neutralised CSV cell stands for: a cell the writer prefixed with an apostrophe
+    (`FORMULA_ESCAPE`) without it, anything else as it is. What a spreadsheet shows when it opens
+    the CSV, and what the XLSX holds (as text that is never a formula)."""
+    if value.startswith("'") and csv_cell_neutralise(value[1:]) == value:
+        return value[1:]
+    return value
 
 
 def csv_body(content: bytes) -> bytes:
@@ -422,7 +461,8 @@ def year_descriptor(*, year: int, csv_url: str, unit_count: int, updated: str) -
         "description": (
             f"{year}年全部已公开单位的最新公开版本，按单位编码排序；共{unit_count}个单位。"
             "每个单位的收入行之和等于其预算公开表一“收入总计”，支出行之和等于“支出总计”。"
-            + FORMULA_ESCAPE_NOTE
+            "用 Excel 打开请用中文表头版（同一地址加 ?lang=zh：UTF-8 带 BOM，表头为各字段的"
+            "中文标题，数据行与本文件完全相同）或同名的 .xlsx 工作簿。" + FORMULA_ESCAPE_NOTE
         ),
         "updated": updated,
         **_package_common(year),

@@ -1,6 +1,12 @@
 """The vocabulary of the open data (tables.publication.opendata): the Fiscal Data Package's
-constants, the fields of each CSV resource (name, type, FDP `columnType`, title) and the rule for
-formula-like text. Declared apart from the code that fills the rows, as the schema of the data.
+constants, the fields of each CSV resource (name, type, FDP `columnType`, Chinese title) and the
+rule for formula-like text. Declared apart from the code that fills the rows, as the schema of the
+data.
+
+Each field's Chinese title is declared once, on the field: `FIELD_TITLES` (English name → title)
+is read from the fields, and is both the `title` of each field in datapackage.json and the header
+row of the Chinese-header variants made for Excel (`?lang=zh`, the bulk XLSX). The CSV resources
+themselves keep the English names as their header, as Table Schema tools expect.
 """
 
 from __future__ import annotations
@@ -230,3 +236,23 @@ RESOURCES = {
         ["figure"],
     ),
 }
+
+
+def _field_titles(*resources) -> dict[str, str]:
+    """English field name → Chinese title over every resource. A name means one thing wherever
+    it appears, and a header row must tell its columns apart, so a name with two titles, or two
+    fields of one resource with the same title, is an error here (at import) rather than a
+    mislabelled column in a download."""
+    titles: dict[str, str] = {}
+    for fields in resources:
+        seen = [field.title for field in fields]
+        if len(set(seen)) != len(seen):
+            raise ValueError(f"duplicate Chinese titles in a resource: {seen}")
+        for field in fields:
+            if titles.setdefault(field.name, field.title) != field.title:
+                raise ValueError(f"field {field.name} has two titles")
+    return titles
+
+
+#: English field name → its Chinese title (the `title` of each field; the header of `?lang=zh`)
+FIELD_TITLES = _field_titles(*(fields for _, _, fields, _ in RESOURCES.values()))
