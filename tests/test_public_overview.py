@@ -399,7 +399,12 @@ def test_a_year_with_nothing_published_answers_404(client, fast_pdf):
     admin = user_with(ADMIN)
     department = department_create(name="县测试年度部门")
     _publish("县测试年度单位", department=department, actor=admin, year=2025)
-    for url in (reverse("public:overview", args=[2024]), reverse("public:ledger", args=[2024])):
+    for url in (
+        reverse("public:overview", args=[2024]),
+        reverse("public:ledger", args=[2024]),
+        reverse("public:overview", args=[10**20]),
+        reverse("public:ledger", args=[10**20]),
+    ):
         response = client.get(url)
         assert response.status_code == 404
         assert "页面不存在" in response.content.decode()

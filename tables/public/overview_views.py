@@ -60,6 +60,12 @@ LEDGER_HEADINGS = (
     ("days", "用时（天）", True),
 )
 LEDGER_DEFAULT = "unit"
+#: the years a page may be asked for (others answer 404 before any query: a number past the
+#: column's range would make PostgreSQL refuse the query)
+YEARS = range(1900, 3000)
+#: the chart's label column holds about 14 characters; longer names are cut (the table beside
+#: the chart prints them whole)
+CHART_LABEL = 13
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +123,10 @@ def _published_years() -> list[int]:
     return sorted(years, reverse=True)
 
 
+def _chart_label(name: str) -> str:
+    return name if len(name) <= CHART_LABEL + 1 else f"{name[:CHART_LABEL]}…"
+
+
 def _query(**params) -> str:
     """A query string of the non-empty `params` ("" when there are none)."""
     query = QueryDict(mutable=True)
@@ -130,6 +140,8 @@ def _query(**params) -> str:
 def year_overview_page(request, year: int):
     """全县预算概况 of `year`: totals, 收入 by fund, 功能分类 drill-down, 主管部门, 三公经费;
     seven queries whatever the number of units."""
+    if year not in YEARS:
+        raise Http404("该年度尚无已公开的单位预算")
     department_code = request.GET.get("department", "").strip()
     func = request.GET.get("func", "").strip()
     try:
@@ -161,7 +173,7 @@ def year_overview_page(request, year: int):
                     ChartSpec(
                         "fund",
                         "收入来源结构",
-                        tuple((f.name, f.amount) for f in overview.revenue),
+                        tuple((_chart_label(f.name), f.amount) for f in overview.revenue),
                     )
                 )
             ),
@@ -173,7 +185,7 @@ def year_overview_page(request, year: int):
                     ChartSpec(
                         "function",
                         function_title,
-                        tuple((f.name, f.amount) for f in function.rows),
+                        tuple((_chart_label(f.name), f.amount) for f in function.rows),
                     )
                 )
             ),
@@ -215,7 +227,7 @@ _LEDGER_KEYS = {
 def year_ledger_page(request, year: int):
     """公开情况 of `year`: each disclosure's 批复日期, first publication, days taken, 按时/逾期 and
     更正, with the counts at the top; four queries whatever the number of units."""
-    rows = publication_ledger(year=year)
+    rows = publication_ledger(year=year) if year in YEARS else []
     if not rows:
         raise Http404("该年度尚无已公开的单位预算")
     sort, descending = _sort_state(request.GET, LEDGER_HEADINGS, LEDGER_DEFAULT)
