@@ -34,3 +34,14 @@ urlpatterns = [
     # --- open data for Excel: the bulk file of a year as a workbook (opendata helper) ---
     path("public/data/<int:year>.xlsx", opendata_views.year_xlsx, name="year_xlsx"),
 ]
+
+# --- county overview of a year and its 公开情况 ledger (tables.public.overview_views) ----------
+# `public/<int:year>/` cannot shadow the pages above: their second segment is a word (d, u,
+# data, files, schemas), never a number.
+from tables.public import overview_views  # noqa: E402
+
+urlpatterns += [
+    path("public/overview/", overview_views.overview_latest, name="overview_latest"),
+    path("public/<int:year>/", overview_views.year_overview_page, name="overview"),
+    path("public/<int:year>/ledger/", overview_views.year_ledger_page, name="ledger"),
+]
