@@ -124,6 +124,7 @@ class CompareTable:
     caption: str
     rows: list[CompareRow]
     note: str = ""
+    chart: ChartView | None = None  # drawn under the table
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,7 +341,7 @@ def _chart_view(request, chart, version: PublishedVersion | None) -> ChartView:
     kwargs = {"version_id": version.pk, "chart_key": chart.key}
     embed_url = request.build_absolute_uri(reverse("public:chart_embed", kwargs=kwargs))
     code = (
-        f'<iframe src="{escape(embed_url)}" title="{escape(chart.title)}" width="{EMBED_WIDTH}" '
+        f'<iframe src="{escape(embed_url)}" title="{escape(version.unit_name + chart.title)}" width="{EMBED_WIDTH}" '
         f'height="{embed_height(chart)}" style="border:0" loading="lazy"></iframe>'
     )
     return ChartView(
@@ -365,18 +366,16 @@ def unit_years(request, unit_code: str):
     func = request.GET.get("func", "").strip()
     tables, detail = compare_tables(data, func=func)
     totals = expenditure_totals(data.versions, data.figures)
-    charts = [
-        _chart_view(request, years_chart(totals=totals), latest),
-        _chart_view(
-            request,
-            function_chart(year=latest.year, figures=data.dimension(latest, "function")),
-            latest,
-        ),
-        _chart_view(
-            request,
-            fund_chart(year=latest.year, figures=data.dimension(latest, "revenue")),
-            latest,
-        ),
+    charts = {
+        "total": years_chart(totals=totals),
+        "revenue": fund_chart(year=latest.year, figures=data.dimension(latest, "revenue")),
+        "function": function_chart(year=latest.year, figures=data.dimension(latest, "function")),
+    }
+    tables = [
+        replace(table, chart=_chart_view(request, charts[table.key], latest))
+        if table.key in charts
+        else table
+        for table in tables
     ]
     return render(
         request,
@@ -396,7 +395,6 @@ def unit_years(request, unit_code: str):
                     reversed(totals), data.versions.values(), strict=True
                 )
             ],
-            "charts": charts,
             "reasons": data.reasons,
         },
     )
