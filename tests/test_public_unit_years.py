@@ -329,6 +329,11 @@ def _check_chart_files(county, client):
     assert "2025年" not in years_2024
     years_2025 = _svg(client, versions[2], "years").content.decode()
     assert f"2025年 {_wan(totals[2025])}万元<" in years_2025
+    # the corrected 第1版 keeps the figures it was published with
+    v1 = county["history_v1"]
+    v1_total = _published(v1)[("total", "expenditure")][1]
+    assert v1_total != totals[2025]
+    assert f"2025年 {_wan(v1_total)}万元<" in _svg(client, v1, "years").content.decode()
     function = _svg(client, versions[2], "function").content.decode()
     for (dimension, code), (name, amount) in _published(versions[2]).items():
         if dimension == "function" and len(code) == 3 and amount:
