@@ -33,7 +33,7 @@ from units.services import submission_transition
 pytestmark = pytest.mark.django_db
 
 CENT = Decimal("0.01")
-REASON = "新增<script>alert(1)</script>应急项目"
+REASON = "新增<b>应急</b>项目&其他"
 SANGONG_REASON = "压减公务用车运行维护费"
 EVIL_NAME = "<script>alert('x')</script>县测试&局"
 
@@ -180,10 +180,9 @@ def _assert_rows_equal_published(rows, by_year: dict[int, dict], latest: int, pr
 # --- fixtures ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def county(fast_pdf):
-    """The published county; the 2023–2025 unit's 2025 corrected (第2版) with one line changed
-    and the reasons for its changes entered."""
+def county_with_reasons_create() -> dict:
+    """The published county (`published_county_create`); the 2023–2025 unit's 2025 corrected
+    (第2版) with one line changed and the reasons for its changes entered."""
     actor = user_with(ADMIN)
     county = published_county_create(actor=actor)
     v2025 = county["history"][2]
@@ -206,6 +205,11 @@ def county(fast_pdf):
     county["history"][2] = submission_publish(submission_id=submission_id, actor=actor)
     county["actor"] = actor
     return county
+
+
+@pytest.fixture
+def county(fast_pdf):
+    return county_with_reasons_create()
 
 
 def _unit_url(version, **query):
@@ -281,8 +285,8 @@ def _check_years_and_reasons(county, client):
     )
     assert "2025年比2024年" in html
     assert "支出变动原因" in html and "“三公”经费变动原因" in html
-    assert "新增&lt;script&gt;alert(1)&lt;/script&gt;应急项目" in html
-    assert "<script>alert(1)" not in html
+    assert "新增&lt;b&gt;应急&lt;/b&gt;项目&amp;其他" in html
+    assert "<b>" not in html
     assert SANGONG_REASON in html
     for version in (versions[1], county["history_v1"]):
         detail = client.get(reverse("public:disclosure", kwargs={"version_id": version.pk}))

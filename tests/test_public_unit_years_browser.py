@@ -12,9 +12,8 @@ import pytest
 from django.urls import reverse
 
 from tests.browser import axe_serious, chromium_browser, visible_english
-from tests.factories import published_county_create, user_with
 from tests.test_public_browser import OVERFLOW_JS
-from units.permissions import ADMIN
+from tests.test_public_unit_years import county_with_reasons_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,7 +41,7 @@ def test_reader_compares_a_unit_over_the_years(
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     shots = Path(SCREENSHOTS_DIR or tmp_path)
     width = viewport["width"]
-    county = published_county_create(actor=user_with(ADMIN))
+    county = county_with_reasons_create()
     latest = county["history"][2]
     base = live_server.url
 
@@ -56,9 +55,13 @@ def test_reader_compares_a_unit_over_the_years(
         assert page.locator("h1").inner_text() == f"{latest.unit_name}历年预算对比"
         assert page.locator("table[data-table=function] tbody tr").count() >= 3
         assert page.locator("svg[role=img]").count() == 3
+        assert "新增<b>应急</b>项目&其他" in page.locator(".reasons").inner_text()
         _assert_readable(page)
         _assert_fits(page, viewport)
         page.screenshot(path=str(shots / f"unit-years-{width}.png"), full_page=True)
+        page.locator("#reasons-heading").locator("..").screenshot(
+            path=str(shots / f"unit-years-reasons-{width}.png")
+        )
 
         first_class = page.locator("table[data-table=function] tbody tr th a").first
         name = first_class.inner_text()
