@@ -5,7 +5,7 @@ Included by the site's URLconf: path("", include("tables.public.urls")).
 
 from django.urls import path
 
-from tables.public import opendata_views
+from tables.public import opendata_views, unit_views
 from tables.public import views as public_views
 
 app_name = "public"
@@ -44,4 +44,16 @@ urlpatterns += [
     path("public/overview/", overview_views.overview_latest, name="overview_latest"),
     path("public/<int:year>/", overview_views.year_overview_page, name="overview"),
     path("public/<int:year>/ledger/", overview_views.year_ledger_page, name="ledger"),
+    # --- a unit over the years, and the embeddable charts (tables.public.unit_views) ---
+    path("public/u/<str:unit_code>/", unit_views.unit_years, name="unit"),
+    path(
+        "public/charts/<int:version_id>/<slug:chart_key>.svg",
+        unit_views.chart_file,
+        name="chart_svg",
+    ),
+    path(
+        "public/charts/<int:version_id>/<slug:chart_key>/",
+        unit_views.chart_embed,
+        name="chart_embed",
+    ),
 ]

@@ -1,0 +1,168 @@
+"""Charts of the public pages of a unit over the years, and their standalone SVG files.
+
+Pure functions over published figures (`tables.public.insight.FigureValue`, exact 元): each
+chart is a `ChartSpec` drawn as inline SVG without JavaScript. A structure (功能分类 类, 资金来源)
+is drawn by the narrative's `chart_svg`, which prints each bar's share of the whole; the years
+are drawn by `amount_bars_svg` here, the same bars without shares (a year's share of the sum of
+several years means nothing). Every chart also has `chart_rows`: the same numbers for the
+table that stands beside it for screen readers, and `svg_document` makes the standalone file
+served at `/public/charts/<version>/<key>.svg`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from html import escape
+
+from tables.document.narrative import ChartSpec, share, wan
+from tables.document.render.charts import COLOURS, LABEL_WIDTH, ROW, TOP, WIDTH, chart_svg
+from tables.figures.types import FUNDS
+
+#: the charts of a published version, by the key in their URL: their title after the unit's name
+CHART_TITLES = {
+    "years": "历年支出合计",
+    "function": "支出功能分类结构",
+    "fund": "收入资金来源结构",
+}
+#: the order the 资金来源 are printed in (表一's), 上年结转 last
+REVENUE_ORDER = (*FUNDS, "carryover")
+#: what the standalone file's text is set in (the pages set it through their CSS)
+FONT_FAMILY = (
+    "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
+)
+#: the width of the frame the embed code asks for (the chart's 640 and a margin)
+EMBED_WIDTH = 680
+
+
+@dataclass(frozen=True, slots=True)
+class ChartRow:
+    """One bar of a chart, as its table alternative prints it."""
+
+    label: str
+    amount: Decimal  # exact 元
+    amount_text: str  # 万元, 2 places
+    share_text: str  # percent of the chart's whole, "" for the years
+
+
+def years_chart(*, totals: list[tuple[int, Decimal]]) -> ChartSpec:
+    """支出合计 of each year (oldest first)."""
+    return ChartSpec(
+        key="years",
+        title=CHART_TITLES["years"],
+        items=tuple((f"{year}年", amount) for year, amount in totals),
+    )
+
+
+def function_chart(*, year: int, figures) -> ChartSpec:
+    """The year's 支出 by 功能分类 类 (level 1), in code order."""
+    return ChartSpec(
+        key="function",
+        title=f"{year}年{CHART_TITLES['function']}",
+        items=tuple((f.name or f.code, f.amount) for f in figures if f.level == 1 and f.amount),
+    )
+
+
+def fund_chart(*, year: int, figures) -> ChartSpec:
+    """The year's 收入 by 资金来源 (表一's order), those with an amount."""
+    order = {code: index for index, code in enumerate(REVENUE_ORDER)}
+    ordered = sorted(figures, key=lambda f: order.get(f.code, len(order)))
+    return ChartSpec(
+        key="fund",
+        title=f"{year}年{CHART_TITLES['fund']}",
+        items=tuple((f.name or f.code, f.amount) for f in ordered if f.amount),
+    )
+
+
+def expenditure_totals(versions: dict, figures: dict) -> list[tuple[int, Decimal]]:
+    """(year, 支出合计) of each version of `versions` (year → version), oldest first, from
+    `version_figures`' answer (zero for a version without figures)."""
+    totals = []
+    for year, version in sorted(versions.items()):
+        stored = figures.get(version.pk, {}).get("total", [])
+        totals.append(
+            (year, next((f.amount for f in stored if f.code == "expenditure"), Decimal(0)))
+        )
+    return totals
+
+
+def chart_height(chart: ChartSpec) -> int:
+    """The drawn height of a chart (as `chart_svg` lays it out: a title, a row per item)."""
+    return TOP + ROW * max(len(chart.items), 1) + 16
+
+
+def embed_height(chart: ChartSpec) -> int:
+    """The height of a frame that shows the embed page without scrolling: the chart, its
+    table (a row per item) and the source."""
+    return chart_height(chart) + 36 * max(len(chart.items), 1) + 200
+
+
+def chart_rows(chart: ChartSpec) -> list[ChartRow]:
+    """The numbers of a chart, for its table alternative (shares only for a structure)."""
+    total = sum((amount for _, amount in chart.items), Decimal(0))
+    with_share = chart.key != "years"
+    return [
+        ChartRow(label, amount, wan(amount), share(amount, total) if with_share else "")
+        for label, amount in chart.items
+    ]
+
+
+def amount_bars_svg(chart: ChartSpec) -> str:
+    """A bar per item with its amount in 万元 and no share (`chart_svg`'s layout otherwise)."""
+    items = list(chart.items)
+    biggest = max((amount for _, amount in items), default=Decimal(0))
+    value_width = 130
+    bar_space = WIDTH - LABEL_WIDTH - value_width - 20
+    height = chart_height(chart)
+    desc = "；".join(f"{label} {wan(amount)}万元" for label, amount in items)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
+        f'aria-labelledby="chart-{chart.key}-title chart-{chart.key}-desc">',
+        f'<title id="chart-{chart.key}-title">{escape(chart.title)}</title>',
+        f'<desc id="chart-{chart.key}-desc">{escape(desc or "无数据")}</desc>',
+        f'<text x="{WIDTH // 2}" y="20" text-anchor="middle" font-size="15" '
+        f'font-weight="bold">{escape(chart.title)}（单位：万元）</text>',
+    ]
+    if not items:
+        out.append(
+            f'<text x="{WIDTH // 2}" y="{TOP + 18}" text-anchor="middle" font-size="13">'
+            "无数据</text>"
+        )
+    for index, (label, amount) in enumerate(items):
+        y = TOP + index * ROW
+        length = 0 if biggest <= 0 or amount <= 0 else int(bar_space * amount / biggest)
+        out += [
+            f'<text x="{LABEL_WIDTH - 8}" y="{y + 19}" text-anchor="end" font-size="13">'
+            f"{escape(label)}</text>",
+            f'<rect x="{LABEL_WIDTH}" y="{y + 6}" width="{max(length, 1)}" height="{ROW - 12}" '
+            f'fill="{COLOURS[0]}"/>',
+            f'<text x="{LABEL_WIDTH + max(length, 1) + 6}" y="{y + 19}" font-size="13">'
+            f"{wan(amount)}</text>",
+        ]
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def chart_markup(chart: ChartSpec) -> str:
+    """The chart's inline `<svg>` (escaped: safe to mark safe in a template)."""
+    return amount_bars_svg(chart) if chart.key == "years" else chart_svg(chart)
+
+
+def svg_document(chart: ChartSpec, *, source: str) -> str:
+    """The chart as a standalone SVG file: the XML declaration, the SVG namespace, a font, and
+    under the chart the line `source` (whose data it is), all text escaped."""
+    height = chart_height(chart)
+    # a long source line is set smaller rather than cut (about one em per character)
+    size = max(8, min(12, (WIDTH - 16) // max(len(source), 1)))
+    return "\n".join(
+        [
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            f'<svg xmlns="http://www.w3.org/2000/svg" font-family="{escape(FONT_FAMILY)}" '
+            f'viewBox="0 0 {WIDTH} {height + 24}" width="{WIDTH}" height="{height + 24}">',
+            chart_markup(chart),
+            f'<text x="8" y="{height + 14}" font-size="{size}" fill="#555">{escape(source)}</text>',
+            "</svg>",
+            "",
+        ]
+    )
