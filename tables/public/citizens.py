@@ -184,7 +184,8 @@ def summary_build(
     """The summary of one set of figures (a version's, or the county's sums), compared with
     the year before when its figures are given; `reasons` are the unit's typed 增减变化原因
     (`NarrativeTexts` field → text)."""
-    reasons = reasons or {}
+    # the page writes its own full stop after a reason
+    reasons = {k: (v or "").strip().rstrip("。；;，,") for k, v in (reasons or {}).items()}
     total = _amount(figures, "total", "expenditure")
     summary = {
         "year": year,
@@ -284,7 +285,7 @@ def staff_count(snapshot: dict) -> int | None:
 
 
 def citizens_unit_get(*, version_id: int) -> UnitCitizens | None:
-    """The 公民预算 of a published version (None when no such version); four queries: the
+    """The 公民预算 of a published version (None when no such version); three queries: the
     version with its snapshot, the unit's versions by year, both years' figures."""
     version = PublishedVersion.objects.filter(pk=version_id).first()
     if version is None:
