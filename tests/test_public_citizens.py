@@ -322,6 +322,15 @@ def test_every_amount_on_the_county_page_equals_the_units_snapshots(county, clie
     assert units == 5
 
 
+def test_the_county_page_reads_a_bounded_number_of_queries(
+    county, client, django_assert_num_queries
+):
+    """Generation of the page cache, both years' figures and unit counts, the population: six
+    queries however many units published."""
+    with django_assert_num_queries(6):
+        client.get(reverse("public:county_citizens", kwargs={"year": 2025}))
+
+
 def test_per_resident_appears_only_with_the_population(
     county, client, admin, django_capture_on_commit_callbacks
 ):
