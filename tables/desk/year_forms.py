@@ -5,6 +5,7 @@ from django import forms
 
 from tables.desk.import_forms import XLSX_TYPES, xlsx_upload_check
 from tables.desk.year_open import YEAR_MAX, YEAR_MIN
+from tables.document.year_settings import POPULATION_INVALID, POPULATION_MAX
 from units.people_excel import MAX_FILE_BYTES
 
 YEAR_RANGE = f"年度应在 {YEAR_MIN} 至 {YEAR_MAX} 之间。"
@@ -68,3 +69,24 @@ class PeopleImportForm(forms.Form):
 
     def clean_file(self):
         return xlsx_upload_check(self.cleaned_data["file"], max_bytes=MAX_FILE_BYTES)
+
+
+class YearPopulationForm(forms.Form):
+    """The county's resident population of a year (empty: not entered, no 人均 shown)."""
+
+    population = forms.IntegerField(
+        label="常住人口（人）",
+        required=False,
+        min_value=1,
+        max_value=POPULATION_MAX,
+        help_text="用于公开页面“公民预算”的人均数；不填则不显示人均数。",
+        error_messages={
+            "invalid": POPULATION_INVALID,
+            "min_value": POPULATION_INVALID,
+            "max_value": POPULATION_INVALID,
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "year-%s")
+        super().__init__(*args, **kwargs)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tables.desk.import_selectors import year_codes
 from tables.desk.refusal import refusal_response
-from tables.desk.year_forms import PeopleImportForm, YearOpenForm
+from tables.desk.year_forms import PeopleImportForm, YearOpenForm, YearPopulationForm
 from tables.desk.year_open import (
     year_check,
     year_open,
@@ -24,7 +24,9 @@ from tables.desk.year_open import (
     year_open_rows,
 )
 from tables.document.year_settings import (
+    population_for_year,
     table_set_for_year,
+    year_population_set,
     year_published_unit_count,
     year_table_set_set,
 )
@@ -119,6 +121,9 @@ def year_open_page(request):
             "codes": year_codes(year),
             "table_set": table_set_for_year(year),
             "table_sets": table_set_choices(),
+            "population_form": YearPopulationForm(
+                initial={"population": population_for_year(year)}
+            ),
             "published_units": year_published_unit_count(year),
             "errors": [
                 (_anchor(form, name), error)
@@ -151,6 +156,38 @@ def year_table_set_page(request):
         "已发布的版本保持发布时的表格不变。",
     )
     return redirect(f"{reverse('desk:year_open')}?year={year}")
+
+
+@login_required
+@require_POST
+def year_population_page(request):
+    """常住人口 of a year (the form on 开启新年度): the 财政管理员 enters it for the public
+    人均 figures; back to 开启新年度 of that year, saying what was set or what is wrong."""
+    try:
+        year = year_check(request.POST.get("year"))
+    except ValidationError as exc:
+        return _home(request, "；".join(exc.messages))
+    back = f"{reverse('desk:year_open')}?year={year}#year-population"
+    form = YearPopulationForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("population", []):
+            messages.error(request, error)
+        return redirect(back)
+    population = form.cleaned_data["population"]
+    try:
+        year_population_set(actor=request.user, year=year, population=population)
+    except PermissionDenied as exc:
+        return _home(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect(back)
+    if population:
+        messages.success(
+            request, f"已将{year}年度的常住人口设为 {population} 人，公开页面将显示人均数。"
+        )
+    else:
+        messages.success(request, f"已清除{year}年度的常住人口，公开页面不再显示人均数。")
+    return redirect(back)
 
 
 @login_required
@@ -205,6 +242,7 @@ def people_template(request):
 urlpatterns = [
     path("bureau/open-year/", year_open_page, name="year_open"),
     path("bureau/year-settings/", year_table_set_page, name="year_table_set"),
+    path("bureau/year-population/", year_population_page, name="year_population"),
     path("bureau/people/", people_import_page, name="people_import"),
     path("bureau/people/template/", people_template, name="people_template"),
 ]

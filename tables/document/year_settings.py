@@ -8,6 +8,8 @@ included); every version already published keeps the tables it was published wit
 
 from __future__ import annotations
 
+import contextlib
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -47,3 +49,49 @@ def year_table_set_set(*, actor, year: int, table_set: str) -> YearSettings:
             settings.table_set = table_set
             settings.save(update_fields=["table_set"])
     return settings
+
+
+#: the largest population the field stores (PositiveIntegerField on every database)
+POPULATION_MAX = 2_147_483_647
+POPULATION_INVALID = "常住人口应为正整数（单位：人），如 385000。"
+
+
+def population_for_year(year: int) -> int | None:
+    """The resident population the bureau entered for `year` (None when not entered)."""
+    return YearSettings.objects.filter(year=year).values_list("population", flat=True).first()
+
+
+def year_population_set(*, actor, year: int, population: int | None) -> YearSettings:
+    """Enter (or, with None, clear) the county's resident population of `year`, which the
+    public 公民预算 divides by (人均); 财政管理员 only (PermissionDenied with the reason),
+    a positive whole number (ValidationError in Chinese otherwise)."""
+    refusal = year_settings_refusal(actor)
+    if refusal:
+        raise PermissionDenied(refusal.replace("公开表样式", "常住人口"))
+    if population is not None and (
+        isinstance(population, bool)
+        or not isinstance(population, int)
+        or not 0 < population <= POPULATION_MAX
+    ):
+        raise ValidationError(POPULATION_INVALID)
+    with transaction.atomic():
+        settings, _ = YearSettings.objects.select_for_update().get_or_create(
+            year=year, defaults={"table_set": DEFAULT_TABLE_SET}
+        )
+        if settings.population != population:
+            settings.population = population
+            settings.save(update_fields=["population"])
+            transaction.on_commit(_public_pages_forget)
+    return settings
+
+
+def _public_pages_forget() -> None:
+    """Forget this process's cached public pages: the county 公民预算 shows 人均 from the
+    population, which is not part of the publication generation the cache keys on (other
+    processes' entries expire after PUBLIC_PAGE_CACHE_SECONDS). The alias is
+    `tables.public.cache.CACHE_ALIAS`, named here because this layer sits below the public
+    pages."""
+    from django.core.cache import InvalidCacheBackendError, caches
+
+    with contextlib.suppress(InvalidCacheBackendError):
+        caches["public_pages"].clear()

@@ -57,3 +57,21 @@ urlpatterns += [
         name="chart_embed",
     ),
 ]
+
+# --- 公民预算 (tables.public.citizens_views) ----------------------------------------------------
+from tables.public import citizens_views  # noqa: E402
+
+urlpatterns += [
+    path("public/d/<int:version_id>/citizens/", citizens_views.unit_citizens, name="citizens"),
+    path(
+        "public/d/<int:version_id>/citizens.pdf",
+        citizens_views.unit_citizens_pdf,
+        name="citizens_pdf",
+    ),
+    path("public/<int:year>/citizens/", citizens_views.county_citizens, name="county_citizens"),
+    path(
+        "public/<int:year>/citizens.pdf",
+        citizens_views.county_citizens_pdf,
+        name="county_citizens_pdf",
+    ),
+]
