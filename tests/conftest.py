@@ -1,4 +1,5 @@
 import pytest
+from django.db import transaction
 from django.http import HttpRequest
 from django.test import Client
 
@@ -112,3 +113,31 @@ def fast_pdf(monkeypatch):
     from tables.document.render import pdf
 
     monkeypatch.setattr(pdf, "document_pdf", lambda document, **kwargs: b"%PDF-1.7 stub")
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """One transaction around a test module, rolled back at its end: a module fixture that
+    depends on this builds its data once (publishing takes seconds) and every test of the
+    module nests its own transaction inside, so what a test adds is gone after it. Publishing
+    here prints stub PDFs (as `fast_pdf`). Not for `transaction=True` tests."""
+    from tables.document.render import pdf
+
+    with pytest.MonkeyPatch.context() as patch, django_db_blocker.unblock():
+        patch.setattr(pdf, "document_pdf", lambda document, **kwargs: b"%PDF-1.7 stub")
+        with transaction.atomic():
+            yield
+            transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def published_county(module_db):
+    """`tests.factories.published_county_create`, built once per test module, with the
+    administrator who published it as `admin`."""
+    from tests.factories import published_county_create, user_with
+    from units.permissions import ADMIN
+
+    admin = user_with(ADMIN)
+    county = published_county_create(actor=admin)
+    county["admin"] = admin
+    return county

@@ -11,7 +11,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from html import unescape
 
 import pytest
-from django.db import transaction
 from django.urls import reverse
 
 from performance.models import UnitTarget
@@ -21,14 +20,13 @@ from tables.publication.services import submission_publish
 from tests.factories import (
     budget_unit_create,
     project_target_create,
-    published_county_create,
     submission_create,
     synthetic_budget,
     user_with,
 )
 from units.models import Project, SubmissionText
 from units.models import SubmissionStatus as S
-from units.permissions import ADMIN, REVIEWER
+from units.permissions import REVIEWER
 
 pytestmark = pytest.mark.django_db
 
@@ -141,25 +139,14 @@ def unit_with_texts_publish(*, actor, department, name: str) -> list[PublishedVe
 
 
 @pytest.fixture(scope="module")
-def county(django_db_setup, django_db_blocker):
-    """The factories' published county plus a unit with a hostile name published for 2024 and
-    2025, its 2025 with typed reasons, staff, a unit target and a project target; built once
-    for the module (publishing takes seconds) in a transaction rolled back at its end, each
-    test nesting its own inside it. Publishing prints stub PDFs (as `fast_pdf`)."""
-    from tables.document.render import pdf
-
-    with pytest.MonkeyPatch.context() as patch, django_db_blocker.unblock():
-        patch.setattr(pdf, "document_pdf", lambda document, **kwargs: b"%PDF-1.7 stub")
-        with transaction.atomic():
-            admin = user_with(ADMIN)
-            county = published_county_create(actor=admin)
-            county["admin"] = admin
-            versions = unit_with_texts_publish(
-                actor=admin, department=county["department"], name=HOSTILE
-            )
-            county["hostile"] = versions
-            yield county
-            transaction.set_rollback(True)
+def county(published_county):
+    """The factories' published county (`published_county` in tests/conftest.py, built once
+    for the module) plus a unit with a hostile name published for 2024 and 2025, its 2025 with
+    typed reasons, staff, a unit target and a project target."""
+    published_county["hostile"] = unit_with_texts_publish(
+        actor=published_county["admin"], department=published_county["department"], name=HOSTILE
+    )
+    return published_county
 
 
 @pytest.fixture

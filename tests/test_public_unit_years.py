@@ -21,7 +21,6 @@ from tables.public.cache import public_pages_clear
 from tables.publication.services import submission_publish
 from tests.factories import (
     budget_unit_create,
-    published_county_create,
     submission_create,
     synthetic_budget,
     user_with,
@@ -180,11 +179,10 @@ def _assert_rows_equal_published(rows, by_year: dict[int, dict], latest: int, pr
 # --- fixtures ------------------------------------------------------------------------------------
 
 
-def county_with_reasons_create() -> dict:
-    """The published county (`published_county_create`); the 2023–2025 unit's 2025 corrected
+def county_with_reasons_create(county: dict) -> dict:
+    """The published county (`published_county`); the 2023–2025 unit's 2025 corrected
     (第2版) with one line changed and the reasons for its changes entered."""
-    actor = user_with(ADMIN)
-    county = published_county_create(actor=actor)
+    actor = county["admin"]
     v2025 = county["history"][2]
     submission_id = v2025.submission_id
     submission_transition(
@@ -207,9 +205,10 @@ def county_with_reasons_create() -> dict:
     return county
 
 
-@pytest.fixture
-def county(fast_pdf):
-    return county_with_reasons_create()
+@pytest.fixture(scope="module")
+def county(published_county):
+    """Built once for the module (tests/conftest.py `module_db`)."""
+    return county_with_reasons_create(published_county)
 
 
 def _unit_url(version, **query):

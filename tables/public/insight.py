@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Min, Sum
 from django.utils import timezone
@@ -98,10 +98,11 @@ class FigureChange:
 
     @property
     def change_rate(self) -> Decimal | None:
-        """增减率 in percent, two places (None when the year before was zero)."""
+        """增减率 in percent, two places, half-up as the narrative prints it (None when the year
+        before was zero)."""
         if not self.previous:
             return None
-        return (self.change / self.previous * 100).quantize(Decimal("0.01"))
+        return (self.change / self.previous * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def figures_compare(current: list[FigureValue], previous: list[FigureValue]) -> list[FigureChange]:
