@@ -31,6 +31,7 @@ from django.db import connection, transaction
 
 from tables.models import FileKind, PublishedFile, PublishedVersion
 from tables.publication.artifacts import ARTIFACTS, SNAPSHOT_SCHEMA, file_stem
+from tables.publication.search import search_entries_write
 from units.models import BudgetUnit, Department, Submission, SubmissionStatus, UnitKind
 
 UNIT_PREFIX = "BP"
@@ -229,6 +230,7 @@ def _disclosures_store(plan: list[Disclosure], units, large_files: int) -> None:
                 )
             )
     versions = PublishedVersion.objects.bulk_create(versions)
+    search_entries_write(versions)  # what the public search matches, as publishing writes it
     plan_of = {s.pk: d for d, s in zip(plan, submissions, strict=True)}
     files = []
     for version in versions:
