@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import html
+import importlib
 import re
 from io import StringIO
 
@@ -64,8 +65,22 @@ def _publish_unit(actor, *, name: str, code: str | None = None) -> PublishedVers
     return _publish(submission, actor)
 
 
+def seeded_aliases_ensure() -> None:
+    """The 简称 migration 0009 seeds, present again: a transactional test (the browser
+    journeys, the concurrency tests) empties every table, migration data included."""
+    seed = importlib.import_module("tables.migrations.0009_public_insight_data").DEFAULT_ALIASES
+    SearchAlias.objects.bulk_create(
+        [SearchAlias(short=short, full=full) for short, full in seed], ignore_conflicts=True
+    )
+
+
 @pytest.fixture
-def world(demo_approved, fast_pdf):
+def seeded_aliases(db):
+    seeded_aliases_ensure()
+
+
+@pytest.fixture
+def world(seeded_aliases, demo_approved, fast_pdf):
     """The demo published first, then two other units (newer publications)."""
     submission, people = demo_approved
     admin = people[ADMIN]
@@ -181,7 +196,7 @@ def test_list_query_count_is_bounded_with_a_search(db, client, django_assert_max
 # --- the search text ---------------------------------------------------------------------------
 
 
-def test_variants_are_all_short_or_all_full_never_mixed(db):
+def test_variants_are_all_short_or_all_full_never_mixed(seeded_aliases):
     """The seeded 简称 (migration 0009) give the demo its short name and never a half-shortened
     one; a short form inside a longer form is not expanded; two overlapping 简称 are both used."""
     aliases = search_aliases()
@@ -241,7 +256,7 @@ def test_an_alias_added_in_the_admin_finds_the_unit(
 
 
 def test_an_alias_deleted_in_the_admin_no_longer_finds(
-    db, client, django_capture_on_commit_callbacks
+    seeded_aliases, client, django_capture_on_commit_callbacks
 ):
     """Deleting 发改局 and 发改 in the admin rebuilds the entries: 发改局 finds nothing any more,
     the full name still does."""
@@ -273,7 +288,7 @@ def test_an_alias_deleted_in_the_admin_no_longer_finds(
         ({"short": "人大", "full": "人民代表大会"}, "short", "已存在"),  # the seeded one
     ],
 )
-def test_the_alias_form_refuses_bad_input(db, client, data, field, message):
+def test_the_alias_form_refuses_bad_input(seeded_aliases, client, data, field, message):
     """Empty, equal, formula-like, spaced and duplicate 简称 are refused with a message on the
     field; nothing is saved."""
     client.force_login(user_with(ADMIN))
@@ -286,7 +301,7 @@ def test_the_alias_form_refuses_bad_input(db, client, data, field, message):
 
 
 @pytest.mark.parametrize("role", [FILLER, REVIEWER, None])
-def test_only_the_bureau_admin_edits_aliases(db, client, role):
+def test_only_the_bureau_admin_edits_aliases(seeded_aliases, client, role):
     """A 填报人, a 审核人 or a logged-in user without a role cannot list, add, change, delete or
     read the history of 检索简称 (403, nothing changed); an anonymous visitor is sent to log in."""
     alias = SearchAlias.objects.get(short="人大")
