@@ -288,3 +288,102 @@ class PublicationBatchAdmin(AdminRoleOnly, admin.ModelAdmin):
                 "no_worker": NO_WORKER,
             },
         )
+
+
+# --- 检索简称 (the public search's short forms) ---------------------------------------------
+
+from django import forms  # noqa: E402
+from django.db import transaction  # noqa: E402
+
+from tables.models import SearchAlias  # noqa: E402
+from tables.public.cache import public_pages_clear  # noqa: E402
+from tables.publication.search import search_entries_rebuild  # noqa: E402
+from units.formula_text import validate_not_formula  # noqa: E402
+
+
+class SearchAliasForm(forms.ModelForm):
+    """A short form and its full form: both given, different, without spaces (a typed query
+    loses its spaces, so a form with one could never be matched), and not beginning like a
+    spreadsheet formula (the rule for all entered text, `units.formula_text`)."""
+
+    class Meta:
+        model = SearchAlias
+        fields = ["short", "full"]
+        help_texts = {
+            "short": "人们常用的简称，例如“人大常委会”。",
+            "full": "单位名称中出现的全称，例如“人民代表大会常务委员会”。",
+        }
+
+    def _form_clean(self, name: str) -> str:
+        value = self.cleaned_data[name]
+        validate_not_formula(value)
+        if any(character.isspace() for character in value):
+            raise forms.ValidationError("不能包含空格。", code="space")
+        return value
+
+    def clean_short(self):
+        return self._form_clean("short")
+
+    def clean_full(self):
+        return self._form_clean("full")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("short") and cleaned.get("short") == cleaned.get("full"):
+            self.add_error("full", "全称与简称相同：这样的简称不起作用。")
+        return cleaned
+
+
+@admin.register(SearchAlias)
+class SearchAliasAdmin(admin.ModelAdmin):
+    """The bureau's list of short forms (人大 = 人民代表大会 …), 财政管理员 only. Every save
+    or delete rewrites the search entries of all published versions
+    (`tables.publication.search.search_entries_rebuild`) in the same transaction and drops the
+    cached public pages (this process's, or all when the cache is shared; other processes'
+    expire within `PUBLIC_PAGE_CACHE_SECONDS`), so the public search finds units by the new
+    list; the message says how many entries were rewritten."""
+
+    form = SearchAliasForm
+    list_display = ["short", "full"]
+    search_fields = ["short", "full"]
+
+    def has_module_permission(self, request):
+        return _is_admin(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_admin(request)
+
+    def has_add_permission(self, request):
+        return _is_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_admin(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return _is_admin(request)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # refuse before the lookup, so that others cannot tell which ids exist
+        if not _is_admin(request):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
+    def _entries_rebuild(self, request) -> None:
+        count = search_entries_rebuild()
+        # the cached public pages show the old results: drop them once the new entries commit
+        transaction.on_commit(public_pages_clear)
+        self.message_user(
+            request, f"已按新的检索简称重建 {count} 个已公开版本的检索条目。", messages.SUCCESS
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._entries_rebuild(request)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._entries_rebuild(request)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        self._entries_rebuild(request)

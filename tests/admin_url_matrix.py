@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from performance.framework import default_framework
 from performance.models import Indicator, KeyTask, UnitTarget
-from tables.models import PublicationBatch, PublishedFile, PublishedVersion
+from tables.models import PublicationBatch, PublishedFile, PublishedVersion, SearchAlias
 from tests.factories import (
     budget_unit_create,
     department_create,
@@ -64,6 +64,7 @@ PEOPLE = {"units.unitassignment", "auth.user", "auth.group"}
 AUDIT = {"units.accesschange"}  # read only, for 管理员
 PUBLICATION = {"tables.publishedversion", "tables.publishedfile", "tables.publicationbatch"}
 TASKS = {"django_tasks_database.dbtaskresult"}
+SEARCH = {"tables.searchalias"}  # 检索简称 of the public search: 财政管理员 only
 
 
 # --- the world ------------------------------------------------------------------------------
@@ -139,8 +140,9 @@ def build_world(state):
             sha256="0" * 64,
         )
     batch = PublicationBatch.objects.create(year=a["submission"].year, started_by=users[ADMIN])
+    alias = SearchAlias.objects.create(short="甲简称", full="甲单位全称")
     Submission.objects.filter(pk__in=[a["submission"].pk, b["submission"].pk]).update(status=state)
-    return {"A": a, "B": b, "users": users, "state": state, "batch": batch}
+    return {"A": a, "B": b, "users": users, "state": state, "batch": batch, "alias": alias}
 
 
 def objects_of(world, label):
@@ -163,6 +165,7 @@ def objects_of(world, label):
         "tables.publishedversion": (a["published_version"], b["published_version"]),
         "tables.publishedfile": (a["published_file"], b["published_file"]),
         "tables.publicationbatch": (world["batch"], None),
+        "tables.searchalias": (world["alias"], None),
     }
     return pairs.get(label, (None, None))
 
@@ -206,6 +209,8 @@ def expected(role, label, kind, state):
         if label == "tables.publicationbatch" and kind == "change":
             return 302  # the batch's page is its progress page (which checks the role)
         return 200 if role == ADMIN and kind in read else 403
+    if label in SEARCH:
+        return 200 if role == ADMIN else 403
     return 403  # TASKS and anything else: superusers only
 
 

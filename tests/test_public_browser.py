@@ -163,14 +163,14 @@ def test_reader_searches_downloads_and_reads_history_at_phone_width(
             _assert_fits_phone(page, "list")
 
             # 2. Search by part of the Chinese name: only the demo unit, as its newest version.
-            page.get_by_label("单位名称").fill("常务委员会")
+            page.get_by_label("查找单位", exact=True).fill("常务委员会")
             page.get_by_role("button", name="查找").click()
             page.wait_for_url(re.compile(r"/public/\?.*q="))
             rows = page.locator("tbody tr")
             assert rows.count() == 1
             assert rows.first.locator("th").inner_text() == DEMO_NAME
             assert "第2版" in rows.first.inner_text()
-            assert page.get_by_label("单位名称").input_value() == "常务委员会"
+            assert page.get_by_label("查找单位", exact=True).input_value() == "常务委员会"
             _assert_fits_phone(page, "search")
 
             # 3. Open it: the version page of version 2, with its reason and 批复日期.

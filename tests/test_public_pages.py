@@ -19,6 +19,7 @@ from django.urls import reverse
 from tables.models import FileKind, PublishedFile, PublishedVersion
 from tables.public.views import PER_PAGE
 from tables.publication.artifacts import ARTIFACTS, file_stem
+from tables.publication.search import search_entry_create
 from tables.publication.services import submission_publish
 from tests.factories import (
     budget_unit_create,
@@ -77,6 +78,7 @@ def stored_version(*, name="某某单位", year=2025, department=None, published
         approval_date=datetime.date(year, 1, 20),
         data_json={"schema": "budget-disclosure-snapshot/1"},
     )
+    search_entry_create(row)  # as publishing writes it
     for kind, (content_type, suffix) in ARTIFACTS.items():
         content = f"{name}:{kind}".encode()
         PublishedFile.objects.create(
@@ -102,9 +104,11 @@ def stored_correction(previous, *, version: int, reason: str, **fields) -> Publi
         "data_json": {},
         **fields,
     }
-    return PublishedVersion.objects.create(
+    row = PublishedVersion.objects.create(
         submission=previous.submission, version=version, reason=reason, **values
     )
+    search_entry_create(row)
+    return row
 
 
 def list_url(**params):

@@ -31,6 +31,7 @@ from django.shortcuts import redirect, render
 from tables.models import FileKind, PublishedFile, PublishedVersion
 from tables.public import opendata_views
 from tables.public.cache import public_page
+from tables.publication.search import search_filter, search_query_normal
 from tables.publication.services import published_versions_latest, published_versions_of
 from tables.publication.views import published_file_response
 
@@ -62,14 +63,16 @@ def _int_or_none(value: str | None) -> int | None:
 
 def public_disclosures(*, year: int | None = None, department: str = "", q: str = ""):
     """The newest published version of every submission, newest publication first, filtered by
-    year, 主管部门 code and a part of the unit's name as printed."""
+    year, 主管部门 code and the search `q` (`tables.publication.search.search_filter`: a part
+    of the name or of a variant with the bureau's 简称, the unit code, pinyin initials); with a
+    search, the exact unit code first, then the names starting with `q`, then the rest."""
     versions = published_versions_latest()
     if year is not None:
         versions = versions.filter(year=year)
     if department:
         versions = versions.filter(department_code=department)
-    if q:
-        versions = versions.filter(unit_name__icontains=q)
+    if search_query_normal(q):
+        return search_filter(versions, query=q).order_by("search_rank", "-published_at", "-id")
     return versions.order_by("-published_at", "-id")
 
 
