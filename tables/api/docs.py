@@ -4,7 +4,7 @@ ninja's own template already keeps its settings in a `<script type="application/
 not run) and starts Swagger UI from a static file, which the site's Content-Security-Policy
 (scripts from our origin only, never inline) allows; but it has no `lang`, no page heading and
 no way back to the Chinese introduction. `templates/api/swagger.html` is that template with
-those, and these settings: only GET may be tried (the API has nothing else), and no validator
+those, and these settings: no deep links (see below), only GET may be tried (the API has nothing else), and no validator
 badge (it would load an image from swagger.io, which the CSP refuses).
 """
 
@@ -17,9 +17,14 @@ from ninja.openapi.docs import DocsBase
 
 SWAGGER_SETTINGS = {
     "layout": "BaseLayout",
-    "deepLinking": True,
+    # Deep links put an <a> inside each operation's toggle button: a control nested in a
+    # control, which screen readers cannot operate (axe: nested-interactive).
+    "deepLinking": False,
     "validatorUrl": None,
     "supportedSubmitMethods": ["get"],
+    # Plain JSON in the responses: the highlighting theme's colours are too faint to read
+    # (axe: color-contrast).
+    "syntaxHighlight": False,
     "defaultModelsExpandDepth": 0,
     "docExpansion": "list",
 }

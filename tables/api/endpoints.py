@@ -4,11 +4,11 @@ description are what the generated documentation shows."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import Http404
 from django.urls import reverse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from tables.api import schemas, selectors
@@ -21,6 +21,12 @@ from tables.public.insight import (
 )
 
 router = Router()
+
+#: the path parameters, described
+VersionId = Annotated[int, Path(description="版本编号")]
+UnitCode = Annotated[str, Path(max_length=20, description="单位编码")]
+Year = Annotated[int, Path(description="预算年度，如 2025")]
+TableCode = Annotated[str, Path(max_length=20, description="表格编码，如 T01")]
 
 #: rows per page unless asked, and at most
 PAGE_SIZE = 20
@@ -101,6 +107,7 @@ def _figure(figure) -> dict:
     summary="已公开预算的单位",
     description="有已公开预算的单位，按单位编码排序；可按年度、主管部门筛选，按名称、简称、拼音或编码检索。",
     url_name="units",
+    operation_id="units_list",
 )
 @paginate(Pages)
 def units_list(
@@ -123,8 +130,9 @@ def units_list(
     summary="单位的各年度与版本",
     description="一个单位已公开的各年度，每个年度的全部公开版本（最新在前）。",
     url_name="unit",
+    operation_id="unit_detail",
 )
-def unit_detail(request, unit_code: str):
+def unit_detail(request, unit_code: UnitCode):
     versions = selectors.api_unit_versions(unit_code=unit_code)
     newest = versions[0]
     latest_of_submission: dict[int, tuple[int, int]] = {}
@@ -159,6 +167,7 @@ def unit_detail(request, unit_code: str):
     summary="已公开的版本",
     description="每个单位每个年度的最新公开版本，最近发布的在前；可按年度、主管部门、单位、是否部门预算筛选。",
     url_name="versions",
+    operation_id="versions_list",
 )
 @paginate(Pages)
 def versions_list(
@@ -185,8 +194,9 @@ def versions_list(
     summary="一个版本",
     description="版本的基本信息、同一单位同一年度的全部版本，以及发布时保存的文件（含 SHA-256 校验值和下载地址）。",
     url_name="version",
+    operation_id="version_detail",
 )
-def version_detail(request, version_id: int):
+def version_detail(request, version_id: VersionId):
     version = selectors.api_version_get(version_id=version_id, with_snapshot=True)
     history = selectors.api_version_history(version=version)
     latest_id = history[0].pk
@@ -244,8 +254,9 @@ def _table_out(table: dict) -> dict:
     summary="一个版本的表格",
     description="发布时保存的数据快照中的全部表格；金额为元的精确小数字符串，显示文字与公开表格一致。",
     url_name="version_tables",
+    operation_id="version_tables",
 )
-def version_tables(request, version_id: int):
+def version_tables(request, version_id: VersionId):
     version = selectors.api_version_get(version_id=version_id, with_snapshot=True)
     return {
         "version_id": version.pk,
@@ -261,8 +272,9 @@ def version_tables(request, version_id: int):
     summary="一个版本的一张表格",
     description="按表格编码（如 T01）取一张表格。",
     url_name="version_table",
+    operation_id="version_table",
 )
-def version_table(request, version_id: int, code: str):
+def version_table(request, version_id: VersionId, code: TableCode):
     version = selectors.api_version_get(version_id=version_id, with_snapshot=True)
     for table in selectors.api_version_tables(version=version):
         if table.get("code") == code:
@@ -280,10 +292,11 @@ def version_table(request, version_id: int, code: str):
         "部门经济分类（类款）、基本支出与项目支出、“三公”经费、机关运行经费。"
     ),
     url_name="version_figures",
+    operation_id="version_figures",
 )
 def version_figures_get(
     request,
-    version_id: int,
+    version_id: VersionId,
     dimension: schemas.Dimension | None = DIMENSION_OPTIONAL,
 ):
     version = selectors.api_version_get(version_id=version_id)
@@ -306,10 +319,11 @@ def version_figures_get(
     summary="全县一个年度的汇总数字",
     description="一个维度的数字，按该年度各已公开单位（各取最新版本，不含部门预算）合计；可限于一个主管部门、一个编码前缀（如功能分类的类）。",
     url_name="year_figures",
+    operation_id="year_figures",
 )
 def year_figures_get(
     request,
-    year: int,
+    year: Year,
     dimension: schemas.Dimension = DIMENSION_REQUIRED,
     department: str = Query("", max_length=20, description="主管部门编码"),
     prefix: str = Query("", max_length=20, description="编码前缀，如 201 只取该类下的款与项"),
@@ -334,8 +348,9 @@ def year_figures_get(
     summary="全县一个年度的总览",
     description="已公开单位数，支出合计、财政拨款、上年结转，按资金性质、按支出功能分类（类）和按主管部门的支出（不含部门预算）。",
     url_name="year_overview",
+    operation_id="year_overview",
 )
-def year_overview(request, year: int):
+def year_overview(request, year: Year):
     selectors.api_year_exists(year=year)
     overview = selectors.api_year_overview(year=year)
     return {
@@ -363,8 +378,9 @@ def year_overview(request, year: int):
     summary="一个年度的公开情况",
     description=f"各单位（含部门预算）的批复日期、首次公开日期、所用天数、是否在批复后 {DISCLOSURE_DAYS} 日内公开、是否更正及版本数。",
     url_name="year_ledger",
+    operation_id="year_ledger",
 )
-def year_ledger(request, year: int):
+def year_ledger(request, year: Year):
     selectors.api_year_exists(year=year)
     return {
         "year": year,
