@@ -507,6 +507,26 @@ def test_errors_are_chinese_json(client, county):
 
 
 @pytest.mark.parametrize(
+    "path",
+    [
+        "/versions?year=70000",
+        "/units?year=99999999999999999999",
+        "/versions?page=99999999999999999",
+        "/versions/99999999999999999999999",
+        "/versions/0/figures",
+        "/years/99999999999/overview",
+        "/years/-1/ledger",
+    ],
+)
+def test_numbers_out_of_range_are_a_422_not_a_500(client, county, path):
+    """A year, id or page no database column can hold is refused as a parameter error."""
+    client.raise_request_exception = False
+    response = client.get(BASE + path)
+    assert response.status_code == 422, path
+    assert response.json()["detail"] == "请求参数有误。"
+
+
+@pytest.mark.parametrize(
     ("path", "params"),
     [("/units", {"page_size": 100}), ("/versions", {"page_size": 100})],
 )

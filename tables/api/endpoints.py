@@ -22,10 +22,15 @@ from tables.public.insight import (
 
 router = Router()
 
+#: the bounds of numbers a client sends: beyond them a database would refuse the value (a
+#: 500) rather than find nothing
+MIN_YEAR, MAX_YEAR = 1900, 9999
+MAX_ID = 2**63 - 1
+MAX_PAGE = 100_000
 #: the path parameters, described
-VersionId = Annotated[int, Path(description="版本编号")]
+VersionId = Annotated[int, Path(ge=1, le=MAX_ID, description="版本编号")]
 UnitCode = Annotated[str, Path(max_length=20, description="单位编码")]
-Year = Annotated[int, Path(description="预算年度，如 2025")]
+Year = Annotated[int, Path(ge=MIN_YEAR, le=MAX_YEAR, description="预算年度，如 2025")]
 TableCode = Annotated[str, Path(max_length=20, description="表格编码，如 T01")]
 
 #: rows per page unless asked, and at most
@@ -43,7 +48,7 @@ class Pages(PageNumberPagination):
     size that is refused (422) rather than silently lowered."""
 
     class Input(Schema):
-        page: int = Field(1, ge=1, description="页码，从 1 开始")
+        page: int = Field(1, ge=1, le=MAX_PAGE, description="页码，从 1 开始")
         page_size: int = Field(
             PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description=f"每页条数，最多 {MAX_PAGE_SIZE}"
         )
@@ -112,7 +117,9 @@ def _figure(figure) -> dict:
 @paginate(Pages)
 def units_list(
     request,
-    year: int | None = Query(None, description="只列该年度有公开预算的单位"),
+    year: int | None = Query(
+        None, ge=MIN_YEAR, le=MAX_YEAR, description="只列该年度有公开预算的单位"
+    ),
     department: str = Query("", max_length=20, description="主管部门编码"),
     q: str = Query(
         "", max_length=100, description="检索：单位名称的一部分、简称、拼音首字母或单位编码"
@@ -172,7 +179,7 @@ def unit_detail(request, unit_code: UnitCode):
 @paginate(Pages)
 def versions_list(
     request,
-    year: int | None = Query(None, description="预算年度"),
+    year: int | None = Query(None, ge=MIN_YEAR, le=MAX_YEAR, description="预算年度"),
     department: str = Query("", max_length=20, description="主管部门编码"),
     unit_code: str = Query("", max_length=20, description="单位编码"),
     is_department: bool | None = Query(None, description="true 只列部门预算，false 只列单位预算"),
@@ -197,7 +204,7 @@ def versions_list(
     operation_id="version_detail",
 )
 def version_detail(request, version_id: VersionId):
-    version = selectors.api_version_get(version_id=version_id, with_snapshot=True)
+    version = selectors.api_version_get(version_id=version_id)
     history = selectors.api_version_history(version=version)
     latest_id = history[0].pk
     current = next(v for v in history if v.pk == version.pk)
@@ -206,7 +213,7 @@ def version_detail(request, version_id: VersionId):
         **_version_out(request, version),
         "submission_versions": [_brief(v, latest_id) for v in history],
         "latest_version_id": latest_id,
-        "table_set": selectors.api_version_table_set(version=version),
+        "table_set": version.table_set or "",
         "files": [
             {
                 "kind": f.kind,
@@ -260,7 +267,7 @@ def version_tables(request, version_id: VersionId):
     version = selectors.api_version_get(version_id=version_id, with_snapshot=True)
     return {
         "version_id": version.pk,
-        "table_set": selectors.api_version_table_set(version=version),
+        "table_set": version.table_set or "",
         "tables": [_table_out(t) for t in selectors.api_version_tables(version=version)],
     }
 

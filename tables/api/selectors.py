@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Max, Sum
+from django.db.models.fields.json import KT
 from django.http import Http404
 
 from tables.models import FigureDimension, PublishedFigure, PublishedFile, PublishedVersion
@@ -145,8 +146,10 @@ def api_versions(
 
 
 def api_version_get(*, version_id: int, with_snapshot: bool = False) -> PublishedVersion:
-    """A published version (any of a submission's, as the public version page), or 404."""
-    versions = PublishedVersion.objects.all()
+    """A published version (any of a submission's, as the public version page), or 404;
+    annotated with its snapshot's `table_set`, read in the database when the snapshot itself
+    is not wanted."""
+    versions = PublishedVersion.objects.annotate(table_set=KT("data_json__table_set"))
     if not with_snapshot:
         versions = versions.defer("data_json")
     version = versions.filter(pk=version_id).first()
@@ -176,10 +179,6 @@ def api_version_tables(*, version: PublishedVersion) -> list[dict]:
     tables = [{**t, "statutory": statutory is None} for t in snapshot.get("tables") or ()]
     tables += [{**t, "statutory": True} for t in statutory or ()]
     return tables
-
-
-def api_version_table_set(*, version: PublishedVersion) -> str:
-    return (version.data_json or {}).get("table_set", "")
 
 
 # --- the county of a year ---------------------------------------------------------------------
