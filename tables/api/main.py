@@ -5,6 +5,7 @@ GET, the anonymous rate limit, and the Swagger page at `docs` with the schema at
 
 from __future__ import annotations
 
+from django.conf import settings
 from ninja import NinjaAPI
 
 from tables.api.caching import conditional, conditional_response
@@ -37,7 +38,7 @@ class OpenApi(NinjaAPI):
 
 
 api = OpenApi(
-    title="单位预算公开开放接口",
+    title=f"{settings.PRODUCT_NAME}开放接口",
     version="1",
     description=DESCRIPTION,
     urls_namespace="api",
