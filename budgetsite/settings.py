@@ -436,3 +436,25 @@ EMAIL_FILE_PATH = env_mail("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 # The site's address as people type it (https://yusuan.example.gov.cn): notice mails link to
 # it. Unset, a mail names the page's path to open after logging in.
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "").strip().rstrip("/")
+
+# --- open API (tables.api, /api/v1/) ----------------------------------------------------------
+# ninja's app: its Swagger UI files (static/ninja/) for the docs page at /api/v1/docs.
+INSTALLED_APPS += ["ninja"]
+# Anonymous clients may make API_ANON_RATE requests ("120/min", "2000/hour", …) per address
+# (budgetsite.client_ip, as for the login lock-out); more answer 429 with Retry-After. Counted
+# in its own cache: local memory, so per gunicorn worker (the limit is then a bound per worker);
+# DJANGO_API_THROTTLE_CACHE_DIR shares one file-based count between the workers.
+API_ANON_RATE = os.environ.get("DJANGO_API_ANON_RATE", "120/min").strip() or "120/min"
+API_CLIENT_IP_CALLABLE = "budgetsite.client_ip.client_ip"
+API_THROTTLE_CACHE = "api_throttle"
+CACHES[API_THROTTLE_CACHE] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "api-throttle",
+}
+if os.environ.get("DJANGO_API_THROTTLE_CACHE_DIR"):
+    CACHES[API_THROTTLE_CACHE].update(
+        BACKEND="django.core.cache.backends.filebased.FileBasedCache",
+        LOCATION=os.environ["DJANGO_API_THROTTLE_CACHE_DIR"],
+    )
+# Cache-Control max-age of the API's answers (they carry an ETag: a client revalidates cheaply).
+API_MAX_AGE = env_int("DJANGO_API_MAX_AGE", 60)

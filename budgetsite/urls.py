@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
+from tables.api import views as api_views
+from tables.api.main import api
 from tables.public import sitemaps
 from units import import_views
 
@@ -33,6 +36,12 @@ urlpatterns = [
         name="sitemap_section",
     ),
     path("robots.txt", sitemaps.robots_txt, name="robots_txt"),
+    # The open API (tables.api): its Chinese introduction, version 1, and a JSON 404 for any
+    # other path under it (`url`: the name the URL-hygiene tests know for a catch-all).
+    path("api/", api_views.api_intro, name="api_intro"),
+    path("api/v1/", RedirectView.as_view(pattern_name="api_intro")),
+    path("api/v1/", api.urls),
+    path("api/v1/<path:url>", api_views.api_not_found),
     path("favicon.ico", sitemaps.favicon_ico, name="favicon"),
 ]
 
