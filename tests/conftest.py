@@ -28,9 +28,14 @@ def _public_page_cache_cleared():
     """Each test starts with no cached public page: the database is rolled back after a test
     and SQLite hands out the same ids again, so a page cached in one test could match the
     publication generation of the next."""
+    from django.conf import settings
+    from django.core.cache import caches
+
     from tables.public.cache import public_pages_clear
 
     public_pages_clear()
+    # and no API request counted against the test client's address (tables.api.throttling)
+    caches[settings.API_THROTTLE_CACHE].clear()
 
 
 @pytest.fixture(autouse=True)
@@ -116,16 +121,27 @@ def fast_pdf(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def module_db(django_db_setup, django_db_blocker):
+def module_db(django_db_setup, django_db_blocker, tmp_path_factory):
     """One transaction around a test module, rolled back at its end: a module fixture that
     depends on this builds its data once (publishing takes seconds) and every test of the
-    module nests its own transaction inside, so what a test adds is gone after it. Publishing
-    here prints stub PDFs (as `fast_pdf`). Not for `transaction=True` tests."""
-    from tables.document.render import pdf
+    module nests its own transaction inside, so what a test adds is gone after it. Inside,
+    publishing prints stub PDFs (as `fast_pdf`), tasks run at once and stored files are cached
+    in a temporary folder (the function-scoped autouse fixtures above are not active yet while
+    a module fixture is built). The migration's 简称 are there (`search_aliases_seed`). Not for
+    `transaction=True` tests."""
+    from django.test import override_settings
 
-    with pytest.MonkeyPatch.context() as patch, django_db_blocker.unblock():
+    from tables.document.render import pdf
+    from tests.factories import search_aliases_seed
+
+    overrides = override_settings(
+        TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+        PUBLISHED_FILE_CACHE_DIR=str(tmp_path_factory.mktemp("module-files")),
+    )
+    with pytest.MonkeyPatch.context() as patch, django_db_blocker.unblock(), overrides:
         patch.setattr(pdf, "document_pdf", lambda document, **kwargs: b"%PDF-1.7 stub")
         with transaction.atomic():
+            search_aliases_seed()
             yield
             transaction.set_rollback(True)
 
@@ -141,3 +157,11 @@ def published_county(module_db):
     county = published_county_create(actor=admin)
     county["admin"] = admin
     return county
+
+
+@pytest.fixture
+def seeded_aliases(db):
+    """The migration's 简称, present again after a transactional test emptied the tables."""
+    from tests.factories import search_aliases_seed
+
+    search_aliases_seed()

@@ -226,3 +226,16 @@ def published_county_create(*, actor) -> dict:
         "corrected_v1": corrected_v1,
         "no_approval": no_approval,
     }
+
+
+def search_aliases_seed() -> None:
+    """The 简称 migration 0009 seeds, present again: a transactional test (the browser
+    journeys, the concurrency tests) empties every table, migration data included."""
+    import importlib
+
+    from tables.models import SearchAlias
+
+    seed = importlib.import_module("tables.migrations.0009_public_insight_data").DEFAULT_ALIASES
+    SearchAlias.objects.bulk_create(
+        [SearchAlias(short=short, full=full) for short, full in seed], ignore_conflicts=True
+    )

@@ -18,8 +18,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import caches
-from django.db import connection, transaction
-from django.test import override_settings
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openapi_spec_validator import validate
@@ -29,14 +28,11 @@ from tables.publication.figures import snapshot_figures
 from tables.publication.search import pinyin_keys
 from tests.factories import (
     budget_unit_create,
-    published_county_create,
     submission_create,
     synthetic_budget,
-    user_with,
 )
 from tests.test_public_pages import stored_version
 from units.models import SubmissionStatus
-from units.permissions import ADMIN
 from units.workflow import DISCLOSURE_DAYS
 
 pytestmark = pytest.mark.django_db
@@ -46,29 +42,9 @@ CANARY = "CANARY"
 
 
 @pytest.fixture(scope="module")
-def county(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The published county, once for the module (rolled back afterwards), with a stub PDF."""
-    from tables.document.render import pdf
-
-    settings = override_settings(
-        TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
-        PUBLISHED_FILE_CACHE_DIR=str(tmp_path_factory.mktemp("api-files")),
-    )
-    with django_db_blocker.unblock(), pytest.MonkeyPatch.context() as patch, settings:
-        patch.setattr(pdf, "document_pdf", lambda document, **kwargs: b"%PDF-1.7 stub")
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield published_county_create(actor=user_with(ADMIN, name="api-admin"))
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-
-
-@pytest.fixture(autouse=True)
-def _throttle_cleared():
-    """Each test starts with no request counted against its client address."""
-    caches["api_throttle"].clear()
+def county(published_county):
+    """The published county, once for the module (tests/conftest.py `published_county`)."""
+    return published_county
 
 
 def get(client, path, **params):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 import html
-import importlib
 import re
 from io import StringIO
 
@@ -63,20 +62,6 @@ def _publish_unit(actor, *, name: str, code: str | None = None) -> PublishedVers
     )
     synthetic_budget(submission, 6)
     return _publish(submission, actor)
-
-
-def seeded_aliases_ensure() -> None:
-    """The 简称 migration 0009 seeds, present again: a transactional test (the browser
-    journeys, the concurrency tests) empties every table, migration data included."""
-    seed = importlib.import_module("tables.migrations.0009_public_insight_data").DEFAULT_ALIASES
-    SearchAlias.objects.bulk_create(
-        [SearchAlias(short=short, full=full) for short, full in seed], ignore_conflicts=True
-    )
-
-
-@pytest.fixture
-def seeded_aliases(db):
-    seeded_aliases_ensure()
 
 
 @pytest.fixture

@@ -20,8 +20,7 @@ from django.utils.formats import date_format
 
 from tables.publication.services import submission_publish
 from tests.browser import ALLOWED_CODES, axe_serious, chromium_browser, visible_english
-from tests.factories import approved_submission
-from tests.test_public_search import seeded_aliases_ensure
+from tests.factories import approved_submission, search_aliases_seed
 from units.permissions import ADMIN
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -59,7 +58,7 @@ def test_reader_finds_a_unit_by_its_abbreviation_at_phone_width(
     # steps are still synchronous (scoped to this test).
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     shots = Path(SCREENSHOTS_DIR or tmp_path)
-    seeded_aliases_ensure()
+    search_aliases_seed()
     submission, people = demo_approved
     admin = people[ADMIN]
     older = approved_submission("阳城县人大代表联络站", n_lines=6)

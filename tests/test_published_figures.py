@@ -38,7 +38,7 @@ def _figures(version):
     }
 
 
-def test_the_seed_figures_equal_its_published_tables(demo_approved, fast_pdf):
+def test_the_seed_figures_equal_its_published_tables(seeded_aliases, demo_approved, fast_pdf):
     submission, people = demo_approved
     version = submission_publish(submission_id=submission.pk, actor=people[ADMIN])
     figures = _figures(version)
