@@ -256,6 +256,27 @@ def test_report_meets_the_p99_goal_only_without_errors():
     assert "p99 ≤ 300 ms 且无错误 —— 达到（最慢 p99 88.10 ms，错误 0 个；本次 200 连接）" in text
 
 
+def test_report_has_a_goal_line_for_the_insight_pages_and_the_api():
+    """The third goal line names the slowest of the insight pages and API endpoints and says
+    达到 only when its p95 is within 100 ms."""
+    result = wrk_result_parse(WRK_SAMPLE)
+    fast = dataclasses.replace(result, p95_ms=40.0)
+    slow = dataclasses.replace(result, p95_ms=140.0)
+    options = {"workers": 4, "threads": 2, "connections": 8, "duration": 10, "json": False}
+    for results, expected in (
+        ([fast] * 12, "p95 ≤ 100 ms —— 达到（最慢 url6 p95 40.00 ms）"),
+        ([fast] * 9 + [slow] + [fast] * 2, "p95 ≤ 100 ms —— 未达到（最慢 url9 p95 140.00 ms）"),
+    ):
+        out = io.StringIO()
+        BenchmarkPublic(stdout=out).report(
+            [(f"url{i}", "/public/", r) for i, r in enumerate(results)],
+            {"disclosures": 10_000, "versions": 10_833},
+            options,
+            sqlite=False,
+        )
+        assert "目标 goal：搜索、历年对比、全县概况与接口 " + expected in out.getvalue()
+
+
 def test_benchmark_command_runs_gunicorn_and_wrk():
     """A tiny real run (30 disclosures, 1 s per URL) in a scratch PostgreSQL database: gunicorn
     answers every URL with 200, wrk loads each, and the figures come out with no errors."""
@@ -280,6 +301,9 @@ def test_benchmark_command_runs_gunicorn_and_wrk():
     paths = [r["path"] for r in data["results"]]
     assert paths[0] == "/public/" and paths[1].startswith("/public/?q=")
     assert paths[4].startswith("/public/d/") and paths[5].startswith("/public/files/")
+    assert paths[6].startswith("/public/?q=") and paths[7].startswith("/public/u/")
+    assert paths[8].endswith("/") and paths[9].endswith("/ledger/")
+    assert paths[10].startswith("/api/v1/versions") and paths[11].endswith("/overview")
     for result in data["results"]:
         assert result["requests"] > 0 and result["requests_per_second"] > 0
         assert result["p50_ms"] <= result["p95_ms"] <= result["p99_ms"]

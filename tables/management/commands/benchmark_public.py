@@ -6,10 +6,13 @@ How fast are the public pages? This stores `--disclosures` synthetic published d
 free port of 127.0.0.1 with production settings (DJANGO_PRODUCTION, a random secret key, debug
 off), checks that every URL answers 200, and then loads each URL in turn with wrk from a second
 process: the list, a search, a year + 主管部门 filter, a deep page, a version page and a ~1 MB
-PDF download. It prints p50/p95/p99 latency, requests per second and throughput per URL (and a
+PDF download; then the insight pages and the open API: a pinyin search, a unit over the years,
+the county overview and its 公开情况 ledger, and two API endpoints (a year's versions, a year's
+overview; the API's anonymous throttle is lifted for the run: one address sends everything). It prints p50/p95/p99 latency, requests per second and throughput per URL (and a
 JSON object with `--json`), what errors wrk saw (socket errors, timeouts, HTTP statuses of 400
-and above), two goal lines (list and search p95 < 100 ms; p99 ≤ 300 ms with no error under 200
-connections, the crowd of `--connections 200 --workers 4`), and fails if wrk saw any error.
+and above), three goal lines (list and search p95 < 100 ms; search, unit over the years, overview and API
+p95 ≤ 100 ms; p99 ≤ 300 ms with no error under 200 connections, the crowd of
+`--connections 200 --workers 4`), and fails if wrk saw any error.
 
 Every request carries `X-Forwarded-Proto: https`, as the TLS-terminating proxy in front of a
 production server would, so that an HTTPS redirect does not answer instead of the page.
@@ -53,6 +56,11 @@ GOAL_MS = 100
 #: under a crowd (the probe's 200 connections on 4 workers): list and search p99, no errors
 GOAL_P99_MS = 300
 GOAL_P99_CONNECTIONS = 200
+#: where the insight pages and the API begin in `scenarios` (after the six original URLs)
+INSIGHT_FROM = 6
+#: the API's anonymous rate while wrk loads it from one address (the benchmark measures the
+#: server, not the throttle, which answers 429 after `API_ANON_RATE` requests a minute)
+BENCH_API_RATE = "100000000/min"
 
 
 def _manage(*args: str) -> list[str]:
@@ -86,6 +94,13 @@ def scenarios(targets: dict) -> list[tuple[str, str]]:
         ("深页 page 300", "/public/?page=300"),
         ("版本页 version", f"/public/d/{targets['version_id']}/"),
         (f"下载 PDF {targets['file_size'] / 1e6:.1f} MB", file_path),
+        # the insight pages and the open API (INSIGHT_FROM onwards: their own goal line)
+        ("拼音搜索 pinyin", "/public/?" + urlencode({"q": targets["search_pinyin"]})),
+        ("历年对比 unit years", f"/public/u/{targets['history_unit_code']}/"),
+        ("全县概况 overview", f"/public/{targets['ledger_year']}/"),
+        ("公开情况 ledger", f"/public/{targets['ledger_year']}/ledger/"),
+        ("接口 API versions", f"/api/v1/versions?year={targets['year']}"),
+        ("接口 API overview", f"/api/v1/years/{targets['ledger_year']}/overview"),
     ]
 
 
@@ -189,6 +204,7 @@ class Command(BaseCommand):
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             # production serves hashed static files from a manifest: collect them first
             "DJANGO_STATIC_ROOT": str(workdir / "static"),
+            "DJANGO_API_ANON_RATE": BENCH_API_RATE,
         }
         subprocess.run(_manage("collectstatic", "--noinput", "-v", "0"), env=server_env, check=True)
         script = workdir / "report.lua"
@@ -387,6 +403,14 @@ class Command(BaseCommand):
         self.stdout.write(
             f"目标 goal：列表与搜索 p95 < {GOAL_MS} ms —— {verdict}（最慢 p95 {worst:.2f} ms）"
         )
+        insight = [(label, r) for label, _, r in results[INSIGHT_FROM:]]
+        if insight:
+            slowest_label, slowest = max(insight, key=lambda item: item[1].p95_ms)
+            verdict = "达到" if slowest.p95_ms <= GOAL_MS else "未达到"
+            self.stdout.write(
+                f"目标 goal：搜索、历年对比、全县概况与接口 p95 ≤ {GOAL_MS} ms —— {verdict}"
+                f"（最慢 {slowest_label} p95 {slowest.p95_ms:.2f} ms）"
+            )
         worst_p99 = max(r.p99_ms for r in pages)
         errors = sum(r.socket_errors + r.timeouts + r.status_errors for _, _, r in results)
         verdict = "达到" if worst_p99 <= GOAL_P99_MS and not errors else "未达到"
