@@ -47,8 +47,9 @@ step "makemigrations --check" env -u DATABASE_URL "$PY" manage.py makemigrations
 step "pytest (SQLite)" env -u DATABASE_URL "$PY" -m pytest "$@"
 if ensure_pg_database; then
     # pytest-django creates (and afterwards drops) the test database test_budget itself. The
-    # browser journeys ran on SQLite above; once is enough (tests/conftest.py).
-    step "pytest (PostgreSQL)" env DATABASE_URL="$PG_URL" "$PY" -m pytest -m "not browser" "$@"
+    # browser journeys and the PDF layout tests ran on SQLite above; once is enough
+    # (tests/conftest.py).
+    step "pytest (PostgreSQL)" env DATABASE_URL="$PG_URL" "$PY" -m pytest -m "not browser and not layout" "$@"
 else
     failed+=("PostgreSQL database budget unavailable: tests not run on PostgreSQL")
 fi

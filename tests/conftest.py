@@ -8,14 +8,21 @@ from django.test import Client
 pytest.register_assert_rewrite("tests.budget_workbooks")
 
 
+#: test files about the PDF's layout (WeasyPrint and Chromium), which no database changes
+LAYOUT_FILES = frozenset({"test_pdf.py", "test_pdf_parts.py", "test_benchmark_pdf.py"})
+
+
 def pytest_collection_modifyitems(config, items):
-    """The journeys in real Chromium (`tests/test_*_browser.py`) are marked `browser`:
-    `scripts/test.sh` runs them once, on SQLite, and leaves them out of the PostgreSQL run
-    (`-m "not browser"`), where every database difference is already covered by the tests
-    of the services and pages the journeys go through."""
+    """The journeys in real Chromium (`tests/test_*_browser.py`) are marked `browser`, the
+    PDF layout tests (`LAYOUT_FILES`) `layout`: `scripts/test.sh` runs them once, on SQLite,
+    and leaves them out of the PostgreSQL run (`-m "not browser and not layout"`), where every
+    database difference is already covered by the tests of the services and pages they go
+    through."""
     for item in items:
         if item.path.name.endswith("_browser.py"):
             item.add_marker(pytest.mark.browser)
+        elif item.path.name in LAYOUT_FILES:
+            item.add_marker(pytest.mark.layout)
 
 
 @pytest.fixture(autouse=True)

@@ -332,7 +332,7 @@ def test_file_download_headers(published, client):
     )
 
 
-def test_correction_lists_both_versions_with_the_reason(demo_approved, client):
+def test_correction_lists_both_versions_with_the_reason(demo_approved, client, fast_pdf):
     """Publish v1, 更正 with a reason, re-approve, publish v2: both version pages list both
     versions and the reason, the list shows v2 only, and the files of both versions download
     with their stored SHA-256."""

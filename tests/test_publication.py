@@ -416,7 +416,7 @@ def test_admin_shows_published_versions_read_only(published, client):
 # --- correction -------------------------------------------------------------------------------
 
 
-def test_correction_publishes_version_two_and_keeps_version_one(demo_approved, client):
+def test_correction_publishes_version_two_and_keeps_version_one(demo_approved, client, fast_pdf):
     """更正 with a reason reopens the demo as draft version 2; after review it publishes as
     version 2 with that reason, while version 1's files and snapshot stay as stored."""
     submission, people = demo_approved
