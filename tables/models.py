@@ -72,6 +72,8 @@ class PublishedVersion(ImmutableModel):
         constraints = [
             models.UniqueConstraint(fields=["submission", "version"], name="uniq_published_version")
         ]
+        # a unit over the years, its 公民预算 and the API read a unit's versions by code
+        indexes = [models.Index(fields=["unit_code", "year"], name="tables_pubver_unit_year")]
 
     def __str__(self):
         return f"{self.unit_name} {self.year}年 第{self.version}版"
@@ -259,6 +261,8 @@ class YearSettings(models.Model):
         blank=True,
         help_text="用于公开页面的人均数；不填则不显示人均数。",
     )
+    #: when these settings last changed: part of the public pages' cache generation
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
 
     class Meta:
         verbose_name = "年度设置"
@@ -326,6 +330,8 @@ class SearchAlias(models.Model):
 
     short = models.CharField("简称", max_length=30, unique=True)
     full = models.CharField("全称", max_length=60)
+    #: when this 简称 last changed: part of the public pages' cache generation
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
 
     class Meta:
         verbose_name = "检索简称"

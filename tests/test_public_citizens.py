@@ -338,9 +338,10 @@ def test_per_resident_appears_only_with_the_population(
 # --- the PDFs ----------------------------------------------------------------------------------
 
 
-def test_the_unit_pdf_is_printed_and_cacheable(county, client):
-    """The unit's PDF is really printed (WeasyPrint), names the unit, is cached a day with an
-    ETag, and answers 304 to a conditional request."""
+def test_the_unit_pdf_is_printed_and_cacheable(county, client, settings):
+    """The unit's PDF is really printed (WeasyPrint), names the unit, is cached as the public
+    pages are (by publication generation, short max-age, ETag), answers 304 to a conditional
+    request, and a made-up query string is sent to the bare address."""
     from pypdf import PdfReader
 
     version = county["hostile"][1]
@@ -353,9 +354,12 @@ def test_the_unit_pdf_is_printed_and_cacheable(county, client):
     compact = re.sub(r"\s+", "", text)
     assert re.sub(r"\s+", "", HOSTILE) in compact
     assert wan(expected(_fresh(version).data_json)["total"]) in compact
-    assert "max-age=86400" in response["Cache-Control"] and "public" in response["Cache-Control"]
+    assert f"max-age={settings.PUBLIC_PAGE_MAX_AGE}" in response["Cache-Control"]
+    assert "public" in response["Cache-Control"]
     again = client.get(url, HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304
+    made_up = client.get(url + "?x=1")
+    assert made_up.status_code == 302 and made_up["Location"] == url
 
 
 def test_the_county_pdf_has_a_short_max_age_and_an_etag(county, client, settings):

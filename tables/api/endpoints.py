@@ -14,11 +14,11 @@ from ninja.pagination import PageNumberPagination, paginate
 from tables.api import schemas, selectors
 from tables.models import FileKind
 from tables.public.insight import (
-    DISCLOSURE_DAYS,
     publication_ledger,
     version_figures,
     year_figures,
 )
+from units.workflow import DISCLOSURE_DAYS
 
 router = Router()
 
@@ -368,8 +368,8 @@ def year_overview(request, year: Year):
         "functions": [_figure(f) for f in overview.functions],
         "departments": [
             {
-                "department_code": d.department_code,
-                "department_name": d.department_name,
+                "department_code": d.code,
+                "department_name": d.name,
                 "units": d.units,
                 "expenditure": str(d.expenditure),
             }

@@ -13,17 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
-from django.db.models import Count, Max, Sum
 from django.db.models.fields.json import KT
 from django.http import Http404
 
-from tables.models import FigureDimension, PublishedFigure, PublishedFile, PublishedVersion
-from tables.public.insight import FigureValue, year_figures, year_versions
+from tables.models import FigureDimension, PublishedFile, PublishedVersion
+from tables.public.insight import FigureValue, year_figures_by_dimension
+from tables.public.overview import DepartmentTotal, overview_departments
 from tables.publication.search import search_query_normal
 from tables.publication.services import published_versions_latest, published_versions_of
-from units.money import cents_to_yuan
 
 
 class Batched(Sequence):
@@ -185,14 +183,6 @@ def api_version_tables(*, version: PublishedVersion) -> list[dict]:
 
 
 @dataclass(frozen=True, slots=True)
-class DepartmentTotal:
-    department_code: str
-    department_name: str
-    units: int
-    expenditure: Decimal
-
-
-@dataclass(frozen=True, slots=True)
 class YearOverview:
     year: int
     units: int
@@ -210,38 +200,19 @@ def api_year_exists(*, year: int) -> None:
 
 def api_year_overview(*, year: int) -> YearOverview:
     """A year's county figures (部门预算 left out, the newest version of each unit): 支出合计,
-    财政拨款 and 上年结转, by fund, by 功能分类 类, and per 主管部门 with its count of units;
-    five queries."""
-    versions = year_versions(year=year)
-    departments = list(
-        versions.order_by()
-        .values("department_code")
-        .annotate(units=Count("pk"), name=Max("department_name"))
-        .order_by("department_code")
+    财政拨款 and 上年结转, by fund, by 功能分类 类, and per 主管部门 with its count of units
+    (`tables.public.overview.overview_departments`, as the overview page lists them); two
+    queries."""
+    figures = year_figures_by_dimension(
+        year=year,
+        dimensions=(FigureDimension.TOTAL, FigureDimension.FUND, FigureDimension.FUNCTION),
     )
-    spent = dict(
-        PublishedFigure.objects.filter(
-            version__in=versions, dimension=FigureDimension.TOTAL, code="expenditure"
-        )
-        .order_by()
-        .values("version__department_code")
-        .annotate(total=Sum("amount"))
-        .values_list("version__department_code", "total")
-    )
-    functions = year_figures(year=year, dimension=FigureDimension.FUNCTION)
+    departments = overview_departments(year=year)
     return YearOverview(
         year=year,
-        units=sum(row["units"] for row in departments),
-        totals=year_figures(year=year, dimension=FigureDimension.TOTAL),
-        funds=year_figures(year=year, dimension=FigureDimension.FUND),
-        functions=[figure for figure in functions if figure.level == 1],
-        departments=[
-            DepartmentTotal(
-                department_code=row["department_code"],
-                department_name=row["name"],
-                units=row["units"],
-                expenditure=cents_to_yuan(spent.get(row["department_code"]) or 0),
-            )
-            for row in departments
-        ],
+        units=sum(department.units for department in departments),
+        totals=figures[FigureDimension.TOTAL],
+        funds=figures[FigureDimension.FUND],
+        functions=[f for f in figures[FigureDimension.FUNCTION] if f.level == 1],
+        departments=departments,
     )

@@ -8,8 +8,6 @@ included); every version already published keeps the tables it was published wit
 
 from __future__ import annotations
 
-import contextlib
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -80,18 +78,5 @@ def year_population_set(*, actor, year: int, population: int | None) -> YearSett
         )
         if settings.population != population:
             settings.population = population
-            settings.save(update_fields=["population"])
-            transaction.on_commit(_public_pages_forget)
+            settings.save(update_fields=["population", "updated_at"])
     return settings
-
-
-def _public_pages_forget() -> None:
-    """Forget this process's cached public pages: the county 公民预算 shows 人均 from the
-    population, which is not part of the publication generation the cache keys on (other
-    processes' entries expire after PUBLIC_PAGE_CACHE_SECONDS). The alias is
-    `tables.public.cache.CACHE_ALIAS`, named here because this layer sits below the public
-    pages."""
-    from django.core.cache import InvalidCacheBackendError, caches
-
-    with contextlib.suppress(InvalidCacheBackendError):
-        caches["public_pages"].clear()

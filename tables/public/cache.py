@@ -5,7 +5,8 @@ published, yet each request rendered them again (three or four queries and the t
 200 connections that queueing gave a p99 near a second. Now a rendered page is kept in the
 `public_pages` cache under a key that contains the publication *generation*: the newest
 `PublishedVersion` id, and how many versions have an id among the `RECENT_IDS` newest, read
-in one query of a few index lookups. Versions are insert-only and a publication or a 更正 always
+in one query of a few index lookups (with the last change of the bureau's year settings and
+search 简称, which the pages also print). Versions are insert-only and a publication or a 更正 always
 adds one (with its files, in the same transaction), so any publication changes every key and
 the next request renders afresh; nothing in the publishing code has to remember to invalidate
 anything. The count is there because ids are handed out when a row is inserted, not when it
@@ -46,7 +47,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 
-from tables.models import PublishedVersion
+from tables.models import PublishedVersion, SearchAlias, YearSettings
 
 CACHE_ALIAS = "public_pages"
 #: how far below the newest id a publication still committing late is looked for
@@ -77,29 +78,46 @@ def _generation_sql() -> str:
     table = PublishedVersion._meta.db_table
     pk = PublishedVersion._meta.pk.column
     published = PublishedVersion._meta.get_field("published_at").column
+    years = YearSettings._meta.db_table
+    aliases = SearchAlias._meta.db_table
     q = connection.ops.quote_name
     return (
-        f"SELECT MAX({q(pk)}), COUNT(*), MAX({q(published)}) FROM {q(table)} "
-        f"WHERE {q(pk)} > (SELECT MAX({q(pk)}) FROM {q(table)}) - %s"
+        f"SELECT MAX({q(pk)}), COUNT(*), MAX({q(published)}), "
+        f"(SELECT MAX({q('updated_at')}) FROM {q(years)}), "
+        f"(SELECT MAX({q('updated_at')}) FROM {q(aliases)}), "
+        f"(SELECT COUNT(*) FROM {q(aliases)}) "
+        f"FROM {q(table)} WHERE {q(pk)} > (SELECT MAX({q(pk)}) FROM {q(table)}) - %s"
     )
+
+
+def _aware(value):
+    if isinstance(value, str):  # SQLite hands back text (UTC)
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, datetime.UTC)
+    return value
 
 
 def public_generation() -> Generation:
     """The publication generation, in one query of a few index lookups: the newest id, and the
-    number of versions and newest publication time among the `RECENT_IDS` newest ids.
+    number of versions and newest publication time among the `RECENT_IDS` newest ids; and the
+    bureau's settings the pages print besides the publications — the last change of a year's
+    settings (the population behind 人均) and of the search 简称, and how many 简称 there are
+    (a deletion). A change of any of them changes every key, in every worker.
 
     Written in SQL: built through the ORM, the query cost more Python time (0.5 ms) than
     serving the cached page."""
     with connection.cursor() as cursor:
         cursor.execute(_generation_sql(), [RECENT_IDS])
-        newest, count, published = cursor.fetchone()
-    if isinstance(published, str):  # SQLite hands back text (UTC)
-        published = parse_datetime(published)
-    if published is not None and timezone.is_naive(published):
-        published = timezone.make_aware(published, datetime.UTC)
+        newest, count, published, settings_changed, aliases_changed, aliases = cursor.fetchone()
+    times = [
+        moment.timestamp()
+        for moment in map(_aware, (published, settings_changed, aliases_changed))
+        if moment is not None
+    ]
     return Generation(
-        token=f"{newest or 0}.{count}",
-        last_modified=published.timestamp() if published else None,
+        token=f"{newest or 0}.{count}.{max(times, default=0):.6f}.{aliases}",
+        last_modified=max(times) if published is not None else None,
     )
 
 

@@ -21,18 +21,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Max, Sum
-
 from tables.document.narrative.wording import share
-from tables.models import PublishedFigure, PublishedVersion, YearSettings
+from tables.models import PublishedVersion, YearSettings
 from tables.public.insight import (
     FigureValue,
     figures_compare,
     unit_versions_by_year,
     version_figures,
+    year_figures_by_dimension,
     year_versions,
 )
-from units.money import cents_to_yuan
 
 ZERO = Decimal(0)
 #: how many 功能分类 类 changes the page lists, and how many projects' goals
@@ -316,20 +314,12 @@ def citizens_unit_get(*, version_id: int) -> UnitCitizens | None:
 
 def county_figures(*, year: int) -> tuple[dict[str, list[FigureValue]], int]:
     """The figures of `year` summed over its published units (部门预算 left out, as
-    `insight.year_figures`), every dimension in one query; and how many units that is."""
-    versions = year_versions(year=year)
-    rows = (
-        PublishedFigure.objects.filter(version__in=versions, dimension__in=DIMENSIONS)
-        .values("dimension", "code")
-        .annotate(total=Sum("amount"), name=Max("name"), level=Max("level"))
-        .order_by("dimension", "code")
+    `insight.year_figures_by_dimension`), every dimension in one query; and how many units
+    that is."""
+    return (
+        year_figures_by_dimension(year=year, dimensions=DIMENSIONS),
+        year_versions(year=year).count(),
     )
-    result: dict[str, list[FigureValue]] = {}
-    for row in rows:
-        result.setdefault(row["dimension"], []).append(
-            FigureValue(row["code"], row["name"], row["level"], cents_to_yuan(row["total"]))
-        )
-    return result, versions.count()
 
 
 def citizens_county_get(*, year: int) -> CountyCitizens | None:

@@ -2,37 +2,29 @@
 (`public:county_citizens`), each as a web page and as a PDF printed by WeasyPrint through the
 confined fetcher (`tables.document.render.weasy`).
 
-The web pages are cached like every anonymous public page (`public_page`). The PDFs:
-
-- a unit's is made from one published version, which never changes: it is printed once per
-  process (kept in the `public_pages` cache under the version id) and served with a day's
-  `max-age` and an `ETag`;
-- the county's changes whenever a unit of the year publishes: it goes through `public_page`
-  too, so it is keyed by the publication generation and served with the short public max-age
-  and an `ETag`.
+The web pages and the PDFs are cached like every anonymous public page (`public_page`): keyed
+by the publication generation (a unit's summary compares with the previous year's newest
+version, which a 更正 changes; the county's changes with every publication), served with the
+short public max-age and an `ETag`. A PDF takes no parameters: a query string is redirected
+away, so made-up ones cannot make it print again.
 """
 
 from __future__ import annotations
 
-import hashlib
+import functools
 
-from django.core.cache import caches
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from tables.document.narrative import ChartSpec
 from tables.document.render.charts import chart_svg
-from tables.public.cache import CACHE_ALIAS, public_page
+from tables.public.cache import public_page
 from tables.public.citizens import citizens_county_get, citizens_unit_get
 
-#: a unit's PDF is the same for as long as its template is: bump to print them again
-PDF_REVISION = 1
-UNIT_PDF_MAX_AGE = 86400
 PDF_TYPE = "application/pdf"
 
 
@@ -92,21 +84,27 @@ def unit_citizens(request, version_id: int):
     return render(request, "public/citizens.html", _context(_unit(version_id), "unit"))
 
 
+def _without_query(view):
+    """A PDF has no parameters: a request with a query string is sent to the bare address, so
+    made-up parameters cannot make the cache (keyed by the full path) print it again."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.META.get("QUERY_STRING"):
+            return redirect(request.path)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 @require_safe
+@_without_query
+@public_page
 def unit_citizens_pdf(request, version_id: int):
-    """The same summary as a PDF, printed once per version and process."""
-    cache = caches[CACHE_ALIAS]
-    key = f"citizens-pdf:{PDF_REVISION}:{version_id}"
-    content = cache.get(key)
-    if content is None:
-        citizens = _unit(version_id)
-        content = _pdf(_context(citizens, "unit"))
-        cache.set(key, content, None)
-    etag = f'"{hashlib.blake2b(content, digest_size=16).hexdigest()}"'
-    response = _pdf_response(content, f"公民预算-{version_id}.pdf")
-    patch_cache_control(response, public=True, max_age=UNIT_PDF_MAX_AGE)
-    response["ETag"] = etag
-    return get_conditional_response(request, etag=etag, response=response)
+    """The same summary as a PDF, printed once per publication generation and process (its
+    comparison reads the previous year's newest version, which a 更正 may change)."""
+    citizens = _unit(version_id)
+    return _pdf_response(_pdf(_context(citizens, "unit")), f"公民预算-{version_id}.pdf")
 
 
 @require_safe
@@ -117,6 +115,7 @@ def county_citizens(request, year: int):
 
 
 @require_safe
+@_without_query
 @public_page
 def county_citizens_pdf(request, year: int):
     """The county's summary as a PDF (cached per publication generation by `public_page`)."""

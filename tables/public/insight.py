@@ -13,13 +13,13 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Min, Sum
+from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
 from tables.models import PublishedFigure, PublishedVersion
 from tables.publication.services import published_versions_latest
 from units.money import cents_to_yuan
-from units.workflow import DISCLOSURE_DAYS, due_date
+from units.workflow import due_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,23 +62,39 @@ def year_versions(*, year: int):
     return published_versions_latest().filter(year=year, is_department=False)
 
 
-def year_figures(
-    *, year: int, dimension: str, department_code: str = "", prefix: str = ""
-) -> list[FigureValue]:
-    """One dimension's figures summed over the year's published units (optionally one 主管部门,
-    optionally only codes under `prefix`, e.g. a 功能分类 类 for its 款 and 项); one query."""
-    rows = PublishedFigure.objects.filter(version__in=year_versions(year=year), dimension=dimension)
+def year_figures_by_dimension(
+    *, year: int, dimensions: tuple[str, ...], department_code: str = "", prefix: str = ""
+) -> dict[str, list[FigureValue]]:
+    """dimension → its figures summed over the year's published units, in code order
+    (optionally one 主管部门, optionally only codes under `prefix`, e.g. a 功能分类 类 for its
+    款 and 项); one query. A code is one row even where versions printed it under different
+    names (code lists of other years, an ancestor without a name): the non-empty name wins."""
+    rows = PublishedFigure.objects.filter(
+        version__in=year_versions(year=year), dimension__in=dimensions
+    )
     if department_code:
         rows = rows.filter(version__department_code=department_code)
     if prefix:
         rows = rows.filter(code__startswith=prefix)
-    return [
-        FigureValue(code, name, level, cents_to_yuan(total))
-        for code, name, level, total in rows.values("code")
-        .annotate(total=Sum("amount"))
-        .values_list("code", "name", "level", "total")
-        .order_by("code")
-    ]
+    result: dict[str, list[FigureValue]] = {dimension: [] for dimension in dimensions}
+    for row in (
+        rows.values("dimension", "code")
+        .annotate(total=Sum("amount"), name=Max("name"), level=Max("level"))
+        .order_by("dimension", "code")
+    ):
+        result[row["dimension"]].append(
+            FigureValue(row["code"], row["name"], row["level"], cents_to_yuan(row["total"]))
+        )
+    return result
+
+
+def year_figures(
+    *, year: int, dimension: str, department_code: str = "", prefix: str = ""
+) -> list[FigureValue]:
+    """One dimension of `year_figures_by_dimension`; one query."""
+    return year_figures_by_dimension(
+        year=year, dimensions=(dimension,), department_code=department_code, prefix=prefix
+    )[dimension]
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +176,8 @@ class LedgerRow:
 
 def publication_ledger(*, year: int) -> list[LedgerRow]:
     """The 公开情况 of every disclosure published for `year` (部门预算 included), by 主管部门
-    and unit code; three queries. The 批复日期 is the one the first version printed."""
+    and unit code; three queries. The 批复日期 is the one the first version printed, or, when
+    it printed none, the newest version's (a 批复日期 entered before a 更正 was published)."""
     latest = list(
         published_versions_latest()
         .filter(year=year)
@@ -189,7 +206,7 @@ def publication_ledger(*, year: int) -> list[LedgerRow]:
                 department_code=version.department_code,
                 department_name=version.department_name,
                 is_department=version.is_department,
-                approval_date=firsts.get(version.submission_id, version.approval_date),
+                approval_date=firsts.get(version.submission_id) or version.approval_date,
                 first_published=stat["first"].astimezone(local).date(),
                 latest_published=version.published_at.astimezone(local).date(),
                 versions=stat["n"],
@@ -199,7 +216,6 @@ def publication_ledger(*, year: int) -> list[LedgerRow]:
 
 
 __all__ = [
-    "DISCLOSURE_DAYS",
     "FigureChange",
     "FigureValue",
     "figures_compare",
@@ -208,5 +224,6 @@ __all__ = [
     "unit_versions_by_year",
     "version_figures",
     "year_figures",
+    "year_figures_by_dimension",
     "year_versions",
 ]

@@ -158,33 +158,17 @@ def overview_departments(*, year: int) -> list[DepartmentTotal]:
     ]
 
 
-def _merged(figures: Iterable[FigureValue]) -> list[FigureValue]:
-    """Figures by code, one row a code: a code printed under two names (code lists of two
-    versions) is grouped twice by the SQL and added up again here, under its first name."""
-    merged: dict[str, FigureValue] = {}
-    for figure in figures:
-        seen = merged.get(figure.code)
-        merged[figure.code] = (
-            figure
-            if seen is None
-            else FigureValue(seen.code, seen.name, seen.level, seen.amount + figure.amount)
-        )
-    return [merged[code] for code in sorted(merged)]
-
-
 def overview_function(*, year: int, department_code: str = "", func: str = "") -> FunctionLevel:
     """The 功能分类 level under `func` ("" for the 类, a 类 code for its 款, a 款 code for its
     项), summed over the year's units; one query. LookupError when `func` names no published
     类 or 款."""
     if func and (not func.isdigit() or len(func) not in (3, 5)):
         raise LookupError(func)
-    figures = _merged(
-        year_figures(
-            year=year,
-            dimension=FigureDimension.FUNCTION,
-            department_code=department_code,
-            prefix=func[:3],
-        )
+    figures = year_figures(
+        year=year,
+        dimension=FigureDimension.FUNCTION,
+        department_code=department_code,
+        prefix=func[:3],
     )
     by_code = {figure.code: figure for figure in figures}
     if not func:
@@ -292,8 +276,8 @@ def year_overview(*, year: int, department_code: str = "", func: str = "") -> Ye
             year=year, dimension=FigureDimension.TOTAL, department_code=department_code
         )
     }
-    revenue = _merged(
-        year_figures(year=year, dimension=FigureDimension.REVENUE, department_code=department_code)
+    revenue = year_figures(
+        year=year, dimension=FigureDimension.REVENUE, department_code=department_code
     )
     revenue.sort(key=_revenue_order)
     sangong = overview_sangong(year=year, department_code=department_code)

@@ -31,14 +31,14 @@ from tables.document.narrative import ChartSpec
 from tables.document.render.charts import chart_svg
 from tables.models import PublishedVersion
 from tables.public.cache import public_page
-from tables.public.insight import DISCLOSURE_DAYS, LedgerRow, publication_ledger
+from tables.public.insight import LedgerRow, publication_ledger
 from tables.public.overview import (
     ledger_summary,
     rows_sorted,
     with_shares,
     year_overview,
 )
-from units.workflow import due_date
+from units.workflow import DISCLOSURE_DAYS, due_date
 
 #: the 三公 table's columns: (sort key, heading, sorted high to low first)
 SANGONG_HEADINGS = (
