@@ -278,3 +278,24 @@ def test_chinese_csv_and_xlsx_queries_do_not_grow_with_units(two_units, client):
     for i in range(2):
         publish_unit(admin, name=f"增加单位{i}", code=f"79{i}", n_lines=3, seed=10 + i)
     assert count_queries() == small and max(small) <= 4
+
+
+def test_the_workbook_is_built_once_per_content(two_units, client, monkeypatch):
+    """A second download of the same year reads the workbook built for the first from the file
+    cache (same bytes, built once); a new publication builds a new one."""
+    from tables.publication import opendata_xlsx
+
+    built = []
+
+    def counting_write(*args, **kwargs):
+        built.append(1)
+        return budget_workbook_write(*args, **kwargs)
+
+    monkeypatch.setattr(opendata_xlsx, "budget_workbook_write", counting_write)
+    url = reverse("public:year_xlsx", args=[2025])
+    first = b"".join(client.get(url).streaming_content)
+    second = b"".join(client.get(url).streaming_content)
+    assert first == second and len(built) == 1
+    publish_unit(two_units[0].published_by, name="县测试第三单位", code="ZH003")
+    third = b"".join(client.get(url).streaming_content)
+    assert len(built) == 2 and third != first

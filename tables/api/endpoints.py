@@ -13,6 +13,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from tables.api import schemas, selectors
 from tables.models import FileKind
+from tables.public.cache import generation_memo
 from tables.public.insight import (
     publication_ledger,
     version_figures,
@@ -336,8 +337,18 @@ def year_figures_get(
     prefix: str = Query("", max_length=20, description="编码前缀，如 201 只取该类下的款与项"),
 ):
     selectors.api_year_exists(year=year)
-    figures = year_figures(
-        year=year, dimension=dimension, department_code=department.strip(), prefix=prefix.strip()
+    figures = generation_memo(
+        "api_year_figures",
+        year,
+        dimension,
+        department.strip(),
+        prefix.strip(),
+        compute=lambda: year_figures(
+            year=year,
+            dimension=dimension,
+            department_code=department.strip(),
+            prefix=prefix.strip(),
+        ),
     )
     return {
         "year": year,
@@ -359,7 +370,9 @@ def year_figures_get(
 )
 def year_overview(request, year: Year):
     selectors.api_year_exists(year=year)
-    overview = selectors.api_year_overview(year=year)
+    overview = generation_memo(
+        "api_year_overview", year, compute=lambda: selectors.api_year_overview(year=year)
+    )
     return {
         "year": overview.year,
         "units": overview.units,
@@ -408,6 +421,8 @@ def year_ledger(request, year: Year):
                 "corrected": row.corrected,
                 "versions": row.versions,
             }
-            for row in publication_ledger(year=year)
+            for row in generation_memo(
+                "api_year_ledger", year, compute=lambda: publication_ledger(year=year)
+            )
         ],
     }

@@ -200,6 +200,28 @@ def public_page(view):
     return wrapper
 
 
+_MISSING = object()
+
+
+def generation_memo(name: str, *args, compute):
+    """`compute()`, kept in the public pages' cache for the current publication generation
+    (`public_generation`): for read functions whose answer is the same for everyone until the
+    next publication and that add up the whole year, such as the open API's county figures
+    and ledger (the public pages get the same from `public_page`). `name` and `args` make the
+    key; with the page cache turned off it is computed every time."""
+    if not _enabled():
+        return compute()
+    generation = public_generation()
+    where = hashlib.sha256(repr(args).encode()).hexdigest()
+    key = f"memo:{generation.token}:{name}:{where}"
+    cache = caches[CACHE_ALIAS]
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache.set(key, value, settings.PUBLIC_PAGE_CACHE_SECONDS)
+    return value
+
+
 def public_pages_clear(**kwargs) -> None:
     """Forget every cached page (nothing to do when the settings have no such cache)."""
     try:

@@ -31,7 +31,9 @@ import csv
 import hashlib
 import io
 import json
+import os
 import tempfile
+from pathlib import Path
 
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
@@ -44,6 +46,7 @@ from tables.models import FileKind, PublishedFile, PublishedVersion
 from tables.publication import opendata, opendata_xlsx
 from tables.publication.opendata_fields import BUDGET_FIELDS
 from tables.publication.services import published_versions_latest
+from tables.publication.views import published_file_cache_dir
 
 #: stored files read per query while streaming the bulk CSV
 CHUNK = 50
@@ -195,21 +198,47 @@ def year_csv(request, year: int):
     return _bulk_headers(response, year, etag, last_modified)
 
 
-def year_xlsx(request, year: int):
-    """All units' budget rows of a year as one workbook (Chinese header, amounts as numbers):
-    written into a temporary file row by row, then streamed from it."""
-    entries = _year_entries_or_404(year)
-    etag = _bulk_etag(entries, XLSX_VARIANT)
-    last_modified = max(entry[2] for entry in entries).timestamp()
-    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
-    if response is None:
+def _year_xlsx_open(year: int, entries, etag: str):
+    """The year's workbook as an open file: built once per content (its ETag) into the file
+    cache beside the stored files (`PUBLISHED_FILE_CACHE_DIR/bulk/`, written to a temporary
+    name and renamed, so every worker reuses it), or into a temporary file when there is no
+    cache directory."""
+    root = published_file_cache_dir()
+    if root is None:
         output = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
         opendata_xlsx.budget_workbook_write(
             bulk_rows(entries), output, sheet_title=f"{year}年预算收支明细"
         )
         output.seek(0)
+        return output
+    path = root / "bulk" / f"{hashlib.sha256(etag.encode()).hexdigest()}.xlsx"
+    try:
+        return open(path, "rb")  # noqa: SIM115 (FileResponse closes it)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as output:
+        try:
+            opendata_xlsx.budget_workbook_write(
+                bulk_rows(entries), output, sheet_title=f"{year}年预算收支明细"
+            )
+        except BaseException:
+            Path(output.name).unlink(missing_ok=True)
+            raise
+    os.replace(output.name, path)
+    return open(path, "rb")  # noqa: SIM115 (FileResponse closes it)
+
+
+def year_xlsx(request, year: int):
+    """All units' budget rows of a year as one workbook (Chinese header, amounts as numbers),
+    built once per content (`_year_xlsx_open`) and streamed from the file."""
+    entries = _year_entries_or_404(year)
+    etag = _bulk_etag(entries, XLSX_VARIANT)
+    last_modified = max(entry[2] for entry in entries).timestamp()
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
         response = FileResponse(
-            output,
+            _year_xlsx_open(year, entries, etag),
             as_attachment=True,
             filename=bulk_file_name(year, zh=True, suffix=".xlsx"),
             content_type=opendata_xlsx.XLSX_CONTENT_TYPE,
