@@ -71,3 +71,66 @@ def test_a_county_of_versions_each_get_their_own_figures(fast_pdf):
     for version in versions:
         lines = version.data_json["budget"]["lines"]
         assert totals[version.pk] == sum(Decimal(line["amount"]) for line in lines)
+
+
+def _bare_version(*, name: str, year: int = 2025, version: int = 1, submission=None, **fields):
+    """A published version inserted directly (no files, a stub snapshot): rows for the sums."""
+    from tables.models import PublishedVersion
+    from tests.factories import budget_unit_create, submission_create
+    from units.models import SubmissionStatus
+
+    if submission is None:
+        submission = submission_create(
+            unit=budget_unit_create(name=name), year=year, status=SubmissionStatus.PUBLISHED
+        )
+    unit = submission.unit
+    return PublishedVersion.objects.create(
+        submission=submission,
+        version=version,
+        year=year,
+        unit_code=unit.code,
+        unit_name=name,
+        department_code=unit.department.code,
+        department_name=unit.department.name,
+        data_json={"schema": "budget-disclosure-snapshot/1"},
+        **fields,
+    )
+
+
+def test_a_code_printed_under_two_names_is_one_row_of_the_year(db):
+    """Two units printed 功能分类 201 under different names (one without a name): the year's
+    sum is one row of 201 with the name, on the insight read and in the API."""
+    from tables.public.insight import year_figures
+
+    for name, figure_name, fen in (("甲单位", "一般公共服务支出", 200), ("乙单位", "", 100)):
+        PublishedFigure.objects.create(
+            version=_bare_version(name=name),
+            dimension="function",
+            code="201",
+            name=figure_name,
+            level=1,
+            amount=fen,
+        )
+    (row,) = year_figures(year=2025, dimension="function")
+    assert (row.code, row.name, row.amount) == ("201", "一般公共服务支出", Decimal("3.00"))
+
+
+def test_the_ledger_takes_a_approval_date_only_a_later_version_printed(db):
+    """Version 1 was published without a 批复日期; the 更正 (version 2) printed one: the ledger
+    counts the days from it to the first publication."""
+    import datetime
+
+    from tables.public.insight import publication_ledger
+
+    when = datetime.datetime(2025, 3, 1, 9, tzinfo=datetime.UTC)
+    first = _bare_version(name="丙单位", published_at=when)
+    _bare_version(
+        name="丙单位",
+        version=2,
+        submission=first.submission,
+        published_at=when + datetime.timedelta(days=40),
+        approval_date=datetime.date(2025, 2, 20),
+    )
+    (row,) = publication_ledger(year=2025)
+    assert row.approval_date == datetime.date(2025, 2, 20)
+    assert (row.days, row.on_time, row.corrected) == (9, True, True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 
 from tables.api.caching import conditional, conditional_response
 from tables.api.docs import ChineseSwagger
@@ -24,6 +25,13 @@ DESCRIPTION = """\
 - 匿名访问有频率限制；超过时返回 429 与 `Retry-After`（秒）。
 - 错误以中文 JSON 返回：`{"detail": "…"}`。
 """
+
+
+class ChineseJSONRenderer(JSONRenderer):
+    """JSON with Chinese written as itself (UTF-8), not as \\u escapes: readable in a browser
+    and half the bytes."""
+
+    json_dumps_params = {"ensure_ascii": False}
 
 
 class OpenApi(NinjaAPI):
@@ -45,6 +53,7 @@ api = OpenApi(
     docs=ChineseSwagger(),
     docs_decorator=conditional,
     throttle=[ClientAnonRateThrottle()],
+    renderer=ChineseJSONRenderer(),
 )
 error_handlers_install(api)
 api.add_router("", router)
