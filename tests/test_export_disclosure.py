@@ -46,6 +46,20 @@ def test_exports_xlsx(demo, tmp_path):
     workbook = openpyxl.load_workbook(path)
     assert workbook.sheetnames[0].startswith("表一")
     assert len(workbook.sheetnames) >= 14
+    # every number is stored as its exact decimal (never a binary float's 746.0700000000001)
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        values = [
+            value
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/sheet")
+            for value in re.findall(rb'<c [^>]*t="n"[^>]*><v>([^<]*)</v>', archive.read(name))
+        ]
+    assert values and all(re.fullmatch(rb"-?\d+(\.\d{1,2})?", value) for value in values), [
+        value for value in values if not re.fullmatch(rb"-?\d+(\.\d{1,2})?", value)
+    ][:5]
 
 
 def test_unknown_unit_or_year_is_refused_in_chinese(demo, tmp_path):

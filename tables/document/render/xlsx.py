@@ -182,7 +182,11 @@ def _set_text(cell, text: str | None) -> None:
 
 
 def _set_number(cell, value: Decimal, number_format: str) -> None:
-    cell.value = value
+    """A numeric cell holding exactly `value`: openpyxl would write a Decimal as
+    ``"%.16g" % float(value)`` (746.07 → 746.0700000000001), so the cell's stored value is the
+    decimal's own text, typed as a number (as `tables.publication.opendata_xlsx` does)."""
+    cell.value = format(value, "f")
+    cell.data_type = "n"
     cell.number_format = number_format
 
 
