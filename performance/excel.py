@@ -41,7 +41,7 @@ from units.excel.identity import (
 from units.excel.problems import Problem
 from units.excel.problems import problems_error as located_problems_error
 from units.excel.reader import DATETIME, MONEY, TEXT, Column, Row, SheetSpec, sheets_read
-from units.spreadsheet import header_write, list_validation, text_cell_put
+from units.spreadsheet import exact_number, header_write, list_validation, text_cell_put
 
 SHEET_README = "说明"
 SHEET_PROJECTS = "项目目标"
@@ -229,8 +229,7 @@ def _put(worksheet, row: int, column: int, value, kind: str = TEXT):
         return text_cell_put(worksheet, row, column, value)
     cell = worksheet.cell(row=row, column=column)
     if kind == MONEY:
-        cell.value = value if value is not None else 0
-        cell.number_format = "#,##0.00"
+        exact_number(cell, value if value is not None else 0)
     else:
         cell.value = timezone.localtime(value).replace(tzinfo=None) if value else None
         cell.number_format = "yyyy-mm-dd hh:mm:ss"

@@ -39,7 +39,13 @@ from units.excel.identity import (
 )
 from units.excel.problems import column_letter
 from units.excel.reader import MONEY, NUMBER, Column, Row, SheetSpec, sheets_read
-from units.spreadsheet import header_write, list_validation, text_cell_put, text_sheet_write
+from units.spreadsheet import (
+    header_write,
+    list_validation,
+    number_cell_put,
+    text_cell_put,
+    text_sheet_write,
+)
 
 SHEET_README = "说明"
 SHEET_LINES = "预算明细"
@@ -328,8 +334,7 @@ def workbook_write(
         for index, column in enumerate(LINE_COLUMNS, start=1):
             value = item.get(column.key)
             if column.kind == MONEY:
-                cell = sheet.cell(row=row, column=index, value=value)
-                cell.number_format = "#,##0.00"
+                number_cell_put(sheet, row, index, value)
             elif isinstance(value, int) and not isinstance(value, bool):
                 sheet.cell(row=row, column=index, value=value)
             else:
@@ -397,8 +402,7 @@ def _extra_sheet_write(workbook, spec: SheetSpec, content: SheetContent) -> None
         for index, column in enumerate(columns, start=1):
             value = item.get(column.key)
             if isinstance(value, Decimal) or column.kind == MONEY:
-                cell = sheet.cell(row=row, column=index, value=value)
-                cell.number_format = "#,##0.00"
+                number_cell_put(sheet, row, index, value)
             elif isinstance(value, datetime.date):
                 sheet.cell(row=row, column=index, value=value).number_format = "yyyy-mm-dd"
             elif isinstance(value, int) and not isinstance(value, bool):

@@ -1,6 +1,8 @@
 """Small helpers shared by the Excel templates and exports (预算明细, 绩效目标): writing only.
 Uploaded workbooks are read by `units.excel`."""
 
+from decimal import Decimal
+
 
 def illegal_free(text: str) -> str:
     """Drop the control characters an XLSX cell cannot hold (openpyxl would refuse the file)."""
@@ -19,6 +21,29 @@ def text_cell_put(worksheet, row: int, column: int, value):
         cell.data_type = "s"
     cell.number_format = "@"
     return cell
+
+
+def exact_number(cell, value, number_format: str = "#,##0.00"):
+    """Make `cell` a number holding exactly `value` (a Decimal; None leaves it blank; anything
+    else is written as openpyxl types it).
+    openpyxl writes a Decimal as ``"%.16g" % float(value)`` — 943.43 becomes
+    943.4299999999999 in the file — so the stored value is the decimal's own text, typed as a
+    number: Excel and every reader see the amount as entered, to the 分."""
+    cell.number_format = number_format
+    if value is None:
+        cell.value = None
+        return cell
+    if isinstance(value, Decimal):
+        cell.value = format(value, "f")
+        cell.data_type = "n"
+    else:  # an int, or what a caller deliberately writes as it is (a test's text amount)
+        cell.value = value
+    return cell
+
+
+def number_cell_put(worksheet, row: int, column: int, value, number_format: str = "#,##0.00"):
+    """Write `value` as an exact number cell (`exact_number`)."""
+    return exact_number(worksheet.cell(row=row, column=column), value, number_format)
 
 
 def header_write(worksheet, columns, *, freeze: str = "A2") -> None:

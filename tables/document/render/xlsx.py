@@ -52,6 +52,7 @@ from types import SimpleNamespace
 from performance.sheets import HEADER, LABEL, MONEY, TargetSheet
 from tables.figures.formatting import chinese_numeral, format_amount, to_display
 from tables.figures.types import Table
+from units.spreadsheet import exact_number
 
 MONEY_FORMAT = "0.00"
 DRAFT_MARK = "草稿"
@@ -181,15 +182,6 @@ def _set_text(cell, text: str | None) -> None:
             cell.quotePrefix = True
 
 
-def _set_number(cell, value: Decimal, number_format: str) -> None:
-    """A numeric cell holding exactly `value`: openpyxl would write a Decimal as
-    ``"%.16g" % float(value)`` (746.07 → 746.0700000000001), so the cell's stored value is the
-    decimal's own text, typed as a number (as `tables.publication.opendata_xlsx` does)."""
-    cell.value = format(value, "f")
-    cell.data_type = "n"
-    cell.number_format = number_format
-
-
 def _merge(sheet, row: int, column: int, rowspan: int = 1, colspan: int = 1) -> None:
     if rowspan > 1 or colspan > 1:
         sheet.merge_cells(
@@ -243,7 +235,7 @@ def _write_table(
             if column.kind == "money":
                 # Empty exactly where the displayed grid is: the one formatting rule decides.
                 if format_amount(value, table.money_unit):
-                    _set_number(cell, to_display(value, table.money_unit), MONEY_FORMAT)
+                    exact_number(cell, to_display(value, table.money_unit), MONEY_FORMAT)
                 cell.alignment = styles.right
             else:
                 _set_text(cell, "" if value is None else str(value))
@@ -317,7 +309,7 @@ def _write_target(sheet, target: TargetSheet, styles, *, is_draft: bool) -> None
         cell = sheet.cell(row=TARGET_GRID_START + r, column=c + 1)
         number = _target_number(item.text) if item.kind == MONEY else None
         if number is not None:
-            _set_number(cell, *number)
+            exact_number(cell, *number)
             cell.alignment = styles.right
         else:
             _set_text(cell, item.text)
