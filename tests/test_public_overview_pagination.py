@@ -9,6 +9,7 @@ publishing stores them): publishing 60 units through the real path would take mi
 
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal
 
@@ -35,7 +36,10 @@ UNITS = 2 * PER_PAGE + 7
 def _unit(name: str, *, department, index: int, year: int = 2025) -> PublishedVersion:
     """A published unit whose 三公 items are 100, 200, 300, 400 元 times `index` + 1 (so every
     unit's 合计 differs) and whose 机关运行经费 falls as `index` rises."""
-    version = stored_version(name=name, department=department, year=year)
+    published_at = datetime.datetime(year, 2, 1, tzinfo=datetime.UTC) + datetime.timedelta(
+        minutes=index
+    )  # 12 days after the 批复日期 stored_version gives (1月20日): on time
+    version = stored_version(name=name, department=department, year=year, published_at=published_at)
     base = (index + 1) * 100  # 元 → 分 below
     items = [(code, base * (n + 1)) for n, code in enumerate(SANGONG_ITEMS)]
     rows = [
