@@ -130,3 +130,60 @@ def test_reader_explores_the_county_overview(live_server, monkeypatch, fast_pdf,
             _assert_readable(phone)
             phone.screenshot(path=str(shots / shot), full_page=True)
         phone.close()
+
+
+def test_reader_pages_through_a_long_ledger(live_server, monkeypatch, tmp_path):
+    """With more units than a page, the ledger and the 三公 table show a page at a time: the
+    reader sorts, follows 下一页 (the order kept) and comes back; the page links are a named
+    navigation with the current page marked, readable and fitting at 1280 px and on a phone."""
+    from tables.public.overview_views import PER_PAGE
+    from tests.test_public_overview_pagination import _unit
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    shots = Path(SCREENSHOTS_DIR or tmp_path)
+    department = department_create(name="县测试分页浏览部门")
+    for i in range(PER_PAGE + 10):
+        _unit(f"县测试分页浏览单位{i:03d}", department=department, index=i)
+    base = live_server.url
+
+    with chromium_browser() as browser:
+        page = browser.new_page(locale="zh-CN", viewport=DESKTOP)
+        page.set_default_timeout(30_000)
+        page.goto(f"{base}/public/2025/ledger/")
+        assert f"已公开 {PER_PAGE + 10} 家" in page.locator(".ledger-counts").inner_text()
+        assert page.locator("#ledger tbody tr").count() == PER_PAGE
+        page.locator("#ledger thead").get_by_role("link", name="单位").click()
+        page.wait_for_url(re.compile(r"sort=unit&dir=desc#ledger$"))
+        first_page = page.locator("#ledger tbody tr th.unit-name").all_inner_texts()
+        pages = page.get_by_role("navigation", name="公开情况表分页")
+        assert pages.locator('[aria-current="page"]').inner_text() == "第 1/2 页"
+        pages.get_by_role("link", name="下一页").click()
+        page.wait_for_url(re.compile(r"sort=unit&dir=desc&page=2#ledger$"))
+        second_page = page.locator("#ledger tbody tr th.unit-name").all_inner_texts()
+        assert len(second_page) == 10
+        assert first_page[-1] > second_page[0]  # the order went on
+        _assert_readable(page)
+        _assert_fits(page, DESKTOP["width"])
+        page.screenshot(path=str(shots / "overview-ledger-page2.png"), full_page=True)
+        pages.get_by_role("link", name="上一页").click()
+        page.wait_for_url(re.compile(r"sort=unit&dir=desc&page=1#ledger$"))
+
+        page.goto(f"{base}/public/2025/?sort=operating&dir=asc#sangong")
+        assert len(_sangong_names(page)) == PER_PAGE
+        page.get_by_role("navigation", name="“三公”经费表分页").get_by_role(
+            "link", name="下一页"
+        ).click()
+        page.wait_for_url(re.compile(r"sort=operating&dir=asc&page=2#sangong$"))
+        assert len(_sangong_names(page)) == 10
+        assert "全部单位合计" in page.locator("#sangong tr.overview-total").inner_text()
+        _assert_readable(page)
+        page.screenshot(path=str(shots / "overview-sangong-page2.png"), full_page=True)
+        page.close()
+
+        phone = browser.new_page(locale="zh-CN", viewport=PHONE)
+        phone.set_default_timeout(30_000)
+        phone.goto(f"{base}/public/2025/ledger/?page=2")
+        _assert_fits(phone, PHONE["width"])
+        _assert_readable(phone)
+        phone.screenshot(path=str(shots / "overview-ledger-page2-phone.png"), full_page=True)
+        phone.close()

@@ -12,8 +12,10 @@ import pytest
 from django.urls import reverse
 
 from tests.browser import axe_serious, chromium_browser, visible_english
+from tests.factories import published_county_create, user_with
 from tests.test_public_browser import OVERFLOW_JS
 from tests.test_public_unit_years import county_with_reasons_create
+from units.permissions import ADMIN
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,7 +43,8 @@ def test_reader_compares_a_unit_over_the_years(
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     shots = Path(SCREENSHOTS_DIR or tmp_path)
     width = viewport["width"]
-    county = county_with_reasons_create()
+    admin = user_with(ADMIN)
+    county = county_with_reasons_create({**published_county_create(actor=admin), "admin": admin})
     latest = county["history"][2]
     base = live_server.url
 

@@ -11,13 +11,17 @@ served at `/public/charts/<version>/<key>.svg`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 
-from tables.document.narrative import ChartSpec, share, wan
+from django.utils.safestring import SafeString, mark_safe
+
+from tables.document.narrative import ChartSpec, share
 from tables.document.render.charts import COLOURS, LABEL_WIDTH, ROW, TOP, WIDTH, chart_svg
-from tables.figures.types import FUNDS
+from tables.figures.formatting import format_wan_grouped
+from tables.publication.figures import revenue_order
 
 #: the charts of a published version, by the key in their URL: their title after the unit's name
 CHART_TITLES = {
@@ -25,8 +29,6 @@ CHART_TITLES = {
     "function": "支出功能分类结构",
     "fund": "收入资金来源结构",
 }
-#: the order the 资金来源 are printed in (表一's), 上年结转 last
-REVENUE_ORDER = (*FUNDS, "carryover")
 #: what the standalone file's text is set in (the pages set it through their CSS)
 FONT_FAMILY = (
     "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
@@ -65,8 +67,7 @@ def function_chart(*, year: int, figures) -> ChartSpec:
 
 def fund_chart(*, year: int, figures) -> ChartSpec:
     """The year's 收入 by 资金来源 (表一's order), those with an amount."""
-    order = {code: index for index, code in enumerate(REVENUE_ORDER)}
-    ordered = sorted(figures, key=lambda f: order.get(f.code, len(order)))
+    ordered = sorted(figures, key=lambda f: revenue_order(f.code))
     return ChartSpec(
         key="fund",
         title=f"{year}年{CHART_TITLES['fund']}",
@@ -102,7 +103,9 @@ def chart_rows(chart: ChartSpec) -> list[ChartRow]:
     total = sum((amount for _, amount in chart.items), Decimal(0))
     with_share = chart.key != "years"
     return [
-        ChartRow(label, amount, wan(amount), share(amount, total) if with_share else "")
+        ChartRow(
+            label, amount, format_wan_grouped(amount), share(amount, total) if with_share else ""
+        )
         for label, amount in chart.items
     ]
 
@@ -114,7 +117,7 @@ def amount_bars_svg(chart: ChartSpec) -> str:
     value_width = 130
     bar_space = WIDTH - LABEL_WIDTH - value_width - 20
     height = chart_height(chart)
-    desc = "；".join(f"{label} {wan(amount)}万元" for label, amount in items)
+    desc = "；".join(f"{label} {format_wan_grouped(amount)}万元" for label, amount in items)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
@@ -138,7 +141,7 @@ def amount_bars_svg(chart: ChartSpec) -> str:
             f'<rect x="{LABEL_WIDTH}" y="{y + 6}" width="{max(length, 1)}" height="{ROW - 12}" '
             f'fill="{COLOURS[0]}"/>',
             f'<text x="{LABEL_WIDTH + max(length, 1) + 6}" y="{y + 19}" font-size="13">'
-            f"{wan(amount)}</text>",
+            f"{format_wan_grouped(amount)}</text>",
         ]
     out.append("</svg>")
     return "\n".join(out)
@@ -147,6 +150,20 @@ def amount_bars_svg(chart: ChartSpec) -> str:
 def chart_markup(chart: ChartSpec) -> str:
     """The chart's inline `<svg>` (escaped: safe to mark safe in a template)."""
     return amount_bars_svg(chart) if chart.key == "years" else chart_svg(chart)
+
+
+def chart_safe(chart: ChartSpec) -> SafeString:
+    """The chart's inline `<svg>`, ready for a template: every label and title is escaped by
+    the drawing (`chart_svg`, `amount_bars_svg`), so it is the one place charts are marked
+    safe."""
+    return mark_safe(chart_markup(chart))  # noqa: S308 the drawing escapes every text
+
+
+def structure_chart(key: str, title: str, figures: Iterable, *, label=str) -> SafeString:
+    """A structure (each part's bar with its share of the whole) of `figures` (anything with
+    a `name` and an `amount` in 元, in the order given), as inline SVG for a template;
+    `label` shortens a name for the chart's label column."""
+    return chart_safe(ChartSpec(key, title, tuple((label(f.name), f.amount) for f in figures)))
 
 
 def svg_document(chart: ChartSpec, *, source: str) -> str:

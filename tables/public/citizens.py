@@ -22,10 +22,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from tables.document.narrative.wording import share
-from tables.models import PublishedVersion, YearSettings
+from tables.document.year_settings import population_for_year
+from tables.models import PublishedVersion
 from tables.public.insight import (
     FigureValue,
     figures_compare,
+    per_resident,
     unit_versions_by_year,
     version_figures,
     year_figures_by_dimension,
@@ -138,9 +140,10 @@ class CountyCitizens:
 
     @property
     def per_resident(self) -> Decimal | None:
+        """支出合计 per resident in 元, to the 分 (as the county overview has it)."""
         if not self.population:
             return None
-        return self.summary.total / self.population
+        return per_resident(self.summary.total, self.population)
 
 
 # --- pure assembly ----------------------------------------------------------------------------
@@ -328,7 +331,7 @@ def citizens_county_get(*, year: int) -> CountyCitizens | None:
     if not units:
         return None
     previous, previous_units = county_figures(year=year - 1)
-    population = YearSettings.objects.filter(year=year).values_list("population", flat=True).first()
+    population = population_for_year(year)
     return CountyCitizens(
         summary=summary_build(
             year=year,

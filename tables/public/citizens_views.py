@@ -17,12 +17,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from tables.document.narrative import ChartSpec
-from tables.document.render.charts import chart_svg
 from tables.public.cache import public_page
+from tables.public.charts import structure_chart
 from tables.public.citizens import citizens_county_get, citizens_unit_get
 
 PDF_TYPE = "application/pdf"
@@ -47,15 +45,7 @@ def _context(citizens, kind: str) -> dict:
     escaped by `chart_svg`)."""
     summary = citizens.summary
     charts = {
-        name: mark_safe(
-            chart_svg(
-                ChartSpec(
-                    f"citizens-{name}",
-                    title,
-                    tuple((part.name, part.amount) for part in parts),
-                )
-            )
-        )
+        name: structure_chart(f"citizens-{name}", title, parts)
         for name, title, parts in (
             ("sources", "收入来源", summary.sources),
             ("uses", "支出功能分类", summary.uses),

@@ -30,10 +30,21 @@ class FigureValue:
     amount: Decimal  # exact 元
 
 
-def unit_versions_by_year(*, unit_code: str) -> dict[int, PublishedVersion]:
+def unit_versions_by_year(
+    *, unit_code: str, as_of: PublishedVersion | None = None
+) -> dict[int, PublishedVersion]:
     """The newest published version of each year of a unit (snapshot deferred), newest year
-    first; one query."""
-    versions = published_versions_latest().filter(unit_code=unit_code).order_by("-year", "-id")
+    first; one query. With `as_of`, as they stood when that version was published: the years
+    up to its year, and of each the newest version with an id no greater than its own (a 更正
+    published later is not seen, so what is drawn from the answer never changes)."""
+    if as_of is None:
+        versions = published_versions_latest().filter(unit_code=unit_code)
+    else:
+        versions = PublishedVersion.objects.defer("data_json").filter(
+            unit_code=unit_code, year__lte=as_of.year, pk__lte=as_of.pk
+        )
+    # one submission per unit and year: within it, a higher id is a later version
+    versions = versions.order_by("-year", "-id")
     result: dict[int, PublishedVersion] = {}
     for version in versions:
         result.setdefault(version.year, version)
@@ -95,6 +106,12 @@ def year_figures(
     return year_figures_by_dimension(
         year=year, dimensions=(dimension,), department_code=department_code, prefix=prefix
     )[dimension]
+
+
+def per_resident(amount: Decimal, population: int) -> Decimal:
+    """An amount in 元 per resident, rounded half-up to the 分: the one 人均 of the public
+    pages (the county overview and the county 公民预算)."""
+    return (amount / Decimal(population)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +237,7 @@ __all__ = [
     "FigureValue",
     "figures_compare",
     "LedgerRow",
+    "per_resident",
     "publication_ledger",
     "unit_versions_by_year",
     "version_figures",

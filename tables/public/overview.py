@@ -16,20 +16,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TypeVar
 
 from django.db.models import Count, Max, Sum
 
 from tables.document.narrative.wording import share
-from tables.figures.types import FUNDS
-from tables.models import FigureDimension, PublishedFigure, YearSettings
-from tables.public.insight import FigureValue, LedgerRow, year_figures, year_versions
-from tables.publication.figures import SANGONG_ITEMS
+from tables.document.year_settings import population_for_year
+from tables.models import FigureDimension, PublishedFigure
+from tables.public.insight import (
+    FigureValue,
+    LedgerRow,
+    per_resident,
+    year_figures,
+    year_versions,
+)
+from tables.publication.figures import SANGONG_ITEMS, revenue_order
 from units.money import cents_to_yuan
 
 ZERO = Decimal(0)
-CENT = Decimal("0.01")
 #: the lengths of a 功能分类 code at 类, 款 and 项
 FUNCTION_LENGTHS = {1: 3, 2: 5, 3: 7}
 
@@ -127,11 +132,6 @@ class YearOverview:
         if not self.population or self.department is not None:
             return None
         return per_resident(self.expenditure, self.population)
-
-
-def per_resident(amount: Decimal, population: int) -> Decimal:
-    """An amount in 元 divided by a population, rounded half-up to the 分."""
-    return (amount / Decimal(population)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def overview_departments(*, year: int) -> list[DepartmentTotal]:
@@ -249,15 +249,6 @@ def sangong_sums(rows: Iterable[SangongRow]) -> dict[str, Decimal]:
     return {key: sum((getattr(row, key) for row in rows), ZERO) for key in SANGONG_COLUMNS}
 
 
-def year_population(*, year: int) -> int | None:
-    """The county's resident population entered for `year` (None when it was not); one query."""
-    return (
-        YearSettings.objects.filter(year=year, population__isnull=False)
-        .values_list("population", flat=True)
-        .first()
-    )
-
-
 def year_overview(*, year: int, department_code: str = "", func: str = "") -> YearOverview | None:
     """The overview of `year` (None when no unit's disclosure of it is published); six queries.
     LookupError when `department_code` has no published unit that year or `func` no figure."""
@@ -279,7 +270,7 @@ def year_overview(*, year: int, department_code: str = "", func: str = "") -> Ye
     revenue = year_figures(
         year=year, dimension=FigureDimension.REVENUE, department_code=department_code
     )
-    revenue.sort(key=_revenue_order)
+    revenue.sort(key=lambda figure: revenue_order(figure.code))
     sangong = overview_sangong(year=year, department_code=department_code)
     return YearOverview(
         year=year,
@@ -289,16 +280,9 @@ def year_overview(*, year: int, department_code: str = "", func: str = "") -> Ye
         revenue=revenue,
         function=function,
         sangong=sangong,
-        population=year_population(year=year),
+        population=population_for_year(year),
         sangong_sum=sangong_sums(sangong),
     )
-
-
-def _revenue_order(figure: FigureValue) -> tuple[int, str]:
-    """Funds in the order 表一 prints them, 上年结转结余 last."""
-    if figure.code in FUNDS:
-        return (FUNDS.index(figure.code), "")
-    return (len(FUNDS), figure.code)
 
 
 def rows_sorted(

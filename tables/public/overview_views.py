@@ -13,6 +13,10 @@ table of its numbers.
 included) with its 批复日期, first publication, the days between, 按时/逾期 against the
 statutory `DISCLOSURE_DAYS`, and whether it was corrected, sortable by date and days.
 
+Both tables that list every unit (the 三公 table and the ledger) are shown `PER_PAGE` rows a page
+(`?page=`, past the end: the last page); their page links keep the sort and the filters. What
+sums or counts them (the 三公 合计 row, the ledger's counts) is over all the rows, not the page.
+
 Both answer 404 for a year with nothing published, are served from the public page cache
 (`public_page`), and read a fixed number of queries whatever the number of units.
 """
@@ -23,14 +27,13 @@ import datetime
 from dataclasses import dataclass
 from operator import attrgetter
 
+from django.core.paginator import Page, Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
-from django.utils.safestring import mark_safe
 
-from tables.document.narrative import ChartSpec
-from tables.document.render.charts import chart_svg
 from tables.models import PublishedVersion
 from tables.public.cache import public_page
+from tables.public.charts import structure_chart
 from tables.public.insight import LedgerRow, publication_ledger
 from tables.public.overview import (
     ledger_summary,
@@ -63,6 +66,8 @@ LEDGER_DEFAULT = "unit"
 #: the years a page may be asked for (others answer 404 before any query: a number past the
 #: column's range would make PostgreSQL refuse the query)
 YEARS = range(1900, 3000)
+#: rows of the 三公 table and of the ledger a page
+PER_PAGE = 50
 #: the chart's label column holds about 14 characters; longer names are cut (the table beside
 #: the chart prints them whole)
 CHART_LABEL = 13
@@ -100,6 +105,7 @@ def _sort_columns(
     for key, label, natural in headings:
         next_descending = not descending if key == sort else natural
         query = params.copy()
+        query.pop("page", None)  # a new order starts at its first page
         query["sort"] = key
         query["dir"] = "desc" if next_descending else "asc"
         aria = ("descending" if descending else "ascending") if key == sort else ""
@@ -118,9 +124,44 @@ def _sort_note(headings, sort: str, descending: bool) -> str:
 
 
 def _published_years() -> list[int]:
-    """The years that have a published disclosure, newest first; one query."""
-    years = PublishedVersion.objects.order_by().values_list("year", flat=True).distinct()
+    """The years that have an overview, newest first: those with a published unit that is not
+    a 部门预算 (a year with only 部门预算 has none, its address answers 404); one query."""
+    years = (
+        PublishedVersion.objects.filter(is_department=False)
+        .order_by()
+        .values_list("year", flat=True)
+        .distinct()
+    )
     return sorted(years, reverse=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """One page of a long table and the links to the pages beside it (the other query
+    parameters kept: sort, direction, filters), for `public/overview_pages.html`."""
+
+    page: Page
+    label: str  # the nav's accessible name, e.g. "“三公”经费表分页"
+    previous: str  # the previous page's link, "" on the first page
+    next: str  # the next page's link, "" on the last page
+
+
+def _pager(params: QueryDict, rows: list, *, label: str, anchor: str) -> Pager:
+    """Page `?page=` of `rows` (`PER_PAGE` a page; not a number: the first, past the end: the
+    last, as the public list does) with its neighbours' links."""
+    page = Paginator(rows, PER_PAGE).get_page(params.get("page"))
+
+    def link(number: int) -> str:
+        query = params.copy()
+        query["page"] = str(number)
+        return f"?{query.urlencode()}#{anchor}"
+
+    return Pager(
+        page,
+        label,
+        link(page.previous_page_number()) if page.has_previous() else "",
+        link(page.next_page_number()) if page.has_next() else "",
+    )
 
 
 def _chart_label(name: str) -> str:
@@ -156,6 +197,7 @@ def year_overview_page(request, year: int):
     sangong = rows_sorted(
         overview.sangong, key=key, descending=descending, tie=attrgetter("unit_code")
     )
+    sangong_pager = _pager(request.GET, sangong, label="“三公”经费表分页", anchor="sangong")
     function = overview.function
     function_title = f"{function.node.name}的构成" if function.node else "支出功能分类结构（按类）"
     return render(
@@ -168,31 +210,20 @@ def year_overview_page(request, year: int):
             "department": overview.department,
             "department_query": _query(department=department_code),
             "revenue": with_shares(overview.revenue, overview.revenue_total),
-            "revenue_chart": mark_safe(  # noqa: S308 chart_svg escapes every label
-                chart_svg(
-                    ChartSpec(
-                        "fund",
-                        "收入来源结构",
-                        tuple((_chart_label(f.name), f.amount) for f in overview.revenue),
-                    )
-                )
+            "revenue_chart": structure_chart(
+                "fund", "收入来源结构", overview.revenue, label=_chart_label
             ),
             "function": function,
             "function_rows": with_shares(function.rows, function.total),
             "function_title": function_title,
-            "function_chart": mark_safe(  # noqa: S308 chart_svg escapes every label
-                chart_svg(
-                    ChartSpec(
-                        "function",
-                        function_title,
-                        tuple((_chart_label(f.name), f.amount) for f in function.rows),
-                    )
-                )
+            "function_chart": structure_chart(
+                "function", function_title, function.rows, label=_chart_label
             ),
             "function_crumbs": [
                 (node, _query(department=department_code, func=node.code)) for node in function.path
             ],
-            "sangong": sangong,
+            "sangong": sangong_pager.page.object_list,
+            "sangong_pager": sangong_pager,
             "sangong_columns": _sort_columns(
                 request.GET, SANGONG_HEADINGS, sort, descending, "sangong"
             ),
@@ -240,16 +271,19 @@ def year_ledger_page(request, year: int):
         )
     elif descending:
         rows = rows[::-1]
+    pager = _pager(request.GET, rows, label="公开情况表分页", anchor="ledger")
     return render(
         request,
         "public/overview_ledger.html",
         {
             "year": year,
             "years": _published_years(),
-            "summary": ledger_summary(rows),
+            "summary": ledger_summary(rows),  # over every row, not the page
             "lines": [
-                LedgerLine(row, due_date(row.approval_date), _ledger_status(row)) for row in rows
+                LedgerLine(row, due_date(row.approval_date), _ledger_status(row))
+                for row in pager.page.object_list
             ],
+            "pager": pager,
             "disclosure_days": DISCLOSURE_DAYS,
             "columns": _sort_columns(request.GET, LEDGER_HEADINGS, sort, descending, "ledger"),
             "sort_note": _sort_note(LEDGER_HEADINGS, sort, descending),

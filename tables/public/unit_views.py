@@ -30,7 +30,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.views.decorators.clickjacking import xframe_options_exempt
 
 from tables.figures.formatting import format_wan_grouped
@@ -39,9 +38,8 @@ from tables.public.cache import public_page
 from tables.public.charts import (
     CHART_TITLES,
     EMBED_WIDTH,
-    REVENUE_ORDER,
-    chart_markup,
     chart_rows,
+    chart_safe,
     embed_height,
     expenditure_totals,
     function_chart,
@@ -56,7 +54,7 @@ from tables.public.insight import (
     unit_versions_by_year,
     version_figures,
 )
-from tables.publication.figures import SANGONG_ITEMS
+from tables.publication.figures import REVENUE_ORDER, SANGONG_ITEMS
 from units.models import SubmissionText
 
 #: the stored chart files never change (see the module docstring)
@@ -206,20 +204,6 @@ def unit_years_get(*, unit_code: str) -> UnitYears:
     return result
 
 
-def versions_as_of(*, version: PublishedVersion) -> dict[int, PublishedVersion]:
-    """The unit's newest version of each year up to `version`'s year among those published no
-    later than it (ids up to its own), newest year first; one query."""
-    rows = (
-        PublishedVersion.objects.defer("data_json")
-        .filter(unit_code=version.unit_code, year__lte=version.year, pk__lte=version.pk)
-        .order_by("-year", "-version", "-id")
-    )
-    result: dict[int, PublishedVersion] = {}
-    for row in rows:
-        result.setdefault(row.year, row)
-    return result
-
-
 # --- building the comparison -------------------------------------------------------------------
 
 
@@ -336,8 +320,7 @@ def compare_tables(
 def _chart_view(request, chart, version: PublishedVersion | None) -> ChartView:
     rows = chart_rows(chart)
     if version is None:
-        # chart_markup escapes every label and title
-        return ChartView(chart.key, chart.title, mark_safe(chart_markup(chart)), rows)
+        return ChartView(chart.key, chart.title, chart_safe(chart), rows)
     kwargs = {"version_id": version.pk, "chart_key": chart.key}
     embed_url = request.build_absolute_uri(reverse("public:chart_embed", kwargs=kwargs))
     code = (
@@ -347,7 +330,7 @@ def _chart_view(request, chart, version: PublishedVersion | None) -> ChartView:
     return ChartView(
         chart.key,
         chart.title,
-        mark_safe(chart_markup(chart)),
+        chart_safe(chart),
         rows,
         svg_url=reverse("public:chart_svg", kwargs=kwargs),
         embed_url=embed_url,
@@ -408,7 +391,7 @@ def version_chart(*, version_id: int, chart_key: str):
     if version is None:
         raise Http404("没有这个已公开的版本")
     if chart_key == "years":
-        versions = versions_as_of(version=version)
+        versions = unit_versions_by_year(unit_code=version.unit_code, as_of=version)
         figures = version_figures(
             version_ids=[v.pk for v in versions.values()], dimensions=("total",)
         )

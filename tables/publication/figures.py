@@ -72,6 +72,15 @@ SANGONG_ITEMS = (
     SANGONG_VEHICLE_OPERATION,
 )
 CARRYOVER_NAME = "上年结转结余"
+#: the order 表一 prints where the money comes from: each fund, then 上年结转结余 (`carryover`)
+REVENUE_ORDER = (*FUNDS, "carryover")
+
+
+def revenue_order(code: str) -> tuple[int, str]:
+    """Sort key of a `revenue` (or `fund`) code: `REVENUE_ORDER`, any other code after them
+    by code. The one order of the 资金来源 wherever they are listed."""
+    index = REVENUE_ORDER.index(code) if code in REVENUE_ORDER else len(REVENUE_ORDER)
+    return (index, code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,11 +161,10 @@ def snapshot_figures(snapshot: dict) -> list[Figure]:
     for line in lines:
         revenue["carryover" if line.is_carryover else line.fund] += line.amount
         funds[line.fund] += line.amount
-    order = {fund: index for index, fund in enumerate(FUNDS)}
-    for code in sorted(revenue, key=lambda c: order.get(c, len(FUNDS))):
+    for code in sorted(revenue, key=revenue_order):
         name = CARRYOVER_NAME if code == "carryover" else FUND_NAMES.get(code, code)
         figures.append(Figure("revenue", code, name, 1, revenue[code]))
-    for code in sorted(funds, key=lambda c: order.get(c, len(FUNDS))):
+    for code in sorted(funds, key=revenue_order):
         figures.append(Figure("fund", code, FUND_NAMES.get(code, code), 1, funds[code]))
 
     function: dict[str, Decimal] = defaultdict(Decimal)
