@@ -458,3 +458,8 @@ if os.environ.get("DJANGO_API_THROTTLE_CACHE_DIR"):
     )
 # Cache-Control max-age of the API's answers (they carry an ETag: a client revalidates cheaply).
 API_MAX_AGE = env_int("DJANGO_API_MAX_AGE", 60)
+
+# The public site's own address (https://…, no trailing slash), printed where other sites and
+# programs keep our links: embeddable charts' iframe code, the open API, open-data descriptors
+# (tables.public.addresses). Unset: the request's host and scheme.
+PUBLIC_SITE_URL = os.environ.get("DJANGO_PUBLIC_SITE_URL", "").strip().rstrip("/")

@@ -453,3 +453,17 @@ def test_a_unit_name_with_markup_is_escaped_everywhere(fast_pdf, client):
     page = client.get(_unit_url(version)).content.decode()
     assert "<script" not in page
     assert unescape(re.search(r"<h1>(.*?)</h1>", page).group(1)) == f"{EVIL_NAME}历年预算对比"
+
+
+def test_the_embed_code_names_the_configured_site_whatever_host_asked(county, client, settings):
+    """With `PUBLIC_SITE_URL` set, the iframe code on the (cached) unit page points at it, even
+    when the first visitor came by another host name; without it, at the request's host."""
+    version = county["history"][2]
+    embed = reverse("public:chart_embed", kwargs={"version_id": version.pk, "chart_key": "years"})
+    settings.ALLOWED_HOSTS = ["testserver", "other.example"]
+    page = client.get(_unit_url(version), HTTP_HOST="other.example").content.decode()
+    assert f"http://other.example{embed}" in page
+    settings.PUBLIC_SITE_URL = "https://yusuan.example.gov.cn"
+    public_pages_clear()
+    page = client.get(_unit_url(version), HTTP_HOST="other.example").content.decode()
+    assert f"https://yusuan.example.gov.cn{embed}" in page and "other.example" not in page

@@ -13,6 +13,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from tables.api import schemas, selectors
 from tables.models import FileKind
+from tables.public.addresses import public_absolute_url
 from tables.public.cache import generation_memo
 from tables.public.insight import (
     publication_ledger,
@@ -63,7 +64,7 @@ class Pages(PageNumberPagination):
 
 
 def _absolute(request, path: str) -> str:
-    return request.build_absolute_uri(path)
+    return public_absolute_url(request, path)
 
 
 def _version_out(request, version) -> dict:

@@ -43,6 +43,7 @@ from django.utils.http import content_disposition_header, http_date
 
 from tables.document.render.csv import csv_neutralised
 from tables.models import FileKind, PublishedFile, PublishedVersion
+from tables.public.addresses import public_absolute_url
 from tables.publication import opendata, opendata_xlsx
 from tables.publication.opendata_fields import BUDGET_FIELDS
 from tables.publication.services import published_versions_latest
@@ -267,7 +268,7 @@ def year_datapackage(request, year: int):
         raise Http404("该年度没有已公开的单位预算")
     descriptor = opendata.year_descriptor(
         year=year,
-        csv_url=request.build_absolute_uri(reverse("public:year_csv", args=[year])),
+        csv_url=public_absolute_url(request, reverse("public:year_csv", args=[year])),
         unit_count=unit_count,
         updated=last.isoformat(),
     )

@@ -34,6 +34,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 
 from tables.figures.formatting import format_wan_grouped
 from tables.models import PublishedVersion
+from tables.public.addresses import public_absolute_url
 from tables.public.cache import public_page
 from tables.public.charts import (
     CHART_TITLES,
@@ -322,7 +323,7 @@ def _chart_view(request, chart, version: PublishedVersion | None) -> ChartView:
     if version is None:
         return ChartView(chart.key, chart.title, chart_safe(chart), rows)
     kwargs = {"version_id": version.pk, "chart_key": chart.key}
-    embed_url = request.build_absolute_uri(reverse("public:chart_embed", kwargs=kwargs))
+    embed_url = public_absolute_url(request, reverse("public:chart_embed", kwargs=kwargs))
     code = (
         f'<iframe src="{escape(embed_url)}" title="{escape(version.unit_name + chart.title)}" width="{EMBED_WIDTH}" '
         f'height="{embed_height(chart)}" style="border:0" loading="lazy"></iframe>'
