@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model
 
 from tables.models import FileKind
 from tables.publication.services import submission_publish
-from tests.browser import chromium_browser
+from tests.browser import OVERFLOW_JS, chromium_browser
 from tests.factories import budget_unit_create, submission_create, synthetic_budget
 from tests.test_public_pages import stored_version
 from units.models import BudgetLine
@@ -40,36 +40,6 @@ SCREENSHOTS = os.environ.get("PUBLIC_SCREENSHOTS")
 pytestmark = pytest.mark.django_db(transaction=True)
 
 User = get_user_model()
-
-#: Run in the page: is the page wider than the viewport, and which visible elements stick out
-#: past its right edge without a horizontally scrolling ancestor (a .table-scroll) to hold them?
-OVERFLOW_JS = """() => {
-    const root = document.documentElement;
-    const width = root.clientWidth;
-    const scrolls = (el) => ["auto", "scroll"].includes(getComputedStyle(el).overflowX);
-    const offenders = [];
-    for (const el of document.body.querySelectorAll("*")) {
-        const box = el.getBoundingClientRect();
-        if (box.width === 0 || box.height === 0 || box.right <= width + 0.5) continue;
-        let held = false;
-        for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
-            if (scrolls(up) && up.getBoundingClientRect().right <= width + 0.5) {
-                held = true;
-                break;
-            }
-        }
-        if (!held) {
-            const name = el.tagName.toLowerCase() + (el.className ? "." + el.className : "");
-            offenders.push(name + " right=" + Math.round(box.right));
-        }
-    }
-    return {
-        scrollWidth: root.scrollWidth,
-        clientWidth: width,
-        innerWidth: window.innerWidth,
-        offenders: offenders.slice(0, 10),
-    };
-}"""
 
 
 def _publish_demo_with_correction(demo_approved):

@@ -16,9 +16,13 @@ from pathlib import Path
 import pytest
 
 from tables.document.year_settings import year_population_set
-from tests.browser import axe_serious, chromium_browser, visible_english
+from tests.browser import (
+    OVERFLOW_JS,
+    axe_serious,
+    chromium_browser,
+    visible_english,
+)
 from tests.factories import published_county_create, user_with
-from tests.test_public_browser import OVERFLOW_JS
 from tests.test_public_citizens import PROJECT_GOAL, REASON, STAFF, unit_with_texts_publish
 from units.permissions import ADMIN
 

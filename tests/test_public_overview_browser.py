@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import axe_serious, chromium_browser, visible_english
+from tests.browser import (
+    OVERFLOW_JS,
+    assert_readable,
+    chromium_browser,
+)
 from tests.factories import department_create, published_county_create, user_with
-from tests.test_public_browser import OVERFLOW_JS
 from tests.test_public_overview import _publish
 from units.permissions import ADMIN
 
@@ -22,11 +25,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SCREENSHOTS_DIR = os.environ.get("SCREENSHOTS_DIR")
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
-
-
-def _assert_readable(page) -> None:
-    assert axe_serious(page) == [], page.url
-    assert visible_english(page) == [], (page.url, visible_english(page))
 
 
 def _assert_fits(page, width: int) -> None:
@@ -69,7 +67,7 @@ def test_reader_explores_the_county_overview(live_server, monkeypatch, fast_pdf,
         page.wait_for_url(f"{base}/public/2025/")
         assert page.locator("h1").inner_text() == "2025年全县预算概况"
         assert page.locator("svg.chart").count() == 2
-        _assert_readable(page)
+        assert_readable(page)
         _assert_fits(page, DESKTOP["width"])
         page.screenshot(path=str(shots / "overview-desktop.png"), full_page=True)
 
@@ -81,7 +79,7 @@ def test_reader_explores_the_county_overview(live_server, monkeypatch, fast_pdf,
         crumbs = page.get_by_role("navigation", name="支出功能分类层级")
         assert name in crumbs.inner_text()
         assert page.locator("#function tbody tr").count() > 1
-        _assert_readable(page)
+        assert_readable(page)
         page.screenshot(path=str(shots / "overview-function.png"), full_page=True)
         crumbs.get_by_role("link", name="全部类").click()
         page.wait_for_url(re.compile(r"/public/2025/\?#function$"))
@@ -95,7 +93,7 @@ def test_reader_explores_the_county_overview(live_server, monkeypatch, fast_pdf,
         page.locator("#sangong thead").get_by_role("link", name="公务接待费").click()
         page.wait_for_url(re.compile(r"sort=reception&dir=asc#sangong$"))
         assert _sangong_names(page)[-2:] == ["县测试公路段", "县测试交通运输局"]
-        _assert_readable(page)
+        assert_readable(page)
         page.screenshot(path=str(shots / "overview-sangong-sorted.png"), full_page=True)
 
         # a 主管部门 only
@@ -103,7 +101,7 @@ def test_reader_explores_the_county_overview(live_server, monkeypatch, fast_pdf,
         page.wait_for_url(re.compile(r"department="))
         assert page.locator("h1").inner_text() == "2025年县测试交通运输主管部门预算概况"
         assert sorted(_sangong_names(page)) == sorted(["县测试交通运输局", "县测试公路段"])
-        _assert_readable(page)
+        assert_readable(page)
 
         # the ledger, sorted by days
         page.goto(f"{base}/public/2025/")
@@ -115,7 +113,7 @@ def test_reader_explores_the_county_overview(live_server, monkeypatch, fast_pdf,
         page.wait_for_url(re.compile(r"sort=days&dir=desc#ledger$"))
         first_row = page.locator("#ledger tbody tr").first.inner_text()
         assert county["late"].unit_name in first_row and "逾期" in first_row
-        _assert_readable(page)
+        assert_readable(page)
         page.screenshot(path=str(shots / "overview-ledger.png"), full_page=True)
         page.close()
 
@@ -127,7 +125,7 @@ def test_reader_explores_the_county_overview(live_server, monkeypatch, fast_pdf,
         ):
             phone.goto(url)
             _assert_fits(phone, PHONE["width"])
-            _assert_readable(phone)
+            assert_readable(phone)
             phone.screenshot(path=str(shots / shot), full_page=True)
         phone.close()
 
@@ -162,7 +160,7 @@ def test_reader_pages_through_a_long_ledger(live_server, monkeypatch, tmp_path):
         second_page = page.locator("#ledger tbody tr th.unit-name").all_inner_texts()
         assert len(second_page) == 10
         assert first_page[-1] > second_page[0]  # the order went on
-        _assert_readable(page)
+        assert_readable(page)
         _assert_fits(page, DESKTOP["width"])
         page.screenshot(path=str(shots / "overview-ledger-page2.png"), full_page=True)
         pages.get_by_role("link", name="上一页").click()
@@ -176,7 +174,7 @@ def test_reader_pages_through_a_long_ledger(live_server, monkeypatch, tmp_path):
         page.wait_for_url(re.compile(r"sort=operating&dir=asc&page=2#sangong$"))
         assert len(_sangong_names(page)) == 10
         assert "全部单位合计" in page.locator("#sangong tr.overview-total").inner_text()
-        _assert_readable(page)
+        assert_readable(page)
         page.screenshot(path=str(shots / "overview-sangong-page2.png"), full_page=True)
         page.close()
 
@@ -184,6 +182,6 @@ def test_reader_pages_through_a_long_ledger(live_server, monkeypatch, tmp_path):
         phone.set_default_timeout(30_000)
         phone.goto(f"{base}/public/2025/ledger/?page=2")
         _assert_fits(phone, PHONE["width"])
-        _assert_readable(phone)
+        assert_readable(phone)
         phone.screenshot(path=str(shots / "overview-ledger-page2-phone.png"), full_page=True)
         phone.close()

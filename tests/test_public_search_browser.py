@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from tables.publication.services import submission_publish
-from tests.browser import ALLOWED_CODES, axe_serious, chromium_browser, visible_english
+from tests.browser import OPEN_DATA_NAMES, assert_readable, chromium_browser
 from tests.factories import approved_submission, search_aliases_seed
 from units.permissions import ADMIN
 
@@ -30,12 +30,6 @@ PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 DEMO_NAME = "阳城县人民代表大会常务委员会办公室"
 #: the open-data section of the list cites these standards by name
-OPEN_DATA_NAMES = ALLOWED_CODES | {"UTF", "OpenSpending", "datapackage", "Schema"}
-
-
-def _assert_readable(page) -> None:
-    assert axe_serious(page) == [], page.url
-    assert visible_english(page, allowed=OPEN_DATA_NAMES) == [], page.url
 
 
 def _on_screen(locator, width: int) -> bool:
@@ -96,7 +90,7 @@ def test_reader_finds_a_unit_by_its_abbreviation_at_phone_width(
             assert _on_screen(published.locator(".cell-label"), PHONE["width"])
             # the page itself does not scroll sideways
             assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-            _assert_readable(page)
+            assert_readable(page, allowed=OPEN_DATA_NAMES)
             page.screenshot(path=str(shots / "public-search-375.png"), full_page=True)
 
             page.set_viewport_size(DESKTOP)
@@ -106,7 +100,7 @@ def test_reader_finds_a_unit_by_its_abbreviation_at_phone_width(
             assert header.inner_text() == "发布日期" and _on_screen(header, DESKTOP["width"])
             assert first.locator("td.published-on").inner_text() == date_text
             assert not first.locator(".cell-label").first.is_visible()
-            _assert_readable(page)
+            assert_readable(page, allowed=OPEN_DATA_NAMES)
             page.screenshot(path=str(shots / "public-search-1280.png"), full_page=True)
         finally:
             context.close()

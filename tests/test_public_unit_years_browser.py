@@ -11,9 +11,13 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from tests.browser import axe_serious, chromium_browser, visible_english
+from tests.browser import (
+    OVERFLOW_JS,
+    assert_readable,
+    axe_serious,
+    chromium_browser,
+)
 from tests.factories import published_county_create, user_with
-from tests.test_public_browser import OVERFLOW_JS
 from tests.test_public_unit_years import county_with_reasons_create
 from units.permissions import ADMIN
 
@@ -22,11 +26,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SCREENSHOTS_DIR = os.environ.get("SCREENSHOTS_DIR")
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
-
-
-def _assert_readable(page) -> None:
-    assert axe_serious(page) == [], page.url
-    assert visible_english(page) == [], (page.url, visible_english(page))
 
 
 def _assert_fits(page, viewport) -> None:
@@ -59,7 +58,7 @@ def test_reader_compares_a_unit_over_the_years(
         assert page.locator("table[data-table=function] tbody tr").count() >= 3
         assert page.locator("svg[role=img]").count() == 3
         assert "新增<b>应急</b>项目&其他" in page.locator(".reasons").inner_text()
-        _assert_readable(page)
+        assert_readable(page)
         _assert_fits(page, viewport)
         page.screenshot(path=str(shots / f"unit-years-{width}.png"), full_page=True)
         page.locator("#reasons-heading").locator("..").screenshot(
@@ -73,7 +72,7 @@ def test_reader_compares_a_unit_over_the_years(
         detail = page.locator("#func-detail")
         assert name in detail.locator("h3").inner_text()
         assert detail.locator("tbody tr").count() >= 2
-        _assert_readable(page)
+        assert_readable(page)
         _assert_fits(page, viewport)
         detail.screenshot(path=str(shots / f"unit-years-detail-{width}.png"))
 
@@ -88,6 +87,6 @@ def test_reader_compares_a_unit_over_the_years(
             f"{base}{reverse('public:chart_embed', kwargs={'version_id': latest.pk, 'chart_key': 'function'})}"
         )
         assert page.locator("table.chart-data tbody tr").count() >= 3
-        _assert_readable(page)
+        assert_readable(page)
         _assert_fits(page, viewport)
         page.screenshot(path=str(shots / f"chart-embed-{width}.png"), full_page=True)

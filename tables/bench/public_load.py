@@ -61,10 +61,9 @@ from tables.models import (
     PublishedVersion,
 )
 from tables.publication.artifacts import ARTIFACTS, SNAPSHOT_SCHEMA, file_stem
-from tables.publication.figures import snapshot_figures
+from tables.publication.figures import figure_rows
 from tables.publication.search import search_aliases, search_text
 from units.models import BudgetUnit, Department, Submission, SubmissionStatus, UnitKind
-from units.money import yuan_to_cents
 
 UNIT_PREFIX = "BP"
 DEPARTMENT_PREFIX = "BP-D"
@@ -471,17 +470,7 @@ def _insight_rows_create(versions: list[tuple[PublishedVersion, Disclosure]]) ->
     figures, entries = [], []
     for version, disclosure in versions:
         snapshot = {"budget": synthetic_budget(disclosure, version.version)}
-        figures += [
-            PublishedFigure(
-                version=version,
-                dimension=figure.dimension,
-                code=figure.code,
-                name=figure.name[:100],
-                level=figure.level,
-                amount=yuan_to_cents(figure.amount),
-            )
-            for figure in snapshot_figures(snapshot)
-        ]
+        figures += figure_rows(version, snapshot)
         key = (version.unit_code, version.unit_name)
         if key not in texts:
             texts[key] = search_text(code=key[0], name=key[1], aliases=aliases)

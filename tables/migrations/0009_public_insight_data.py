@@ -38,8 +38,7 @@ DEFAULT_ALIASES = [
 
 
 def fill(apps, schema_editor):
-    from units.money import yuan_to_cents
-    from tables.publication.figures import snapshot_figures
+    from tables.publication.figures import figure_rows
     from tables.publication.search import search_text
 
     SearchAlias = apps.get_model("tables", "SearchAlias")
@@ -56,15 +55,7 @@ def fill(apps, schema_editor):
             version=version
         ).exists():
             PublishedFigure.objects.bulk_create(
-                PublishedFigure(
-                    version=version,
-                    dimension=figure.dimension,
-                    code=figure.code,
-                    name=figure.name[:100],
-                    level=figure.level,
-                    amount=yuan_to_cents(figure.amount),
-                )
-                for figure in snapshot_figures(version.data_json)
+                figure_rows(version, version.data_json, model=PublishedFigure)
             )
         PublishedSearchEntry.objects.update_or_create(
             version=version,

@@ -19,7 +19,15 @@ from html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from tables.document.narrative import ChartSpec, share
-from tables.document.render.charts import COLOURS, LABEL_WIDTH, ROW, TOP, WIDTH, chart_svg
+from tables.document.render.charts import (
+    COLOURS,
+    LABEL_WIDTH,
+    ROW,
+    TOP,
+    WIDTH,
+    chart_svg,
+    chart_svg_head,
+)
 from tables.figures.formatting import format_wan_grouped
 from tables.publication.figures import revenue_order
 
@@ -118,15 +126,7 @@ def amount_bars_svg(chart: ChartSpec) -> str:
     bar_space = WIDTH - LABEL_WIDTH - value_width - 20
     height = chart_height(chart)
     desc = "；".join(f"{label} {format_wan_grouped(amount)}万元" for label, amount in items)
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-        f'aria-labelledby="chart-{chart.key}-title chart-{chart.key}-desc">',
-        f'<title id="chart-{chart.key}-title">{escape(chart.title)}</title>',
-        f'<desc id="chart-{chart.key}-desc">{escape(desc or "无数据")}</desc>',
-        f'<text x="{WIDTH // 2}" y="20" text-anchor="middle" font-size="15" '
-        f'font-weight="bold">{escape(chart.title)}（单位：万元）</text>',
-    ]
+    out = chart_svg_head(chart, height, desc)
     if not items:
         out.append(
             f'<text x="{WIDTH // 2}" y="{TOP + 18}" text-anchor="middle" font-size="13">'

@@ -57,6 +57,7 @@ from tables.public.insight import (
 )
 from tables.publication.figures import REVENUE_ORDER, SANGONG_ITEMS
 from units.models import SubmissionText
+from units.services import REASON_TEXT_FIELDS
 
 #: the stored chart files never change (see the module docstring)
 IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
@@ -64,19 +65,6 @@ IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *; sandbox"
 #: the dimensions the unit page compares
 DIMENSIONS = ("total", "revenue", "function", "kind", "sangong", "operating")
-#: the 增减变化原因 of the texts a unit enters, in the order the 情况说明 prints them
-REASON_FIELDS = (
-    "revenue_change_reason",
-    "expense_change_reason",
-    "general_public_change_reason",
-    "sangong_change_reason",
-    "outbound_change_reason",
-    "reception_change_reason",
-    "vehicle_change_reason",
-    "vehicle_purchase_change_reason",
-    "vehicle_operation_change_reason",
-    "operating_costs_change_reason",
-)
 ZERO = Decimal(0)
 
 
@@ -180,10 +168,12 @@ def unit_reasons(*, version_id: int) -> list[tuple[str, str]]:
     )
     if not isinstance(texts, dict):
         return []
-    labels = {name: SubmissionText._meta.get_field(name).verbose_name for name in REASON_FIELDS}
+    labels = {
+        name: SubmissionText._meta.get_field(name).verbose_name for name in REASON_TEXT_FIELDS
+    }
     return [
         (str(labels[name]), str(texts[name]).strip())
-        for name in REASON_FIELDS
+        for name in REASON_TEXT_FIELDS
         if str(texts.get(name) or "").strip()
     ]
 

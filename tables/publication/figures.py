@@ -214,14 +214,15 @@ def snapshot_figures(snapshot: dict) -> list[Figure]:
     return figures
 
 
-def figures_create(version) -> None:
-    """Store the figures of a version just created, from its own snapshot (inside the
-    publishing transaction)."""
-    from tables.models import PublishedFigure
+def figure_rows(version, snapshot: dict, *, model=None) -> list:
+    """The unsaved `PublishedFigure` rows (or rows of `model`, the historical model a migration
+    passes) of `version` from `snapshot`, amounts in 分."""
     from units.money import yuan_to_cents
 
-    PublishedFigure.objects.bulk_create(
-        PublishedFigure(
+    if model is None:
+        from tables.models import PublishedFigure as model
+    return [
+        model(
             version=version,
             dimension=figure.dimension,
             code=figure.code,
@@ -229,5 +230,13 @@ def figures_create(version) -> None:
             level=figure.level,
             amount=yuan_to_cents(figure.amount),
         )
-        for figure in snapshot_figures(version.data_json)
-    )
+        for figure in snapshot_figures(snapshot)
+    ]
+
+
+def figures_create(version) -> None:
+    """Store the figures of a version just created, from its own snapshot (inside the
+    publishing transaction)."""
+    from tables.models import PublishedFigure
+
+    PublishedFigure.objects.bulk_create(figure_rows(version, version.data_json))

@@ -23,6 +23,20 @@ TOP = 36
 COLOURS = ("#1f5fa8", "#c0392b", "#2e8b57", "#d68910", "#6c3483", "#117a65", "#7f8c8d")
 
 
+def chart_svg_head(chart: ChartSpec, height: int, desc: str) -> list[str]:
+    """The opening of a chart's `<svg>`: its size, `role="img"`, the `<title>` and `<desc>` a
+    screen reader reads, and the printed title (escaped)."""
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
+        f'aria-labelledby="chart-{chart.key}-title chart-{chart.key}-desc">',
+        f'<title id="chart-{chart.key}-title">{escape(chart.title)}</title>',
+        f'<desc id="chart-{chart.key}-desc">{escape(desc or "无数据")}</desc>',
+        f'<text x="{WIDTH // 2}" y="20" text-anchor="middle" font-size="15" '
+        f'font-weight="bold">{escape(chart.title)}（单位：万元）</text>',
+    ]
+
+
 def chart_svg(chart: ChartSpec) -> str:
     """One chart as an inline `<svg>` element (UTF-8 text)."""
     items = list(chart.items)
@@ -33,15 +47,7 @@ def chart_svg(chart: ChartSpec) -> str:
     desc = "；".join(
         f"{label} {wan(amount)}万元，占{share(amount, total)}%" for label, amount in items
     )
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-        f'aria-labelledby="chart-{chart.key}-title chart-{chart.key}-desc">',
-        f'<title id="chart-{chart.key}-title">{escape(chart.title)}</title>',
-        f'<desc id="chart-{chart.key}-desc">{escape(desc or "无数据")}</desc>',
-        f'<text x="{WIDTH // 2}" y="20" text-anchor="middle" font-size="15" '
-        f'font-weight="bold">{escape(chart.title)}（单位：万元）</text>',
-    ]
+    out = chart_svg_head(chart, height, desc)
     if not items or not total:
         out.append(
             f'<text x="{WIDTH // 2}" y="{TOP + 18}" text-anchor="middle" font-size="13">'
