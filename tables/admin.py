@@ -9,8 +9,10 @@ the user is 财政管理员 (or a superuser, who acts as one).
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect
@@ -23,7 +25,9 @@ from tables.models import (
     PublicationBatch,
     PublishedFile,
     PublishedVersion,
+    SearchAlias,
 )
+from tables.public.cache import public_pages_clear
 from tables.publication.batches import (
     NO_WORKER,
     publication_batch_progress,
@@ -31,7 +35,9 @@ from tables.publication.batches import (
     publication_item_retry,
 )
 from tables.publication.leases import lease_seconds
+from tables.publication.search import search_entries_rebuild
 from tables.publication.views import published_file_response
+from units.formula_text import validate_not_formula
 from units.models import Submission, SubmissionStatus
 from units.permissions import ADMIN, user_roles
 from units.services import TransitionRefused
@@ -291,14 +297,6 @@ class PublicationBatchAdmin(AdminRoleOnly, admin.ModelAdmin):
 
 
 # --- 检索简称 (the public search's short forms) ---------------------------------------------
-
-from django import forms  # noqa: E402
-from django.db import transaction  # noqa: E402
-
-from tables.models import SearchAlias  # noqa: E402
-from tables.public.cache import public_pages_clear  # noqa: E402
-from tables.publication.search import search_entries_rebuild  # noqa: E402
-from units.formula_text import validate_not_formula  # noqa: E402
 
 
 class SearchAliasForm(forms.ModelForm):

@@ -4,6 +4,8 @@ OpenAPI schema. The list is read from the API's own schema, so it cannot drift f
 
 from __future__ import annotations
 
+import functools
+
 from django.http import JsonResponse
 from django.shortcuts import render
 
@@ -13,8 +15,10 @@ from tables.api.errors import NOT_FOUND
 from tables.api.main import api
 
 
+@functools.cache
 def api_operations() -> list[dict]:
-    """(path, summary, description, parameters) of every GET operation, in schema order."""
+    """(path, summary, description, parameters) of every GET operation, in schema order (the
+    schema is fixed for the life of the process: read once)."""
     schema = api.get_openapi_schema()
     operations = []
     for path, methods in schema["paths"].items():

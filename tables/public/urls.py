@@ -5,7 +5,7 @@ Included by the site's URLconf: path("", include("tables.public.urls")).
 
 from django.urls import path
 
-from tables.public import opendata_views, unit_views
+from tables.public import citizens_views, opendata_views, overview_views, unit_views
 from tables.public import views as public_views
 
 app_name = "public"
@@ -38,8 +38,6 @@ urlpatterns = [
 # --- county overview of a year and its 公开情况 ledger (tables.public.overview_views) ----------
 # `public/<int:year>/` cannot shadow the pages above: their second segment is a word (d, u,
 # data, files, schemas), never a number.
-from tables.public import overview_views  # noqa: E402
-
 urlpatterns += [
     path("public/overview/", overview_views.overview_latest, name="overview_latest"),
     path("public/<int:year>/", overview_views.year_overview_page, name="overview"),
@@ -59,8 +57,6 @@ urlpatterns += [
 ]
 
 # --- 公民预算 (tables.public.citizens_views) ----------------------------------------------------
-from tables.public import citizens_views  # noqa: E402
-
 urlpatterns += [
     path("public/d/<int:version_id>/citizens/", citizens_views.unit_citizens, name="citizens"),
     path(

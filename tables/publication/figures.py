@@ -3,7 +3,7 @@ comparisons over years, the county overview, the citizens' summary and the API a
 
 `snapshot_figures(snapshot)` is pure over the stored JSON snapshot (the same dict the version
 keeps in `data_json`), so a version published before these figures existed gets the same rows
-from its snapshot (migration `tables.0008`), and the rows never depend on anything that changed
+from its snapshot (migration `tables.0009`), and the rows never depend on anything that changed
 after publication. 三公 and 机关运行经费 are computed by the statutory derivation itself
 (`tables.figures.derive.t10_sangong`, `t11_operating_costs`) over the snapshot's lines, so they
 are the figures 表十 and 表十一 printed.
