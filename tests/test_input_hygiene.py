@@ -22,8 +22,8 @@ from tests.test_security import assert_security_headers
 pytestmark = pytest.mark.django_db
 
 QUERY_PARAMETERS = ("q", "department", "term", "year", "page")
-#: converters whose values can hold a NUL (int and the admin's app-label regex cannot)
-TEXT_CONVERTERS = ("str", "path", "slug")
+#: converters whose values can hold a NUL (int, slug and the admin's app-label regex cannot)
+TEXT_CONVERTERS = ("str", "path")
 
 
 def _route_converters(pattern) -> dict[str, str]:
@@ -94,6 +94,7 @@ def arguments(demo_approved):
         "row": 0,
         "project_id": submission.projects.values_list("pk", flat=True).first(),
         "token": "a" * 32,  # a pending Excel import (tables.desk.import_services)
+        "chart_key": "years",  # an embeddable chart (tables.public.unit_views)
     }
 
 
