@@ -44,12 +44,20 @@ step "ruff check" "$PY" -m ruff check .
 # pure, no import cycles. A back-edge fails here before any test runs.
 step "import contracts" .venv/bin/lint-imports --no-cache
 step "makemigrations --check" env -u DATABASE_URL "$PY" manage.py makemigrations --check --dry-run
-step "pytest (SQLite)" env -u DATABASE_URL "$PY" -m pytest "$@"
+# Both runs spread the test files over PYTEST_WORKERS processes (pytest-xdist, one file per
+# process at a time so a module's shared fixtures are built once; default: one per core, at
+# most 4). PYTEST_WORKERS=1 runs them in this process.
+WORKERS=${PYTEST_WORKERS:-$(python3 -c 'import os; print(min(4, os.cpu_count() or 1))')}
+XDIST=()
+if [ "$WORKERS" -gt 1 ]; then  # 0 or 1: in this process
+    XDIST=(-n "$WORKERS" --dist loadfile)
+fi
+step "pytest (SQLite)" env -u DATABASE_URL "$PY" -m pytest "${XDIST[@]}" "$@"
 if ensure_pg_database; then
     # pytest-django creates (and afterwards drops) the test database test_budget itself. The
     # browser journeys and the PDF layout tests ran on SQLite above; once is enough
     # (tests/conftest.py).
-    step "pytest (PostgreSQL)" env DATABASE_URL="$PG_URL" "$PY" -m pytest -m "not browser and not layout" "$@"
+    step "pytest (PostgreSQL)" env DATABASE_URL="$PG_URL" "$PY" -m pytest "${XDIST[@]}" -m "not browser and not layout" "$@"
 else
     failed+=("PostgreSQL database budget unavailable: tests not run on PostgreSQL")
 fi
