@@ -25,6 +25,43 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.layout)
 
 
+#: data the migrations write that tests rely on (module, function(apps, schema_editor)),
+#: written again after a transactional test flushed every table
+MIGRATION_DATA = (("performance.migrations.0002_default_indicator_framework", "load"),)
+
+
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(
+        (marker is not None and marker.kwargs.get("transaction"))
+        or {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test (browser journeys, concurrency) Django has flushed every
+    table, the migrations' data with them (the default 绩效指标体系, the search 简称); write them
+    again, committed, so that the tests after it in the same process find the database as
+    migrated whatever order they run in. pytest-django runs transactional tests last in one
+    process; spread over several (`scripts/test.sh`, pytest-xdist), a file of ordinary tests
+    may come after one."""
+    yield
+    if not _transactional(item):
+        return
+    import importlib
+
+    from django.apps import apps
+    from pytest_django.plugin import blocking_manager_key
+
+    from tests.factories import search_aliases_seed
+
+    with item.config.stash[blocking_manager_key].unblock():
+        for module, function in MIGRATION_DATA:
+            getattr(importlib.import_module(module), function)(apps, None)
+        search_aliases_seed()
+
+
 @pytest.fixture(autouse=True)
 def _immediate_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
