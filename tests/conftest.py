@@ -47,7 +47,8 @@ def pytest_runtest_teardown(item, nextitem):
     process; spread over several (`scripts/test.sh`, pytest-xdist), a file of ordinary tests
     may come after one."""
     yield
-    if not _transactional(item):
+    # the last test of a process: nothing follows, and the test database is already gone
+    if nextitem is None or not _transactional(item):
         return
     import importlib
 
