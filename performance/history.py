@@ -6,7 +6,14 @@ from units.history import track
 
 def register() -> None:
     """Called from `PerformanceConfig.ready()`."""
-    from performance.models import Indicator, KeyTask, ProjectTarget, UnitTarget
+    from performance.models import (
+        Indicator,
+        IndicatorResult,
+        KeyTask,
+        ProjectTarget,
+        TargetEvaluation,
+        UnitTarget,
+    )
 
     track(UnitTarget, "submission", app="performance")
     track(KeyTask, "unit_target__submission", app="performance")
@@ -15,5 +22,17 @@ def register() -> None:
         Indicator,
         "unit_target__submission",
         "project_target__project__submission",
+        app="performance",
+    )
+    track(
+        TargetEvaluation,
+        "unit_target__submission",
+        "project_target__project__submission",
+        app="performance",
+    )
+    track(
+        IndicatorResult,
+        "indicator__unit_target__submission",
+        "indicator__project_target__project__submission",
         app="performance",
     )

@@ -293,3 +293,103 @@ class Indicator(PublishedGuardedModel, models.Model):
             self.comparator, self.value, self.unit = parsed.comparator, parsed.number, parsed.unit
         if errors:
             raise ValidationError(errors)
+
+
+class TargetEvaluation(PublishedGuardedModel, models.Model):
+    """绩效自评 of one target of a 决算 submission (its copy of the unit's overall target or of
+    a project's target): the 分值 of 预算执行率 (scored from the 决算 figures themselves) and
+    the 总体目标完成情况 the unit writes. The indicators' own results are `IndicatorResult`s;
+    their weights and `execution_weight` add to 100."""
+
+    unit_target = models.OneToOneField(
+        UnitTarget,
+        verbose_name="整体绩效目标",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="evaluation",
+    )
+    project_target = models.OneToOneField(
+        ProjectTarget,
+        verbose_name="项目绩效目标",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="evaluation",
+    )
+    execution_weight = models.DecimalField(
+        "预算执行率分值", max_digits=5, decimal_places=2, default=10
+    )
+    summary = models.TextField("总体目标完成情况", blank=True, validators=[validate_not_formula])
+
+    published_guard_paths = ("unit_target__submission", "project_target__project__submission")
+    objects = PublishedGuardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "绩效自评"
+        verbose_name_plural = "绩效自评"
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(unit_target__isnull=False, project_target__isnull=True)
+                    | models.Q(unit_target__isnull=True, project_target__isnull=False)
+                ),
+                name="evaluation_belongs_to_one_target",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.unit_target or self.project_target} 自评"
+
+
+class IndicatorResult(PublishedGuardedModel, models.Model):
+    """实际完成值 of one indicator in a 绩效自评, its 分值 (weight), and where the target was
+    missed the 偏差原因 and 改进措施 (required then: `performance.evaluation`)."""
+
+    indicator = models.OneToOneField(
+        Indicator, verbose_name="绩效指标", on_delete=models.CASCADE, related_name="result"
+    )
+    actual = models.CharField(
+        "实际完成值",
+        max_length=200,
+        blank=True,
+        help_text="如 15次、98%、按月发放；定性指标写 达到/部分达到/未达到",
+        validators=[validate_not_formula],
+    )
+    weight = models.DecimalField("分值", max_digits=5, decimal_places=2, default=0)
+    deviation_reason = models.TextField("偏差原因", blank=True, validators=[validate_not_formula])
+    improvement = models.TextField("改进措施", blank=True, validators=[validate_not_formula])
+
+    published_guard_paths = (
+        "indicator__unit_target__submission",
+        "indicator__project_target__project__submission",
+    )
+    objects = PublishedGuardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "指标完成情况"
+        verbose_name_plural = "指标完成情况"
+
+    def __str__(self):
+        return f"{self.indicator} 实际 {self.actual}"
+
+
+class GradeBands(models.Model):
+    """The region's grade bands of a 绩效自评 total score for one year: 优 from `excellent`,
+    良 from `good`, 中 from `fair`, below that 差 (defaults 90/80/60 when a year has none)."""
+
+    year = models.PositiveSmallIntegerField("年度", unique=True)
+    excellent = models.DecimalField("优（不低于）", max_digits=5, decimal_places=2, default=90)
+    good = models.DecimalField("良（不低于）", max_digits=5, decimal_places=2, default=80)
+    fair = models.DecimalField("中（不低于）", max_digits=5, decimal_places=2, default=60)
+
+    class Meta:
+        verbose_name = "自评等级划分"
+        verbose_name_plural = "自评等级划分"
+
+    def __str__(self):
+        return f"{self.year}年 自评等级"
+
+    def clean(self):
+        if not (100 >= self.excellent > self.good > self.fair >= 0):
+            raise ValidationError("等级分数线须满足 100 ≥ 优 > 良 > 中 ≥ 0。")

@@ -51,6 +51,8 @@ class PublishedVersion(ImmutableModel):
         related_name="+",
     )
     reason = models.TextField("更正原因", blank=True)
+    #: 预算 or 决算, as the submission was when published (`units.models.SubmissionKind`)
+    kind = models.CharField("公开类型", max_length=8, default="budget", db_index=True)
     # As published: the unit's name may change later, the disclosure keeps the one it printed.
     year = models.PositiveSmallIntegerField("预算年度", db_index=True)
     unit_code = models.CharField("单位编码", max_length=20)

@@ -166,6 +166,8 @@ def register() -> None:
     from units.models import (
         AssetFacts,
         BudgetLine,
+        FinalFacts,
+        FinalReason,
         GlossaryTerm,
         ProcurementItem,
         Project,
@@ -183,6 +185,8 @@ def register() -> None:
         PurchasedService,
         AssetFacts,
         GlossaryTerm,
+        FinalFacts,
+        FinalReason,
     ):
         track(model, "submission", app="units")
 

@@ -153,13 +153,25 @@ class SubmissionStatus(models.TextChoices):
     PUBLISHED = "published", "已发布"
 
 
+class SubmissionKind(models.TextChoices):
+    """What a submission discloses: the year's 预算 (spring) or its 决算 (the following year)."""
+
+    BUDGET = "budget", "预算"
+    FINAL = "final", "决算"
+
+
 class Submission(PublishedGuardedModel, models.Model):
-    """One unit's budget for one year: the thing that is checked, reviewed and published."""
+    """One unit's budget (or 决算) for one year: the thing that is checked, reviewed and
+    published. A 决算 submission (`kind` = final) starts as a copy of the year's budget lines
+    and projects (`BudgetLine.planned_amount` keeps the 年初预算, `amount` holds the 决算数)."""
 
     unit = models.ForeignKey(
         BudgetUnit, verbose_name="预算单位", on_delete=models.PROTECT, related_name="submissions"
     )
     year = models.PositiveSmallIntegerField("预算年度")
+    kind = models.CharField(
+        "公开类型", max_length=8, choices=SubmissionKind.choices, default=SubmissionKind.BUDGET
+    )
     # Prior-year figures the narrative compares against (entered; a later issue also reads
     # them from last year's submission when it exists).
     prior_total = MoneyField("上年预算收支总计", null=True, blank=True, validators=[non_negative])
@@ -201,12 +213,20 @@ class Submission(PublishedGuardedModel, models.Model):
         verbose_name = "预算公开填报"
         verbose_name_plural = "预算公开填报"
         constraints = [
-            models.UniqueConstraint(fields=["unit", "year"], name="uniq_submission_unit_year")
+            models.UniqueConstraint(
+                fields=["unit", "year", "kind"], name="uniq_submission_unit_year_kind"
+            )
         ]
         ordering = ["-year", "unit__code"]
 
     def __str__(self):
+        if self.kind == SubmissionKind.FINAL:
+            return f"{self.unit.name} {self.year}年决算"
         return f"{self.unit.name} {self.year}年"
+
+    @property
+    def is_final(self) -> bool:
+        return self.kind == SubmissionKind.FINAL
 
 
 class ProjectCategory(models.TextChoices):
@@ -326,6 +346,13 @@ class BudgetLine(PublishedGuardedModel, models.Model):
         related_name="lines",
     )
     amount = MoneyField("金额（元）", validators=[non_negative])
+    # On a 决算 submission only: the line's 年初预算 as published (copied from the budget, never
+    # typed) and its 调整预算 (全年预算数, the 年初预算 unless the unit enters an adjustment);
+    # `amount` is then the 决算数. Null on a budget submission.
+    planned_amount = MoneyField(
+        "年初预算（元）", null=True, blank=True, editable=False, validators=[non_negative]
+    )
+    adjusted_amount = MoneyField("调整预算（元）", null=True, blank=True, validators=[non_negative])
     # 地方细化科目: a local sub-item under the national 部门经济科目 款 (Shanghai lists several
     # named rows under 30299); rolled up to the 款 for every national check.
     sub_item = models.CharField(
@@ -454,6 +481,109 @@ class AssetFacts(PublishedGuardedModel, models.Model):
             + self.vehicles_institution
             + self.vehicles_other
         )
+
+
+class FinalFacts(PublishedGuardedModel, models.Model):
+    """What a 决算 adds to its lines: actual income by source, 年初/年末结转和结余 by fund, the
+    expenditure outside the lines, the 三公 counts, 政府采购 actuals and year-end assets.
+
+    The 决算 expenditure itself is the lines' `amount`; 三公 and 机关运行经费 amounts are derived
+    from those lines exactly as in the budget; only the counts are entered here."""
+
+    submission = models.OneToOneField(
+        Submission, verbose_name="决算填报", on_delete=models.CASCADE, related_name="final_facts"
+    )
+    # 年初结转和结余 (prefilled from last year's 决算 年末 when it exists)
+    opening_general = MoneyField(
+        "年初结转和结余：一般公共预算", default=0, validators=[non_negative]
+    )
+    opening_gov_fund = MoneyField(
+        "年初结转和结余：政府性基金预算", default=0, validators=[non_negative]
+    )
+    opening_state_capital = MoneyField(
+        "年初结转和结余：国有资本经营预算", default=0, validators=[non_negative]
+    )
+    opening_other = MoneyField("年初结转和结余：其他资金", default=0, validators=[non_negative])
+    # 本年收入
+    income_general = MoneyField("一般公共预算财政拨款收入", default=0, validators=[non_negative])
+    income_gov_fund = MoneyField("政府性基金预算财政拨款收入", default=0, validators=[non_negative])
+    income_state_capital = MoneyField(
+        "国有资本经营预算财政拨款收入", default=0, validators=[non_negative]
+    )
+    income_superior = MoneyField("上级补助收入", default=0, validators=[non_negative])
+    income_business = MoneyField("事业收入", default=0, validators=[non_negative])
+    income_operating = MoneyField("经营收入", default=0, validators=[non_negative])
+    income_subordinate = MoneyField("附属单位上缴收入", default=0, validators=[non_negative])
+    income_other = MoneyField("其他收入", default=0, validators=[non_negative])
+    # 本年支出 outside the lines (the lines are 基本支出 and 项目支出)
+    expense_to_superior = MoneyField("上缴上级支出", default=0, validators=[non_negative])
+    expense_operating = MoneyField("经营支出", default=0, validators=[non_negative])
+    expense_subsidiary = MoneyField("对附属单位补助支出", default=0, validators=[non_negative])
+    # 年末结转和结余 (entered from the accounts; checked: 年初 + 收入 − 支出 = 年末, per fund)
+    closing_general = MoneyField(
+        "年末结转和结余：一般公共预算", default=0, validators=[non_negative]
+    )
+    closing_gov_fund = MoneyField(
+        "年末结转和结余：政府性基金预算", default=0, validators=[non_negative]
+    )
+    closing_state_capital = MoneyField(
+        "年末结转和结余：国有资本经营预算", default=0, validators=[non_negative]
+    )
+    closing_other = MoneyField("年末结转和结余：其他资金", default=0, validators=[non_negative])
+    # 三公 counts (the amounts come from the lines)
+    outbound_groups = models.PositiveIntegerField("因公出国（境）团组数", default=0)
+    outbound_persons = models.PositiveIntegerField("因公出国（境）人次", default=0)
+    vehicles_purchased = models.PositiveIntegerField("公务用车购置数（辆）", default=0)
+    vehicles_held = models.PositiveIntegerField("公务用车保有量（辆）", default=0)
+    reception_batches = models.PositiveIntegerField("国内公务接待批次", default=0)
+    reception_persons = models.PositiveIntegerField("国内公务接待人次", default=0)
+    # 政府采购 actuals
+    procurement_goods = MoneyField("政府采购：货物", default=0, validators=[non_negative])
+    procurement_works = MoneyField("政府采购：工程", default=0, validators=[non_negative])
+    procurement_services = MoneyField("政府采购：服务", default=0, validators=[non_negative])
+    procurement_sme = MoneyField("授予中小企业合同金额", default=0, validators=[non_negative])
+    # 国有资产 at 31 December of the year
+    vehicles_total = models.PositiveIntegerField("年末车辆（辆）", default=0)
+    equipment_over_500k = models.PositiveIntegerField("单价50万元以上通用设备（台套）", default=0)
+    special_equipment_over_1m = models.PositiveIntegerField(
+        "单价100万元以上专用设备（台套）", default=0
+    )
+    #: the demo's 决算 is made up from its budget: the document says so on its cover
+    is_synthetic = models.BooleanField("演示数据（合成）", default=False)
+
+    objects = PublishedGuardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "决算收支情况"
+        verbose_name_plural = "决算收支情况"
+
+    def __str__(self):
+        return f"{self.submission} 收支情况"
+
+
+class FinalReason(PublishedGuardedModel, models.Model):
+    """The unit's reason for one difference between 决算 and 年初预算 that the narrative prints
+    (a 功能分类 项, a 三公 item, 机关运行经费, the totals), keyed as the derivation names it
+    (`tables.figures.final`: "func:2010101", "sangong:outbound", "operating_costs", …)."""
+
+    submission = models.ForeignKey(
+        Submission, verbose_name="决算填报", on_delete=models.CASCADE, related_name="final_reasons"
+    )
+    key = models.CharField("差异项", max_length=40)
+    reason = models.TextField("差异原因", validators=[reason_text_validator])
+
+    objects = PublishedGuardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "决算差异原因"
+        verbose_name_plural = "决算差异原因"
+        ordering = ["key"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "key"], name="uniq_final_reason_key")
+        ]
+
+    def __str__(self):
+        return f"{self.submission} {self.key}"
 
 
 class SubmissionText(PublishedGuardedModel, models.Model):
