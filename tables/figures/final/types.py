@@ -78,9 +78,10 @@ class FinalData:
     #: last year's 决算 年末结转和结余 by fund key (FUND_KEYS), None when there is no published
     #: 决算 of the previous year
     prior_closing: dict[str, Decimal] | None = None
-    #: the published budget of the year (the version the 决算 is compared with), as the
-    #: 14 derived tables read back from its snapshot; None when the budget was never published
-    published_budget: dict | None = None
+    #: the published budget of the year (its newest version, the one the 决算 is compared
+    #: with), read back from the version's snapshot by the caller
+    #: (`tables.publication.figures.snapshot_budget_data`); None when never published
+    published_budget: BudgetData | None = None
 
     @property
     def year(self) -> int:
