@@ -40,15 +40,13 @@ from tables.figures.derive.layout import (
 )
 from tables.figures.derive.t10_sangong import sangong_sums
 from tables.figures.derive.t11_operating_costs import operating_cost_vector
+from tables.figures.snapshot import snapshot_budget_data
 from tables.figures.types import (
     FISCAL_FUNDS,
     FUNDS,
     KIND_PERSONNEL,
     KIND_PROJECT,
     KIND_PUBLIC,
-    BudgetData,
-    LineRow,
-    UnitInfo,
 )
 from tables.publication.opendata_fields import FUND_NAMES
 
@@ -90,49 +88,6 @@ class Figure:
     name: str
     level: int
     amount: Decimal  # exact 元
-
-
-def _line_rows(budget: dict) -> tuple[LineRow, ...]:
-    return tuple(
-        LineRow(
-            func_code=line["func_code"],
-            dept_code=line["dept_code"],
-            gov_code=line.get("gov_code", ""),
-            expense_kind=line["expense_kind"],
-            fund=line["fund"],
-            is_carryover=bool(line["is_carryover"]),
-            project_id=line.get("project_id"),
-            amount=Decimal(line["amount"]),
-            income_type=line.get("income_type", ""),
-            sub_item=line.get("sub_item", ""),
-            unit_code=line.get("unit_code", ""),
-        )
-        for line in budget["lines"]
-    )
-
-
-def _unit_info(unit: dict) -> UnitInfo:
-    return UnitInfo(
-        code=unit["code"],
-        name=unit["name"],
-        kind=unit.get("kind", ""),
-        department_code=unit.get("department_code", ""),
-        department_name=unit.get("department_name", ""),
-        has_operating_costs=bool(unit.get("has_operating_costs", False)),
-    )
-
-
-def snapshot_budget_data(snapshot: dict) -> BudgetData:
-    """The snapshot's budget as the derivation's `BudgetData` (lines, unit and members only:
-    what the sums here read)."""
-    budget = snapshot["budget"]
-    return BudgetData(
-        unit=_unit_info(budget["unit"]),
-        year=budget.get("year", snapshot.get("year", 0)),
-        lines=_line_rows(budget),
-        code_names=budget.get("code_names", {}),
-        members=tuple(_unit_info(member) for member in budget.get("members", ())),
-    )
 
 
 def snapshot_figures(snapshot: dict) -> list[Figure]:

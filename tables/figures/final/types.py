@@ -80,7 +80,7 @@ class FinalData:
     prior_closing: dict[str, Decimal] | None = None
     #: the published budget of the year (its newest version, the one the 决算 is compared
     #: with), read back from the version's snapshot by the caller
-    #: (`tables.publication.figures.snapshot_budget_data`); None when never published
+    #: (`tables.figures.snapshot.snapshot_budget_data`); None when never published
     published_budget: BudgetData | None = None
 
     @property
