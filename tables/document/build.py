@@ -115,6 +115,20 @@ class DisclosureDocument:
     table_set: TableSet = SHANXI
     #: its tables by code, in order (None: `tables`, the 14 of shanxi-2025)
     set_tables: dict[str, Table] | None = None
+    #: "预算", or "决算" for a 决算 (`tables.document.final`): 单位预算公开 / 单位决算公开
+    kind_label: str = "预算"
+    #: sentences printed under the cover title (the demo 决算 says it is synthetic)
+    cover_notes: tuple[str, ...] = ()
+    #: what the attachments are (绩效目标表, or the 决算's 绩效自评表) and after which
+    #: narrative section they follow
+    attachments_title: str = "绩效目标表"
+    attachments_after: str = "绩效管理情况"
+    #: a 决算's derivation (`tables.document.final.DerivedFinal`), None for a budget
+    final: object = None
+
+    @property
+    def is_final(self) -> bool:
+        return self.final is not None
 
     @property
     def shown_tables(self) -> dict[str, Table]:
@@ -127,8 +141,14 @@ def document_build(
     *, submission, is_draft: bool = True, table_set: TableSet | str | None = None
 ) -> DisclosureDocument:
     """Assemble the whole disclosure of a submission (a bounded number of queries), printing
-    `table_set` (a set or its name; default: the year's chosen set)."""
+    `table_set` (a set or its name; default: the year's chosen set). A 决算 submission gets its
+    决算 document (`tables.document.final`), whatever the set."""
     from tables.document.disclosure import disclosure_derive
+
+    if submission.is_final:
+        from tables.document.final import final_document_build
+
+        return final_document_build(submission=submission, is_draft=is_draft)
 
     derived = disclosure_derive(submission=submission, table_set=table_set)
     chosen = derived.table_set

@@ -139,6 +139,8 @@ def publication_snapshot(
             )
         ],
         "findings": to_jsonable(document.findings),
+        "kind": "final" if document.is_final else "budget",
+        **({"final": final_snapshot(document.final)} if document.is_final else {}),
         # Another set prints other tables; the 14 statutory ones the checks read are kept too,
         # so next year's 上年数 and the review's comparison can read them (T01 … T14).
         **(
@@ -152,6 +154,19 @@ def publication_snapshot(
                 ]
             }
         ),
+    }
+
+
+def final_snapshot(derived) -> dict:
+    """What a 决算 adds to its snapshot: the entered facts (next year's 年初结转和结余 is read
+    from them), the 年初预算 and 调整预算 of each line beside its 决算数 (`budget.lines`), and
+    the comparison with the 年初预算 as printed."""
+    data = derived.data
+    return {
+        "facts": to_jsonable(data.facts),
+        "planned_amounts": [to_jsonable(line.amount) for line in data.planned.lines],
+        "adjusted_amounts": [to_jsonable(line.amount) for line in data.adjusted.lines],
+        "differences": to_jsonable(derived.differences),
     }
 
 
@@ -170,10 +185,12 @@ class Artifact:
         return hashlib.sha256(self.content).hexdigest()
 
 
-def file_stem(*, unit_name: str, year: int, version: int, scope: str = "单位") -> str:
+def file_stem(
+    *, unit_name: str, year: int, version: int, scope: str = "单位", kind: str = "预算"
+) -> str:
     """ "阳城县人民代表大会常务委员会办公室2025年单位预算公开", "…（第2版）" from version 2 on;
-    "…部门预算公开" with `scope` "部门" (`BudgetData.scope`)."""
-    stem = _UNSAFE_NAME.sub("_", f"{unit_name}{year}年{scope}预算公开")
+    "…部门预算公开" with `scope` "部门" (`BudgetData.scope`); "…单位决算公开" with `kind` 决算."""
+    stem = _UNSAFE_NAME.sub("_", f"{unit_name}{year}年{scope}{kind}公开")
     return stem if version == 1 else f"{stem}（第{version}版）"
 
 

@@ -101,6 +101,7 @@ def submission_publish(*, submission_id: int, actor, reason: str = "") -> Publis
                 year=document.year,
                 version=submission.version,
                 scope=document.data.scope,
+                kind=document.kind_label,
             )
             artifacts = publication_render(
                 document=document, snapshot=snapshot, stem=stem, published_at=published_at

@@ -38,9 +38,6 @@ from tables.figures.types import Table
 
 CSS_PATH = "css/document.css"
 TEMPLATE = "document/document.html"
-#: the narrative section after which the target tables are attached (as in the seed), by title:
-#: a table set may number the sections differently
-ATTACHMENTS_AFTER = "绩效管理情况"
 #: the only section whose subsections the 目录 lists (as the seed's), by title
 OTHER_NOTES = "其他说明"
 
@@ -172,6 +169,10 @@ class DocumentView:
     #: "部门" on a 部门预算 (`BudgetData.scope`), "单位" otherwise: 单位预算公开 / 部门预算公开,
     #: 本单位职责 / 本部门职责
     scope: str = "单位"
+    #: 预算 or 决算 (`DisclosureDocument.kind_label`)
+    kind_label: str = "预算"
+    cover_notes: tuple[str, ...] = ()
+    attachments_title: str = "绩效目标表"
 
 
 def chart_markup(chart) -> SafeString:
@@ -228,10 +229,11 @@ def document_view(
     """The view model of `document` for templates/document/document.html."""
     year = document.year
     scope = document.data.scope
+    kind = document.kind_label
     part_titles = {
         "part_1": "第一部分 概况",
-        "part_2": f"第二部分 {year}年{scope}预算报表",
-        "part_3": f"第三部分 {year}年度{scope}预算情况说明",
+        "part_2": f"第二部分 {year}年{scope}{kind}报表",
+        "part_3": f"第三部分 {year}年度{scope}{kind}情况说明",
         "part_4": "第四部分 名词解释",
     }
     tables = [
@@ -255,7 +257,7 @@ def document_view(
         (after if attached else before).append(
             _narrative_item(section, f"n{i}", 3, after=first_after)
         )
-        if section.title == ATTACHMENTS_AFTER:
+        if section.title == document.attachments_after:
             attached = True
 
     glossary = [
@@ -296,7 +298,7 @@ def document_view(
             "part-3",
             part_titles["part_3"],
             narrative_entries(before)
-            + ((TocEntry("attachments", "附件：绩效目标表"),) if sheets else ())
+            + ((TocEntry("attachments", f"附件：{document.attachments_title}"),) if sheets else ())
             + narrative_entries(after),
             css="toc-part",
         ),
@@ -309,8 +311,11 @@ def document_view(
         is_draft=document.is_draft,
         for_pdf=for_pdf,
         css=mark_safe(document_css()),  # noqa: S308 - our own static file
-        title=f"{document.unit_name}{year}年度{scope}预算公开",
+        title=f"{document.unit_name}{year}年度{scope}{kind}公开",
         scope=scope,
+        kind_label=kind,
+        cover_notes=document.cover_notes,
+        attachments_title=document.attachments_title,
         part_titles=part_titles,
         duties=paragraphs(document.texts.duties),
         organisation=paragraphs(document.texts.organisation),

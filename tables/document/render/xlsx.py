@@ -93,7 +93,7 @@ def disclosure_workbook(document) -> bytes:
 
     workbook = Workbook()
     workbook.remove(workbook.active)
-    workbook.properties.title = f"{document.unit_name}{document.year}年预算公开"
+    workbook.properties.title = f"{document.unit_name}{document.year}年{document.kind_label}公开"
     styles = _styles()
     names = _SheetNames()
     for table in sorted(document.shown_tables.values(), key=lambda t: t.number):
@@ -108,8 +108,9 @@ def disclosure_workbook(document) -> bytes:
     if document.unit_target_sheet is not None:
         sheet = workbook.create_sheet(names.take("绩效目标 整体支出"))
         _write_target(sheet, document.unit_target_sheet, styles, is_draft=document.is_draft)
+    prefix = "自评" if document.is_final else "目标"
     for i, target in enumerate(document.project_target_sheets, 1):
-        sheet = workbook.create_sheet(names.take(f"目标{i:02d} {target.name}"))
+        sheet = workbook.create_sheet(names.take(f"{prefix}{i:02d} {target.name}"))
         _write_target(sheet, target, styles, is_draft=document.is_draft)
     return _save(workbook)
 
