@@ -1,5 +1,6 @@
-"""check_disclosure --unit 003 --year 2025 [--json]: prints the check findings
-(`--department CODE` instead of `--unit`: those of the 部门预算).
+"""check_disclosure --unit 003 --year 2025 [--json] [--kind budget|final]: prints the check
+findings (`--department CODE` instead of `--unit`: those of the 部门预算; `--kind final`: those of
+the year's 决算, J and S rules).
 
 One finding per line as `严重程度 规则编号 消息` (or a JSON list with --json); exit status 1
 when any 错误 remains.

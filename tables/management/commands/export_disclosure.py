@@ -1,9 +1,11 @@
 """export_disclosure --unit 003 --year 2025 --format {html,pdf,xlsx} -o FILE [--table-set NAME]
+[--kind budget|final]
 
 Writes the whole disclosure document of one submission: the self-contained HTML page (CSS and
 charts inline, no external requests), the PDF printed from that same page (WeasyPrint), or the
 Excel workbook, with the tables of --table-set (default: the set the bureau chose for the
-year). Publishing does not exist yet, so the document is a draft (watermarked 草稿).
+year); `--kind final` writes the year's 决算 (its nine tables F01–F09, its 情况说明 and the
+绩效自评表) instead of the budget. The document is a draft (watermarked 草稿).
 """
 
 from pathlib import Path
@@ -20,7 +22,7 @@ class Command(BaseCommand):
     help = "导出整份预算公开文件（HTML、PDF 或 Excel），草稿带“草稿”水印。"
 
     def add_arguments(self, parser):
-        add_submission_arguments(parser)
+        add_submission_arguments(parser, kinds=True)
         parser.add_argument(
             "--format", required=True, choices=sorted(DOCUMENT_CONTENT_TYPES), help="输出格式"
         )
@@ -37,6 +39,6 @@ class Command(BaseCommand):
         data = document_render(document, options["format"])
         output.write_bytes(data)
         self.stdout.write(
-            f"已导出 {document.unit_name} {document.year}年预算公开文件"
+            f"已导出 {document.unit_name} {document.year}年{document.kind_label}公开文件"
             f"（{options['format'].upper()}，{len(data):,} 字节）到 {output}"
         )

@@ -7,21 +7,33 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
-from units.models import Submission
+from units.models import Submission, SubmissionKind
 from units.selectors import submission_get
 
 
-def add_submission_arguments(parser) -> None:
+def add_submission_arguments(parser, *, kinds: bool = False) -> None:
+    """`--unit` and `--year`; with `kinds`, also `--kind budget|final` (default budget)."""
     parser.add_argument("--unit", required=True, help="单位编码，例如 003")
     parser.add_argument("--year", required=True, type=int, help="预算年度，例如 2025")
+    if kinds:
+        parser.add_argument(
+            "--kind",
+            choices=[k.value for k in SubmissionKind],
+            default=SubmissionKind.BUDGET.value,
+            help="budget（预算，默认）或 final（决算）",
+        )
 
 
-def submission_from_options(options) -> Submission:
+def submission_from_options(options, *, kind: str | None = None) -> Submission:
+    """The submission of `--unit` and `--year`: its budget, or the `kind` given (by argument or
+    by `--kind`)."""
+    kind = kind or options.get("kind") or SubmissionKind.BUDGET
     try:
-        return submission_get(unit_code=options["unit"], year=options["year"])
+        return submission_get(unit_code=options["unit"], year=options["year"], kind=kind)
     except Submission.DoesNotExist:
         raise CommandError(
-            f"找不到单位 {options['unit']} 的 {options['year']} 年预算公开填报。"
+            f"找不到单位 {options['unit']} 的 {options['year']} 年"
+            f"{SubmissionKind(kind).label}公开填报。"
         ) from None
 
 
