@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from tables.desk import (
     entry_views,
+    final_reasons_views,
     history_views,
     import_mapped_views,
     import_views,
@@ -24,6 +25,7 @@ urlpatterns = [
     path("desk/<int:pk>/", include(targets_views.urlpatterns)),
     path("desk/<int:pk>/", include(history_views.urlpatterns)),
     path("desk/<int:pk>/", include(import_mapped_views.urlpatterns)),
+    path("desk/<int:pk>/", include(final_reasons_views.urlpatterns)),
     path("", include("tables.desk.year_views")),
     path("", include("tables.desk.notification_views")),
     path("bureau/", include("tables.desk.bureau_views")),
