@@ -17,7 +17,35 @@ from units.models import BudgetLine, Submission, SubmissionText
 from units.severity import NOTICE
 
 #: Where a rule's family is explained, in the words an accountant uses.
-RULE_KINDS = {"R": "勾稽关系", "P": "绩效目标", "N": "情况说明"}
+RULE_KINDS = {"R": "勾稽关系", "P": "绩效目标", "N": "情况说明", "J": "决算", "S": "绩效自评"}
+#: on a 决算: the J rules' pages by rule (the rest lead to the 决算明细)
+FINAL_RULE_PAGES = {
+    "J01": ("desk:final_facts", "收支情况", "修改收支情况", "查看收支情况"),
+    "J02": ("desk:final_facts", "收支情况", "修改收支情况", "查看收支情况"),
+    "J05": ("desk:final_facts", "收支情况", "修改年初结转和结余", "查看收支情况"),
+    "J07": ("desk:final_reasons", "决算差异原因", "填写差异原因", "查看差异原因"),
+    "J08": ("desk:final_facts", "收支情况", "修改“三公”经费数量", "查看收支情况"),
+    "J09": ("desk:final_facts", "收支情况", "修改政府采购", "查看收支情况"),
+}
+
+
+def _final_link(finding, submission: Submission, *, editable: bool) -> tuple[str, str, str]:
+    """(where, url, link label) of a 决算's finding: the J rules to the page holding what to
+    change (a reason's field by its key), the S rules to the 绩效自评."""
+    pk = submission.pk
+    if finding.rule_id.startswith("S"):
+        where = "绩效自评" + (f" · {finding.table}" if finding.table else "")
+        url = reverse("desk:evaluation", kwargs={"pk": pk})
+        return where, url, "填写绩效自评" if editable else "查看绩效自评"
+    page = FINAL_RULE_PAGES.get(finding.rule_id)
+    if page is None:
+        url = reverse("desk:final_lines", kwargs={"pk": pk})
+        return "决算明细", url, "修改决算明细" if editable else "查看决算明细"
+    name, where, fix, read = page
+    url = reverse(name, kwargs={"pk": pk})
+    if finding.rule_id == "J07" and finding.row:
+        url += f"#reason-{finding.row}"
+    return where, url, fix if editable else read
 
 
 @dataclass(frozen=True)
@@ -64,7 +92,9 @@ def findings_linked(findings, submission: Submission, *, editable: bool) -> list
     out = []
     for finding in findings:
         table, row = finding.table, finding.row
-        if finding.rule_id == "R11" and row.isdigit():  # a line whose code is no longer valid
+        if submission.is_final:
+            where, url, label = _final_link(finding, submission, editable=editable)
+        elif finding.rule_id == "R11" and row.isdigit():  # a line whose code is no longer valid
             where = "预算明细"
             if editable:
                 url = reverse("desk:line_edit", kwargs={"pk": submission.pk, "line_id": int(row)})
