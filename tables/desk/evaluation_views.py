@@ -13,6 +13,7 @@ refusal page (403).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -181,7 +182,11 @@ def _target_form(
 def _render(request, submission, *, refusal, status=200, key=None, posted=None, errors=None):
     data = evaluation_data_load(submission=submission)
     execution, _ = evaluation_execution_load(submission=submission)
-    data = with_execution(data, execution)
+    # A target whose project has no 决算 line planned and spent nothing (not "unknown").
+    none = (Decimal(0), Decimal(0))
+    data = with_execution(
+        data, {t.execution_key: execution.get(t.execution_key, none) for t in data.targets}
+    )
     targets = [
         _target_form(
             target,
