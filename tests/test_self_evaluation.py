@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from performance.evaluation import (
@@ -230,6 +231,8 @@ def test_sheets_print_the_self_evaluation(final):
     assert grid[-1][6:] == ["100", "85.50", "等级：良"]
     assert "三年培训人次" not in flat  # 实施期 indicators are not evaluated
     sheet_grid(sheets[0])  # the unit's sheet tiles too
+    html = render_to_string("performance/target_sheet.html", {"sheet": sheets[1]})
+    assert "项目支出绩效自评表" in html and '<td class="money">85.50</td>' in html
 
 
 def test_data_load_queries_do_not_grow(final, django_assert_num_queries):
