@@ -27,7 +27,14 @@ from performance.forms import (
     TargetImportForm,
     indicator_form_for,
 )
-from performance.models import Indicator, IndicatorCategory, KeyTask, ProjectTarget, UnitTarget
+from performance.models import (
+    GradeBands,
+    Indicator,
+    IndicatorCategory,
+    KeyTask,
+    ProjectTarget,
+    UnitTarget,
+)
 from performance.services import (
     targets_copy_from_previous_year,
     targets_export_workbook,
@@ -36,8 +43,12 @@ from performance.services import (
 )
 from performance.types import FundSplit
 from tables.figures.load import budget_data_load
-from units.admin_scoping import BudgetDataAdmin, SubmissionScopedMixin
-from units.permissions import submission_editable_by
+from units.admin_scoping import (
+    BudgetDataAdmin,
+    PermissionBeforeLookupMixin,
+    SubmissionScopedMixin,
+)
+from units.permissions import submission_editable_by, year_settings_refusal
 from units.selectors import submissions_editable_by
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -447,3 +458,34 @@ class UnitTargetAdmin(BudgetDataAdmin):
             f"合计 {_yuan(budget.total)} 元（基本支出 {_yuan(budget.basic)}，"
             f"项目支出 {_yuan(budget.project)}）"
         )
+
+
+# --- 自评等级划分 (a bureau setting) -------------------------------------------------------
+
+
+@admin.register(GradeBands)
+class GradeBandsAdmin(PermissionBeforeLookupMixin, admin.ModelAdmin):
+    """The region's grade bands of the 绩效自评 per year (优/良/中 from …; a year without a row
+    uses 90/80/60): a bureau setting, shown to and changed by the 财政管理员 only
+    (`units.permissions.year_settings_refusal`, as the year's other settings)."""
+
+    list_display = ["year", "excellent", "good", "fair"]
+    ordering = ["-year"]
+
+    def _allowed(self, request) -> bool:
+        return year_settings_refusal(request.user) is None
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request)

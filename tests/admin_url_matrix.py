@@ -65,6 +65,8 @@ AUDIT = {"units.accesschange"}  # read only, for 管理员
 PUBLICATION = {"tables.publishedversion", "tables.publishedfile", "tables.publicationbatch"}
 TASKS = {"django_tasks_database.dbtaskresult"}
 SEARCH = {"tables.searchalias"}  # 检索简称 of the public search: 财政管理员 only
+#: the bureau's settings (自评等级划分): 财政管理员 only, as the 检索简称
+SETTINGS = {"performance.gradebands"}
 
 
 # --- the world ------------------------------------------------------------------------------
@@ -209,7 +211,7 @@ def expected(role, label, kind, state):
         if label == "tables.publicationbatch" and kind == "change":
             return 302  # the batch's page is its progress page (which checks the role)
         return 200 if role == ADMIN and kind in read else 403
-    if label in SEARCH:
+    if label in SEARCH | SETTINGS:
         return 200 if role == ADMIN else 403
     return 403  # TASKS and anything else: superusers only
 

@@ -239,3 +239,67 @@ def search_aliases_seed() -> None:
     SearchAlias.objects.bulk_create(
         [SearchAlias(short=short, full=full) for short, full in seed], ignore_conflicts=True
     )
+
+
+# --- 决算 and its 绩效自评 -------------------------------------------------------------------
+
+
+def final_submission_create(
+    *, unit: BudgetUnit | None = None, year: int = SYNTHETIC_YEAR, **fields
+):
+    """A 决算 (final) submission of `unit` (a new one unless given) for `year`."""
+    from units.models import SubmissionKind
+
+    return submission_create(unit=unit, year=year, kind=SubmissionKind.FINAL, **fields)
+
+
+def project_create(submission: Submission, name: str, **fields):
+    """A project of `submission` (项目类别/属性 filled)."""
+    from units.models import Project
+
+    values = {"category": "operating", "recurrence": "recurring", **fields}
+    return Project.objects.create(submission=submission, name=name, **values)
+
+
+def unit_target_create(submission: Submission, **fields):
+    """The 整体支出绩效目标 of `submission` with its texts filled (placeholders unless given)."""
+    from performance.models import UnitTarget
+
+    values = {"strategic_goal": "战略目标", "annual_goal": "年度绩效目标", **fields}
+    return UnitTarget.objects.create(submission=submission, **values)
+
+
+def indicator_create(target, name: str, text: str, *, level2: str = "数量指标", **fields):
+    """A 年度 indicator `name` with value `text` under the default framework's 二级 `level2`,
+    of a UnitTarget or ProjectTarget `target`."""
+    from performance.models import Indicator, IndicatorCategory, UnitTarget
+
+    category = IndicatorCategory.objects.get(framework__is_default=True, level=2, name=level2)
+    owner = "unit_target" if isinstance(target, UnitTarget) else "project_target"
+    values = {"scope": "year", **fields}
+    return Indicator.objects.create(
+        **{owner: target}, category=category, name=name, text=text, **values
+    )
+
+
+def evaluation_create(target, *, execution_weight=10, summary: str = "", results=()):
+    """A stored 绩效自评 of `target` (UnitTarget or ProjectTarget); `results` are
+    (indicator, actual, weight, deviation_reason, improvement) tuples (the last two optional)."""
+    from decimal import Decimal
+
+    from performance.models import IndicatorResult, TargetEvaluation, UnitTarget
+
+    owner = "unit_target" if isinstance(target, UnitTarget) else "project_target"
+    evaluation = TargetEvaluation.objects.create(
+        **{owner: target}, execution_weight=Decimal(execution_weight), summary=summary
+    )
+    for indicator, actual, weight, *texts in results:
+        reason, improvement = (list(texts) + ["", ""])[:2]
+        IndicatorResult.objects.create(
+            indicator=indicator,
+            actual=actual,
+            weight=Decimal(weight),
+            deviation_reason=reason,
+            improvement=improvement,
+        )
+    return evaluation

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from tables.desk import (
     entry_views,
+    evaluation_views,
     final_reasons_views,
     history_views,
     import_mapped_views,
@@ -23,6 +24,7 @@ urlpatterns = [
     path("desk/<int:pk>/", include(import_views.urlpatterns)),
     path("desk/<int:pk>/", include(texts_views.urlpatterns)),
     path("desk/<int:pk>/", include(targets_views.urlpatterns)),
+    path("desk/<int:pk>/", include(evaluation_views.urlpatterns)),
     path("desk/<int:pk>/", include(history_views.urlpatterns)),
     path("desk/<int:pk>/", include(import_mapped_views.urlpatterns)),
     path("desk/<int:pk>/", include(final_reasons_views.urlpatterns)),
