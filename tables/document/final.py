@@ -13,10 +13,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from performance.evaluation import evaluation_total, grade
-from performance.evaluation_selectors import evaluation_data_load, evaluation_findings
+from performance.evaluation import evaluation_rules, evaluation_score, with_execution
+from performance.evaluation_selectors import evaluation_data_load
 from performance.evaluation_sheets import evaluation_sheets
-
 from tables.document.narrative.final_sections import (
     EVALUATION_SECTION,
     EvaluationSummary,
@@ -52,9 +51,12 @@ class DerivedFinal:
     data: FinalData
     tables: dict[str, Table]
     differences: list[Difference]
+    #: `performance.evaluation.EvaluationData` with each target's 预算执行率 money filled in
     evaluation: object
-    #: project id (None: the unit's overall target) → (年初预算, 决算数) of its lines, 元
+    #: project id (None: the unit's overall target) → (全年预算数, 决算数) of its lines, 元
     execution: dict[int | None, tuple[Decimal, Decimal]]
+    #: the same keys → 年初预算数
+    initial: dict[int | None, Decimal]
     findings: list[Finding]
 
 
@@ -76,16 +78,24 @@ def prior_closing_load(*, unit_id: int, year: int) -> dict[str, Decimal] | None:
     return {fund: Decimal(str(facts.get(f"closing_{fund}", "0"))) for fund in FUND_KEYS}
 
 
-def execution_by_target(data: FinalData) -> dict[int | None, tuple[Decimal, Decimal]]:
-    """(年初预算, 决算数) per project target (an extra allocation counts with its main project)
-    and for the unit as a whole (key None)."""
+def execution_by_target(
+    data: FinalData,
+) -> tuple[dict[int | None, tuple[Decimal, Decimal]], dict[int | None, Decimal]]:
+    """The money of each target's 预算执行率 from the 决算 lines: (全年预算数 = 调整预算,
+    决算数) per project (an extra allocation counts with its main project) and for the unit as a
+    whole (key None), and the 年初预算数 of the same keys."""
     main = {p.id: (p.allocation_of_id or p.id) for p in data.actual.projects}
-    sums: dict[int | None, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
-    for planned, actual in zip(data.planned.lines, data.actual.lines, strict=True):
-        for key in (None, main.get(actual.project_id)) if actual.project_id else (None,):
-            sums[key][0] += planned.amount
+    sums: dict[int | None, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO])
+    lines = zip(data.planned.lines, data.adjusted.lines, data.actual.lines, strict=True)
+    for planned, adjusted, actual in lines:
+        keys = (
+            (None, main.get(actual.project_id, actual.project_id)) if actual.project_id else (None,)
+        )
+        for key in keys:
+            sums[key][0] += adjusted.amount
             sums[key][1] += actual.amount
-    return {key: (v[0], v[1]) for key, v in sums.items()}
+            sums[key][2] += planned.amount
+    return {k: (v[0], v[1]) for k, v in sums.items()}, {k: v[2] for k, v in sums.items()}
 
 
 def final_derive(*, submission) -> DerivedFinal:
@@ -100,11 +110,9 @@ def final_derive(*, submission) -> DerivedFinal:
     )
     tables = derive_final(data)
     differences = final_differences(data)
-    execution = execution_by_target(data)
-    evaluation = evaluation_data_load(submission=submission)
-    found = run_final_checks(tables, data) + evaluation_findings(
-        submission=submission, execution=execution
-    )
+    execution, initial = execution_by_target(data)
+    evaluation = with_execution(evaluation_data_load(submission=submission), execution)
+    found = run_final_checks(tables, data) + evaluation_rules(evaluation)
     findings = sorted(found, key=lambda f: SEVERITY_ORDER[f.severity])
     return DerivedFinal(
         data=data,
@@ -112,16 +120,18 @@ def final_derive(*, submission) -> DerivedFinal:
         differences=differences,
         evaluation=evaluation,
         execution=execution,
+        initial=initial,
         findings=findings,
     )
 
 
 def evaluation_summaries(derived: DerivedFinal) -> tuple[EvaluationSummary, ...]:
-    out = []
-    for target in derived.evaluation.targets:
-        total = evaluation_total(target)
-        out.append(EvaluationSummary(target.name, total, grade(total, derived.evaluation.bands)))
-    return tuple(out)
+    bands = derived.evaluation.bands
+    return tuple(
+        EvaluationSummary(target.name, score.total, score.grade)
+        for target in derived.evaluation.targets
+        for score in (evaluation_score(target, bands),)
+    )
 
 
 def final_document_build(*, submission, is_draft: bool = True):
@@ -139,7 +149,7 @@ def final_document_build(*, submission, is_draft: bool = True):
     narrative = final_narrative_build(
         derived.data, derived.differences, evaluations=evaluation_summaries(derived)
     )
-    sheets = tuple(evaluation_sheets(derived.evaluation, derived.execution))
+    sheets = evaluation_sheets(derived.evaluation, derived.execution, initial=derived.initial)
     notes = (
         ("本决算为演示数据：由本单位当年预算按比例合成，并非真实决算。",)
         if derived.data.facts.is_synthetic
