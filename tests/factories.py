@@ -340,3 +340,63 @@ def final_data_from_budget(
     }
     given |= reasons or {}
     return dataclasses.replace(data, reasons={k: v for k, v in given.items() if v})
+
+
+def final_example(budget, **changes):
+    """The 决算 tests' example (no database): `budget` (the seed's) plus a 政府性基金, a 国有资本经营
+    and a 单位资金 line, taken as 年初预算, with 决算数 changed by −12%, −6%, 0, +6%, +12% by line
+    index (to the cent, half-up): a `final_data_from_budget` on which no rule reports anything.
+    `changes` go to `final_data_from_budget`."""
+    import dataclasses
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from tables.figures.types import (
+        FUND_GOV,
+        FUND_STATE_CAPITAL,
+        FUND_UNIT,
+        KIND_PROJECT,
+        LineRow,
+    )
+
+    project = budget.projects[0].id if budget.projects else None
+    extra = (
+        LineRow(
+            "2120801",
+            "30299",
+            "50299",
+            KIND_PROJECT,
+            FUND_GOV,
+            False,
+            project,
+            Decimal("500000.00"),
+        ),
+        LineRow(
+            "2230199",
+            "31099",
+            "50399",
+            KIND_PROJECT,
+            FUND_STATE_CAPITAL,
+            False,
+            project,
+            Decimal("300000.00"),
+        ),
+        LineRow(
+            "2010101",
+            "30201",
+            "50201",
+            KIND_PROJECT,
+            FUND_UNIT,
+            False,
+            project,
+            Decimal("80000.00"),
+            income_type="business",
+        ),
+    )
+    budget = dataclasses.replace(budget, lines=budget.lines + extra)
+    factors = (Decimal("0.88"), Decimal("0.94"), Decimal("1"), Decimal("1.06"), Decimal("1.12"))
+
+    def changed(i, line):
+        return (line.amount * factors[i % 5]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    changes.setdefault("actual_amounts", changed)
+    return final_data_from_budget(budget, **changes)
