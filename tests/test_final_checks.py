@@ -11,7 +11,7 @@ from tables.figures.derive.layout import SANGONG_OUTBOUND
 from tables.figures.final.checks import FINAL_RULES, run_final_checks
 from tables.figures.final.compare import final_differences
 from tables.figures.final.derive import derive_final
-from tables.figures.types import FUND_GENERAL, Row
+from tables.figures.types import FUND_GENERAL, CodeIssue, Row
 from tests.factories import final_example
 from units.severity import ERROR, WARNING
 
@@ -58,7 +58,7 @@ def test_consistent_final_reports_nothing(base):
     assert sum(d.needs_reason for d in final_differences(base)) >= 3
     assert base.facts.outbound_groups and base.facts.procurement_sme
     assert {line.fund for line in base.actual.lines} >= {"general", "gov_fund", "state_capital"}
-    assert list(FINAL_RULES) == [f"J0{n}" for n in range(1, 10)]
+    assert list(FINAL_RULES) == [f"J{n:02d}" for n in range(1, 11)]
 
 
 def test_every_rule_has_a_docstring():
@@ -192,6 +192,14 @@ def test_j09_sme_share_above_procurement(base):
     total = facts.procurement_goods + facts.procurement_works + facts.procurement_services
     (finding,) = only(findings_of(with_facts(base, procurement_sme=total + 1)), "J09")
     assert "超过政府采购支出总额" in finding.message
+
+
+def test_j10_line_with_an_invalid_code(base):
+    """A 决算 line whose code is not valid for the year (found on load): J10 names the line."""
+    issue = CodeIssue(41, "功能分类科目", "2010101", "已在本年度科目表中停用")
+    actual = dataclasses.replace(base.actual, code_issues=(issue,))
+    (finding,) = only(findings_of(dataclasses.replace(base, actual=actual)), "J10")
+    assert "决算明细（编号 41）的功能分类科目“2010101”已在本年度科目表中停用" in finding.message
 
 
 def test_findings_most_severe_first(base):

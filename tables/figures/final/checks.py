@@ -48,6 +48,12 @@ FUND_NAMES = {
     FUND_STATE_CAPITAL: "国有资本经营预算财政拨款",
     "other": "其他资金",
 }
+#: the 资金来源 a 决算 line of each 财政拨款 fund shows
+FUND_SOURCE_LABELS = {
+    FUND_GENERAL: "一般公共预算",
+    FUND_GOV: "政府性基金预算",
+    FUND_STATE_CAPITAL: "国有资本经营预算",
+}
 
 
 def _wan(amount: Decimal) -> str:
@@ -118,7 +124,7 @@ def rule_fund_balance(tables: Tables, data: FinalData) -> list[Finding]:
                 f"{name}：年初结转和结余 {_wan(opening)} + 本年收入 {_wan(income)} − 本年支出 "
                 f"{_wan(spent)} = {_wan(expected)}，与填报的年末结转和结余 {_wan(closing)}"
                 f"不相等，{_gap(expected, closing)}。请核对“收支情况”中{name}的收入和年初、"
-                f"年末结转和结余，或决算明细中资金来源为{name[:-4]}的支出。",
+                f"年末结转和结余，或决算明细中资金来源为{FUND_SOURCE_LABELS[fund]}的支出。",
                 table="F04",
                 row=name,
             )
@@ -323,6 +329,20 @@ def rule_procurement_sme(tables: Tables, data: FinalData) -> list[Finding]:
     ]
 
 
+def rule_codes_valid(tables: Tables, data: FinalData) -> list[Finding]:
+    """J10 every 决算 line uses codes valid (active, 末级) for the year, as the budget's R11."""
+    return [
+        Finding(
+            ERROR,
+            "J10",
+            f"决算明细（编号 {issue.line_id}）的{issue.scheme_label}“{issue.code}”{issue.problem}，"
+            "请在决算明细中改用本年度科目表的末级科目。",
+            row=str(issue.line_id),
+        )
+        for issue in data.actual.code_issues
+    ]
+
+
 FINAL_RULES: dict[str, FinalRule] = {
     "J01": rule_balance,
     "J02": rule_fund_balance,
@@ -333,6 +353,7 @@ FINAL_RULES: dict[str, FinalRule] = {
     "J07": rule_reasons,
     "J08": rule_sangong_counts,
     "J09": rule_procurement_sme,
+    "J10": rule_codes_valid,
 }
 
 

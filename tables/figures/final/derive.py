@@ -36,7 +36,7 @@ from tables.figures.derive.layout import (
 )
 from tables.figures.derive.t10_sangong import sangong_sums
 from tables.figures.final.compare import completion_rate, final_lines
-from tables.figures.final.types import FinalData
+from tables.figures.final.types import FUND_KEYS, FinalData
 from tables.figures.formatting import chinese_numeral
 from tables.figures.types import (
     FISCAL_FUNDS,
@@ -55,10 +55,11 @@ from tables.figures.types import (
 MONEY_UNIT = "万元"
 
 
-def _table(data: FinalData, code: str, title: str, *, empty: str, **fields) -> Table:
+def _table(
+    data: FinalData, code: str, title: str, *, empty: str, is_empty: bool, **fields
+) -> Table:
     """A 决算 table F0N of `data`'s unit; `empty` is what the unit has none of, for the note of
     an empty table."""
-    is_empty = fields.pop("is_empty")
     return Table(
         code=code,
         number=int(code[1:]),
@@ -96,7 +97,6 @@ OTHER_EXPENSE_ROWS = (
     ("经营支出", "expense_operating"),
     ("对附属单位补助支出", "expense_subsidiary"),
 )
-FUND_KEYS_ALL = ("general", "gov_fund", "state_capital", "other")
 
 
 def income_total(data: FinalData) -> Decimal:
@@ -111,7 +111,7 @@ def other_expense_total(data: FinalData) -> Decimal:
 
 def balance_total(data: FinalData, side: str) -> Decimal:
     """年初 ("opening") or 年末 ("closing") 结转和结余 over all four funds."""
-    return sum((getattr(data.facts, f"{side}_{fund}") for fund in FUND_KEYS_ALL), ZERO)
+    return sum((getattr(data.facts, f"{side}_{fund}") for fund in FUND_KEYS), ZERO)
 
 
 def build_f01(data: FinalData) -> Table:
@@ -121,7 +121,7 @@ def build_f01(data: FinalData) -> Table:
     年初结转和结余 (all four funds) and 总计. Right (支出): the 30 功能分类 类 of 表一 (决算 lines,
     every fund, 上年结转 included; blank where none), 三十一、上缴上级支出, 三十二、经营支出,
     三十三、对附属单位补助支出 (facts), then 本年支出合计, 年末结转和结余 and 总计. Columns: 项目,
-    金额 on each side. The sides balance when 年初 + 收入 − 支出 = 年末 (rule J01).
+    决算数 on each side. The sides balance when 年初 + 收入 − 支出 = 年末 (rule J01).
     """
     by_class = sums_by(
         data.actual.lines, lambda line: line.func_code[:3], lambda line: (line.amount,), 1
