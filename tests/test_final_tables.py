@@ -18,7 +18,7 @@ from tables.figures.final.compare import (
 )
 from tables.figures.final.derive import FINAL_BUILDERS, derive_final
 from tables.figures.final.load import final_data_load
-from tables.figures.formatting import body_grid, table_short_name
+from tables.figures.formatting import body_grid, table_grid, table_short_name
 from tables.figures.registry import derive_all
 from tables.figures.types import FISCAL_FUNDS, FUND_GENERAL, FUND_GOV, FUND_STATE_CAPITAL, ZERO
 from tests.factories import (
@@ -117,7 +117,7 @@ def test_nine_tables_in_order_with_their_labels(tables):
     assert list(tables) == list(FINAL_BUILDERS) == [f"F0{n}" for n in range(1, 10)]
     assert [t.label for t in tables.values()] == [f"决算公开表{n}" for n in range(1, 10)]
     assert {t.money_unit for t in tables.values()} == {"万元"}
-    assert tables["F05"].title == "2025年度一般公共预算财政拨款支出决算表"
+    assert tables["F05"].title == "2025年一般公共预算财政拨款支出决算表"
     assert table_short_name("F05") == TABLE_NAMES["F05"] == "决算表五"
     assert table_short_name("T05") == "表五"
 
@@ -383,3 +383,16 @@ def test_no_operating_costs_difference_for_an_institution(data):
     unit = dataclasses.replace(data.actual.unit, has_operating_costs=False)
     data = dataclasses.replace(data, actual=dataclasses.replace(data.actual, unit=unit))
     assert "operating_costs" not in {d.key for d in final_differences(data)}
+
+
+def test_tables_display_as_grids(tables):
+    """Each table displays as a rectangular grid (header then body, as every renderer prints
+    it); amounts in 万元 with 2 places, 完成率 as a percentage with 2 places."""
+    for table in tables.values():
+        grid = table_grid(table)
+        assert len({len(row) for row in grid}) == 1, table.code
+    f05 = table_grid(tables["F05"])
+    total = tables["F05"].rows[0]
+    assert f05[2][2] == f"{total.cells[2] / 10000:.2f}"
+    assert f05[2][-1] == f"{total.cells[-1]:.2f}" and "." in f05[2][-1]
+    assert len(table_grid(tables["F09"])[-1]) == 12

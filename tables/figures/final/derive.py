@@ -63,7 +63,7 @@ def _table(
     return Table(
         code=code,
         number=int(code[1:]),
-        title=f"{data.year}年度{title}",
+        title=f"{data.year}年{title}",
         unit_name=data.unit.name,
         money_unit=MONEY_UNIT,
         is_empty=is_empty,
