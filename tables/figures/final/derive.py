@@ -55,27 +55,22 @@ from tables.figures.types import (
 MONEY_UNIT = "万元"
 
 
-def _table(
-    data: FinalData, code: str, title: str, *, empty: str, is_empty: bool, **fields
-) -> Table:
-    """A 决算 table F0N of `data`'s unit; `empty` is what the unit has none of, for the note of
-    an empty table."""
+def _table(data: FinalData, code: str, title: str, *, empty: str, columns, rows, **fields):
+    """A 决算 table F0N of `data`'s unit. It is empty when no money cell holds an amount; its
+    note then says the unit has no `empty`."""
+    money = [i for i, column in enumerate(columns) if column.kind == "money"]
+    is_empty = not any(row.cells[i] for row in rows for i in money)
     return Table(
         code=code,
         number=int(code[1:]),
         title=f"{data.year}年{title}",
         unit_name=data.unit.name,
         money_unit=MONEY_UNIT,
+        columns=columns,
+        rows=tuple(rows),
         is_empty=is_empty,
         note=f"注：本{data.actual.scope}无{empty}，故本表为空表。" if is_empty else "",
         **fields,
-    )
-
-
-def _no_amounts(rows, start: int = 0) -> bool:
-    """No money cell of `rows` holds a non-zero amount (text cells from `start` on ignored)."""
-    return not any(
-        isinstance(value, Decimal) and value != 0 for row in rows for value in row.cells[start:]
     )
 
 
@@ -177,7 +172,6 @@ def build_f01(data: FinalData) -> Table:
             Column("expense"),
         ),
         rows=tuple(rows),
-        is_empty=_no_amounts(rows),
     )
 
 
@@ -231,7 +225,6 @@ def build_f02(data: FinalData) -> Table:
             *(Column(key) for key, _ in F02_SOURCES),
         ),
         rows=rows,
-        is_empty=_no_amounts(rows),
     )
 
 
@@ -298,7 +291,6 @@ def build_f03(data: FinalData) -> Table:
             *(Column(field.removeprefix("expense_")) for _, field in OTHER_EXPENSE_ROWS),
         ),
         rows=tuple(rows),
-        is_empty=_no_amounts(rows, start=2),
     )
 
 
@@ -394,7 +386,6 @@ def build_f04(data: FinalData) -> Table:
             *(Column(f) for f in FISCAL_FUNDS),
         ),
         rows=tuple(rows),
-        is_empty=_no_amounts(rows),
     )
 
 
@@ -468,7 +459,6 @@ def build_f05(data: FinalData) -> Table:
             Column("rate", "text"),
         ),
         rows=rows,
-        is_empty=_no_amounts(rows, start=2),
     )
 
 
@@ -537,7 +527,6 @@ def build_f06(data: FinalData) -> Table:
             Column("public"),
         ),
         rows=tuple(rows),
-        is_empty=_no_amounts(rows, start=2),
     )
 
 
@@ -597,7 +586,6 @@ def build_f07(data: FinalData) -> Table:
             Column("closing"),
         ),
         rows=tuple(rows),
-        is_empty=_no_amounts(rows, start=2),
     )
 
 
@@ -639,7 +627,6 @@ def build_f08(data: FinalData) -> Table:
             Column("project"),
         ),
         rows=rows,
-        is_empty=_no_amounts(rows, start=2),
     )
 
 
@@ -699,7 +686,6 @@ def build_f09(data: FinalData) -> Table:
             Column(f"{prefix}_{key}") for prefix in ("budget", "final") for key in SANGONG_COLUMNS
         ),
         rows=rows,
-        is_empty=_no_amounts(rows),
     )
 
 
