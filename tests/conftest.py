@@ -210,3 +210,17 @@ def seeded_aliases(db):
     from tests.factories import search_aliases_seed
 
     search_aliases_seed()
+
+
+@pytest.fixture(scope="session")
+def seed_budget_data(django_db_setup, django_db_blocker):
+    """The seed's budget (the demo unit 003, 2025) as its loaded `BudgetData`, read once per
+    test process with the data rolled back: pure tests (the 决算 tables and rules) build on it
+    without a database."""
+    from performance.demo import demo_load
+    from tables.figures.load import budget_data_load
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        data = budget_data_load(submission=demo_load())
+        transaction.set_rollback(True)
+    return data

@@ -303,3 +303,164 @@ def evaluation_create(target, *, execution_weight=10, summary: str = "", results
             improvement=improvement,
         )
     return evaluation
+
+
+_GIVEN = object()
+
+
+def final_data_from_budget(
+    budget,
+    *,
+    actual_amounts=None,
+    adjusted_amounts=None,
+    facts: dict | None = None,
+    reasons: dict | None = None,
+    published_budget=_GIVEN,
+    prior_closing=_GIVEN,
+):
+    """A consistent `FinalData` (no database) of a 决算 whose 年初预算 is `budget` (a
+    `BudgetData`), for which `run_final_checks` reports nothing unless told otherwise.
+
+    `actual_amounts` gives the 决算数: a sequence parallel to `budget.lines` or a function
+    `(index, line) → Decimal` (default: as planned); `adjusted_amounts` likewise the 调整预算
+    (default: the 年初预算). The facts are made to balance: per fund, 年初结转 is that fund's
+    上年结转 lines, income is what makes 年末结转 come out at 1,000.00 元 (0 where nothing was
+    spent); the 三公 counts follow the 三公 spending; 政府采购 is the budget's items, half of it
+    to 中小企业. `facts` then overrides fields as given. Every difference that needs a reason
+    gets one, then `reasons` overrides keys ("" to leave one out). The published budget is
+    `budget` and last year's 年末结转 this year's 年初 unless given."""
+    import dataclasses
+    from decimal import Decimal
+
+    from tables.figures.derive.t10_sangong import sangong_sums
+    from tables.figures.final.compare import final_differences
+    from tables.figures.final.types import FinalData, FinalFacts
+    from tables.figures.types import FISCAL_FUNDS, ZERO
+
+    def amounts(given):
+        if given is None:
+            return [line.amount for line in budget.lines]
+        if callable(given):
+            return [given(i, line) for i, line in enumerate(budget.lines)]
+        return list(given)
+
+    def view(values):
+        lines = tuple(
+            dataclasses.replace(line, amount=amount)
+            for line, amount in zip(budget.lines, values, strict=True)
+        )
+        return dataclasses.replace(budget, lines=lines)
+
+    actual = view(amounts(actual_amounts))
+    adjusted = view(amounts(adjusted_amounts))
+    fields: dict = {}
+    target_closing = Decimal("1000.00")
+    for fund in (*FISCAL_FUNDS, "other"):
+        in_fund = [
+            (p, a)
+            for p, a in zip(budget.lines, actual.lines, strict=True)
+            if (p.fund == fund if fund != "other" else p.fund not in FISCAL_FUNDS)
+        ]
+        opening = sum((p.amount for p, _ in in_fund if p.is_carryover), ZERO)
+        spent = sum((a.amount for _, a in in_fund), ZERO)
+        closing = target_closing if spent else ZERO
+        income = max(spent + closing - opening, ZERO)
+        fields[f"opening_{fund}"] = opening
+        fields[f"income_{fund}"] = income
+        fields[f"closing_{fund}"] = opening + income - spent
+    sangong = {key: value[0] for key, value in sangong_sums(actual).items()}
+    outbound, reception, purchase, operation = sangong.values()
+    fields |= {
+        "outbound_groups": 1 if outbound else 0,
+        "outbound_persons": 3 if outbound else 0,
+        "reception_batches": 5 if reception else 0,
+        "reception_persons": 40 if reception else 0,
+        "vehicles_purchased": 1 if purchase else 0,
+        "vehicles_held": 2 if operation or purchase else 0,
+    }
+    for item in budget.procurements:
+        key = f"procurement_{item.kind}"
+        fields[key] = fields.get(key, ZERO) + item.amount
+    fields["procurement_sme"] = (
+        sum((item.amount for item in budget.procurements), ZERO) / 2
+    ).quantize(Decimal("0.01"))
+    final_facts = dataclasses.replace(FinalFacts(**fields), **(facts or {}))
+    data = FinalData(
+        actual=actual,
+        planned=budget,
+        adjusted=adjusted,
+        facts=final_facts,
+        published_budget=budget if published_budget is _GIVEN else published_budget,
+        prior_closing=(
+            {fund: final_facts.opening(fund) for fund in (*FISCAL_FUNDS, "other")}
+            if prior_closing is _GIVEN
+            else prior_closing
+        ),
+    )
+    given = {
+        d.key: f"{d.label}因工作任务调整而{d.phrase}"
+        for d in final_differences(data)
+        if d.needs_reason
+    }
+    given |= reasons or {}
+    return dataclasses.replace(data, reasons={k: v for k, v in given.items() if v})
+
+
+def final_example(budget, **changes):
+    """The 决算 tests' example (no database): `budget` (the seed's) plus a 政府性基金, a 国有资本经营
+    and a 单位资金 line, taken as 年初预算, with 决算数 changed by −12%, −6%, 0, +6%, +12% by line
+    index (to the cent, half-up): a `final_data_from_budget` on which no rule reports anything.
+    `changes` go to `final_data_from_budget`."""
+    import dataclasses
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from tables.figures.types import (
+        FUND_GOV,
+        FUND_STATE_CAPITAL,
+        FUND_UNIT,
+        KIND_PROJECT,
+        LineRow,
+    )
+
+    project = budget.projects[0].id if budget.projects else None
+    extra = (
+        LineRow(
+            "2120801",
+            "30299",
+            "50299",
+            KIND_PROJECT,
+            FUND_GOV,
+            False,
+            project,
+            Decimal("500000.00"),
+        ),
+        LineRow(
+            "2230199",
+            "31099",
+            "50399",
+            KIND_PROJECT,
+            FUND_STATE_CAPITAL,
+            False,
+            project,
+            Decimal("300000.00"),
+        ),
+        LineRow(
+            "2010101",
+            "30201",
+            "50201",
+            KIND_PROJECT,
+            FUND_UNIT,
+            False,
+            project,
+            Decimal("80000.00"),
+            income_type="business",
+        ),
+    )
+    budget = dataclasses.replace(budget, lines=budget.lines + extra)
+    factors = (Decimal("0.88"), Decimal("0.94"), Decimal("1"), Decimal("1.06"), Decimal("1.12"))
+
+    def changed(i, line):
+        return (line.amount * factors[i % 5]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    changes.setdefault("actual_amounts", changed)
+    return final_data_from_budget(budget, **changes)

@@ -58,3 +58,26 @@ def test_synthetic_unit_is_refilled_not_duplicated_and_can_be_deleted():
     synthetic_unit_delete()
     assert not BudgetUnit.objects.filter(code=SYNTHETIC_UNIT_CODE).exists()
     assert not Project.objects.filter(submission__unit__code=SYNTHETIC_UNIT_CODE).exists()
+
+
+@pytest.mark.parametrize("lines", [40, 200])
+def test_benchmark_prints_the_final_pipeline_with_constant_queries(lines):
+    """The synthetic unit's 决算 (load → derive → check) gets its rows, findings and goal line,
+    with the same 8 queries at any size."""
+    out = StringIO()
+    call_command("benchmark", lines=lines, repeat=1, stdout=out)
+    text = out.getvalue()
+    number = r"\s+(\d+\.\d{2})"
+    for stat in ("最佳 best", "中位 median"):
+        row = re.search(
+            rf"^决算 final {SYNTHETIC_UNIT_CODE}\s+{stat}\s+{lines}{number * 4}\s+(\d+){number}\s*$",
+            text,
+            flags=re.MULTILINE,
+        )
+        assert row, f"no 决算 {stat} row in:\n{text}"
+        assert int(row.group(5)) == 8
+    assert re.search(rf"校验结果 findings（决算 final {SYNTHETIC_UNIT_CODE}）：错误 \d+", text)
+    assert re.search(
+        r"目标 goal：合成单位决算 synthetic final 合计中位数 .*ms，(达成 met|未达成)", text
+    )
+    assert not BudgetUnit.objects.filter(code=SYNTHETIC_UNIT_CODE).exists()

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
-from tables.figures.formatting import format_wan, table_short_name, to_display
+from tables.figures.formatting import chinese_numeral, format_wan, table_short_name, to_display
 from tables.figures.types import (
     FISCAL_FUNDS,
     FUND_GENERAL,
@@ -40,6 +40,7 @@ TABLE_NAMES = {
     "T12": "表十二",
     "T13": "表十三",
     "T14": "表十四",
+    **{f"F{n:02d}": f"决算表{chinese_numeral(n)}" for n in range(1, 10)},
 }
 
 

@@ -56,10 +56,13 @@ def chinese_numeral(number: int) -> str:
 
 
 def table_short_name(code: str, number: int | None = None) -> str:
-    """ "T02" → "表二", as the findings and the printed tables name a statutory table; a table
-    of another set ("SH03") by its `number` when given (other labels unchanged)."""
+    """ "T02" → "表二", as the findings and the printed tables name a statutory table; a 决算
+    table "F05" → "决算表五"; a table of another set ("SH03") by its `number` when given (other
+    labels unchanged)."""
     if isinstance(code, str) and code[:1] == "T" and code[1:].isdigit():
         return f"表{chinese_numeral(int(code[1:]))}"
+    if isinstance(code, str) and code[:1] == "F" and code[1:].isdigit():
+        return f"决算表{chinese_numeral(int(code[1:]))}"
     if number is not None:
         return f"表{chinese_numeral(number)}"
     return code

@@ -25,6 +25,22 @@ from units.models import (
 )
 from units.selectors import LEVEL_FOR_SCHEME
 
+#: the line fields `lines_load` reads, in the order it unpacks them
+LINE_FIELDS = (
+    "id",
+    "func_code_id",
+    "dept_econ_code_id",
+    "gov_econ_code_id",
+    "expense_kind",
+    "fund_source",
+    "is_carryover",
+    "project_id",
+    "amount",
+    "income_type",
+    "sub_item",
+    "submission_id",
+)
+
 
 def lines_load(
     *, submission_units: dict[int, str], year: int
@@ -33,23 +49,22 @@ def lines_load(
     keeps in `LineRow.unit_code`, "" for a unit's own disclosure), in id order, with the names of
     every code they use at every level and the problems of those codes for `year` (three
     queries). The one reading of lines for derivation: a unit's and a 部门's."""
+    lines, code_names, issues, _ = lines_with_fields_load(
+        submission_units=submission_units, year=year
+    )
+    return lines, code_names, issues
+
+
+def lines_with_fields_load(
+    *, submission_units: dict[int, str], year: int, extra_fields: tuple[str, ...] = ()
+) -> tuple[list[LineRow], dict[str, dict[str, str]], list[CodeIssue], list[tuple]]:
+    """`lines_load`, also reading `extra_fields` of each line in the same query (the 决算's
+    `planned_amount` and `adjusted_amount`): their values come fourth, one tuple per line in
+    the lines' order."""
     line_values = list(
         BudgetLine.objects.filter(submission_id__in=list(submission_units))
         .order_by("id")
-        .values_list(
-            "id",
-            "func_code_id",
-            "dept_econ_code_id",
-            "gov_econ_code_id",
-            "expense_kind",
-            "fund_source",
-            "is_carryover",
-            "project_id",
-            "amount",
-            "income_type",
-            "sub_item",
-            "submission_id",
-        )
+        .values_list(*LINE_FIELDS, *extra_fields)
     )
     code_ids = {v for row in line_values for v in row[1:4]}
     codes = {
@@ -87,7 +102,7 @@ def lines_load(
         income_type,
         sub_item,
         submission_id,
-    ) in line_values:
+    ) in (values[: len(LINE_FIELDS)] for values in line_values):
         for code in (codes[func_id], codes[dept_id], codes[gov_id]):
             problem = _code_problem(code, year)
             if problem:
@@ -107,15 +122,30 @@ def lines_load(
                 unit_code=submission_units[submission_id],
             )
         )
-    return lines, code_names, issues
+    extras = [values[len(LINE_FIELDS) :] for values in line_values]
+    return lines, code_names, issues, extras
 
 
 def budget_data_load(*, submission: Submission) -> BudgetData:
     """Load one submission's lines, projects and items for derivation (7 queries at most)."""
-    unit = submission.unit
     lines, code_names, issues = lines_load(
         submission_units={submission.pk: ""}, year=submission.year
     )
+    return budget_data_build(
+        submission=submission, lines=lines, code_names=code_names, issues=issues
+    )
+
+
+def budget_data_build(
+    *,
+    submission: Submission,
+    lines: list[LineRow],
+    code_names: dict[str, dict[str, str]],
+    issues: list[CodeIssue],
+) -> BudgetData:
+    """The `BudgetData` of `submission` around its loaded lines: its projects, 政府采购 and
+    政府购买服务 items read here (three queries, and the unit's when not cached)."""
+    unit = submission.unit
     projects = tuple(
         ProjectRow(*values)
         for values in Project.objects.filter(submission=submission).values_list(

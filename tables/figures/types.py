@@ -170,7 +170,7 @@ class Row:
 
 @dataclass(frozen=True)
 class Table:
-    code: str  # "T01" … "T14"
+    code: str  # "T01" … "T14"; "F01" … "F09" for the 决算
     number: int
     title: str
     unit_name: str
@@ -183,7 +183,9 @@ class Table:
 
     @property
     def label(self) -> str:
-        return f"预算公开表{self.number}"
+        """ "预算公开表N", or "决算公开表N" for a 决算 table (codes F01–F09)."""
+        kind = "决算" if self.code.startswith("F") else "预算"
+        return f"{kind}公开表{self.number}"
 
     def column_index(self, key: str) -> int:
         for i, col in enumerate(self.columns):
