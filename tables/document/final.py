@@ -21,6 +21,7 @@ from tables.document.narrative.final_sections import (
     EvaluationSummary,
     final_narrative_build,
 )
+from tables.document.types import DisclosureDocument
 from tables.figures.checks import SEVERITY_ORDER, Finding
 from tables.figures.final.checks import run_final_checks
 from tables.figures.final.compare import Difference, final_differences
@@ -137,7 +138,6 @@ def evaluation_summaries(derived: DerivedFinal) -> tuple[EvaluationSummary, ...]
 def final_document_build(*, submission, is_draft: bool = True):
     """The 决算 as a `DisclosureDocument`: cover, 概况, F01–F09, the 情况说明 with the 绩效自评表
     attached, 名词解释 — rendered by the same HTML/PDF/XLSX renderers as a budget."""
-    from tables.document.build import DisclosureDocument
     from tables.document.texts import disclosure_texts_load
     from tables.figures.tablesets import SHANXI
 
