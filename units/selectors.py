@@ -28,9 +28,10 @@ def submission_queryset() -> QuerySet[Submission]:
     return Submission.objects.select_related("unit", "unit__department")
 
 
-def submission_get(*, unit_code: str, year: int) -> Submission:
-    """The submission of a unit (by code) for a year, or Submission.DoesNotExist."""
-    return submission_queryset().get(unit__code=unit_code, year=year)
+def submission_get(*, unit_code: str, year: int, kind: str = "budget") -> Submission:
+    """The submission of a unit (by code) for a year — its 预算 unless `kind` is "final" (its
+    决算) — or Submission.DoesNotExist."""
+    return submission_queryset().get(unit__code=unit_code, year=year, kind=kind)
 
 
 def submissions_visible_to(*, user) -> QuerySet[Submission]:

@@ -16,12 +16,13 @@ def add_submission_arguments(parser) -> None:
     parser.add_argument("--year", required=True, type=int, help="预算年度，例如 2025")
 
 
-def submission_from_options(options) -> Submission:
+def submission_from_options(options, *, kind: str = "budget") -> Submission:
     try:
-        return submission_get(unit_code=options["unit"], year=options["year"])
+        return submission_get(unit_code=options["unit"], year=options["year"], kind=kind)
     except Submission.DoesNotExist:
+        what = "决算" if kind == "final" else "预算公开填报"
         raise CommandError(
-            f"找不到单位 {options['unit']} 的 {options['year']} 年预算公开填报。"
+            f"找不到单位 {options['unit']} 的 {options['year']} 年{what}。"
         ) from None
 
 
