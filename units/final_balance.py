@@ -10,7 +10,7 @@ page, the opening service and the tests weigh it the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 ZERO = Decimal("0.00")
 
@@ -96,3 +96,13 @@ def fund_balances(facts, line_expense: dict[str, Decimal]) -> list[FundBalance]:
         )
         for key, (label, _) in FUNDS.items()
     ]
+
+
+HUNDRED = Decimal(100)
+
+
+def completion_rate(actual: Decimal, planned: Decimal) -> Decimal | None:
+    """完成率: 决算数 / 年初预算 × 100, two places half-up; None when nothing was planned."""
+    if not planned:
+        return None
+    return (actual * HUNDRED / planned).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

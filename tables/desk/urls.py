@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from tables.desk import (
     entry_views,
+    final_views,
     history_views,
     import_mapped_views,
     import_views,
@@ -18,6 +19,7 @@ urlpatterns = [
     path("desk/<int:pk>/", views.submission_overview, name="submission"),
     path("desk/<int:pk>/move/", views.submission_move, name="move"),
     path("desk/<int:pk>/", include(entry_views.urlpatterns)),
+    path("desk/<int:pk>/", include(final_views.urlpatterns)),
     path("desk/<int:pk>/", include(review_views.urlpatterns)),
     path("desk/<int:pk>/", include(import_views.urlpatterns)),
     path("desk/<int:pk>/", include(texts_views.urlpatterns)),
