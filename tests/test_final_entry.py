@@ -136,3 +136,16 @@ def test_open_final_from_the_budget_desk(client):
     assert response.status_code == 302
     assert response["Location"] == reverse("desk:final_lines", kwargs={"pk": final.pk})
     assert client.get(reverse("desk:submission", kwargs={"pk": final.pk})).status_code == 200
+
+
+def test_reviewer_reads_only_and_budget_has_no_final_pages(client, final):
+    reviewer = user_with(REVIEWER, [final.unit])
+    client.force_login(reviewer)
+    page = client.get(reverse("desk:final_lines", kwargs={"pk": final.pk}))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "只能查看" in text and 'name="amount"' not in text
+    facts = client.get(reverse("desk:final_facts", kwargs={"pk": final.pk})).content.decode()
+    assert "只能查看" in facts and "保存收支情况" not in facts
+    budget = Submission.objects.get(unit=final.unit, year=final.year, kind="budget")
+    assert client.get(reverse("desk:final_lines", kwargs={"pk": budget.pk})).status_code == 404
