@@ -149,3 +149,29 @@ def test_reviewer_reads_only_and_budget_has_no_final_pages(client, final):
     assert "只能查看" in facts and "保存收支情况" not in facts
     budget = Submission.objects.get(unit=final.unit, year=final.year, kind="budget")
     assert client.get(reverse("desk:final_lines", kwargs={"pk": budget.pk})).status_code == 404
+
+
+def test_a_line_added_in_the_year_has_no_planned_amount(client, final, filler):
+    """追加: 年初预算 0, 调整预算 and 决算数 the amount typed; a bad one saves nothing."""
+    template = final.lines.filter(project=None).select_related("func_code", "dept_econ_code")[0]
+    fields = {
+        "action": "add",
+        "func": f"{template.func_code.code} {template.func_code.name}",
+        "dept": template.dept_econ_code.code,
+        "gov": "",
+        "expense_kind": template.expense_kind,
+        "fund_source": template.fund_source,
+        "amount": "8,000.00",
+        "note": "追加",
+    }
+    client.force_login(filler)
+    url = reverse("desk:final_lines", kwargs={"pk": final.pk})
+    before = final.lines.count()
+    refused = client.post(url, {**fields, "amount": "8.001"})
+    assert refused.status_code == 422
+    assert final.lines.count() == before
+    response = client.post(url, fields)
+    assert response.status_code == 302
+    added = BudgetLine.objects.get(submission=final, note="追加")
+    assert added.planned_amount == 0
+    assert added.adjusted_amount == added.amount == Decimal("8000.00")

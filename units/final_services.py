@@ -180,3 +180,22 @@ def final_facts_update(*, submission: Submission, actor, values: dict) -> FinalF
             facts._history_user = actor if getattr(actor, "pk", None) else None
             facts.save(update_fields=changed)
         return facts
+
+
+def final_line_add(*, submission: Submission, actor, line: BudgetLine, new_project=None):
+    """Add a line spent in the year without a 年初预算 (追加): 年初预算 0, 调整预算 and 决算数
+    the amount typed, with the project created beside it if `new_project` is given. The line's
+    rules are the budget entry's (`units.services.budget_line_save`), all or nothing."""
+    from units.services import budget_line_save
+
+    if line.pk is not None:
+        raise ValueError("final_line_add creates a line; use final_line_update to change one")
+    with transaction.atomic():
+        _locked_final(submission, actor)
+        amount = final_amount_parse(line.amount, label="决算数")
+        line.amount = amount
+        line.planned_amount = Decimal("0.00")
+        line.adjusted_amount = amount
+        return budget_line_save(
+            submission_id=submission.pk, user=actor, line=line, new_project=new_project
+        )

@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tables.desk.entry_views import _line_form
 from tables.desk.final_open import final_open
 from tables.desk.import_services import PENDING_DIR, TOKEN_PATTERN, pending_imports_purge
 from tables.desk.refusal import refusal_response
@@ -30,10 +31,11 @@ from units.final_services import (
     FACTS_FIELDS,
     facts_label,
     final_facts_update,
+    final_line_add,
     final_line_update,
 )
-from units.models import FinalFacts, Submission, SubmissionKind
-from units.permissions import submission_edit_refusal
+from units.models import BudgetLine, FinalFacts, Submission, SubmissionKind
+from units.permissions import submission_edit_refusal, submission_lines_refusal
 from units.selectors import submission_get_for_user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -101,12 +103,23 @@ def _refused(request, submission, reason, url_name: str, label: str):
 def final_lines(request, pk: int):
     """GET: the lines by 功能分类 项; POST: save one row's 调整预算 and 决算数 (`line_id`)."""
     submission = _final_get(request, pk)
-    refusal = submission_edit_refusal(request.user, submission)
+    refusal = submission_lines_refusal(request.user, submission)
     row_errors: dict[int, list[str]] = {}
     typed: dict[int, dict[str, str]] = {}
+    add_form = _line_form(submission) if refusal is None else None
     if request.method == "POST":
         if refusal:
             return _refused(request, submission, refusal, "desk:final_lines", "返回决算明细")
+        if request.POST.get("action") == "add":
+            add_form = _line_form(submission, request.POST)
+            if add_form.is_valid() and _line_add(request, submission, add_form):
+                messages.success(
+                    request,
+                    f"已新增追加明细：决算数 {add_form.cleaned_data['amount']:,.2f} 元"
+                    "（年初预算为 0）。",
+                )
+                return redirect(request.path)
+            return _lines_page(request, submission, refusal, add_form, {}, {}, status=422)
         try:
             line_id = int(request.POST.get("line_id", ""))
         except ValueError:
@@ -131,6 +144,30 @@ def final_lines(request, pk: int):
                 f"{line.amount:,.2f} 元。",
             )
             return redirect(f"{request.path}#line-{line.pk}")
+    return _lines_page(
+        request, submission, refusal, add_form, row_errors, typed, status=422 if row_errors else 200
+    )
+
+
+def _line_add(request, submission, form) -> bool:
+    """Hand a valid 追加 form to the service; its refusals go on the form. False: not saved."""
+    line = BudgetLine()
+    for name, value in form.line_values().items():
+        setattr(line, name, value)
+    try:
+        final_line_add(
+            submission=submission, actor=request.user, line=line, new_project=form.new_project()
+        )
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+        return False
+    except ValidationError as exc:
+        form.errors_from_service(exc)
+        return False
+    return True
+
+
+def _lines_page(request, submission, refusal, add_form, row_errors, typed, *, status: int):
     groups = final_line_groups(submission=submission)
     for group in groups:
         for line in group.lines:
@@ -147,8 +184,10 @@ def final_lines(request, pk: int):
             groups=groups,
             total=final_totals(groups),
             has_errors=bool(row_errors),
+            form=add_form,
+            add_open=add_form is not None and add_form.is_bound,
         ),
-        status=422 if row_errors else 200,
+        status=status,
     )
 
 
