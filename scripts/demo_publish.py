@@ -40,7 +40,9 @@ def demo_user(username: str, role: str, unit):
 
 def main() -> None:
     admin = User.objects.get(username="admin")
-    published = PublishedVersion.objects.filter(unit_code=demo.UNIT_CODE, year=demo.YEAR).exists()
+    published = PublishedVersion.objects.filter(
+        unit_code=demo.UNIT_CODE, year=demo.YEAR, kind="budget"
+    ).exists()
     if not published:
         submission = demo_load()
         demo_target_faults_fix(submission=submission)
@@ -54,7 +56,7 @@ def main() -> None:
             submission_transition(submission_id=submission.pk, actor=reviewer, to_status=S.APPROVED)
         version = submission_publish(submission_id=submission.pk, actor=admin)
         print(f"已发布演示数据第{version.version}版（/public/d/{version.pk}/）")
-    submission = Submission.objects.get(unit__code=demo.UNIT_CODE, year=demo.YEAR)
+    submission = Submission.objects.get(unit__code=demo.UNIT_CODE, year=demo.YEAR, kind="budget")
     if submission.status == S.PUBLISHED:
         submission_transition(
             submission_id=submission.pk, actor=admin, to_status=S.DRAFT, reason=REOPEN_REASON

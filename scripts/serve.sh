@@ -27,7 +27,8 @@ if not User.objects.filter(username="admin").exists():
 # The first time: publish the demo (version 1, on /public/) and reopen it as a 草稿, so that
 # load_demo below can restore the seed's data for trying out entry and review.
 "$PY" manage.py shell <scripts/demo_publish.py
-"$PY" manage.py load_demo --department
+# --final: the demo's 2025 决算 (synthetic actuals), opened from the version 1 just published
+"$PY" manage.py load_demo --department --final
 
 # The demo's 单位填报人 and 财政审核人 get a password here, so the desks can be tried in the browser
 # (development only: the password is the user name).

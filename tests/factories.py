@@ -464,3 +464,67 @@ def final_example(budget, **changes):
 
     changes.setdefault("actual_amounts", changed)
     return final_data_from_budget(budget, **changes)
+
+
+def budget_targets_add(submission, *, indicator_text: str = "≥10次") -> None:
+    """A 整体支出绩效目标 (one 重点任务, one indicator) and, on the first main project, a
+    项目支出绩效目标 with two indicators (one 年度, one 实施期): targets to copy into a 决算."""
+    from performance.framework import default_framework
+    from performance.models import Indicator, IndicatorCategory, KeyTask, UnitTarget
+    from units.models import Project
+
+    categories = list(
+        IndicatorCategory.objects.filter(framework=default_framework(), level=2).order_by(
+            "position", "id"
+        )[:2]
+    )
+    unit_target = UnitTarget.objects.create(
+        submission=submission, strategic_goal="战略目标", annual_goal="年度目标", leader="张三"
+    )
+    KeyTask.objects.create(unit_target=unit_target, function="核心职能", tasks="重点任务")
+    Indicator.objects.create(
+        unit_target=unit_target, category=categories[0], name="会议次数", text=indicator_text
+    )
+    project = Project.objects.filter(submission=submission, allocation_of=None).first()
+    if project is not None:
+        target = project_target_create(project, period_local="1000.00")
+        Indicator.objects.create(
+            project_target=target, category=categories[0], name="完成率", text="100%"
+        )
+        Indicator.objects.create(
+            project_target=target,
+            category=categories[-1],
+            name="满意度",
+            text="≥90%",
+            scope="period",
+        )
+
+
+def published_budget_create(
+    *, actor, year: int = 2025, n_lines: int = 10, seed: int = 0, unit=None, targets: bool = True
+):
+    """A unit's `year` budget with `n_lines` synthetic lines (and targets unless told not to),
+    published as version 1 by `actor` (a 财政管理员); returns the PublishedVersion. Use with the
+    `fast_pdf` fixture (publishing renders the PDF otherwise)."""
+    from tables.publication.services import submission_publish
+
+    submission = submission_create(
+        unit=unit or budget_unit_create(), year=year, status=SubmissionStatus.APPROVED
+    )
+    synthetic_budget(submission, n_lines, seed=seed)
+    if targets:
+        budget_targets_add(submission)
+    return submission_publish(submission_id=submission.pk, actor=actor)
+
+
+def final_opened_create(
+    *, actor=None, year: int = 2025, n_lines: int = 10, seed: int = 0, unit=None
+) -> Submission:
+    """A unit's `year` 决算 (草稿) opened from its budget published by `actor` (a new
+    财政管理员 when None) through `tables.desk.final_open.final_open`. Use with `fast_pdf`."""
+    from tables.desk.final_open import final_open
+    from units.permissions import ADMIN
+
+    actor = actor or user_with(ADMIN)
+    version = published_budget_create(actor=actor, year=year, n_lines=n_lines, seed=seed, unit=unit)
+    return final_open(unit=version.submission.unit, year=year, actor=actor)

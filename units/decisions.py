@@ -188,3 +188,14 @@ def code_accept_refusal(user) -> str | None:
     if ADMIN in user_roles(user):
         return None
     return CODE_ACCEPT_ASK
+
+
+# --- 决算 -------------------------------------------------------------------------------------
+
+
+def final_open_refusal(user, unit) -> str | None:
+    """Why `user` may not open `unit`'s 决算 of a year, or None: a 财政管理员 (every unit) or a
+    填报人 of the unit (the 决算 is the unit's own accounts, typed by the unit)."""
+    if ADMIN in user_roles(user) or user_acts_on_unit(user, FILLER, unit.pk):
+        return None
+    return f"无权开启「{unit.name}」的决算：需要财政管理员角色，或本单位的单位填报人角色。"

@@ -36,6 +36,7 @@ from units.models import (
     ReviewComment,
     StatusChange,
     Submission,
+    SubmissionKind,
     SubmissionStatus,
     SubmissionText,
     UnitAssignment,
@@ -268,7 +269,7 @@ def demo_budget_load() -> Submission:
         },
     )
     submission, _ = Submission.objects.update_or_create(
-        unit=unit, year=demo.YEAR, defaults=demo.PRIOR
+        unit=unit, year=demo.YEAR, kind=SubmissionKind.BUDGET, defaults=demo.PRIOR
     )
     submission_clear_content(submission=submission)
 

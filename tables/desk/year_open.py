@@ -34,7 +34,7 @@ from django.db.models import Max
 from tables.desk.selectors import published_cell
 from tables.models import PublishedVersion
 from units.history import history_reason
-from units.models import BudgetUnit, Submission
+from units.models import BudgetUnit, Submission, SubmissionKind
 from units.permissions import ADMIN, user_roles
 from units.year_services import submission_open
 
@@ -50,6 +50,7 @@ PRIOR_FROM_PUBLISHED = {
     "prior_operating_costs": ("T11", "部门合计", "total"),
 }
 
+BUDGET = SubmissionKind.BUDGET
 #: the years a budget may be opened for (a typo such as 20266 is refused, not created)
 YEAR_MIN, YEAR_MAX = 2000, 2100
 REFUSED = "只有财政管理员可以开启新年度。"
@@ -90,7 +91,9 @@ def published_prior_tables(*, unit_ids, year: int) -> dict[int, list[dict]]:
     left out); one query, reading only the snapshot's tables."""
     newest: dict[int, tuple[int, list[dict]]] = {}
     rows = (
-        PublishedVersion.objects.filter(year=year, submission__unit_id__in=list(unit_ids))
+        PublishedVersion.objects.filter(
+            year=year, kind="budget", submission__unit_id__in=list(unit_ids)
+        )
         .order_by("version", "id")
         .values_list(
             "submission__unit_id", "version", "data_json__tables", "data_json__statutory_tables"
@@ -134,13 +137,15 @@ def year_open_rows(*, year: int, department_id: int | None = None) -> list[YearO
     units = list(units)
     ids = [u.pk for u in units]
     status = dict(
-        Submission.objects.filter(year=year, unit_id__in=ids).values_list("unit_id", "status")
+        Submission.objects.filter(year=year, kind=BUDGET, unit_id__in=ids).values_list(
+            "unit_id", "status"
+        )
     )
     labels = dict(Submission._meta.get_field("status").choices)
     published = set(
-        PublishedVersion.objects.filter(year=year - 1, submission__unit_id__in=ids).values_list(
-            "submission__unit_id", flat=True
-        )
+        PublishedVersion.objects.filter(
+            year=year - 1, kind="budget", submission__unit_id__in=ids
+        ).values_list("submission__unit_id", flat=True)
     )
     return [
         YearOpenRow(
@@ -228,17 +233,17 @@ def year_open(*, actor, year: int, units=None, copy_targets: bool = False) -> Ye
     units = sorted(units, key=lambda u: u.code)
     report = YearOpenReport(year=year)
     existing = set(
-        Submission.objects.filter(year=year, unit__in=[u.pk for u in units]).values_list(
-            "unit_id", flat=True
-        )
+        Submission.objects.filter(
+            year=year, kind=BUDGET, unit__in=[u.pk for u in units]
+        ).values_list("unit_id", flat=True)
     )
     report.existing = [_label(u) for u in units if u.pk in existing]
     to_open = [u for u in units if u.pk not in existing]
     tables = published_prior_tables(unit_ids=[u.pk for u in to_open], year=year - 1)
     previous = set(
-        Submission.objects.filter(year=year - 1, unit__in=[u.pk for u in to_open]).values_list(
-            "unit_id", flat=True
-        )
+        Submission.objects.filter(
+            year=year - 1, kind=BUDGET, unit__in=[u.pk for u in to_open]
+        ).values_list("unit_id", flat=True)
     )
     with history_reason("开启新年度"):
         for unit in to_open:

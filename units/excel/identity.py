@@ -28,6 +28,7 @@ IDENTITY_CELL = CellRef(sheet="说明", row=1, column=2)
 MARKER = "预算公开导入文件"
 KIND_BUDGET = "预算明细"
 KIND_TARGETS = "绩效目标"
+KIND_FINAL = "决算明细"
 _KEYS = {"类型": "kind", "年度": "year", "单位": "unit_code"}
 
 
@@ -77,7 +78,7 @@ def identity_parse(value) -> WorkbookIdentity | None:
         if key.strip() in _KEYS:
             found[_KEYS[key.strip()]] = item.strip()
     kind = found.get("kind", "")
-    if kind not in (KIND_BUDGET, KIND_TARGETS):
+    if kind not in (KIND_BUDGET, KIND_TARGETS, KIND_FINAL):
         return None
     year_text = found.get("year", "")
     year = (

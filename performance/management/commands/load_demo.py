@@ -1,3 +1,4 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from performance.demo import demo_load
@@ -11,6 +12,11 @@ class Command(BaseCommand):
             "--department",
             action="store_true",
             help="同时载入演示部门（演示街道办事处：本级、参公、两个事业单位及部门汇总单位，金额为合成数据）",
+        )
+        parser.add_argument(
+            "--final",
+            action="store_true",
+            help="同时载入演示决算（按已公开的演示预算开启2025年决算，填入合成的实际数；需先发布演示预算）",
         )
 
     def handle(self, *args, **options):
@@ -27,3 +33,6 @@ class Command(BaseCommand):
             f"已载入演示数据：{submission.unit.code} {submission.unit.name} {submission.year}年，"
             f"预算明细 {submission.lines.count()} 条，项目 {submission.projects.count()} 个。"
         )
+        if options["final"]:
+            # by name: the 决算 is opened by the desk layer, above this app
+            call_command("load_demo_final", stdout=self.stdout, stderr=self.stderr)
