@@ -13,20 +13,36 @@ from django.utils.http import content_disposition_header
 from tables.desk.findings import findings_linked
 from tables.document.build import document_build
 from tables.document.disclosure import disclosure_derive
+from tables.document.final import final_derive
 from tables.document.render.csv import table_csv_bytes
 from tables.document.render.document import document_html
 from tables.document.render.formats import DOCUMENT_CONTENT_TYPES, document_render
 from tables.document.render.html import html_table
+from tables.figures.final.derive import FINAL_BUILDERS
 from tables.figures.registry import BUILDERS
 from units.permissions import submission_editable_by
 from units.selectors import submission_get_for_user
 
 
+def _derived(submission):
+    """The derived tables and findings of a budget (T01–T14) or of a 决算 (F01–F09)."""
+    return (
+        final_derive(submission=submission)
+        if submission.is_final
+        else (disclosure_derive(submission=submission))
+    )
+
+
+def _scope(derived) -> str:
+    data = derived.data
+    return data.actual.scope if hasattr(data, "actual") else data.scope
+
+
 @login_required
 def submission_tables(request, pk: int):
     submission = submission_get_for_user(user=request.user, pk=pk)
-    derived = disclosure_derive(submission=submission)
-    label = f"{derived.data.scope}名称"
+    derived = _derived(submission)
+    label = f"{_scope(derived)}名称"
     items = [
         {"table": table, "html": html_table(table, name_label=label)}
         for table in derived.tables.values()
@@ -50,10 +66,10 @@ def submission_tables(request, pk: int):
 
 @login_required
 def table_csv(request, pk: int, code: str):
-    if code not in BUILDERS:
-        raise Http404("没有这张公开表")
     submission = submission_get_for_user(user=request.user, pk=pk)
-    table = disclosure_derive(submission=submission).tables[code]
+    if code not in (FINAL_BUILDERS if submission.is_final else BUILDERS):
+        raise Http404("没有这张公开表")
+    table = _derived(submission).tables[code]
     stem = f"{submission.unit.code}-{submission.year}-{code}"
     name = f"{stem}-{table.label}-{table.title}.csv"
     ascii_stem = re.sub(r"[^A-Za-z0-9._-]", "_", stem)
@@ -70,7 +86,7 @@ def document_filename(document, submission, fmt: str) -> str:
     draft = "（草稿）" if document.is_draft else ""
     return (
         f"{submission.unit.code}-{document.year}-{document.unit_name}{document.year}"
-        f"年度{document.data.scope}预算公开{draft}.{fmt}"
+        f"年度{document.data.scope}{document.kind_label}公开{draft}.{fmt}"
     )
 
 
