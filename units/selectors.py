@@ -12,6 +12,7 @@ from units.models import (
     BudgetUnit,
     CodeScheme,
     Submission,
+    SubmissionKind,
     SubmissionStatus,
 )
 from units.permissions import ADMIN, EDITABLE_STATUSES, FILLER, user_roles, user_unit_ids
@@ -98,25 +99,29 @@ def department_members(*, unit) -> list:
     )
 
 
-def department_member_submissions(*, unit, year: int) -> list[tuple]:
-    """(member, its `year` submission or None) for every member of the department `unit`
-    consolidates, in member order (two queries)."""
+def department_member_submissions(
+    *, unit, year: int, kind: str = SubmissionKind.BUDGET
+) -> list[tuple]:
+    """(member, its `year` submission of `kind` or None) for every member of the department
+    `unit` consolidates, in member order (two queries). A 部门's budget sums its members'
+    budgets, never their 决算 of the same year."""
     members = department_members(unit=unit)
     submissions = {
         s.unit_id: s
-        for s in Submission.objects.filter(unit__in=members, year=year).only(
+        for s in Submission.objects.filter(unit__in=members, year=year, kind=kind).only(
             "id", "unit_id", "year", "status"
         )
     }
     return [(member, submissions.get(member.pk)) for member in members]
 
 
-def department_members_pending(*, unit, year: int) -> list[str]:
-    """Names of the members whose `year` submission is missing or not yet 已审核/已发布 (the
-    department's own disclosure cannot be submitted before they are)."""
+def department_members_pending(*, unit, year: int, kind: str = SubmissionKind.BUDGET) -> list[str]:
+    """Names of the members whose `year` submission of `kind` is missing or not yet
+    已审核/已发布 (the department's own disclosure of that kind cannot be submitted before
+    they are)."""
     return [
         member.name
-        for member, submission in department_member_submissions(unit=unit, year=year)
+        for member, submission in department_member_submissions(unit=unit, year=year, kind=kind)
         if submission is None or submission.status not in MEMBER_READY_STATUSES
     ]
 

@@ -36,6 +36,7 @@ from units.models import (
     ReviewComment,
     StatusChange,
     Submission,
+    SubmissionKind,
     SubmissionStatus,
     SubmissionText,
     UnitAssignment,
@@ -209,8 +210,12 @@ def submission_texts_initialise(*, submission: Submission) -> SubmissionText:
     existing = SubmissionText.objects.filter(submission=submission).first()
     if existing is not None:
         return existing
+    # the previous year's submission of the same kind: a budget's texts come from last year's
+    # budget, never from a 决算 of that year
     previous = (
-        Submission.objects.filter(unit=submission.unit, year=submission.year - 1)
+        Submission.objects.filter(
+            unit=submission.unit, year=submission.year - 1, kind=submission.kind
+        )
         .select_related("texts")
         .first()
     )
@@ -268,7 +273,7 @@ def demo_budget_load() -> Submission:
         },
     )
     submission, _ = Submission.objects.update_or_create(
-        unit=unit, year=demo.YEAR, defaults=demo.PRIOR
+        unit=unit, year=demo.YEAR, kind=SubmissionKind.BUDGET, defaults=demo.PRIOR
     )
     submission_clear_content(submission=submission)
 
