@@ -63,12 +63,13 @@ def submissions_editable_by(*, user) -> QuerySet[Submission]:
 
 
 def submissions_overdue(*, today: datetime.date | None = None) -> QuerySet[Submission]:
-    """Submissions past their 公开时限 (批复日期 + 20 days) and not yet published, oldest first."""
+    """Budget submissions past their 公开时限 (批复日期 + 20 days) and not yet published, oldest
+    first."""
     today = today or timezone.localdate()
     last_approval = today - datetime.timedelta(days=DISCLOSURE_DAYS)
     return (
         submission_queryset()
-        .filter(status__in=UNPUBLISHED, approval_date__lt=last_approval)
+        .filter(kind=SubmissionKind.BUDGET, status__in=UNPUBLISHED, approval_date__lt=last_approval)
         .order_by("approval_date", "unit__code")
     )
 

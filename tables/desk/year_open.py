@@ -18,6 +18,10 @@ so running it twice creates nothing twice. Each unit is opened in its own transa
 submission, texts, projects and copied targets together or not at all), so an interrupted run
 is completed by running it again.
 
+A new year is a year of budgets: only budget submissions are looked at (a unit whose only
+submission of the year is its 决算 is still opened) and created, and the 上年数 come from last
+year's published *budget*, never from the 决算 of that year published beside it.
+
 Lives in the desk layer because it reads published versions (`tables.models`) and writes
 through `performance`; the plain copying is `units.year_services`.
 """
@@ -34,7 +38,7 @@ from django.db.models import Max
 from tables.desk.selectors import published_cell
 from tables.models import PublishedVersion
 from units.history import history_reason
-from units.models import BudgetUnit, Submission
+from units.models import BudgetUnit, Submission, SubmissionKind
 from units.permissions import ADMIN, user_roles
 from units.year_services import submission_open
 
@@ -53,6 +57,8 @@ PRIOR_FROM_PUBLISHED = {
 #: the years a budget may be opened for (a typo such as 20266 is refused, not created)
 YEAR_MIN, YEAR_MAX = 2000, 2100
 REFUSED = "只有财政管理员可以开启新年度。"
+#: the kind of submission a year is opened with and its 上年数 are read from
+BUDGET = SubmissionKind.BUDGET
 
 
 def year_open_refusal(user) -> str | None:
@@ -74,11 +80,11 @@ def year_check(year) -> int:
 
 
 def year_open_default() -> int:
-    """The year the page proposes: the newest year with a submission, plus one (this calendar
-    year plus one when there is none)."""
+    """The year the page proposes: the newest year with a budget submission, plus one (this
+    calendar year plus one when there is none)."""
     from django.utils import timezone
 
-    newest = Submission.objects.aggregate(newest=Max("year"))["newest"]
+    newest = Submission.objects.filter(kind=BUDGET).aggregate(newest=Max("year"))["newest"]
     return (newest or timezone.localdate().year) + 1
 
 
@@ -86,11 +92,13 @@ def year_open_default() -> int:
 
 
 def published_prior_tables(*, unit_ids, year: int) -> dict[int, list[dict]]:
-    """Unit id → the tables of its newest published version of `year` (units without one are
-    left out); one query, reading only the snapshot's tables."""
+    """Unit id → the tables of its newest published budget version of `year` (units without one
+    are left out); one query, reading only the snapshot's tables."""
     newest: dict[int, tuple[int, list[dict]]] = {}
     rows = (
-        PublishedVersion.objects.filter(year=year, submission__unit_id__in=list(unit_ids))
+        PublishedVersion.objects.filter(
+            year=year, kind=BUDGET, submission__unit_id__in=list(unit_ids)
+        )
         .order_by("version", "id")
         .values_list(
             "submission__unit_id", "version", "data_json__tables", "data_json__statutory_tables"
@@ -126,21 +134,23 @@ class YearOpenRow:
 
 
 def year_open_rows(*, year: int, department_id: int | None = None) -> list[YearOpenRow]:
-    """Every unit (of one 主管部门 if given) with its state for `year` and whether `year − 1` was
-    published for it, in unit-code order; three queries."""
+    """Every unit (of one 主管部门 if given) with the state of its budget for `year` and whether
+    the budget of `year − 1` was published for it, in unit-code order; three queries."""
     units = BudgetUnit.objects.select_related("department").order_by("code")
     if department_id is not None:
         units = units.filter(department_id=department_id)
     units = list(units)
     ids = [u.pk for u in units]
     status = dict(
-        Submission.objects.filter(year=year, unit_id__in=ids).values_list("unit_id", "status")
+        Submission.objects.filter(year=year, kind=BUDGET, unit_id__in=ids).values_list(
+            "unit_id", "status"
+        )
     )
     labels = dict(Submission._meta.get_field("status").choices)
     published = set(
-        PublishedVersion.objects.filter(year=year - 1, submission__unit_id__in=ids).values_list(
-            "submission__unit_id", flat=True
-        )
+        PublishedVersion.objects.filter(
+            year=year - 1, kind=BUDGET, submission__unit_id__in=ids
+        ).values_list("submission__unit_id", flat=True)
     )
     return [
         YearOpenRow(
@@ -228,17 +238,17 @@ def year_open(*, actor, year: int, units=None, copy_targets: bool = False) -> Ye
     units = sorted(units, key=lambda u: u.code)
     report = YearOpenReport(year=year)
     existing = set(
-        Submission.objects.filter(year=year, unit__in=[u.pk for u in units]).values_list(
-            "unit_id", flat=True
-        )
+        Submission.objects.filter(
+            year=year, kind=BUDGET, unit__in=[u.pk for u in units]
+        ).values_list("unit_id", flat=True)
     )
     report.existing = [_label(u) for u in units if u.pk in existing]
     to_open = [u for u in units if u.pk not in existing]
     tables = published_prior_tables(unit_ids=[u.pk for u in to_open], year=year - 1)
     previous = set(
-        Submission.objects.filter(year=year - 1, unit__in=[u.pk for u in to_open]).values_list(
-            "unit_id", flat=True
-        )
+        Submission.objects.filter(
+            year=year - 1, kind=BUDGET, unit__in=[u.pk for u in to_open]
+        ).values_list("unit_id", flat=True)
     )
     with history_reason("开启新年度"):
         for unit in to_open:
