@@ -29,9 +29,10 @@ def submission_queryset() -> QuerySet[Submission]:
     return Submission.objects.select_related("unit", "unit__department")
 
 
-def submission_get(*, unit_code: str, year: int) -> Submission:
-    """The submission of a unit (by code) for a year, or Submission.DoesNotExist."""
-    return submission_queryset().get(unit__code=unit_code, year=year)
+def submission_get(*, unit_code: str, year: int, kind: str = SubmissionKind.BUDGET) -> Submission:
+    """The submission of `kind` (its budget unless told) of a unit (by code) for a year, or
+    Submission.DoesNotExist."""
+    return submission_queryset().get(unit__code=unit_code, year=year, kind=kind)
 
 
 def submissions_visible_to(*, user) -> QuerySet[Submission]:
@@ -136,9 +137,14 @@ def department_pending_message(names: list[str]) -> str:
     )
 
 
-def department_submission_get(*, department_code: str, year: int) -> Submission:
-    """The `year` submission of the unit that consolidates the 主管部门 `department_code` (its
-    部门预算), or Submission.DoesNotExist."""
+def department_submission_get(
+    *, department_code: str, year: int, kind: str = SubmissionKind.BUDGET
+) -> Submission:
+    """The `year` submission of `kind` (its budget unless told) of the unit that consolidates
+    the 主管部门 `department_code` (its 部门预算), or Submission.DoesNotExist."""
     return submission_queryset().get(
-        unit__department__code=department_code, unit__consolidates_department=True, year=year
+        unit__department__code=department_code,
+        unit__consolidates_department=True,
+        year=year,
+        kind=kind,
     )
