@@ -350,3 +350,25 @@ def test_reminders_and_overdue_lists_count_the_budget_only(world):
     assert [(r.submission.pk, r.kind) for r in sent] == [(budget.pk, "overdue")]
     overdue = submissions_overdue(today=today).filter(unit=unit)
     assert list(overdue.values_list("pk", flat=True)) == [budget.pk]
+
+
+# --- a 部门's members -------------------------------------------------------------------------
+
+
+def test_a_department_budget_waits_for_its_members_budgets_not_their_finals():
+    """A member whose 决算 is 已审核 but whose budget is a 草稿 still holds the 部门预算 back;
+    asked about 决算 (the kind of a 部门决算), the same member is ready."""
+    from units.selectors import department_member_submissions, department_members_pending
+
+    department = department_create(name="决算隔离测试街道")
+    head = budget_unit_create(name="决算隔离测试街道（部门汇总）", department=department)
+    head.consolidates_department = True
+    head.save(update_fields=["consolidates_department"])
+    member = budget_unit_create(name="决算隔离测试街道本级", department=department)
+    budget = submission_create(unit=member, year=YEAR, status=S.DRAFT)
+    final = submission_create(unit=member, year=YEAR, kind=FINAL, status=S.APPROVED)
+
+    assert department_member_submissions(unit=head, year=YEAR) == [(member, budget)]
+    assert department_members_pending(unit=head, year=YEAR) == [member.name]
+    assert department_member_submissions(unit=head, year=YEAR, kind=FINAL) == [(member, final)]
+    assert department_members_pending(unit=head, year=YEAR, kind=FINAL) == []
