@@ -24,6 +24,7 @@ from units.models import (
     FundSource,
     Project,
     Submission,
+    SubmissionKind,
     SubmissionStatus,
     UnitKind,
 )
@@ -62,7 +63,10 @@ def demo_department_load(*, year: int = 2025) -> Submission:
             },
         )
         submission, created = Submission.objects.get_or_create(
-            unit=unit, year=year, defaults={"status": SubmissionStatus.APPROVED}
+            unit=unit,
+            year=year,
+            kind=SubmissionKind.BUDGET,
+            defaults={"status": SubmissionStatus.APPROVED},
         )
         if created:
             synthetic_budget_create(submission=submission, n_lines=n_lines, seed=seed)
@@ -89,7 +93,9 @@ def demo_department_load(*, year: int = 2025) -> Submission:
             "subordinate_units": len(DEMO_MEMBERS),
         },
     )
-    submission, created = Submission.objects.get_or_create(unit=summary, year=year)
+    submission, created = Submission.objects.get_or_create(
+        unit=summary, year=year, kind=SubmissionKind.BUDGET
+    )
     if created:
         _unit_target_create(submission=submission)
     submission_texts_initialise(submission=submission)

@@ -76,7 +76,9 @@ def department_target_data_load(*, submission: Submission) -> TargetData:
     two queries more than a unit's: the members and their submissions)."""
     ids = [
         s.pk
-        for _, s in department_member_submissions(unit=submission.unit, year=submission.year)
+        for _, s in department_member_submissions(
+            unit=submission.unit, year=submission.year, kind=submission.kind
+        )
         if s is not None and s.status in MEMBER_READY_STATUSES
     ]
     return _targets_load(submission=submission, project_submission_ids=ids)

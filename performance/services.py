@@ -150,8 +150,9 @@ def targets_copy_from_previous_year(*, submission: Submission) -> CopyReport:
 def _targets_copy(*, submission: Submission) -> CopyReport:
     # The lock serialises two copies (or a copy and an import) of the same submission.
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    # last year's submission of the same kind: a budget's targets come from last year's budget
     previous = Submission.objects.filter(
-        unit_id=submission.unit_id, year=submission.year - 1
+        unit_id=submission.unit_id, year=submission.year - 1, kind=submission.kind
     ).first()
     if previous is None:
         raise ValidationError(

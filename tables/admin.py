@@ -38,7 +38,7 @@ from tables.publication.leases import lease_seconds
 from tables.publication.search import search_entries_rebuild
 from tables.publication.views import published_file_response
 from units.formula_text import validate_not_formula
-from units.models import Submission, SubmissionStatus
+from units.models import Submission, SubmissionKind, SubmissionStatus
 from units.permissions import ADMIN, user_roles
 from units.services import TransitionRefused
 
@@ -97,8 +97,16 @@ class PublishedFileInline(AdminRoleOnly, admin.TabularInline):
 
 @admin.register(PublishedVersion)
 class PublishedVersionAdmin(AdminRoleOnly, admin.ModelAdmin):
-    list_display = ["unit_name", "year", "version", "published_at", "published_by", "reason"]
-    list_filter = ["year"]
+    list_display = [
+        "unit_name",
+        "year",
+        "kind",
+        "version",
+        "published_at",
+        "published_by",
+        "reason",
+    ]
+    list_filter = ["year", "kind"]
     list_select_related = ["published_by"]
     search_fields = ["unit_code", "unit_name"]
     date_hierarchy = "published_at"
@@ -109,6 +117,7 @@ class PublishedVersionAdmin(AdminRoleOnly, admin.ModelAdmin):
         "unit_name",
         "department_name",
         "year",
+        "kind",
         "approval_date",
         "published_at",
         "published_by",
@@ -208,10 +217,13 @@ class PublicationBatchAdmin(AdminRoleOnly, admin.ModelAdmin):
         return {**self.admin_site.each_context(request), "opts": self.opts, "title": title}
 
     def start_view(self, request):
-        """GET ?year=: the approved submissions of the year, all ticked; POST: start the batch."""
+        """GET ?year=: the approved budget submissions of the year, all ticked; POST: start the
+        batch (a year's batch publishes budgets: `publication_batch_start`)."""
         if not _is_admin(request):
             raise PermissionDenied
-        approved = Submission.objects.filter(status=SubmissionStatus.APPROVED)
+        approved = Submission.objects.filter(
+            status=SubmissionStatus.APPROVED, kind=SubmissionKind.BUDGET
+        )
         years = sorted(set(approved.values_list("year", flat=True)), reverse=True)
         source = request.POST if request.method == "POST" else request.GET
         try:

@@ -108,7 +108,9 @@ def submission_action_refusal(user, submission: Submission, to_status: str) -> s
     if target in DEPARTMENT_MEMBER_MOVES and submission.unit.consolidates_department:
         # asked again at 审核通过 and 发布: a member returned or reopened meanwhile would
         # otherwise be published as missing from its 部门
-        pending = department_members_pending(unit=submission.unit, year=submission.year)
+        pending = department_members_pending(
+            unit=submission.unit, year=submission.year, kind=submission.kind
+        )
         if pending:
             return f"「{name}」：{department_pending_message(pending)}"
     return None

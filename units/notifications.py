@@ -46,6 +46,7 @@ from units.models import (
     NotificationPreference,
     StatusChange,
     Submission,
+    SubmissionKind,
     SubmissionStatus,
     UnitAssignment,
 )
@@ -372,7 +373,9 @@ def units_urge(*, actor, year: int, units: Iterable, message: str = "") -> UrgeR
         raise ValidationError("请至少选择一个单位。")
     submissions = {
         s.unit_id: s
-        for s in Submission.objects.filter(unit__in=chosen, year=year).select_related("unit")
+        for s in Submission.objects.filter(
+            unit__in=chosen, year=year, kind=SubmissionKind.BUDGET
+        ).select_related("unit")
     }
     fillers = units_fillers(unit_ids=[unit.pk for unit in chosen])
     result = UrgeResult()
@@ -437,12 +440,18 @@ def reminders_send(*, today: datetime.date | None = None, days: int = 5) -> list
     批复日期: 即将到期 when the due date is `days` days away or fewer, 已逾期 once it has
     passed — each to the unit's 填报人, once per person, submission, kind and due date (a new
     批复日期 is a new due date and reminds again). A 更正 draft (version 2 or later) is not
-    reminded: its disclosure is public already. Returns what was considered, sent or not."""
+    reminded: its disclosure is public already, nor is a 决算 (the 公开时限 reminded here is the
+    budget's). Returns what was considered, sent or not."""
     today = today or timezone.localdate()
     if days < 0:
         raise ValueError("days must be 0 or more")
     submissions = list(
-        Submission.objects.filter(status__in=UNPUBLISHED, approval_date__isnull=False, version=1)
+        Submission.objects.filter(
+            kind=SubmissionKind.BUDGET,
+            status__in=UNPUBLISHED,
+            approval_date__isnull=False,
+            version=1,
+        )
         .select_related("unit")
         .order_by("approval_date", "unit__code")
     )

@@ -64,12 +64,13 @@ def submissions_editable_by(*, user) -> QuerySet[Submission]:
 
 
 def submissions_overdue(*, today: datetime.date | None = None) -> QuerySet[Submission]:
-    """Submissions past their 公开时限 (批复日期 + 20 days) and not yet published, oldest first."""
+    """Budget submissions past their 公开时限 (批复日期 + 20 days) and not yet published, oldest
+    first."""
     today = today or timezone.localdate()
     last_approval = today - datetime.timedelta(days=DISCLOSURE_DAYS)
     return (
         submission_queryset()
-        .filter(status__in=UNPUBLISHED, approval_date__lt=last_approval)
+        .filter(kind=SubmissionKind.BUDGET, status__in=UNPUBLISHED, approval_date__lt=last_approval)
         .order_by("approval_date", "unit__code")
     )
 
@@ -100,25 +101,29 @@ def department_members(*, unit) -> list:
     )
 
 
-def department_member_submissions(*, unit, year: int) -> list[tuple]:
-    """(member, its `year` submission or None) for every member of the department `unit`
-    consolidates, in member order (two queries)."""
+def department_member_submissions(
+    *, unit, year: int, kind: str = SubmissionKind.BUDGET
+) -> list[tuple]:
+    """(member, its `year` submission of `kind` or None) for every member of the department
+    `unit` consolidates, in member order (two queries). A 部门's budget sums its members'
+    budgets, never their 决算 of the same year."""
     members = department_members(unit=unit)
     submissions = {
         s.unit_id: s
-        for s in Submission.objects.filter(unit__in=members, year=year).only(
+        for s in Submission.objects.filter(unit__in=members, year=year, kind=kind).only(
             "id", "unit_id", "year", "status"
         )
     }
     return [(member, submissions.get(member.pk)) for member in members]
 
 
-def department_members_pending(*, unit, year: int) -> list[str]:
-    """Names of the members whose `year` submission is missing or not yet 已审核/已发布 (the
-    department's own disclosure cannot be submitted before they are)."""
+def department_members_pending(*, unit, year: int, kind: str = SubmissionKind.BUDGET) -> list[str]:
+    """Names of the members whose `year` submission of `kind` is missing or not yet
+    已审核/已发布 (the department's own disclosure of that kind cannot be submitted before
+    they are)."""
     return [
         member.name
-        for member, submission in department_member_submissions(unit=unit, year=year)
+        for member, submission in department_member_submissions(unit=unit, year=year, kind=kind)
         if submission is None or submission.status not in MEMBER_READY_STATUSES
     ]
 

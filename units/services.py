@@ -210,8 +210,12 @@ def submission_texts_initialise(*, submission: Submission) -> SubmissionText:
     existing = SubmissionText.objects.filter(submission=submission).first()
     if existing is not None:
         return existing
+    # the previous year's submission of the same kind: a budget's texts come from last year's
+    # budget, never from a 决算 of that year
     previous = (
-        Submission.objects.filter(unit=submission.unit, year=submission.year - 1)
+        Submission.objects.filter(
+            unit=submission.unit, year=submission.year - 1, kind=submission.kind
+        )
         .select_related("texts")
         .first()
     )

@@ -36,6 +36,7 @@ from units.models import (
     ProjectCategory,
     ProjectRecurrence,
     Submission,
+    SubmissionKind,
     UnitKind,
 )
 from units.services import budget_lines_create, submission_clear_content
@@ -223,7 +224,9 @@ def synthetic_submission_create(
             "department": department,
         },
     )
-    submission, _ = Submission.objects.get_or_create(unit=unit, year=year)
+    submission, _ = Submission.objects.get_or_create(
+        unit=unit, year=year, kind=SubmissionKind.BUDGET
+    )
     submission_clear_content(submission=submission)
     synthetic_budget_create(submission=submission, n_lines=n_lines, seed=seed, validate=validate)
     return submission

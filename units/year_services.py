@@ -16,7 +16,11 @@ Decisions:
   allocation), nor procurement or purchased services (this year's plans).
 - A submission that exists for the unit and year is never changed: opening a year twice, or
   after a unit started on its own, creates nothing twice. Two openings at once create one
-  submission (the unique (unit, year) constraint decides; the loser reports it as existing).
+  submission (the unique (unit, year, kind) constraint decides; the loser reports it as existing).
+- A new year is a year of budgets: only budget submissions are looked at and created, and what
+  carries over comes from last year's budget. A unit's 决算 of a year (`SubmissionKind.FINAL`)
+  is opened elsewhere (`tables.desk.final_open`) and is neither a reason to skip the unit nor a
+  source of its projects.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from units.history import objects_bulk_create
-from units.models import BudgetUnit, Project, Submission, SubmissionStatus
+from units.models import BudgetUnit, Project, Submission, SubmissionKind, SubmissionStatus
 from units.services import submission_texts_initialise
 
 #: The 上年数 fields a new year's submission may be given (`Submission.prior_*`).
@@ -48,6 +52,7 @@ def projects_copy_from_previous_year(*, submission: Submission) -> list[Project]
     previous = Project.objects.filter(
         submission__unit_id=submission.unit_id,
         submission__year=submission.year - 1,
+        submission__kind=submission.kind,
         allocation_of__isnull=True,
     ).order_by("position", "id")
     return objects_bulk_create(
@@ -69,16 +74,19 @@ def projects_copy_from_previous_year(*, submission: Submission) -> list[Project]
 def submission_open(
     *, unit: BudgetUnit, year: int, prior: dict | None = None, actor=None
 ) -> Submission | None:
-    """Create `unit`'s draft submission for `year` with the 上年数 in `prior` (field → 元, keys
-    from `PRIOR_FIELDS`), last year's texts, 名词解释 and projects, all in one transaction;
-    None (and nothing written) when the unit already has a submission for that year."""
+    """Create `unit`'s draft budget submission for `year` with the 上年数 in `prior` (field →
+    元, keys from `PRIOR_FIELDS`), last year's texts, 名词解释 and projects, all in one
+    transaction; None (and nothing written) when the unit already has a budget for that year."""
     prior = prior or {}
     unknown = set(prior) - set(PRIOR_FIELDS)
     if unknown:
         raise ValueError(f"not a prior-year field: {', '.join(sorted(unknown))}")
-    if Submission.objects.filter(unit=unit, year=year).exists():
+    budgets = Submission.objects.filter(unit=unit, year=year, kind=SubmissionKind.BUDGET)
+    if budgets.exists():
         return None
-    submission = Submission(unit=unit, year=year, status=SubmissionStatus.DRAFT, **prior)
+    submission = Submission(
+        unit=unit, year=year, kind=SubmissionKind.BUDGET, status=SubmissionStatus.DRAFT, **prior
+    )
     submission._history_user = actor if getattr(actor, "pk", None) else None
     try:
         with transaction.atomic():
@@ -87,7 +95,7 @@ def submission_open(
             projects_copy_from_previous_year(submission=submission)
     except IntegrityError:
         # Opened by someone else since the check above: theirs stands, ours is rolled back.
-        if Submission.objects.filter(unit=unit, year=year).exists():
+        if budgets.exists():
             return None
         raise
     return submission

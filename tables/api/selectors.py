@@ -4,7 +4,8 @@ tables from its snapshot, and the county overview of a year.
 
 Every read starts from `PublishedVersion`, and every list from the newest version of each
 submission (`published_versions_latest`), so nothing unpublished or superseded is listed; a
-version asked for by id may be an earlier one, as on the public version pages. The lists are
+version asked for by id may be an earlier one, as on the public version pages. The API is about
+budgets: a 决算 version (`PublishedVersion.kind`) is in no list and its id answers 404. The lists are
 paged by `Batched`: a count and one page of keys, then one query for the page's rows, whatever
 the page size.
 """
@@ -22,7 +23,11 @@ from tables.public.cache import generation_memo
 from tables.public.insight import FigureValue, year_figures_by_dimension
 from tables.public.overview import DepartmentTotal, overview_departments
 from tables.publication.search import search_query_normal
-from tables.publication.services import published_versions_latest, published_versions_of
+from tables.publication.services import (
+    published_budget_versions,
+    published_versions_latest,
+    published_versions_of,
+)
 
 
 class Batched(Sequence):
@@ -110,10 +115,11 @@ def api_units(codes: list[str]) -> list[UnitSummary]:
 
 
 def api_unit_versions(*, unit_code: str) -> list[PublishedVersion]:
-    """Every published version of a unit (snapshot deferred), newest year first, then newest
-    version first; 404 when it has none. One query."""
+    """Every published budget version of a unit (snapshot deferred), newest year first, then
+    newest version first; 404 when it has none. One query."""
     versions = list(
-        PublishedVersion.objects.defer("data_json")
+        published_budget_versions()
+        .defer("data_json")
         .filter(unit_code=unit_code)
         .order_by("-year", "-published_at", "-version", "-id")
     )
@@ -147,10 +153,10 @@ def api_versions(
 
 
 def api_version_get(*, version_id: int, with_snapshot: bool = False) -> PublishedVersion:
-    """A published version (any of a submission's, as the public version page), or 404;
-    annotated with its snapshot's `table_set`, read in the database when the snapshot itself
-    is not wanted."""
-    versions = PublishedVersion.objects.annotate(table_set=KT("data_json__table_set"))
+    """A published budget version (any of a submission's, as the public version page), or 404
+    (also for a 决算's); annotated with its snapshot's `table_set`, read in the database when
+    the snapshot itself is not wanted."""
+    versions = published_budget_versions().annotate(table_set=KT("data_json__table_set"))
     if not with_snapshot:
         versions = versions.defer("data_json")
     version = versions.filter(pk=version_id).first()
@@ -196,9 +202,9 @@ class YearOverview:
 
 
 def api_year_exists(*, year: int) -> None:
-    """404 unless something is published for `year` (a published version never goes away, so
-    any version will do: one index lookup)."""
-    if not PublishedVersion.objects.filter(year=year).exists():
+    """404 unless a budget is published for `year` (a published version never goes away, so
+    any budget version will do: one index lookup)."""
+    if not published_budget_versions().filter(year=year).exists():
         raise Http404("该年度没有已公开的预算")
 
 

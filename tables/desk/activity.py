@@ -218,27 +218,30 @@ def _last_changes(found: dict[int, _Found]) -> dict[int, LastChange]:
 def _fingerprints(submissions: QuerySet, found: dict[int, _Found]) -> dict[int, str]:
     """Each submission's fingerprint; a 部门汇总单位's folds in its members' (their lines and
     moves make its figures), so its cached check counts follow a member's change. Two queries
-    more, whatever the number of submissions (one when no 部门 is among them)."""
+    more, whatever the number of submissions (one when no 部门 is among them). The members are
+    those of the same year and kind (a 部门's budget folds in its members' budgets only)."""
     prints = {pk: _fingerprint(entry) for pk, entry in found.items()}
     heads = list(
         submissions.filter(unit__consolidates_department=True)
         .order_by()
-        .values_list("pk", "year", "unit__department_id")
+        .values_list("pk", "year", "kind", "unit__department_id")
     )
     if not heads:
         return prints
     wanted = Q()
-    for _, year, department_id in heads:
-        wanted |= Q(year=year, unit__department_id=department_id)
+    for _, year, kind, department_id in heads:
+        wanted |= Q(year=year, kind=kind, unit__department_id=department_id)
     members = Submission.objects.filter(wanted, unit__consolidates_department=False)
     member_found = _aggregates(members)
     by_department = defaultdict(list)
-    for pk, year, department_id in members.order_by("pk").values_list(
-        "pk", "year", "unit__department_id"
+    for pk, year, kind, department_id in members.order_by("pk").values_list(
+        "pk", "year", "kind", "unit__department_id"
     ):
-        by_department[(year, department_id)].append(f"{pk}:{_fingerprint(member_found.get(pk))}")
-    for pk, year, department_id in heads:
-        folded = [_fingerprint(found.get(pk)), *by_department[(year, department_id)]]
+        by_department[(year, kind, department_id)].append(
+            f"{pk}:{_fingerprint(member_found.get(pk))}"
+        )
+    for pk, year, kind, department_id in heads:
+        folded = [_fingerprint(found.get(pk)), *by_department[(year, kind, department_id)]]
         prints[pk] = hashlib.sha256(repr(folded).encode()).hexdigest()
     return prints
 

@@ -8,6 +8,9 @@ has no submission for the year yet (未开始), and is read in a fixed number of
 the number of units: the units with their submission of the year (one LEFT JOIN), the counts by
 state, the reviewers, the stored check counts and the activity (`tables.desk.activity`). The
 check findings are never computed here (see `tables.desk.check_counts`).
+
+The 年度总览 is about budgets: a unit's submission of the year is its budget (`BUDGET`), and
+its 决算 of the same year (`SubmissionKind.FINAL`) is neither listed nor counted here.
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ from tables.desk.activity import APPROVAL_DATE_REASON, LastChange, submissions_a
 from tables.desk.check_counts import CheckCounts, check_counts_fresh
 from tables.desk.selectors import Deadline
 from units.history import history_reason
-from units.models import BudgetUnit, Submission, SubmissionStatus, UnitAssignment
+from units.models import BudgetUnit, Submission, SubmissionKind, SubmissionStatus, UnitAssignment
 from units.permissions import ADMIN, REVIEWER, user_roles, user_unit_ids
 from units.workflow import DISCLOSURE_DAYS, UNPUBLISHED, due_date
 
 S = SubmissionStatus
+#: the kind of submission the 年度总览 is about
+BUDGET = SubmissionKind.BUDGET
 
 NOT_STARTED = "not_started"
 CORRECTING = "correcting"
@@ -63,22 +68,28 @@ def bureau_refusal(user) -> str | None:
 
 
 def bureau_years() -> list[int]:
-    """The years that have submissions, newest first (the current year when there are none)."""
+    """The years that have budget submissions, newest first (the current year when there are
+    none)."""
     years = list(
-        Submission.objects.order_by("-year").values_list("year", flat=True).distinct()[:20]
+        Submission.objects.filter(kind=BUDGET)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()[:20]
     )
     return years or [timezone.localdate().year]
 
 
 def bureau_units(*, user, year: int) -> QuerySet[BudgetUnit]:
-    """The units `user` oversees (管理员: all; 审核人: theirs), each with its submission of
-    `year` if any, annotated: `submission_pk`, `status`, `version`, `approval_date` (None for
+    """The units `user` oversees (管理员: all; 审核人: theirs), each with its budget submission
+    of `year` if any, annotated: `submission_pk`, `status`, `version`, `approval_date` (None for
     a unit without one) and `state` (a key of STATES)."""
     units = BudgetUnit.objects.select_related("department")
     if ADMIN not in user_roles(user):
         units = units.filter(pk__in=user_unit_ids(user))
     return units.annotate(
-        year_submission=FilteredRelation("submissions", condition=Q(submissions__year=year)),
+        year_submission=FilteredRelation(
+            "submissions", condition=Q(submissions__year=year, submissions__kind=BUDGET)
+        ),
         submission_pk=F("year_submission__id"),
         status=F("year_submission__status"),
         version=F("year_submission__version"),
@@ -96,8 +107,8 @@ def bureau_units(*, user, year: int) -> QuerySet[BudgetUnit]:
 
 
 def bureau_submissions(*, user, year: int) -> QuerySet[Submission]:
-    """The submissions of `year` of the units `user` oversees."""
-    submissions = Submission.objects.filter(year=year)
+    """The budget submissions of `year` of the units `user` oversees."""
+    submissions = Submission.objects.filter(year=year, kind=BUDGET)
     if ADMIN not in user_roles(user):
         submissions = submissions.filter(unit_id__in=user_unit_ids(user))
     return submissions
@@ -308,13 +319,15 @@ class ApprovalTargets:
 
 
 def approval_targets(*, units: QuerySet[BudgetUnit], year: int) -> ApprovalTargets:
-    """Split the chosen units (from `bureau_units`) into their submissions of `year` and the
-    units without one."""
+    """Split the chosen units (from `bureau_units`) into their budget submissions of `year` and
+    the units without one."""
     chosen = list(units.order_by("code").values_list("pk", "submission_pk"))
     missing = [pk for pk, submission_pk in chosen if submission_pk is None]
     return ApprovalTargets(
         submissions=Submission.objects.filter(
-            year=year, unit_id__in=[pk for pk, submission_pk in chosen if submission_pk]
+            year=year,
+            kind=BUDGET,
+            unit_id__in=[pk for pk, submission_pk in chosen if submission_pk],
         ),
         without_submission=list(BudgetUnit.objects.filter(pk__in=missing).order_by("code")),
     )

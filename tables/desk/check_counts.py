@@ -34,7 +34,7 @@ from django_tasks import task
 from tables.desk.activity import submission_fingerprint, submissions_activity
 from tables.document.build import submission_findings
 from tables.models import SubmissionCheckCounts
-from units.models import Submission
+from units.models import Submission, SubmissionKind
 from units.selectors import submission_queryset
 from units.severity import ERROR, NOTICE, WARNING
 
@@ -91,9 +91,10 @@ class RefreshSummary:
 
 
 def check_counts_refresh_year(*, year: int, stale_only: bool = True) -> RefreshSummary:
-    """Compute the counts of the year's submissions: those missing or stale (`stale_only`), or
-    all. One submission whose checks fail is logged and skipped; the others go on."""
-    year_submissions = submission_queryset().filter(year=year)
+    """Compute the counts of the year's budget submissions (those the 年度总览 lists): those
+    missing or stale (`stale_only`), or all. One submission whose checks fail is logged and
+    skipped; the others go on."""
+    year_submissions = submission_queryset().filter(year=year, kind=SubmissionKind.BUDGET)
     submissions = list(year_submissions.order_by("unit__code"))
     fresh: dict[int, CheckCounts] = {}
     if stale_only:

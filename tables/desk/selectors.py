@@ -189,23 +189,28 @@ def published_cell(table: dict | None, row_label: str, column: str) -> Decimal |
 
 
 def prior_published_versions(submissions) -> dict[int, PublishedVersion | None]:
-    """For each submission, the newest published version of the same unit's previous year;
-    the versions are chosen without their snapshots, then only the chosen ones are loaded
-    (two queries whatever the number of 更正)."""
+    """For each submission, the newest published version of the same unit's previous year and
+    of the same kind (a budget is compared with last year's budget, never with the 决算 of
+    that year); the versions are chosen without their snapshots, then only the chosen ones are
+    loaded (two queries whatever the number of 更正)."""
     wanted = Q()
     for submission in submissions:
-        wanted |= Q(submission__unit_id=submission.unit_id, year=submission.year - 1)
+        wanted |= Q(
+            submission__unit_id=submission.unit_id,
+            year=submission.year - 1,
+            kind=submission.kind,
+        )
     if not wanted:
         return {}
-    newest: dict[tuple[int, int], int] = {}
-    for pk, unit_id, year in (
+    newest: dict[tuple[int, int, str], int] = {}
+    for pk, unit_id, year, kind in (
         PublishedVersion.objects.filter(wanted)
         .order_by("published_at", "id")
-        .values_list("pk", "submission__unit_id", "year")
+        .values_list("pk", "submission__unit_id", "year", "kind")
     ):
-        newest[(unit_id, year)] = pk
+        newest[(unit_id, year, kind)] = pk
     versions = PublishedVersion.objects.in_bulk(list(newest.values()))
-    return {s.pk: versions.get(newest.get((s.unit_id, s.year - 1), 0)) for s in submissions}
+    return {s.pk: versions.get(newest.get((s.unit_id, s.year - 1, s.kind), 0)) for s in submissions}
 
 
 def review_queue(*, user) -> list[QueueRow]:

@@ -87,7 +87,9 @@ def _department_pending(submission) -> str:
     """On a 部门汇总单位's draft: which members hold its 提交审核 back ("" when none)."""
     if not submission.unit.consolidates_department or submission.status not in EDITABLE_STATUSES:
         return ""
-    pending = department_members_pending(unit=submission.unit, year=submission.year)
+    pending = department_members_pending(
+        unit=submission.unit, year=submission.year, kind=submission.kind
+    )
     return department_pending_message(pending) if pending else ""
 
 

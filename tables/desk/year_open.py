@@ -18,6 +18,10 @@ so running it twice creates nothing twice. Each unit is opened in its own transa
 submission, texts, projects and copied targets together or not at all), so an interrupted run
 is completed by running it again.
 
+A new year is a year of budgets: only budget submissions are looked at (a unit whose only
+submission of the year is its 决算 is still opened) and created, and the 上年数 come from last
+year's published *budget*, never from the 决算 of that year published beside it.
+
 Lives in the desk layer because it reads published versions (`tables.models`) and writes
 through `performance`; the plain copying is `units.year_services`.
 """
@@ -54,6 +58,8 @@ BUDGET = SubmissionKind.BUDGET
 #: the years a budget may be opened for (a typo such as 20266 is refused, not created)
 YEAR_MIN, YEAR_MAX = 2000, 2100
 REFUSED = "只有财政管理员可以开启新年度。"
+#: the kind of submission a year is opened with and its 上年数 are read from
+BUDGET = SubmissionKind.BUDGET
 
 
 def year_open_refusal(user) -> str | None:
@@ -75,11 +81,11 @@ def year_check(year) -> int:
 
 
 def year_open_default() -> int:
-    """The year the page proposes: the newest year with a submission, plus one (this calendar
-    year plus one when there is none)."""
+    """The year the page proposes: the newest year with a budget submission, plus one (this
+    calendar year plus one when there is none)."""
     from django.utils import timezone
 
-    newest = Submission.objects.aggregate(newest=Max("year"))["newest"]
+    newest = Submission.objects.filter(kind=BUDGET).aggregate(newest=Max("year"))["newest"]
     return (newest or timezone.localdate().year) + 1
 
 
@@ -87,12 +93,12 @@ def year_open_default() -> int:
 
 
 def published_prior_tables(*, unit_ids, year: int) -> dict[int, list[dict]]:
-    """Unit id → the tables of its newest published version of `year` (units without one are
-    left out); one query, reading only the snapshot's tables."""
+    """Unit id → the tables of its newest published budget version of `year` (units without one
+    are left out); one query, reading only the snapshot's tables."""
     newest: dict[int, tuple[int, list[dict]]] = {}
     rows = (
         PublishedVersion.objects.filter(
-            year=year, kind="budget", submission__unit_id__in=list(unit_ids)
+            year=year, kind=BUDGET, submission__unit_id__in=list(unit_ids)
         )
         .order_by("version", "id")
         .values_list(
@@ -129,8 +135,8 @@ class YearOpenRow:
 
 
 def year_open_rows(*, year: int, department_id: int | None = None) -> list[YearOpenRow]:
-    """Every unit (of one 主管部门 if given) with its state for `year` and whether `year − 1` was
-    published for it, in unit-code order; three queries."""
+    """Every unit (of one 主管部门 if given) with the state of its budget for `year` and whether
+    the budget of `year − 1` was published for it, in unit-code order; three queries."""
     units = BudgetUnit.objects.select_related("department").order_by("code")
     if department_id is not None:
         units = units.filter(department_id=department_id)
@@ -144,7 +150,7 @@ def year_open_rows(*, year: int, department_id: int | None = None) -> list[YearO
     labels = dict(Submission._meta.get_field("status").choices)
     published = set(
         PublishedVersion.objects.filter(
-            year=year - 1, kind="budget", submission__unit_id__in=ids
+            year=year - 1, kind=BUDGET, submission__unit_id__in=ids
         ).values_list("submission__unit_id", flat=True)
     )
     return [

@@ -111,9 +111,14 @@ class PriorYearFigures:
 
 
 def prior_year_figures(*, submission) -> PriorYearFigures:
-    """From last year's submission of the same unit when it exists (read off its derived tables,
-    as this year's narrative reads its own), else the entered fields."""
-    previous = submission_queryset().filter(unit=submission.unit, year=submission.year - 1).first()
+    """From last year's submission of the same unit and kind when it exists (read off its
+    derived tables, as this year's narrative reads its own; a budget's 上年数 are last year's
+    budget, never its 决算), else the entered fields."""
+    previous = (
+        submission_queryset()
+        .filter(unit=submission.unit, year=submission.year - 1, kind=submission.kind)
+        .first()
+    )
     if previous is None:
         return PriorYearFigures(
             source="录入",

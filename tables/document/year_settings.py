@@ -13,6 +13,7 @@ from django.db import transaction
 
 from tables.figures.tablesets import DEFAULT_TABLE_SET, TABLE_SETS, TableSet, table_set_get
 from tables.models import PublishedVersion, YearSettings
+from units.models import SubmissionKind
 from units.permissions import year_settings_refusal
 
 
@@ -23,10 +24,13 @@ def table_set_for_year(year: int) -> TableSet:
 
 
 def year_published_unit_count(year: int) -> int:
-    """How many units have a published version of `year` (they keep the tables they were
-    published with whatever set is chosen now)."""
+    """How many units have a published budget version of `year` (they keep the tables they
+    were published with whatever set is chosen now; a 决算 is not printed in the set)."""
     return (
-        PublishedVersion.objects.filter(year=year).values("submission__unit_id").distinct().count()
+        PublishedVersion.objects.filter(year=year, kind=SubmissionKind.BUDGET)
+        .values("submission__unit_id")
+        .distinct()
+        .count()
     )
 
 

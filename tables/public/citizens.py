@@ -33,6 +33,7 @@ from tables.public.insight import (
     year_figures_by_dimension,
     year_versions,
 )
+from tables.publication.services import published_budget_versions
 
 ZERO = Decimal(0)
 #: how many 功能分类 类 changes the page lists, and how many projects' goals
@@ -286,9 +287,10 @@ def staff_count(snapshot: dict) -> int | None:
 
 
 def citizens_unit_get(*, version_id: int) -> UnitCitizens | None:
-    """The 公民预算 of a published version (None when no such version); three queries: the
-    version with its snapshot, the unit's versions by year, both years' figures."""
-    version = PublishedVersion.objects.filter(pk=version_id).first()
+    """The 公民预算 of a published budget version (None when no such version, or when it is a
+    决算: a 公民预算 explains a budget); three queries: the version with its snapshot, the
+    unit's versions by year, both years' figures."""
+    version = published_budget_versions().filter(pk=version_id).first()
     if version is None:
         return None
     by_year = unit_versions_by_year(unit_code=version.unit_code)

@@ -5,6 +5,9 @@ each submission only its newest version (a 更正 replaces what the public sees,
 Amounts come from `PublishedFigure` (summed once from each version's snapshot when it was
 published, `tables.publication.figures`) and are returned in exact 元 (`Decimal`). A 部门预算
 adds up its members, so the county's sums leave 部门预算 out (as the bulk open data does).
+
+Everything here is about budgets: a 决算 version (`PublishedVersion.kind`) has no figures and is
+neither a year of a unit, nor counted in a year, nor a row of the ledger.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
 from tables.models import PublishedFigure, PublishedVersion
-from tables.publication.services import published_versions_latest
+from tables.publication.services import published_budget_versions, published_versions_latest
 from units.money import cents_to_yuan
 from units.workflow import due_date
 
@@ -33,17 +36,19 @@ class FigureValue:
 def unit_versions_by_year(
     *, unit_code: str, as_of: PublishedVersion | None = None
 ) -> dict[int, PublishedVersion]:
-    """The newest published version of each year of a unit (snapshot deferred), newest year
-    first; one query. With `as_of`, as they stood when that version was published: the years
+    """The newest published budget version of each year of a unit (snapshot deferred), newest
+    year first; one query. With `as_of`, as they stood when that version was published: the years
     up to its year, and of each the newest version with an id no greater than its own (a 更正
     published later is not seen, so what is drawn from the answer never changes)."""
     if as_of is None:
         versions = published_versions_latest().filter(unit_code=unit_code)
     else:
-        versions = PublishedVersion.objects.defer("data_json").filter(
-            unit_code=unit_code, year__lte=as_of.year, pk__lte=as_of.pk
+        versions = (
+            published_budget_versions()
+            .defer("data_json")
+            .filter(unit_code=unit_code, year__lte=as_of.year, pk__lte=as_of.pk)
         )
-    # one submission per unit and year: within it, a higher id is a later version
+    # one budget submission per unit and year: within it, a higher id is a later version
     versions = versions.order_by("-year", "-id")
     result: dict[int, PublishedVersion] = {}
     for version in versions:
@@ -69,7 +74,7 @@ def version_figures(
 
 
 def year_versions(*, year: int):
-    """The newest published version of each unit's disclosure of `year`, 部门预算 left out."""
+    """The newest published budget version of each unit of `year`, 部门预算 left out."""
     return published_versions_latest().filter(year=year, is_department=False)
 
 
@@ -202,14 +207,15 @@ def publication_ledger(*, year: int) -> list[LedgerRow]:
     )
     stats = {
         row["submission_id"]: row
-        for row in PublishedVersion.objects.filter(year=year)
+        for row in published_budget_versions()
+        .filter(year=year)
         .values("submission_id")
         .annotate(first=Min("published_at"), n=Count("pk"))
     }
     firsts = dict(
-        PublishedVersion.objects.filter(year=year, version=1).values_list(
-            "submission_id", "approval_date"
-        )
+        published_budget_versions()
+        .filter(year=year, version=1)
+        .values_list("submission_id", "approval_date")
     )
     local = timezone.get_current_timezone()
     rows = []

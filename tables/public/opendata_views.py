@@ -63,7 +63,7 @@ LANG_ZH = "zh"
 
 def opendata_year_entries(*, year: int) -> list[tuple]:
     """(version id, unit code, published at, stored budget CSV id or None, its SHA-256 or None)
-    of the newest published version of every unit of `year`, by unit code: one query. A 部门预算
+    of the newest published budget version of every unit of `year`, by unit code: one query. A 部门预算
     is left out: its lines are its members' lines, which are in the file already (summing the
     year would count them twice)."""
     stored = PublishedFile.objects.filter(version_id=OuterRef("pk"), kind=FileKind.DATA_CSV)
@@ -80,7 +80,7 @@ def opendata_year_entries(*, year: int) -> list[tuple]:
 
 
 def opendata_year_summary(*, year: int) -> tuple[int, object]:
-    """(units published, newest publication time) of `year`: one query."""
+    """(units whose budget is published, newest publication time) of `year`: one query."""
     summary = (
         published_versions_latest()
         .filter(year=year)

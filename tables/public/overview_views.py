@@ -31,7 +31,6 @@ from django.core.paginator import Page, Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 
-from tables.models import PublishedVersion
 from tables.public.cache import public_page
 from tables.public.charts import structure_chart
 from tables.public.insight import LedgerRow, publication_ledger
@@ -41,6 +40,7 @@ from tables.public.overview import (
     with_shares,
     year_overview,
 )
+from tables.publication.services import published_budget_versions
 from units.workflow import DISCLOSURE_DAYS, due_date
 
 #: the 三公 table's columns: (sort key, heading, sorted high to low first)
@@ -124,10 +124,11 @@ def _sort_note(headings, sort: str, descending: bool) -> str:
 
 
 def _published_years() -> list[int]:
-    """The years that have an overview, newest first: those with a published unit that is not
-    a 部门预算 (a year with only 部门预算 has none, its address answers 404); one query."""
+    """The years that have an overview, newest first: those with a published unit budget that
+    is not a 部门预算 (a year with only 部门预算 has none, its address answers 404); one query."""
     years = (
-        PublishedVersion.objects.filter(is_department=False)
+        published_budget_versions()
+        .filter(is_department=False)
         .order_by()
         .values_list("year", flat=True)
         .distinct()
@@ -292,9 +293,10 @@ def year_ledger_page(request, year: int):
 
 
 def overview_latest(request):
-    """A stable address for the overview: the newest year with a published unit."""
+    """A stable address for the overview: the newest year with a published unit budget."""
     year = (
-        PublishedVersion.objects.filter(is_department=False)
+        published_budget_versions()
+        .filter(is_department=False)
         .order_by("-year")
         .values_list("year", flat=True)
         .first()

@@ -32,8 +32,9 @@ class PublicPagesSitemap(Sitemap):
 
 
 class DisclosureSitemap(Sitemap):
-    """The newest published version of each submission (older versions stay reachable from its
-    version history, but search engines should index the current one)."""
+    """The newest published budget version of each submission (older versions stay reachable
+    from its version history, but search engines should index the current one; a 决算 is
+    listed once the public pages show it beside its budget)."""
 
     changefreq = "monthly"
 

@@ -56,6 +56,7 @@ from tables.public.insight import (
     version_figures,
 )
 from tables.publication.figures import REVENUE_ORDER, SANGONG_ITEMS
+from tables.publication.services import published_budget_versions
 from units.models import SubmissionText
 from units.services import REASON_TEXT_FIELDS
 
@@ -375,10 +376,12 @@ def unit_years(request, unit_code: str):
 
 
 def version_chart(*, version_id: int, chart_key: str):
-    """(the published version, its chart `chart_key`), or 404; two or three queries."""
+    """(the published budget version, its chart `chart_key`), or 404 (also for a 决算
+    version); two or three queries."""
     if chart_key not in CHART_TITLES:
         raise Http404("没有这个图表")
-    version = PublishedVersion.objects.defer("data_json").filter(pk=version_id).first()
+    # the charts draw a budget's figures: a 决算 version has none
+    version = published_budget_versions().defer("data_json").filter(pk=version_id).first()
     if version is None:
         raise Http404("没有这个已公开的版本")
     if chart_key == "years":

@@ -32,7 +32,11 @@ from tables.models import FileKind, PublishedFile, PublishedVersion
 from tables.public import opendata_views
 from tables.public.cache import public_page
 from tables.publication.search import search_filter, search_query_normal
-from tables.publication.services import published_versions_latest, published_versions_of
+from tables.publication.services import (
+    published_budget_versions,
+    published_versions_latest,
+    published_versions_of,
+)
 from tables.publication.views import published_file_response
 
 PER_PAGE = 20
@@ -62,7 +66,7 @@ def _int_or_none(value: str | None) -> int | None:
 
 
 def public_disclosures(*, year: int | None = None, department: str = "", q: str = ""):
-    """The newest published version of every submission, newest publication first, filtered by
+    """The newest published budget version of every submission, newest publication first, filtered by
     year, 主管部门 code and the search `q` (`tables.publication.search.search_filter`: a part
     of the name or of a variant with the bureau's 简称, the unit code, pinyin initials); with a
     search, the exact unit code first, then the names starting with `q`, then the rest."""
@@ -77,10 +81,11 @@ def public_disclosures(*, year: int | None = None, department: str = "", q: str 
 
 
 def public_filter_choices() -> tuple[list[int], list[tuple[str, str]]]:
-    """The years and the 主管部门 (code, name) that have a published disclosure (one query: the
+    """The years and the 主管部门 (code, name) that have a published budget (one query: the
     distinct (year, 主管部门) pairs, a few dozen rows, split here)."""
     pairs = (
-        PublishedVersion.objects.order_by()
+        published_budget_versions()
+        .order_by()
         .values_list("year", "department_code", "department_name")
         .distinct()
     )
@@ -94,8 +99,10 @@ def public_filter_choices() -> tuple[list[int], list[tuple[str, str]]]:
 def public_version_get(*, version_id: int) -> PublishedVersion:
     """A published version without its snapshot, or 404; annotated with `is_department` (it is a
     部门预算) and `department_version_id` (the newest published 部门预算 of its 主管部门 and year,
-    None when there is none), in the same query."""
-    department_versions = published_versions_latest().filter(
+    of the same kind: a 决算's is the 部门决算; None when there is none), in the same query. Any
+    kind is served: a 决算 version is found by its id although the lists show budgets only."""
+    department_versions = published_versions_latest(kind=None).filter(
+        kind=OuterRef("kind"),
         year=OuterRef("year"),
         department_code=OuterRef("department_code"),
         is_department=True,
@@ -112,10 +119,10 @@ def public_version_get(*, version_id: int) -> PublishedVersion:
 
 
 def public_department_members(*, version: PublishedVersion) -> list[PublishedVersion]:
-    """The newest published versions of the member units of a 部门预算's 主管部门 for its year,
-    本级 first, then by unit code (one query)."""
+    """The newest published versions of the member units of a 部门预算's 主管部门 for its year
+    and of its kind, 本级 first, then by unit code (one query)."""
     return list(
-        published_versions_latest()
+        published_versions_latest(kind=version.kind)
         .filter(
             year=version.year,
             department_code=version.department_code,
@@ -193,7 +200,7 @@ def disclosure_detail(request, version_id: int):
 
 
 def disclosure_latest(request, unit_code: str, year: int):
-    """A stable address for a unit's year: redirects to its newest published version."""
+    """A stable address for a unit's year: redirects to its newest published budget version."""
     version = (
         published_versions_latest()
         .filter(unit_code=unit_code, year=year)

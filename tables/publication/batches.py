@@ -32,7 +32,7 @@ from django_tasks import task
 from tables.models import ItemState, PublicationBatch, PublicationBatchItem
 from tables.publication.services import ERROR_MAX, submission_publish
 from units.history import BACKGROUND_TASK, history_source
-from units.models import Submission, SubmissionStatus
+from units.models import Submission, SubmissionKind, SubmissionStatus
 from units.services import TransitionRefused
 
 #: a task still queued this many seconds after it was enqueued means no worker is running
@@ -158,14 +158,15 @@ def _lock_unqueued(submissions) -> list[Submission]:
 
 
 def publication_batch_start(*, year: int, actor, submission_ids=None) -> PublicationBatch:
-    """Enqueue the publication of every approved submission of `year` (or of those of
-    `submission_ids` that are approved) and record the batch for its progress page.
+    """Enqueue the publication of every approved budget submission of `year` (or of those of
+    `submission_ids` that are approved budgets) and record the batch for its progress page. A
+    决算 is published on its own (`submission_publish_enqueue`), not with the year's budgets.
 
     Submissions already waiting in another batch are left to it, so starting twice does not
     queue twice (and the row lock in `submission_publish` would refuse a second publication)."""
     _require_admin(actor)
     with transaction.atomic():
-        submissions = Submission.objects.filter(year=year)
+        submissions = Submission.objects.filter(year=year, kind=SubmissionKind.BUDGET)
         if submission_ids is not None:
             submissions = submissions.filter(pk__in=list(submission_ids))
         chosen = _lock_unqueued(submissions)

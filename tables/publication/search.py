@@ -216,9 +216,14 @@ def search_entries_write(versions, *, aliases: list[tuple[str, str]] | None = No
 
 
 def search_entries_rebuild() -> int:
-    """Rewrite every published version's search entry (after the aliases changed); returns how
-    many were written."""
+    """Rewrite every published budget version's search entry (after the aliases changed; a
+    决算 version has none); returns how many were written."""
     from tables.models import PublishedVersion
+    from units.models import SubmissionKind
 
-    versions = PublishedVersion.objects.only("pk", "unit_code", "unit_name").order_by("pk")
+    versions = (
+        PublishedVersion.objects.filter(kind=SubmissionKind.BUDGET)
+        .only("pk", "unit_code", "unit_name")
+        .order_by("pk")
+    )
     return search_entries_write(versions.iterator(chunk_size=2000))

@@ -9,8 +9,14 @@
   waits for the row lock, then finds 已发布 and is refused. Every publish also settles the batch
   items waiting for the same submission (`tables.publication.batches`).
 
+A version records the submission's kind (预算 or 决算, `PublishedVersion.kind`). Only a budget
+version has the T-tables its figures (`PublishedFigure`) and search entry are read from, so a
+决算 version gets neither.
+
 Selectors (reads) for the download and public pages: `published_versions_of`,
-`published_versions_latest`, `published_file_get`.
+`published_versions_latest`, `published_budget_versions`, `published_file_get`. The public
+lists, search, open data and API are about budgets: `published_versions_latest` gives budget
+versions unless asked for another kind.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from tables.models import (
 from tables.publication.artifacts import file_stem, publication_render, publication_snapshot
 from tables.publication.figures import figures_create
 from tables.publication.search import search_entry_create
-from units.models import StatusChange, Submission, SubmissionStatus
+from units.models import StatusChange, Submission, SubmissionKind, SubmissionStatus
 from units.notifications import submission_published_notify
 from units.services import submission_transition
 
@@ -118,6 +124,7 @@ def submission_publish(*, submission_id: int, actor, reason: str = "") -> Publis
             published_at=published_at,
             published_by=actor if getattr(actor, "pk", None) else None,
             reason=reason,
+            kind=submission.kind,
             year=submission.year,
             unit_code=unit.code,
             unit_name=document.unit_name,
@@ -128,8 +135,10 @@ def submission_publish(*, submission_id: int, actor, reason: str = "") -> Publis
             is_headquarters=unit.is_headquarters,
             data_json=snapshot,
         )
-        figures_create(version)
-        search_entry_create(version)
+        if version.kind == SubmissionKind.BUDGET:
+            # the figures and the search entry are read from a budget's T-tables
+            figures_create(version)
+            search_entry_create(version)
         for artifact in artifacts:
             PublishedFile.objects.create(
                 version=version,
@@ -169,8 +178,18 @@ def published_versions_of(*, submission_id: int) -> QuerySet[PublishedVersion]:
     )
 
 
-def published_versions_latest() -> QuerySet[PublishedVersion]:
-    """The newest published version of every submission that has one."""
+def published_budget_versions() -> QuerySet[PublishedVersion]:
+    """Every published version of a budget (预算), whatever its version number; a 决算 version
+    is left out."""
+    return PublishedVersion.objects.filter(kind=SubmissionKind.BUDGET)
+
+
+def published_versions_latest(
+    *, kind: str | None = SubmissionKind.BUDGET
+) -> QuerySet[PublishedVersion]:
+    """The newest published version of every submission of `kind` that has one: budgets unless
+    told otherwise (`kind=None`: every kind), since the public lists, search, open data and API
+    are about budgets."""
     from django.db.models import Exists, OuterRef
 
     # "no newer version exists" rather than "version = (the newest)": the database runs it as
@@ -179,7 +198,8 @@ def published_versions_latest() -> QuerySet[PublishedVersion]:
     newer = PublishedVersion.objects.filter(
         submission_id=OuterRef("submission_id"), version__gt=OuterRef("version")
     )
-    return PublishedVersion.objects.defer("data_json").filter(~Exists(newer))
+    versions = PublishedVersion.objects.defer("data_json").filter(~Exists(newer))
+    return versions if kind is None else versions.filter(kind=kind)
 
 
 def published_file_get(
