@@ -78,7 +78,17 @@ class PublishedVersion(ImmutableModel):
         indexes = [models.Index(fields=["unit_code", "year"], name="tables_pubver_unit_year")]
 
     def __str__(self):
-        return f"{self.unit_name} {self.year}年 第{self.version}版"
+        kind = "决算" if self.is_final else ""
+        return f"{self.unit_name} {self.year}年{kind} 第{self.version}版"
+
+    @property
+    def kind_label(self) -> str:
+        """预算 or 决算, as the version's pages and files name it."""
+        return "决算" if self.kind == "final" else "预算"
+
+    @property
+    def is_final(self) -> bool:
+        return self.kind == "final"
 
 
 class FileKind(models.TextChoices):

@@ -48,6 +48,7 @@ from tables.public.charts import (
     svg_document,
     years_chart,
 )
+from tables.public.final_compare import unit_finals_get
 from tables.public.insight import (
     FigureChange,
     FigureValue,
@@ -371,6 +372,7 @@ def unit_years(request, unit_code: str):
                 )
             ],
             "reasons": data.reasons,
+            "finals": unit_finals_get(unit_code=unit_code),
         },
     )
 
