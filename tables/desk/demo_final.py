@@ -30,7 +30,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from performance.models import Comparator, Indicator, IndicatorResult, TargetEvaluation
+from performance.models import Comparator, Indicator, IndicatorResult, Scope, TargetEvaluation
 from tables.desk.final_open import final_open
 from tables.figures.derive.layout import (
     SANGONG_OUTBOUND,
@@ -222,7 +222,7 @@ def _facts(final: Submission, lines: list[BudgetLine]) -> None:
     for balance in fund_balances(facts, spent):
         # 年末 = 年初 + 收入 − 支出: every fund balances
         setattr(facts, f"closing_{balance.key}", balance.opening + balance.income - balance.expense)
-    facts.outbound_groups, facts.outbound_persons = 0, 0
+    facts.outbound_groups, facts.outbound_persons = 1, 4
     facts.reception_batches, facts.reception_persons = 36, 412
     facts.vehicles_purchased, facts.vehicles_held = 0, 2
     procurement = sum((Decimal(amount) for *_, amount in demo.PROCUREMENTS), Decimal(0))
@@ -294,7 +294,8 @@ def _evaluations(final: Submission) -> None:
             (
                 evaluation,
                 list(
-                    IndicatorResult.objects.filter(**owner)
+                    # only the 年度 indicators are evaluated (and weighted) for the year
+                    IndicatorResult.objects.filter(**owner, indicator__scope=Scope.YEAR)
                     .select_related("indicator")
                     .order_by("indicator__scope", "indicator__position", "indicator_id")
                 ),

@@ -1,0 +1,218 @@
+"""The demo's 2025 决算 end to end: its tables against the published 2025 budget (golden: the
+年初预算 is what the budget printed, to the cent), its 情况说明, the document through the
+budget's renderers, publishing as a 决算 version, the commands with `--kind final` and the
+public page with 预算 and 决算 side by side."""
+
+import csv
+import io
+import zipfile
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from django.core.management import call_command
+
+from performance.demo import demo_load, demo_target_faults_fix
+from tables.document.build import document_build
+from tables.document.final import final_derive
+from tables.document.render.document import document_html
+from tables.figures.derive.t10_sangong import sangong_sums
+from tables.figures.snapshot import snapshot_budget_data
+from tables.figures.types import FUND_GENERAL
+from tables.models import PublishedFigure, PublishedVersion
+from tables.publication.services import submission_publish
+from tests.factories import user_with
+from units.models import FinalReason, Submission, SubmissionStatus
+from units.permissions import ADMIN
+
+HUNDRED = Decimal(100)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def demo_final(module_db):
+    """The demo budget published (version 1) and its 决算 opened with the demo's actuals."""
+    from tables.desk.demo_final import demo_final_load
+
+    budget = demo_load()
+    demo_target_faults_fix(submission=budget)
+    Submission.objects.filter(pk=budget.pk).update(status=SubmissionStatus.APPROVED)
+    admin = user_with(ADMIN)
+    version = submission_publish(submission_id=budget.pk, actor=admin)
+    final = demo_final_load()
+    return {"budget_version": version, "final": final, "admin": admin}
+
+
+@pytest.fixture
+def derived(demo_final):
+    final = Submission.objects.select_related("unit__department").get(pk=demo_final["final"].pk)
+    return final_derive(submission=final)
+
+
+def _yuan(cell) -> Decimal:
+    return Decimal(0) if cell in (None, "") else Decimal(cell)
+
+
+def test_the_demo_final_passes_every_rule(derived):
+    assert derived.findings == [], [f.line() for f in derived.findings]
+    assert set(derived.tables) == {f"F{n:02d}" for n in range(1, 10)}
+
+
+def test_planned_column_is_the_published_budget_to_the_cent(demo_final, derived):
+    """Golden: F05's 年初预算 by 功能分类 项 and F09's 预算数 are the published budget's, summed
+    here from the version's stored snapshot, never through the 决算's own lines."""
+    published = snapshot_budget_data(demo_final["budget_version"].data_json)
+    by_item: dict[str, Decimal] = {}
+    for line in published.lines:
+        if line.fund == FUND_GENERAL:
+            by_item[line.func_code] = by_item.get(line.func_code, Decimal(0)) + line.amount
+    f05 = derived.tables["F05"]
+    planned = f05.column_index("planned")
+    rows = {row.code: row for row in f05.rows if len(row.code) == 7}
+    assert set(rows) == {code for code, amount in by_item.items() if amount} | {
+        code for code in rows if not by_item.get(code)
+    }
+    for code, amount in by_item.items():
+        assert _yuan(rows[code].cells[planned]) == amount, code
+    assert _yuan(f05.rows[0].cells[planned]) == sum(by_item.values())
+
+    # F09's 预算数 are 表十 of the published budget: its snapshot's cells, as printed
+    t10 = next(t for t in demo_final["budget_version"].data_json["tables"] if t["code"] == "T10")
+    printed_total = Decimal(t10["rows"][-1]["values"][1])
+    assert sangong_sums(published)  # the same derivation the version printed
+    f09 = derived.tables["F09"]
+    assert _yuan(f09.rows[0].cells[0]) == printed_total
+
+
+def test_completion_rates_and_phrases_follow_the_figures(derived):
+    assert derived.differences
+    for item in derived.differences:
+        if item.planned:
+            expected = (item.actual / item.planned * HUNDRED).quantize(
+                Decimal("0.01"), rounding=ROUND_HALF_UP
+            )
+            assert item.rate == expected, item.key
+        else:
+            assert item.rate is None
+        word = (
+            "增加"
+            if item.actual > item.planned
+            else "减少"
+            if item.actual < item.planned
+            else "持平"
+        )
+        assert item.phrase == word
+        gap = abs(item.actual - item.planned)
+        assert item.needs_reason == (
+            gap >= item.planned * Decimal("0.1") if item.planned else bool(item.actual)
+        )
+
+
+def test_narrative_prints_each_needed_reason_with_its_rate(demo_final, derived):
+    document = document_build(submission=demo_final["final"])
+    text = "\n".join(
+        block.text for section in document.narrative.sections for block in section.blocks
+    )
+    needed = [d for d in derived.differences if d.needs_reason]
+    assert needed
+    for item in needed:
+        assert item.reason.rstrip("。") in text, item.key
+        if item.rate is not None:
+            assert f"{item.rate}%" in text
+        more = "大于" if item.actual > item.planned else "小于"
+        assert f"决算数{more}年初预算数的主要原因是" in text
+
+
+def test_document_is_a_final_through_the_budget_renderers(demo_final):
+    document = document_build(submission=demo_final["final"])
+    html = document_html(document)
+    assert "2025年度单位决算公开" in html
+    assert "演示数据" in html  # the synthetic 决算 says so on its cover
+    assert "决算公开表1" in html and "决算公开表9" in html
+    assert "附件：绩效自评表" in html
+    assert "预算公开表1" not in html
+
+
+def test_a_missing_reason_blocks_and_is_named(demo_final):
+    final = demo_final["final"]
+    reason = FinalReason.objects.filter(submission=final).first()
+    FinalReason.objects.filter(pk=reason.pk).delete()
+    findings = document_build(submission=final).findings
+    assert [(f.rule_id, f.row) for f in findings if f.severity == "错误"] == [("J07", reason.key)]
+
+
+def test_publishing_the_final_keeps_budget_figures_apart(demo_final, tmp_path):
+    final = demo_final["final"]
+    Submission.objects.filter(pk=final.pk).update(status=SubmissionStatus.APPROVED)
+    version = submission_publish(submission_id=final.pk, actor=demo_final["admin"])
+    assert version.kind == "final" and version.is_final
+    assert not PublishedFigure.objects.filter(version=version).exists()
+    names = {f.kind: f.file_name for f in version.files.all()}
+    assert all("2025年单位决算公开" in name for name in names.values()), names
+    archive = next(f for f in version.files.all() if f.kind == "csv")
+    with zipfile.ZipFile(io.BytesIO(bytes(archive.content))) as zipped:
+        assert sorted(zipped.namelist()) == [f"F{n:02d}.csv" for n in range(1, 10)]
+    facts = version.data_json["final"]["facts"]
+    assert facts["is_synthetic"] is True
+    # the next year's 年初结转和结余 comes from this published 决算
+    from tables.document.final import prior_closing_load
+
+    closing = prior_closing_load(unit_id=final.unit_id, year=2026)
+    assert closing["general"] == Decimal(facts["closing_general"])
+
+
+def test_public_unit_page_shows_budget_and_final_side_by_side(demo_final, client):
+    final = demo_final["final"]
+    Submission.objects.filter(pk=final.pk).update(status=SubmissionStatus.APPROVED)
+    version = submission_publish(submission_id=final.pk, actor=demo_final["admin"])
+    page = client.get(f"/public/u/{final.unit.code}/").content.decode()
+    assert "2025年预算与决算对比" in page
+    assert f"/public/d/{demo_final['budget_version'].pk}/" in page
+    assert f"/public/d/{version.pk}/" in page
+    total = next(d for d in version.data_json["final"]["differences"] if d["key"] == "total")
+    assert f'data-yuan="{Decimal(total["planned"])}"' in page
+    assert f'data-yuan="{Decimal(total["actual"])}"' in page
+    detail = client.get(f"/public/d/{version.pk}/").content.decode()
+    assert "2025年单位决算公开" in detail
+    # the budget lists stay budgets only
+    listing = client.get("/public/").content.decode()
+    assert f"/public/d/{version.pk}/" not in listing
+    assert PublishedVersion.objects.filter(kind="final").count() == 1
+
+
+def test_commands_take_kind_final(demo_final, tmp_path):
+    out = io.StringIO()
+    call_command(
+        "export_tables",
+        unit=demo_final["final"].unit.code,
+        year=2025,
+        kind="final",
+        out=str(tmp_path),
+        stdout=out,
+    )
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == [f"F{n:02d}.csv" for n in range(1, 10)]
+    raw = (tmp_path / "F01.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert any("年初结转和结余" in cell for row in rows for cell in row)
+
+    out = io.StringIO()
+    call_command(
+        "check_disclosure", unit=demo_final["final"].unit.code, year=2025, kind="final", stdout=out
+    )
+    assert "错误" not in out.getvalue()
+
+    target = tmp_path / "final.html"
+    out = io.StringIO()
+    call_command(
+        "export_disclosure",
+        unit=demo_final["final"].unit.code,
+        year=2025,
+        kind="final",
+        format="html",
+        output=str(target),
+        stdout=out,
+    )
+    assert "2025年决算公开文件" in out.getvalue()
+    assert "年度单位决算公开" in target.read_text(encoding="utf-8")
