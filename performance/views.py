@@ -7,12 +7,12 @@ from performance.derive import performance_figures
 from performance.selectors import target_data_load
 from performance.sheets import target_sheets
 from tables.figures.load import budget_data_load
-from units.selectors import submission_get_for_user
+from units.selectors import budget_submission_get_for_user
 
 
 @login_required
 def submission_targets(request, pk: int):
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     data = budget_data_load(submission=submission)
     targets = target_data_load(submission=submission)
     return render(

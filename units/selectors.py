@@ -85,6 +85,16 @@ def submission_get_for_user(*, user, pk: int) -> Submission:
         raise Http404("填报不存在或无权查看") from None
 
 
+def budget_submission_get_for_user(*, user, pk: int) -> Submission:
+    """One budget submission the user may see, for the pages that only a budget has (预算明细,
+    项目, 情况说明, 绩效目标, the budget workbook, the review of 表一–表十四); 404 for a 决算,
+    whose pages are its own."""
+    submission = submission_get_for_user(user=user, pk=pk)
+    if submission.is_final:
+        raise Http404("决算填报没有这个页面，请从决算的栏目进入。")
+    return submission
+
+
 # --- 部门预算 ----------------------------------------------------------------------------------
 
 #: the states in which a member's submission counts towards its department's disclosure

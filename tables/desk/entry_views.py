@@ -27,7 +27,7 @@ from tables.desk.views import desk_context
 from units.concurrency import NOT_EDITABLE, rows_token
 from units.models import BudgetLine, Project, ProjectCategory, ProjectRecurrence
 from units.permissions import submission_lines_refusal
-from units.selectors import submission_get_for_user
+from units.selectors import budget_submission_get_for_user
 from units.services import budget_line_delete, budget_line_save, project_save
 
 
@@ -73,7 +73,7 @@ def _refused(request, submission):
 @require_http_methods(["GET", "POST"])
 def lines(request, pk: int):
     """GET: the lines, grouped and paged, with the add form; POST: add one line."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     lines_refusal = submission_lines_refusal(request.user, submission)
     editable = lines_refusal is None
     form = _line_form(submission) if editable else None
@@ -129,7 +129,7 @@ def _line_get(submission, line_id: int) -> BudgetLine:
 @require_http_methods(["GET", "POST"])
 def line_edit(request, pk: int, line_id: int):
     """One line's form (GET) and its save (POST), refused if it changed meanwhile."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     line = _line_get(submission, line_id)
     if submission_lines_refusal(request.user, submission) is not None:
         return _refused(request, submission)
@@ -157,7 +157,7 @@ def line_edit(request, pk: int, line_id: int):
 @login_required
 @require_POST
 def line_delete(request, pk: int, line_id: int):
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     back = reverse("desk:lines", kwargs={"pk": pk})
     try:
         budget_line_delete(
@@ -178,7 +178,7 @@ def line_delete(request, pk: int, line_id: int):
 @require_GET
 def code_suggestions(request, pk: int):
     """The suggestion list of a code field (`<option>`s of a datalist), as the user types."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     field = request.GET.get("field", "")
     if field not in CODE_FIELDS:
         raise Http404("没有这个科目字段")
@@ -191,7 +191,7 @@ def code_suggestions(request, pk: int):
 @require_GET
 def project_suggestions(request, pk: int):
     """The project picker's `<option>`s whose name contains what was typed."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     form = _line_form(submission)
     query = request.GET.get("project_search", "").strip()
     names = {str(p.pk): p.name for p in form.projects.values()}
@@ -233,7 +233,7 @@ class ProjectForm(forms.ModelForm):
 @require_http_methods(["GET", "POST"])
 def projects(request, pk: int):
     """The submission's projects with their money, and a form to add one."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     editable = submission_lines_refusal(request.user, submission) is None
     form = ProjectForm(
         year=submission.year,

@@ -59,7 +59,7 @@ from units.header_mapping_services import (
     header_mapping_save,
     header_mappings_list,
 )
-from units.selectors import submission_get_for_user
+from units.selectors import budget_submission_get_for_user
 
 BACK_LABEL = "返回导入/导出"
 #: rows of the file shown under its header on the columns page
@@ -94,7 +94,7 @@ def _refused(request, submission, reasons):
 @require_http_methods(["GET", "POST"])
 def excel_mapped(request, pk: int):
     """The upload of a file of another layout, and the saved mappings it may be read with."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     refusal = _refusal(request.user, submission)
     if refusal:
         return _refused(request, submission, refusal)
@@ -161,7 +161,7 @@ def _columns_page(request, submission, source, *, sheet, form, saved, problems=(
 def excel_mapped_columns(request, pk: int, token: str):
     """The file's header row and, per field, its column (preselected); 预览 converts the file
     and leads to the template import's preview; 保存映射 (财政管理员) saves the columns only."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     refusal = _refusal(request.user, submission)
     if refusal:
         return _refused(request, submission, refusal)
@@ -265,7 +265,7 @@ def excel_mapped_preview(request, pk: int, token: str):
     """The template import's preview of the converted file (computed and cached by
     `pending_import_preview`), its errors said of the source file, and what the file was read
     as (sheet, columns, unit, skipped 合计 rows)."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     pending, context = _pending_and_context(request, submission, token)
     if context is None:
         messages.warning(request, EXPIRED)
@@ -314,7 +314,7 @@ def excel_mapped_preview(request, pk: int, token: str):
 @require_POST
 def excel_mapped_confirm(request, pk: int, token: str):
     """确认导入 of the converted file, and saving its mapping when asked, together."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     pending, context = _pending_and_context(request, submission, token)
     back = _excel_url(submission)
     if context is None:
@@ -353,7 +353,7 @@ def excel_mapped_confirm(request, pk: int, token: str):
 @require_POST
 def excel_mapped_cancel(request, pk: int, token: str):
     """取消导入: delete the converted file and the source file; nothing else changes."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     pending, context = _pending_and_context(request, submission, token)
     if pending is not None:
         pending_import_discard(session=request.session, pending=pending)

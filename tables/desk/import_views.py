@@ -34,7 +34,7 @@ from tables.desk.import_services import (
 from tables.desk.refusal import refusal_response
 from tables.desk.views import desk_context
 from units.decisions import code_accept_refusal
-from units.selectors import submission_get_for_user
+from units.selectors import budget_submission_get_for_user
 from units.services import classification_codes_accept
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -118,7 +118,7 @@ def _section_page(request, submission, *, forms=None, status=200):
 @require_GET
 def excel(request, pk: int):
     """The section: per kind, the downloads and (for who may import now) the upload form."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     return _section_page(request, submission)
 
 
@@ -127,7 +127,7 @@ def excel(request, pk: int):
 def excel_template(request, pk: int, kind: str):
     """The empty template of the submission's year, with its code lists (refused, saying why,
     while the year has no codes: its code sheets would be empty)."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     import_kind = _kind(kind)
     problem = _template_problem(import_kind, year_codes(submission.year))
     if problem:
@@ -141,7 +141,7 @@ def excel_template(request, pk: int, kind: str):
 @require_GET
 def excel_export(request, pk: int, kind: str):
     """The submission's current data in the import layout."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     import_kind = _kind(kind)
     return _xlsx(import_kind.export(submission), import_kind.export_filename(submission))
 
@@ -150,7 +150,7 @@ def excel_export(request, pk: int, kind: str):
 @require_POST
 def excel_upload(request, pk: int, kind: str):
     """预览导入: keep the uploaded file and show its preview; nothing is saved."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     import_kind = _kind(kind)
     refusal = None
     if not _preview_only(request.user, submission, import_kind):
@@ -182,7 +182,7 @@ def excel_upload(request, pk: int, kind: str):
 def excel_preview(request, pk: int, token: str):
     """What the uploaded file would change (or its errors by sheet, row and column), with
     确认导入 and 取消导入. Computed again on each visit, against the data as it is then."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     pending = pending_import_get(
         session=request.session, token=token, submission=submission, user=request.user
     )
@@ -223,7 +223,7 @@ def excel_preview(request, pk: int, token: str):
 @require_POST
 def excel_confirm(request, pk: int, token: str):
     """确认导入: apply exactly the previewed file, or refuse (nothing saved) and say why."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     back = _section_url(submission)
     pending = pending_import_get(
         session=request.session, token=token, submission=submission, user=request.user
@@ -261,7 +261,7 @@ def excel_confirm(request, pk: int, token: str):
 def excel_accept_codes(request, pk: int, token: str):
     """接收这些科目: accept the codes the previewed file lacks into the year's table (财政管理员
     only; the service refuses anyone else too), then show the preview again."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     pending = pending_import_get(
         session=request.session, token=token, submission=submission, user=request.user
     )
@@ -294,7 +294,7 @@ def excel_accept_codes(request, pk: int, token: str):
 @require_POST
 def excel_cancel(request, pk: int, token: str):
     """取消导入: delete the uploaded file; nothing else changes."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     pending = pending_import_get(
         session=request.session, token=token, submission=submission, user=request.user
     )

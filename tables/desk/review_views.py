@@ -29,7 +29,7 @@ from units.decisions import (
 )
 from units.models import ReviewComment
 from units.permissions import submission_editable_by
-from units.selectors import submission_get_for_user
+from units.selectors import budget_submission_get_for_user
 from units.services import (
     review_comment_add,
     review_comment_resolve,
@@ -45,7 +45,7 @@ def review(request, pk: int):
     """Everyone who may see the submission reads its tables, findings and narrative with the
     comments; its 审核人 (while 已提交) writes comments, its 填报人 (while 草稿/已退回) marks
     them 已处理."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     document = document_build(submission=submission, is_draft=True)
     view = document_view(document)
     page = review_page(
@@ -80,7 +80,7 @@ def review(request, pk: int):
 def comment_row(request, pk: int, table: str, row: int):
     """The form to write an 审核意见 on one row: a fragment placed under the row (htmx), or a
     page of its own without JavaScript."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     refusal = review_comment_refusal(request.user, submission)
     if refusal:
         return refusal_response(
@@ -109,7 +109,7 @@ def comment_row(request, pk: int, table: str, row: int):
 def comment_add(request, pk: int):
     """Save an 审核意见 on a row (table and row named by the form) or on the whole submission
     (table empty), then show it beside its row."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     table = request.POST.get("table", "")
     try:
         comment = review_comment_add(
@@ -135,7 +135,7 @@ def comment_add(request, pk: int):
 @require_POST
 def comment_resolve(request, pk: int, comment: int):
     """Mark an 审核意见 已处理, with the 填报人's optional note of what was changed."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     target = ReviewComment.objects.filter(pk=comment, submission=submission).first()
     if target is None:
         return refusal_response(

@@ -14,7 +14,7 @@ from tables.desk.findings import findings_linked
 from tables.desk.views import desk_context
 from tables.document.disclosure import disclosure_derive
 from units.permissions import submission_editable_by
-from units.selectors import submission_get_for_user
+from units.selectors import budget_submission_get_for_user
 
 
 def _unit_target_link(submission, editable: bool) -> str:
@@ -28,7 +28,7 @@ def _unit_target_link(submission, editable: bool) -> str:
 
 @login_required
 def targets(request, pk: int):
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     editable = submission_editable_by(request.user, submission)
     derived = disclosure_derive(submission=submission)
     figures = performance_figures(derived.data, derived.targets)

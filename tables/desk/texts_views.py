@@ -18,7 +18,7 @@ from tables.desk.views import desk_context
 from units.concurrency import TOKEN_FIELD
 from units.models import SubmissionText
 from units.permissions import submission_edit_refusal
-from units.selectors import submission_get_for_user
+from units.selectors import budget_submission_get_for_user
 from units.services import (
     TEXT_MAX_LENGTHS,
     TextsConflict,
@@ -52,7 +52,7 @@ def texts(request, pk: int):
     """The reasons beside their changes, the N01 list on top and the other texts; saved in one
     POST. A refused save shows the typed texts again with each error at its field (400), or,
     when someone saved in between, with the stored text beside the typed one (409)."""
-    submission = submission_get_for_user(user=request.user, pk=pk)
+    submission = budget_submission_get_for_user(user=request.user, pk=pk)
     refusal = submission_edit_refusal(request.user, submission)
     if request.method == "GET":
         if refusal is None:
