@@ -97,7 +97,7 @@ def desk_login(page, base: str, username: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
     page.wait_for_url(re.compile(r"/$"))
-    assert page.locator("h1").inner_text() == "我的待办"
+    assert page.locator("h1").inner_text() == "我的待办", page.locator("body").inner_text()[:1500]
 
 
 def assert_readable(page, allowed=ALLOWED_CODES) -> None:

@@ -360,7 +360,8 @@ def test_differences_are_f05_and_f09_figures(data, tables):
     for row in items:
         d = differences[f"func:{row.code}"]
         assert (d.planned, d.actual, d.rate) == (row.cells[2], row.cells[4], row.cells[7])
-        assert d.label == f"{row.code} {row.cells[1]}"
+        # named as the narrative names a 项: its 类, 款 and 项 (the 项 as F05 prints it)
+        assert d.label.endswith(f"{row.cells[1]}（项）") and d.label.count("（") == 3
     f09 = tables["F09"].rows[0]
     f09_index = tables["F09"].column_index
     for suffix in ("outbound", "reception", "vehicle_purchase", "vehicle_operation"):

@@ -228,15 +228,17 @@ def review_queue(*, user) -> list[QueueRow]:
     rows = []
     for submission in submissions:
         document = document_build(submission=submission, is_draft=True)  # tables + findings
+        # a 决算 is compared by its 收入支出决算总表's 总计 with last year's 决算
+        summary, label = ("F01", "总计") if submission.is_final else ("T01", "收入总计")
         rows.append(
             QueueRow(
                 submission=submission,
                 submitted=submitted.get(submission.pk),
                 deadline=submission_deadline(submission),
                 counts=findings_count(document.findings),
-                total=document.tables["T01"].cell("收入总计", "income"),
+                total=document.tables[summary].cell(label, "income"),
                 prior_total=published_cell(
-                    published_table(prior.get(submission.pk), "T01"), "收入总计", "income"
+                    published_table(prior.get(submission.pk), summary), label, "income"
                 ),
                 url=reverse("desk:submission", kwargs={"pk": submission.pk}),
             )

@@ -142,13 +142,24 @@ def fiscal_totals(data: FinalData) -> tuple[Decimal, Decimal]:
     )
 
 
+def function_label(data: FinalData, code: str) -> str:
+    """ "一般公共服务支出（类）人大事务（款）行政运行（项）", as a 决算's narrative names a 功能分类
+    项 (the code alone where the names are unknown)."""
+    parts = [
+        (data.actual.name("func", code[:length]), level)
+        for length, level in ((3, "类"), (5, "款"), (7, "项"))
+    ]
+    if not all(name for name, _ in parts):
+        return code
+    return "".join(f"{name}（{level}）" for name, level in parts)
+
+
 def final_differences(data: FinalData) -> list[Difference]:
     """Every difference a 决算 compares, in print order: "total", the 一般公共预算 项, the four
     三公 items, 机关运行经费 (only for a unit that has it)."""
     out = [difference(data, TOTAL_KEY, TOTAL_LABEL, *fiscal_totals(data))]
     for code, (planned, _, actual) in general_by_item(data).items():
-        label = f"{code} {data.actual.name('func', code)}".strip()
-        out.append(difference(data, f"func:{code}", label, planned, actual))
+        out.append(difference(data, f"func:{code}", function_label(data, code), planned, actual))
     planned_sangong = sangong_sums(data.planned)
     actual_sangong = sangong_sums(data.actual)
     for suffix, item in SANGONG_KEYS.items():
