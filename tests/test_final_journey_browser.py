@@ -8,8 +8,10 @@ accountant writes it and submits; a reviewer approves; the 管理员 publishes; 
 the unit shows the 2025 预算 and 决算 side by side with the figures the 决算 printed.
 """
 
+import os
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +27,9 @@ from units.permissions import ADMIN, FILLER, REVIEWER
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fast_pdf")]
 
 RECEPTION_CODE = "30217"  # 公务接待费
+#: where the journey's screenshots go (the README's come from here); the test's temporary
+#: directory when unset
+SCREENSHOTS_DIR = os.environ.get("SCREENSHOTS_DIR")
 
 
 def _rate(planned: Decimal, actual: Decimal) -> str:
@@ -56,7 +61,7 @@ def _lines_to_change(final):
 
 
 def test_accountant_enters_actuals_explains_submits_and_the_public_sees_both(
-    live_server, monkeypatch
+    live_server, monkeypatch, tmp_path
 ):
     from tables.desk.demo_final import demo_final_load
 
@@ -73,6 +78,8 @@ def test_accountant_enters_actuals_explains_submits_and_the_public_sees_both(
     plain, reception = _lines_to_change(final)
     plain_actual = (plain.planned_amount * Decimal("0.7")).quantize(Decimal("0.01"))
     reception_actual = (reception.planned_amount * Decimal("0.95")).quantize(Decimal("0.01"))
+    shots = Path(SCREENSHOTS_DIR or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
     before = plain.amount + reception.amount  # the demo's 决算数 of the two lines
     base = live_server.url
     desk = f"{base}/desk/{final.pk}"
@@ -107,6 +114,8 @@ def test_accountant_enters_actuals_explains_submits_and_the_public_sees_both(
                 line.refresh_from_db()
                 assert line.amount == actual
             assert_readable(page)
+            page.locator(f"#line-{reception.pk}").scroll_into_view_if_needed()
+            page.screenshot(path=str(shots / "final-lines.png"))
 
             # the overview: the 一般公共预算 no longer balances (J01, J02) and the new
             # difference has no reason yet (J07); 提交审核 is refused with the list
@@ -144,6 +153,7 @@ def test_accountant_enters_actuals_explains_submits_and_the_public_sees_both(
             page.wait_for_url(re.compile(r"/final/reasons/"))
             assert "还有 1 项" in page.locator("main").inner_text()
             assert_readable(page)
+            page.screenshot(path=str(shots / "final-reasons.png"))
             field = page.locator(f"#reason-func\\:{plain.func_code.code}")
             field.fill("无")  # a placeholder is refused, nothing saved
             page.get_by_role("button", name="保存差异原因").click()
@@ -203,6 +213,8 @@ def test_accountant_enters_actuals_explains_submits_and_the_public_sees_both(
             assert "年中会议改为视频形式召开" in row.inner_text()
             assert "演示数据" in text
             assert_readable(page)
+            section.scroll_into_view_if_needed()
+            page.screenshot(path=str(shots / "final-public.png"))
             for width in (375, 1280):
                 page.set_viewport_size({"width": width, "height": 900})
                 overflow = page.evaluate(
