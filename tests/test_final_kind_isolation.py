@@ -293,12 +293,17 @@ def test_the_public_lists_show_the_budget_only(world, client):
     budget_link = reverse("public:disclosure", kwargs={"version_id": budget.pk})
     for url in (
         reverse("public:list") + f"?q={UNIT_NAME}",
-        reverse("public:unit", kwargs={"unit_code": unit.code}),
         reverse("public:ledger", kwargs={"year": YEAR}),
     ):
         page = client.get(url).content.decode()
         assert budget_link in page, url
         assert final_link not in page, url
+    # the unit's page compares the budgets over the years, and links the 决算 only in its
+    # 预算与决算对比 section
+    page = client.get(reverse("public:unit", kwargs={"unit_code": unit.code})).content.decode()
+    years, side_by_side = page.split('class="final-side-by-side"', 1)
+    assert budget_link in years and final_link not in years
+    assert final_link in side_by_side
     assert client.get(reverse("public:overview", kwargs={"year": YEAR})).status_code == 200
 
 

@@ -28,10 +28,12 @@ from units.final_balance import fund_balances, line_expense_by_fund
 from units.models import (
     BudgetLine,
     FinalFacts,
+    GlossaryTerm,
     Project,
     Submission,
     SubmissionKind,
     SubmissionStatus,
+    SubmissionText,
 )
 from units.permissions import ADMIN, FILLER, REVIEWER
 from units.services import submission_transition
@@ -95,6 +97,19 @@ def test_final_copies_the_published_budget(admin):
     results = IndicatorResult.objects.filter(indicator__in=indicators)
     assert results.count() == 3
     assert set(results.values_list("actual", "weight")) == {("", Decimal("0"))}
+    # the 概况 and 名词解释 the budget printed
+    texts = version.data_json["texts"]
+    copied_texts = SubmissionText.objects.get(submission=final)
+    assert (copied_texts.duties, copied_texts.organisation) == (
+        texts["duties"],
+        texts["organisation"],
+    )
+    assert [list(pair) for pair in texts["glossary"]] == [
+        list(pair)
+        for pair in GlossaryTerm.objects.filter(submission=final)
+        .order_by("position")
+        .values_list("term", "definition")
+    ]
     # the budget keeps its own rows
     assert BudgetLine.objects.filter(submission=budget).count() == len(copied)
     assert UnitTarget.objects.filter(submission=budget).exists()

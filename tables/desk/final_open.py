@@ -56,10 +56,12 @@ from units.models import (
     CodeScheme,
     FinalFacts,
     FundSource,
+    GlossaryTerm,
     Project,
     Submission,
     SubmissionKind,
     SubmissionStatus,
+    SubmissionText,
 )
 
 ZERO = Decimal("0.00")
@@ -301,11 +303,29 @@ def final_open(*, unit, year: int, actor) -> Submission:
             FinalFacts.objects.create(
                 submission=submission, **_facts_initial(lines=lines, opening=opening)
             )
+            _texts_copy(submission=submission, texts=snapshot.get("texts") or {})
             submission_history_backfill(submission_id=submission.pk)
     except IntegrityError:
         # opened meanwhile by another request (the unique (unit, year, kind))
         raise ValidationError(f"「{unit.name}」{year}年决算已开启，不能重复开启。") from None
     return submission
+
+
+def _texts_copy(*, submission, texts: dict) -> None:
+    """The 概况 (本单位职责, 机构设置情况) and the 名词解释 the published budget printed: the 决算
+    prints the same unit, and the unit edits them where they changed."""
+    SubmissionText.objects.create(
+        submission=submission,
+        duties=texts.get("duties", ""),
+        organisation=texts.get("organisation", ""),
+    )
+    objects_bulk_create(
+        GlossaryTerm,
+        [
+            GlossaryTerm(submission=submission, term=term, definition=definition, position=n)
+            for n, (term, definition) in enumerate(texts.get("glossary") or (), start=1)
+        ],
+    )
 
 
 def _targets_copy(*, submission, targets: dict, projects: dict[int, Project], categories) -> None:
