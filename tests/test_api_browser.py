@@ -84,9 +84,11 @@ def schema_words(schema) -> set[str]:
     return words
 
 
-def test_api_pages_in_chromium(live_server, tmp_path):
+def test_api_pages_in_chromium(live_server, tmp_path, monkeypatch):
     """The introduction and the Swagger page open, are accessible, show no unexpected English,
     break no CSP rule, and the Swagger page runs a request against the live API."""
+    # the ORM calls inside Playwright's event loop (as the other browser tests)
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     for index in range(3):
         stored_version(name=f"浏览器测试单位{index}")
     caches["api_throttle"].clear()

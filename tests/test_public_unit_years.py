@@ -389,12 +389,13 @@ def _check_embed_framing(county, client):
 
 
 def _check_query_count(county, client, django_assert_num_queries):
-    """Four queries (the cache generation, the versions, their figures, the newest one's
-    reasons) for one year or three, with or without a 类 opened; one from the page cache."""
+    """Five queries (the cache generation, the versions, their figures, the newest one's
+    reasons, the unit's 决算) for one year or three, with or without a 类 opened; one from the
+    page cache."""
     public_pages_clear()
     for query in ({}, {"func": "201"}):
         for version in (county["late"], county["history"][2]):
-            with django_assert_num_queries(4):
+            with django_assert_num_queries(5):
                 assert client.get(_unit_url(version, **query)).status_code == 200
             with django_assert_num_queries(1):
                 assert client.get(_unit_url(version, **query)).status_code == 200
@@ -410,11 +411,11 @@ def test_the_comparison_equals_the_published_tables(county, client):
     _check_drill_down(county, client)
 
 
-def test_the_unit_page_lists_its_years_and_reasons_in_four_queries(
+def test_the_unit_page_lists_its_years_and_reasons_in_five_queries(
     county, client, django_assert_num_queries
 ):
     """Each year's newest version and the entered reasons are listed, a unit of one year has
-    nothing to compare, the version pages link the unit page, and the page costs four queries
+    nothing to compare, the version pages link the unit page, and the page costs five queries
     whatever the number of years."""
     _check_years_and_reasons(county, client)
     _check_one_year(county, client)

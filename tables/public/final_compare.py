@@ -4,7 +4,7 @@ Read only from published 决算 versions (`PublishedVersion.kind` "final"): the 
 printed (`snapshot["final"]["differences"]`: 年初预算, 决算数, 完成率 and the unit's reason for
 every 一般公共预算 功能分类 项, the 三公 items, 机关运行经费 and the 财政拨款 total), so the page
 shows exactly the figures the published 决算 printed, beside a link to the budget it was held to.
-Two queries whatever the number of years.
+One query whatever the number of years (the budgets come from the page's own).
 """
 
 from __future__ import annotations
@@ -71,23 +71,17 @@ def _rows(snapshot: dict) -> tuple[FinalRow, ...]:
     return tuple(rows)
 
 
-def unit_finals_get(*, unit_code: str) -> list[YearSideBySide]:
+def unit_finals_get(
+    *, unit_code: str, budgets: dict[int, PublishedVersion]
+) -> list[YearSideBySide]:
     """Every year with a published 决算 of the unit (newest version of each), newest year
-    first, each with the newest published budget of that year."""
+    first, each beside `budgets[year]`: the newest published budget of that year, as the
+    caller already holds them (`tables.public.insight.unit_versions_by_year`)."""
     finals: dict[int, PublishedVersion] = {}
     for version in PublishedVersion.objects.filter(unit_code=unit_code, kind="final").order_by(
         "year", "published_at", "id"
     ):
         finals[version.year] = version
-    if not finals:
-        return []
-    budgets: dict[int, PublishedVersion] = {}
-    for version in (
-        PublishedVersion.objects.filter(unit_code=unit_code, kind="budget", year__in=list(finals))
-        .defer("data_json")
-        .order_by("year", "published_at", "id")
-    ):
-        budgets[version.year] = version
     return [
         YearSideBySide(
             year=year,

@@ -7,8 +7,9 @@ under `?func=<类>`), 三公经费 and 机关运行经费 — each with 增减�
 published year, and the reasons the unit entered for its changes (read from the newest version's
 snapshot). Amounts are the figures summed once at publication (`PublishedFigure`, through
 `tables.public.insight`), in exact 元, shown in 万元 with 2 places; each cell also carries its
-exact 元 (`data-yuan`), which the tests compare with the published tables to the cent. Four
-queries whatever the number of years.
+exact 元 (`data-yuan`), which the tests compare with the published tables to the cent. Each
+year with a published 决算 also shows its 预算 and 决算 side by side
+(`tables.public.final_compare`). Five queries whatever the number of years.
 
 `/public/charts/<version_id>/<key>.svg` and `…/<key>/`: a chart of one published version as a
 standalone SVG file and as a small page other sites may frame (`frame-ancestors *`, no
@@ -372,7 +373,7 @@ def unit_years(request, unit_code: str):
                 )
             ],
             "reasons": data.reasons,
-            "finals": unit_finals_get(unit_code=unit_code),
+            "finals": unit_finals_get(unit_code=unit_code, budgets=data.versions),
         },
     )
 
