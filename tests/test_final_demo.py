@@ -39,7 +39,11 @@ def test_demo_final_loads_balances_and_explains_its_differences(published_demo):
     assert facts.is_synthetic
     spent = line_expense_by_fund(final.lines.values_list("fund_source", "amount"))
     assert all(balance.balances for balance in fund_balances(facts, spent))
-    assert facts.closing_general == Decimal("50000.00")
+    # the 结余 the demo leaves, and what was carried into the year but not spent
+    carried = [line for line in final.lines.all() if line.is_carryover]
+    unspent = sum((line.planned_amount - line.amount for line in carried), Decimal(0))
+    assert facts.opening_general == sum((line.planned_amount for line in carried), Decimal(0))
+    assert facts.closing_general == Decimal("50000.00") + unspent
     assert facts.procurement_sme <= facts.procurement_goods + facts.procurement_services
 
     lines = list(final.lines.all())

@@ -16,12 +16,15 @@ from performance.models import (
     TargetEvaluation,
     UnitTarget,
 )
-from tables.desk.final_open import final_open, finals_open, prior_closing
+from tables.desk.final_open import final_open, finals_open
+from tables.document.final import prior_closing_load
+from tables.publication.services import submission_publish
 from tests.factories import (
     budget_unit_create,
     final_opened_create,
     published_budget_create,
     submission_create,
+    synthetic_budget,
     user_with,
 )
 from units.final_balance import fund_balances, line_expense_by_fund
@@ -172,20 +175,63 @@ def test_who_may_open(admin):
 
 
 def test_opening_balances_come_from_last_years_published_final(admin):
+    """年初结转和结余 are what last year's PUBLISHED 决算 printed: not its rows while unpublished,
+    nor rows changed after it was published."""
     unit = budget_unit_create()
     last = final_opened_create(actor=admin, year=2024, unit=unit, n_lines=6)
     FinalFacts.objects.filter(submission=last).update(
         closing_general=Decimal("1234.56"), closing_other=Decimal("10.00")
     )
     published_budget_create(actor=admin, year=2025, unit=unit, targets=False)
-    # not published yet: its 年末 are not final, the 年初 would stay 0
-    assert prior_closing(unit=unit, year=2024) is None
-    Submission.objects.filter(pk=last.pk).update(status=SubmissionStatus.PUBLISHED)
+    # not published yet: its 年末 are not final
+    assert prior_closing_load(unit_id=unit.pk, year=2025) is None
+    Submission.objects.filter(pk=last.pk).update(status=SubmissionStatus.APPROVED)
+    submission_publish(submission_id=last.pk, actor=admin)
+    # rows changed after publication (as a 更正 would) do not move the 年初
+    Submission.objects.filter(pk=last.pk).update(status=SubmissionStatus.DRAFT)
+    FinalFacts.objects.filter(submission=last).update(closing_general=Decimal("1.00"))
     final = final_open(unit=unit, year=2025, actor=None)
     facts = final.final_facts
     assert facts.opening_general == Decimal("1234.56")
     assert facts.opening_other == Decimal("10.00")
     assert all(balance.balances for balance in _balances(final))
+
+
+def test_carried_over_lines_open_the_year_and_are_not_income(admin):
+    """Without last year's 决算, the 上年结转 lines are the 年初结转和结余 they are spent from;
+    本年收入 is the year's own lines."""
+    submission = submission_create(
+        unit=budget_unit_create(), year=2025, status=SubmissionStatus.APPROVED
+    )
+    synthetic_budget(submission, 12, seed=5)
+    first = BudgetLine.objects.filter(submission=submission, fund_source="general").first()
+    BudgetLine.objects.filter(pk=first.pk).update(is_carryover=True)
+    version = submission_publish(submission_id=submission.pk, actor=admin)
+    lines = version.data_json["budget"]["lines"]
+    carried = sum(
+        (Decimal(x["amount"]) for x in lines if x["is_carryover"] and x["fund"] == "general"),
+        Decimal(0),
+    )
+    own = sum(
+        (Decimal(x["amount"]) for x in lines if not x["is_carryover"] and x["fund"] == "general"),
+        Decimal(0),
+    )
+    assert carried, "the synthetic budget has 上年结转 lines"
+    final = final_open(unit=version.submission.unit, year=2025, actor=None)
+    facts = final.final_facts
+    assert facts.opening_general == carried
+    assert facts.income_general == own
+    assert facts.closing_general == 0
+    assert all(balance.balances for balance in _balances(final))
+
+
+def test_a_department_has_no_final_of_its_own_yet(admin):
+    version = published_budget_create(actor=admin, targets=False)
+    unit = version.submission.unit
+    unit.consolidates_department = True
+    unit.save(update_fields=["consolidates_department"])
+    with pytest.raises(ValidationError, match="部门汇总单位"):
+        final_open(unit=unit, year=2025, actor=None)
 
 
 def test_finals_open_and_the_command(admin):

@@ -211,14 +211,19 @@ def _reason(key: str, planned: Decimal, actual: Decimal) -> str:
 def _facts(final: Submission, lines: list[BudgetLine]) -> None:
     facts = FinalFacts.objects.get(submission=final)
     spent = line_expense_by_fund((line.fund_source, line.amount) for line in lines)
-    facts.income_general = spent["general"] + GENERAL_SURPLUS
-    facts.income_gov_fund = spent["gov_fund"]
-    facts.income_state_capital = spent["state_capital"]
+    # the year's own spending came from the year's income (上年结转 lines from the 年初 that
+    # 开启决算 set), plus a 结余 left at the year's end
+    own = line_expense_by_fund(
+        (line.fund_source, line.amount) for line in lines if not line.is_carryover
+    )
+    facts.income_general = own["general"] + GENERAL_SURPLUS
+    facts.income_gov_fund = own["gov_fund"]
+    facts.income_state_capital = own["state_capital"]
     other_income = ("income_superior", "income_business", "income_operating")
     other_income += ("income_subordinate", "income_other")
     for name in other_income:
         setattr(facts, name, Decimal(0))
-    facts.income_other = spent["other"]
+    facts.income_other = own["other"]
     for balance in fund_balances(facts, spent):
         # 年末 = 年初 + 收入 − 支出: every fund balances
         setattr(facts, f"closing_{balance.key}", balance.opening + balance.income - balance.expense)

@@ -14,16 +14,16 @@ budget's rows, which a 更正 may have reopened and changed since. The copy:
   one source for everything copied, and the one that is right after a 更正 reopening (the
   budget's target rows are frozen only while it is 已发布). An indicator's 二级指标 is found by
   its code in the default 指标体系 (the one the snapshot was loaded with);
-- a `FinalFacts` whose 年初结转和结余 are last year's published 决算's 年末结转和结余 (0 when
-  there is none), whose income is the copied lines' amounts per fund (单位资金 by its income
-  type, 财政专户管理资金 as 事业收入) and whose 年末 = 年初 + 收入 − 支出 per fund, so a fresh
-  决算 balances (`units.final_balance`).
-
-A 部门汇总单位's 决算 takes no lines nor projects (its members' are added up, as for the
-budget); it gets its own 整体支出绩效目标 only.
+- the 概况 texts and 名词解释 the budget printed;
+- a `FinalFacts` whose 年初结转和结余 are those last year's published 决算 printed (without
+  one, the 上年结转 lines of each fund), whose income is the year's own lines per fund
+  (单位资金 by its income type, 财政专户管理资金 as 事业收入; 上年结转 lines are spent from
+  年初, never income) and whose 年末 = 年初 + 收入 − 支出 per fund, so a fresh 决算 balances
+  (`units.final_balance`).
 
 All in one transaction. Refused (Chinese `ValidationError`) when the budget of the year was
-never published or the 决算 exists; `PermissionDenied` unless the actor is a 财政管理员 or the
+never published, the 决算 exists, or the unit is a 部门汇总单位 (a 部门决算 adding up its
+members' 决算 is not built yet); `PermissionDenied` unless the actor is a 财政管理员 or the
 unit's 填报人 (`units.decisions.final_open_refusal`; `actor=None`: a trusted command).
 """
 
@@ -45,9 +45,10 @@ from performance.models import (
     TargetEvaluation,
     UnitTarget,
 )
+from tables.document.final import budget_version_newest, prior_closing_load
 from tables.models import PublishedVersion
 from units.decisions import final_open_refusal
-from units.final_balance import FUND_KEYS
+from units.final_balance import FUND_KEYS, fund_of
 from units.history import history_reason, objects_bulk_create, submission_history_backfill
 from units.models import (
     BudgetLine,
@@ -88,28 +89,9 @@ PROJECT_TARGET_TEXTS = (
 
 
 def published_budget_version(*, unit, year: int) -> PublishedVersion | None:
-    """The newest published version of the unit's budget of `year` (None: never published)."""
-    return (
-        PublishedVersion.objects.filter(
-            submission__unit=unit, submission__kind=SubmissionKind.BUDGET, year=year, kind="budget"
-        )
-        .order_by("-version", "-id")
-        .first()
-    )
-
-
-def prior_closing(*, unit, year: int) -> dict[str, Decimal] | None:
-    """Fund key → 年末结转和结余 of the unit's 决算 of `year`, when that 决算 is 已发布 (None
-    otherwise: its figures are not final)."""
-    facts = FinalFacts.objects.filter(
-        submission__unit=unit,
-        submission__year=year,
-        submission__kind=SubmissionKind.FINAL,
-        submission__status=SubmissionStatus.PUBLISHED,
-    ).first()
-    if facts is None:
-        return None
-    return {key: getattr(facts, f"closing_{key}") for key in FUND_KEYS}
+    """The newest published version of the unit's budget of `year` (None: never published):
+    the one the 决算 is compared with (`tables.document.final.budget_version_newest`)."""
+    return budget_version_newest(unit_id=unit.pk, year=year)
 
 
 def _money(value) -> Decimal:
@@ -189,11 +171,17 @@ def _indicators(rows, categories, **owner) -> list[Indicator]:
 
 
 def _facts_initial(*, lines: list[BudgetLine], opening: dict[str, Decimal] | None) -> dict:
-    """FinalFacts values of a fresh 决算: 年初 from last year's 决算 (or 0), income = the lines
-    per fund, 年末 = 年初 + 收入 − 支出 (so every fund balances)."""
+    """FinalFacts values of a fresh 决算: 年初 from last year's published 决算 (without one, the
+    上年结转 lines of each fund: the money carried into the year), income = the year's own lines
+    per fund (上年结转 lines are spent from 年初, never income), 年末 = 年初 + 收入 − 支出 (so every
+    fund balances)."""
     values: dict[str, Decimal] = {}
+    carried = dict.fromkeys(FUND_KEYS, ZERO)
+    for line in lines:
+        if line.is_carryover:
+            carried[fund_of(line.fund_source)] += line.amount
     for key in FUND_KEYS:
-        values[f"opening_{key}"] = (opening or {}).get(key, ZERO)
+        values[f"opening_{key}"] = opening[key] if opening is not None else carried[key]
     for name in set(INCOME_FIELD_OF_TYPE.values()) | {
         "income_general",
         "income_gov_fund",
@@ -202,9 +190,11 @@ def _facts_initial(*, lines: list[BudgetLine], opening: dict[str, Decimal] | Non
         values[name] = ZERO
     spent = dict.fromkeys(FUND_KEYS, ZERO)
     for line in lines:
+        spent[fund_of(line.fund_source)] += line.amount
+        if line.is_carryover:
+            continue
         if line.fund_source in (FundSource.GENERAL, FundSource.GOV_FUND, FundSource.STATE_CAPITAL):
             values[f"income_{line.fund_source}"] += line.amount
-            spent[line.fund_source] += line.amount
         else:
             name = (
                 "income_business"
@@ -212,7 +202,6 @@ def _facts_initial(*, lines: list[BudgetLine], opening: dict[str, Decimal] | Non
                 else INCOME_FIELD_OF_TYPE.get(line.income_type, "income_other")
             )
             values[name] += line.amount
-            spent["other"] += line.amount
     income = {
         "general": values["income_general"],
         "gov_fund": values["income_gov_fund"],
@@ -229,6 +218,13 @@ def _check(*, unit, year: int, actor) -> PublishedVersion:
         refusal = final_open_refusal(actor, unit)
         if refusal:
             raise PermissionDenied(refusal)
+    if unit.consolidates_department:
+        # a 部门决算 would add up its members' 决算 as the 部门预算 adds up their budgets; until
+        # that exists, a 部门汇总单位 has no 决算 of its own to enter or check
+        raise ValidationError(
+            f"「{unit.name}」是部门汇总单位：部门决算（汇总所属单位决算）尚未提供，"
+            "请为所属各单位分别开启决算。"
+        )
     if Submission.objects.filter(unit=unit, year=year, kind=SubmissionKind.FINAL).exists():
         raise ValidationError(f"「{unit.name}」{year}年决算已开启，不能重复开启。")
     version = published_budget_version(unit=unit, year=year)
@@ -246,11 +242,11 @@ def final_open(*, unit, year: int, actor) -> Submission:
     snapshot = version.data_json or {}
     budget = snapshot.get("budget") or {}
     targets = snapshot.get("targets") or {}
-    with_lines = not unit.consolidates_department
-    snapshot_lines = list(budget.get("lines") or ()) if with_lines else []
+    snapshot_lines = list(budget.get("lines") or ())
     codes = _codes(year=year, lines=snapshot_lines)
     categories = _categories()
-    opening = prior_closing(unit=unit, year=year - 1)
+    # as last year's published 决算 printed it (J05 holds the 年初 to the same figures)
+    opening = prior_closing_load(unit_id=unit.pk, year=year)
     try:
         with transaction.atomic(), history_reason("开启决算"):
             submission = Submission.objects.create(
@@ -262,7 +258,7 @@ def final_open(*, unit, year: int, actor) -> Submission:
             )
             projects: dict[int, Project] = {}
             snapshot_projects = sorted(
-                budget.get("projects") or () if with_lines else (),
+                budget.get("projects") or (),
                 # main rows first, so an extra allocation finds its main project
                 key=lambda p: (p.get("allocation_of_id") is not None, p.get("position", 0)),
             )
