@@ -123,6 +123,17 @@ def test_narrative_prints_each_needed_reason_with_its_rate(demo_final, derived):
         assert f"决算数{more}年初预算数的主要原因是" in text
 
 
+def test_narrative_basic_spending_is_f06s(derived):
+    """六 prints F06's 合计 row (人员经费, 公用经费), 上年结转 included as the table counts it."""
+    from tables.document.narrative.final_sections import general_basic_section
+    from tables.document.narrative.wording import wan
+
+    _, _, total, personnel, public = derived.tables["F06"].rows[0].cells
+    text = general_basic_section(derived.data, derived.tables, unit="本单位").blocks[0].text
+    assert f"基本支出决算{wan(total)}万元" in text
+    assert f"人员经费{wan(personnel)}万元" in text and f"公用经费{wan(public)}万元" in text
+
+
 def test_document_is_a_final_through_the_budget_renderers(demo_final):
     document = document_build(submission=demo_final["final"])
     html = document_html(document)

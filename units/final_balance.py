@@ -101,8 +101,10 @@ def fund_balances(facts, line_expense: dict[str, Decimal]) -> list[FundBalance]:
 HUNDRED = Decimal(100)
 
 
-def completion_rate(actual: Decimal, planned: Decimal) -> Decimal | None:
-    """完成率: 决算数 / 年初预算 × 100, two places half-up; None when nothing was planned."""
+def completion_rate(planned: Decimal, actual: Decimal) -> Decimal | None:
+    """完成率 in percent: 决算数 / 年初预算 × 100, 2 places half-up; None when the 年初预算 is 0
+    (a rate of nothing planned means nothing: printed blank). The one definition: the 决算
+    tables, the comparison and the entry pages all use it."""
     if not planned:
         return None
-    return (actual * HUNDRED / planned).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return (actual / planned * HUNDRED).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

@@ -29,7 +29,7 @@ class FinalLineGroup:
 
     @property
     def rate(self) -> Decimal | None:
-        return completion_rate(self.actual, self.planned)
+        return completion_rate(self.planned, self.actual)
 
 
 def final_lines_query(*, submission: Submission):
@@ -47,7 +47,7 @@ def final_line_groups(*, submission: Submission) -> list[FinalLineGroup]:
     for line in final_lines_query(submission=submission):
         planned = line.planned_amount or ZERO
         adjusted = line.adjusted_amount if line.adjusted_amount is not None else planned
-        line.rate = completion_rate(line.amount, planned)
+        line.rate = completion_rate(planned, line.amount)
         group = groups.get(line.func_code.code)
         if group is None:
             group = groups[line.func_code.code] = FinalLineGroup(

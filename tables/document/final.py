@@ -147,7 +147,10 @@ def final_document_build(*, submission, is_draft: bool = True):
     glossary = texts.glossary + tuple(t for t in FINAL_GLOSSARY if t[0] not in known)
     texts = dataclasses.replace(texts, glossary=glossary)
     narrative = final_narrative_build(
-        derived.data, derived.differences, evaluations=evaluation_summaries(derived)
+        derived.data,
+        derived.differences,
+        derived.tables,
+        evaluations=evaluation_summaries(derived),
     )
     sheets = evaluation_sheets(derived.evaluation, derived.execution, initial=derived.initial)
     notes = (

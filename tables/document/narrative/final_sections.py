@@ -19,7 +19,7 @@ from tables.figures.derive.t10_sangong import sangong_sums
 from tables.figures.derive.t11_operating_costs import operating_cost_vector
 from tables.figures.final.compare import Difference, change_phrase
 from tables.figures.final.types import FinalData
-from tables.figures.types import FISCAL_FUNDS, FUND_GENERAL, KIND_PERSONNEL, KIND_PUBLIC, ZERO
+from tables.figures.types import FISCAL_FUNDS, ZERO, Table
 
 #: 本年收入 by source, as F01 prints them: (label, `FinalFacts` field)
 INCOME_SOURCES = (
@@ -159,14 +159,10 @@ def general_public_section(data: FinalData, differences: list[Difference], *, un
     return Section("五", "一般公共预算财政拨款支出决算情况说明", tuple(blocks))
 
 
-def general_basic_section(data: FinalData, *, unit: str) -> Section:
-    lines = [
-        line
-        for line in data.actual.lines
-        if line.fund == FUND_GENERAL and not line.is_carryover and line.is_basic
-    ]
-    personnel = _sum(line.amount for line in lines if line.expense_kind == KIND_PERSONNEL)
-    public = _sum(line.amount for line in lines if line.expense_kind == KIND_PUBLIC)
+def general_basic_section(data: FinalData, tables: dict[str, Table], *, unit: str) -> Section:
+    """六: F06's 合计 row (上年结转 included, as the table prints it)."""
+    _, _, _, personnel, public = tables["F06"].rows[0].cells
+    personnel, public = personnel or ZERO, public or ZERO
     text = (
         f"{data.year}年度{unit}一般公共预算财政拨款基本支出决算{wan(personnel + public)}万元，"
         f"其中：人员经费{wan(personnel)}万元，公用经费{wan(public)}万元。"
@@ -278,10 +274,12 @@ def evaluation_section(
 def final_narrative_build(
     data: FinalData,
     differences: list[Difference],
+    tables: dict[str, Table],
     *,
     evaluations: tuple[EvaluationSummary, ...] = (),
 ) -> Narrative:
-    """The 决算's 情况说明, sections 一 to 十二."""
+    """The 决算's 情况说明, sections 一 to 十二 (六 reads F06, the rest the comparison and the
+    facts)."""
     unit = f"本{data.actual.scope}"
     by_key = {d.key: d for d in differences}
     sections = (
@@ -290,7 +288,7 @@ def final_narrative_build(
         expense_section(data, unit=unit),
         fiscal_section(data, by_key, unit=unit),
         general_public_section(data, differences, unit=unit),
-        general_basic_section(data, unit=unit),
+        general_basic_section(data, tables, unit=unit),
         sangong_section(data, by_key, unit=unit),
         other_funds_section(data, unit=unit),
         operating_costs_section(data, by_key, unit=unit),

@@ -1,8 +1,8 @@
 """决算 against 年初预算: the differences a 决算 must explain, and how a difference is measured.
 
-The one place for the 完成率 (`completion_rate`), the word for a difference (`change_phrase`)
-and the rule that a difference needs a reason (`needs_reason`): the 决算 tables (F05's 完成率),
-the narrative and the checks (J07) all use these.
+The 完成率 (`units.final_balance.completion_rate`, its one definition), the word for a
+difference (`change_phrase`) and the rule that a difference needs a reason (`needs_reason`):
+the 决算 tables (F05's 完成率), the narrative and the checks (J07) all use these.
 
 The differences compared (`final_differences`), each keyed as `units.models.FinalReason` keys
 its reason:
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from tables.figures.derive.layout import (
     SANGONG_OUTBOUND,
@@ -32,9 +32,8 @@ from tables.figures.derive.t10_sangong import sangong_sums
 from tables.figures.derive.t11_operating_costs import operating_cost_vector
 from tables.figures.final.types import FinalData
 from tables.figures.types import FISCAL_FUNDS, FUND_GENERAL, ZERO
+from units.final_balance import completion_rate
 
-HUNDRED = Decimal(100)
-PERCENT_PLACES = Decimal("0.01")
 #: a difference of this share of the 年初预算 or more needs a reason (10%)
 REASON_THRESHOLD = Decimal("0.10")
 
@@ -49,14 +48,6 @@ TOTAL_KEY = "total"
 OPERATING_COSTS_KEY = "operating_costs"
 TOTAL_LABEL = "财政拨款支出合计"
 OPERATING_COSTS_LABEL = "机关运行经费"
-
-
-def completion_rate(planned: Decimal, actual: Decimal) -> Decimal | None:
-    """完成率 in percent: 决算数 / 年初预算 × 100, 2 places half-up; None when the 年初预算 is 0
-    (a rate of nothing planned means nothing, the table leaves it blank)."""
-    if not planned:
-        return None
-    return (actual / planned * HUNDRED).quantize(PERCENT_PLACES, rounding=ROUND_HALF_UP)
 
 
 def change_phrase(planned: Decimal, actual: Decimal) -> str:

@@ -421,7 +421,7 @@ def build_f05(data: FinalData) -> Table:
     Rows: 合计, then 功能分类 类/款/项 of the 一般公共预算 决算 lines (上年结转 included).
     Columns: 科目编码, 科目名称, 年初预算, 调整预算, 决算数 (合计, 基本支出, 项目支出), 完成率 (%)
     = 决算数合计 / 年初预算 × 100 (2 places half-up, blank where the 年初预算 is 0;
-    `tables.figures.final.compare.completion_rate`).
+    `units.final_balance.completion_rate`).
     """
     tree = _fund_tree(data, FUND_GENERAL, _planned_adjusted_actual, 5)
     rows = tuple(
