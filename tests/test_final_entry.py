@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from tests.factories import final_opened_create, published_budget_create, user_with
+from units.concurrency import TOKEN_FIELD
 from units.final_services import final_facts_update, final_line_update
 from units.models import BudgetLine, FinalFacts, Submission, SubmissionStatus
 from units.permissions import ADMIN, FILLER, REVIEWER
@@ -122,6 +123,24 @@ def test_facts_saved_all_or_nothing(client, final, filler):
     assert facts.income_other == Decimal("1000.50") and facts.outbound_groups == 2
     page = client.get(url).content.decode()
     assert "不平衡" in page  # 其他资金 now has 1000.50 more income than spent and kept
+    # the fields a form leaves out keep what is stored
+    closing = facts.closing_general
+    assert client.post(url, {"outbound_persons": "5"}).status_code == 302
+    facts.refresh_from_db()
+    assert facts.outbound_persons == 5 and facts.income_other == Decimal("1000.50")
+    assert facts.closing_general == closing and facts.outbound_groups == 2
+
+
+def test_facts_saved_on_a_stale_page_are_refused(client, final, filler):
+    """A page loaded before someone else saved the 收支情况 cannot write over it."""
+    client.force_login(filler)
+    url = reverse("desk:final_facts", kwargs={"pk": final.pk})
+    token = client.get(url).context["token"]
+    final_facts_update(submission=final, actor=filler, values={"outbound_groups": "3"})
+    response = client.post(url, {TOKEN_FIELD: token, "outbound_groups": "7"})
+    assert response.status_code == 422
+    assert "您的修改没有保存" in response.content.decode()
+    assert FinalFacts.objects.get(submission=final).outbound_groups == 3
 
 
 def test_open_final_from_the_budget_desk(client):

@@ -163,13 +163,20 @@ def final_facts_clean(values: dict) -> tuple[dict, dict[str, list[str]]]:
     return clean, errors
 
 
-def final_facts_update(*, submission: Submission, actor, values: dict) -> FinalFacts:
+def final_facts_update(
+    *, submission: Submission, actor, values: dict, token: str | None = None
+) -> FinalFacts:
     """Save the 收支情况 fields in `values` (others stay as they are) all together or none.
-    Creates the facts first if the 决算 has none. ValidationError by field; PermissionDenied
-    when `actor` may not change the submission now."""
+    Creates the facts first if the 决算 has none. ValidationError by field, or naming who saved
+    in between when `token` (`units.concurrency.rows_token` of the page's facts) is stale;
+    PermissionDenied when `actor` may not change the submission now."""
+    from units.services import _stale
+
     clean, errors = final_facts_clean(values)
     with transaction.atomic():
         locked = _locked_final(submission, actor)
+        if token is not None:
+            _stale(FinalFacts, FinalFacts.objects.filter(submission=locked), token)
         if errors:
             raise ValidationError(errors)
         facts, _ = FinalFacts.objects.get_or_create(submission=locked)

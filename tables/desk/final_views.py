@@ -22,6 +22,7 @@ from tables.desk.final_open import final_open
 from tables.desk.import_services import PENDING_DIR, TOKEN_PATTERN, pending_imports_purge
 from tables.desk.refusal import refusal_response
 from tables.desk.views import desk_context
+from units.concurrency import TOKEN_FIELD, rows_token
 from units.excel.archive import upload_read
 from units.final_excel import MAX_FILE_BYTES, final_export_workbook
 from units.final_import import final_data_digest, final_import, final_import_plan
@@ -203,14 +204,20 @@ def final_facts(request, pk: int):
     if request.method == "POST":
         if refusal:
             return _refused(request, submission, refusal, "desk:final_facts", "返回收支情况")
-        posted = {name: request.POST.get(name, "") for name in FACTS_FIELDS}
+        # only the fields the form sent: a field left out keeps what is stored
+        posted = {name: request.POST[name] for name in FACTS_FIELDS if name in request.POST}
         try:
-            final_facts_update(submission=submission, actor=request.user, values=posted)
+            final_facts_update(
+                submission=submission,
+                actor=request.user,
+                values=posted,
+                token=request.POST.get(TOKEN_FIELD),  # the form sends it; None: not checked
+            )
         except PermissionDenied as exc:
             return _refused(request, submission, str(exc), "desk:final_facts", "返回收支情况")
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
-            values = posted
+            values = {**values, **posted}
         else:
             messages.success(request, "已保存收支情况。")
             return redirect(request.path)
@@ -241,6 +248,8 @@ def final_facts(request, pk: int):
             sections=sections,
             errors=[(name, message) for name, ms in errors.items() for message in ms],
             balances=final_fund_balances(submission=submission),
+            token_field=TOKEN_FIELD,
+            token=rows_token(FinalFacts.objects.filter(submission=submission)),
         ),
         status=422 if errors else 200,
     )
