@@ -194,3 +194,15 @@ def test_a_line_added_in_the_year_has_no_planned_amount(client, final, filler):
     added = BudgetLine.objects.get(submission=final, note="追加")
     assert added.planned_amount == 0
     assert added.adjusted_amount == added.amount == Decimal("8000.00")
+
+
+def test_the_added_line_form_suggests_codes_and_projects(client, final, filler):
+    """The 追加 form's code and project pickers answer on a 决算 as on a budget."""
+    client.force_login(filler)
+    codes = client.get(
+        reverse("desk:code_suggestions", kwargs={"pk": final.pk}),
+        {"field": "func", "func": "201"},
+    )
+    assert codes.status_code == 200 and "<option" in codes.content.decode()
+    projects = client.get(reverse("desk:project_suggestions", kwargs={"pk": final.pk}))
+    assert projects.status_code == 200

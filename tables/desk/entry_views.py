@@ -27,7 +27,7 @@ from tables.desk.views import desk_context
 from units.concurrency import NOT_EDITABLE, rows_token
 from units.models import BudgetLine, Project, ProjectCategory, ProjectRecurrence
 from units.permissions import submission_lines_refusal
-from units.selectors import budget_submission_get_for_user
+from units.selectors import budget_submission_get_for_user, submission_get_for_user
 from units.services import budget_line_delete, budget_line_save, project_save
 
 
@@ -178,7 +178,7 @@ def line_delete(request, pk: int, line_id: int):
 @require_GET
 def code_suggestions(request, pk: int):
     """The suggestion list of a code field (`<option>`s of a datalist), as the user types."""
-    submission = budget_submission_get_for_user(user=request.user, pk=pk)
+    submission = submission_get_for_user(user=request.user, pk=pk)  # also a 决算's 追加 form
     field = request.GET.get("field", "")
     if field not in CODE_FIELDS:
         raise Http404("没有这个科目字段")
@@ -191,7 +191,7 @@ def code_suggestions(request, pk: int):
 @require_GET
 def project_suggestions(request, pk: int):
     """The project picker's `<option>`s whose name contains what was typed."""
-    submission = budget_submission_get_for_user(user=request.user, pk=pk)
+    submission = submission_get_for_user(user=request.user, pk=pk)  # also a 决算's 追加 form
     form = _line_form(submission)
     query = request.GET.get("project_search", "").strip()
     names = {str(p.pk): p.name for p in form.projects.values()}
