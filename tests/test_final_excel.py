@@ -89,6 +89,22 @@ def test_two_edited_amounts_change_exactly_those_lines(final):
     assert FinalFacts.objects.get(submission=final).income_general == Decimal("500.00")
 
 
+def test_a_change_after_the_preview_is_refused_under_the_lock(final):
+    """确认导入 holds the preview's digest: a save in between (even after the desk's own check)
+    refuses the import, and nothing is written."""
+    from units.final_import import CHANGED_SINCE_PREVIEW, final_data_digest
+
+    data = final_export_workbook(submission=final)
+    edited = _edited(data, [(SHEET_LINES, 2, AMOUNT_COLUMN, Decimal("12345.67"))])
+    digest = final_data_digest(submission=final)
+    FinalFacts.objects.filter(submission=final).update(outbound_groups=9)
+    before = _state(final)
+    with pytest.raises(ValidationError) as refused:
+        final_import(submission=final, file=edited, expected_digest=digest)
+    assert refused.value.messages == [CHANGED_SINCE_PREVIEW]
+    assert _state(final) == before
+
+
 def test_a_bad_cell_saves_nothing_and_is_located(final):
     data = final_export_workbook(submission=final)
     edited = _edited(

@@ -255,10 +255,18 @@ def final_import_plan(*, submission: Submission, file) -> FinalImportPlan:
     return plan
 
 
-def final_import(*, submission: Submission, file, actor=None) -> FinalImportPlan:
+#: refused when the 决算 changed between the preview and 确认导入
+CHANGED_SINCE_PREVIEW = "预览后决算数据已有变化（可能有人修改或导入过），请重新上传预览。"
+
+
+def final_import(
+    *, submission: Submission, file, actor=None, expected_digest: str | None = None
+) -> FinalImportPlan:
     """Apply the workbook to the 决算, all or nothing; the plan applied. ValidationError (every
-    problem located) or PermissionDenied (`actor` may not change the 决算 now; None: a trusted
-    command) with nothing written."""
+    problem located, or the data changed since the preview: `expected_digest`, the
+    `final_data_digest` the preview was made on, compared under the submission's lock) or
+    PermissionDenied (`actor` may not change the 决算 now; None: a trusted command) with
+    nothing written."""
     if not submission.is_final:
         raise ValidationError(NOT_FINAL)
     rows = _read(submission, file)
@@ -273,6 +281,8 @@ def final_import(*, submission: Submission, file, actor=None) -> FinalImportPlan
             refusal = submission_edit_refusal(actor, locked)
             if refusal:
                 raise PermissionDenied(refusal)
+        if expected_digest is not None and expected_digest != final_data_digest(submission=locked):
+            raise ValidationError(CHANGED_SINCE_PREVIEW)
         changed = []
         for change in plan.lines:
             change.line.adjusted_amount = change.adjusted

@@ -25,7 +25,12 @@ from tables.desk.views import desk_context
 from units.concurrency import TOKEN_FIELD, rows_token
 from units.excel.archive import upload_read
 from units.final_excel import MAX_FILE_BYTES, final_export_workbook
-from units.final_import import final_data_digest, final_import, final_import_plan
+from units.final_import import (
+    CHANGED_SINCE_PREVIEW,
+    final_data_digest,
+    final_import,
+    final_import_plan,
+)
 from units.final_selectors import final_fund_balances, final_line_groups, final_totals
 from units.final_services import (
     FACTS_COUNT_FIELDS,
@@ -337,10 +342,17 @@ def final_excel(request, pk: int):
             elif request.POST.get("digest") != entry["digest"] or entry[
                 "digest"
             ] != final_data_digest(submission=submission):
-                problems = ["预览后决算数据已有变化（可能有人修改或导入过），请重新上传预览。"]
+                problems = [CHANGED_SINCE_PREVIEW]
             else:
                 try:
-                    applied = final_import(submission=submission, file=data, actor=request.user)
+                    # the digest again under the lock: a save between this check and the
+                    # import's lock is refused too
+                    applied = final_import(
+                        submission=submission,
+                        file=data,
+                        actor=request.user,
+                        expected_digest=entry["digest"],
+                    )
                 except PermissionDenied as exc:
                     return _refused(request, submission, str(exc), "desk:final_excel", "返回")
                 except ValidationError as exc:
