@@ -170,6 +170,27 @@ def with_execution(data: EvaluationData, execution: Execution) -> EvaluationData
     return replace(data, targets=tuple(targets))
 
 
+def execution_sums(lines) -> tuple[dict[int | None, tuple[Decimal, Decimal]], dict]:
+    """The money of each target's 预算执行率 from a 决算's lines: `lines` are (project id, its
+    main project id or None, 年初预算, 调整预算 or None, 决算数); returns (execution, initial):
+    project id — an extra allocation counted with its main project — and None (the whole
+    unit) → (全年预算数 = the 调整预算, or the 年初预算 when not adjusted, 全年执行数 = the
+    决算数), and the same keys → 年初预算数. The one sum the desk page and the document read."""
+    planned: dict[int | None, Decimal] = {}
+    actual: dict[int | None, Decimal] = {}
+    initial: dict[int | None, Decimal] = {}
+    for project_id, main_id, planned_amount, adjusted_amount, amount in lines:
+        keys: tuple[int | None, ...] = (None,)
+        if project_id is not None:
+            keys += (main_id or project_id,)
+        year_planned = adjusted_amount if adjusted_amount is not None else planned_amount
+        for key in keys:
+            planned[key] = planned.get(key, ZERO) + (year_planned or ZERO)
+            initial[key] = initial.get(key, ZERO) + (planned_amount or ZERO)
+            actual[key] = actual.get(key, ZERO) + (amount or ZERO)
+    return {key: (planned[key], actual[key]) for key in planned}, initial
+
+
 # --- reading and comparing -------------------------------------------------------------------
 
 

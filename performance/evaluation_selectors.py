@@ -21,6 +21,7 @@ from performance.evaluation import (
     IndicatorEvaluation,
     TargetEvaluationRow,
     evaluation_rules,
+    execution_sums,
     with_execution,
 )
 from performance.models import GradeBands, Indicator, ProjectTarget, Scope, UnitTarget
@@ -148,27 +149,12 @@ def evaluation_data_load(*, submission: Submission) -> EvaluationData:
 def evaluation_execution_load(
     *, submission: Submission
 ) -> tuple[dict[int | None, tuple[Decimal, Decimal]], dict[int | None, Decimal]]:
-    """(execution, initial) of a 决算 from its lines (1 query): `execution` maps project id
-    (an extra allocation counted with its main project) and None (the whole unit) →
-    (全年预算数, 全年执行数) 元, where 全年预算数 is a line's 调整预算, or its 年初预算 when not
-    adjusted, and 全年执行数 its 决算数; `initial` the same keys → 年初预算数."""
-    planned: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
-    actual: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
-    initial: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
-    lines = BudgetLine.objects.filter(submission=submission).values_list(
-        "project_id", "project__allocation_of_id", "planned_amount", "adjusted_amount", "amount"
+    """(execution, initial) of a 决算 from its lines (1 query), as `execution_sums` adds them."""
+    return execution_sums(
+        BudgetLine.objects.filter(submission=submission).values_list(
+            "project_id", "project__allocation_of_id", "planned_amount", "adjusted_amount", "amount"
+        )
     )
-    for project_id, main_id, planned_amount, adjusted_amount, amount in lines:
-        keys: tuple[int | None, ...] = (None,)
-        if project_id is not None:
-            keys += (main_id or project_id,)
-        year_planned = adjusted_amount if adjusted_amount is not None else planned_amount
-        for key in keys:
-            planned[key] += year_planned or ZERO
-            initial[key] += planned_amount or ZERO
-            actual[key] += amount or ZERO
-    execution = {key: (planned[key], actual[key]) for key in planned}
-    return execution, dict(initial)
 
 
 def evaluation_findings(*, submission: Submission, execution: Execution) -> list[Finding]:

@@ -9,11 +9,15 @@ published 决算 printed: what was published, never rows changed since.
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from performance.evaluation import evaluation_rules, evaluation_score, with_execution
+from performance.evaluation import (
+    evaluation_rules,
+    evaluation_score,
+    execution_sums,
+    with_execution,
+)
 from performance.evaluation_selectors import evaluation_data_load
 from performance.evaluation_sheets import evaluation_sheets
 from tables.document.narrative.final_sections import (
@@ -29,7 +33,7 @@ from tables.figures.final.derive import derive_final
 from tables.figures.final.load import final_data_load
 from tables.figures.final.types import FUND_KEYS, FinalData
 from tables.figures.snapshot import snapshot_budget_data
-from tables.figures.types import ZERO, Table
+from tables.figures.types import Table
 from tables.models import PublishedVersion
 
 #: the 名词解释 every 决算 prints after the unit's own glossary (when it lacks the term)
@@ -82,21 +86,20 @@ def prior_closing_load(*, unit_id: int, year: int) -> dict[str, Decimal] | None:
 def execution_by_target(
     data: FinalData,
 ) -> tuple[dict[int | None, tuple[Decimal, Decimal]], dict[int | None, Decimal]]:
-    """The money of each target's 预算执行率 from the 决算 lines: (全年预算数 = 调整预算,
-    决算数) per project (an extra allocation counts with its main project) and for the unit as a
-    whole (key None), and the 年初预算数 of the same keys."""
-    main = {p.id: (p.allocation_of_id or p.id) for p in data.actual.projects}
-    sums: dict[int | None, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO])
+    """The money of each target's 预算执行率 from the 决算 lines as loaded (`execution_sums`:
+    全年预算数 = 调整预算, 决算数, and the 年初预算数), per project and for the unit (None)."""
+    main = {p.id: p.allocation_of_id for p in data.actual.projects}
     lines = zip(data.planned.lines, data.adjusted.lines, data.actual.lines, strict=True)
-    for planned, adjusted, actual in lines:
-        keys = (
-            (None, main.get(actual.project_id, actual.project_id)) if actual.project_id else (None,)
+    return execution_sums(
+        (
+            actual.project_id,
+            main.get(actual.project_id),
+            planned.amount,
+            adjusted.amount,
+            actual.amount,
         )
-        for key in keys:
-            sums[key][0] += adjusted.amount
-            sums[key][1] += actual.amount
-            sums[key][2] += planned.amount
-    return {k: (v[0], v[1]) for k, v in sums.items()}, {k: v[2] for k, v in sums.items()}
+        for planned, adjusted, actual in lines
+    )
 
 
 def final_derive(*, submission) -> DerivedFinal:
