@@ -165,6 +165,11 @@ def test_publishing_the_final_keeps_budget_figures_apart(demo_final, tmp_path):
         assert sorted(zipped.namelist()) == [f"F{n:02d}.csv" for n in range(1, 10)]
     facts = version.data_json["final"]["facts"]
     assert facts["is_synthetic"] is True
+    # the budget version the 决算 was held to, as the public page links it
+    assert version.data_json["final"]["budget_version"] == {
+        "id": demo_final["budget_version"].pk,
+        "version": demo_final["budget_version"].version,
+    }
     # the next year's 年初结转和结余 comes from this published 决算
     from tables.document.final import prior_closing_load
 

@@ -63,6 +63,8 @@ class DerivedFinal:
     #: the same keys → 年初预算数
     initial: dict[int | None, Decimal]
     findings: list[Finding]
+    #: the published budget version the 决算 was compared with (None: never published)
+    budget_version: PublishedVersion | None = None
 
 
 def budget_version_newest(*, unit_id: int, year: int, kind: str = "budget"):
@@ -126,6 +128,7 @@ def final_derive(*, submission) -> DerivedFinal:
         execution=execution,
         initial=initial,
         findings=findings,
+        budget_version=version,
     )
 
 

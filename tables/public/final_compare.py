@@ -43,9 +43,17 @@ class FinalRow:
 
 
 @dataclass(frozen=True)
+class BudgetLink:
+    """The budget version a 决算 was compared with: its id and version number."""
+
+    pk: int
+    version: int
+
+
+@dataclass(frozen=True)
 class YearSideBySide:
     year: int
-    budget: PublishedVersion | None
+    budget: BudgetLink | None
     final: PublishedVersion
     rows: tuple[FinalRow, ...]
     is_synthetic: bool
@@ -71,12 +79,22 @@ def _rows(snapshot: dict) -> tuple[FinalRow, ...]:
     return tuple(rows)
 
 
+def _budget_link(snapshot: dict, newest: PublishedVersion | None) -> BudgetLink | None:
+    """The budget version the 决算 printed it was compared with; the year's newest published
+    budget for a snapshot that does not say."""
+    stored = (snapshot.get("final") or {}).get("budget_version")
+    if stored:
+        return BudgetLink(pk=stored["id"], version=stored["version"])
+    return None if newest is None else BudgetLink(pk=newest.pk, version=newest.version)
+
+
 def unit_finals_get(
     *, unit_code: str, budgets: dict[int, PublishedVersion]
 ) -> list[YearSideBySide]:
     """Every year with a published 决算 of the unit (newest version of each), newest year
-    first, each beside `budgets[year]`: the newest published budget of that year, as the
-    caller already holds them (`tables.public.insight.unit_versions_by_year`)."""
+    first, each beside the budget version it was compared with (stored in its snapshot; else
+    `budgets[year]`, the newest published budget of that year, as the caller already holds
+    them: `tables.public.insight.unit_versions_by_year`)."""
     finals: dict[int, PublishedVersion] = {}
     for version in PublishedVersion.objects.filter(unit_code=unit_code, kind="final").order_by(
         "year", "published_at", "id"
@@ -85,7 +103,7 @@ def unit_finals_get(
     return [
         YearSideBySide(
             year=year,
-            budget=budgets.get(year),
+            budget=_budget_link(final.data_json, budgets.get(year)),
             final=final,
             rows=_rows(final.data_json),
             is_synthetic=bool(

@@ -162,7 +162,12 @@ def final_snapshot(derived) -> dict:
     from them), the 年初预算 and 调整预算 of each line beside its 决算数 (`budget.lines`), and
     the comparison with the 年初预算 as printed."""
     data = derived.data
+    budget = derived.budget_version
     return {
+        # the budget version whose 年初预算 the 决算 was held to (J06), as published
+        "budget_version": (
+            {"id": budget.pk, "version": budget.version} if budget is not None else None
+        ),
         "facts": to_jsonable(data.facts),
         "planned_amounts": [to_jsonable(line.amount) for line in data.planned.lines],
         "adjusted_amounts": [to_jsonable(line.amount) for line in data.adjusted.lines],
