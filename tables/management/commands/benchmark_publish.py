@@ -21,8 +21,8 @@ renders (the row lock that makes concurrent publishing safe), so on SQLite a sec
 waits: expect no speed-up there. Figures depend on the machine: this is not a test.
 
 `--like-demo` publishes copies of the demo instead of synthetic units: `--units` (default 300)
-units D0001, D0002, … named 演示单位0001, … (a later run of the same command adds R2, R3, … to the
-codes), each holding everything `demo_load` creates for unit 003 — its 53 budget lines, the
+units D0001, D0002, … named 演示单位0001, … (the copies of the second worker count end in R2,
+and so on), each holding everything `demo_load` creates for unit 003 — its 53 budget lines, the
 projects and their allocations, the unit's and the 18 projects' 绩效目标 with indicators and key
 tasks, texts, 名词解释, 政府采购 and assets — and 已审核. The demo is loaded once and its rows are
 cloned with bulk inserts (`tables.bench.demo_copies`). Each worker count then prints one line
@@ -36,7 +36,8 @@ document; documents published per minute; the largest worker's peak resident mem
 with `DISCLOSURE_PDF_WORKERS=1` (unless the environment sets it): a worker lays its PDF out in
 its own process rather than forking one process per core, so N workers use N cores — the
 setting is applied through `tables.bench.worker_settings`, the configured settings plus that
-one value.
+one value (the project's settings do not read it from the environment). It stands in for a
+publishing mode that renders a document in one process without forking, until there is one.
 """
 
 from __future__ import annotations
