@@ -31,7 +31,16 @@ from performance.evaluation import (
     plain_number,
     with_execution,
 )
-from performance.sheets import HEADER, LABEL, MONEY, VALUE, Cell, Row, TargetSheet, format_yuan
+from performance.sheets import (
+    Cell,
+    Row,
+    TargetSheet,
+    format_yuan,
+    header_cell,
+    label_cell,
+    money_cell,
+    value_cell,
+)
 
 PROJECT_TITLE = "项目支出绩效自评表"
 UNIT_TITLE = "部门整体支出绩效自评表"
@@ -46,22 +55,6 @@ INDICATOR_HEADERS = (
     "得分",
     "偏差原因分析及改进措施",
 )
-
-
-def _label(text: str, **span) -> Cell:
-    return Cell(text, kind=LABEL, **span)
-
-
-def _header(text: str, **span) -> Cell:
-    return Cell(text, kind=HEADER, **span)
-
-
-def _value(text: str, **span) -> Cell:
-    return Cell(text, kind=VALUE, **span)
-
-
-def _money(text: str, **span) -> Cell:
-    return Cell(text, kind=MONEY, **span)
 
 
 def _amount(amount: Decimal | None) -> str:
@@ -84,7 +77,7 @@ def _deviation(indicator: IndicatorEvaluation) -> str:
 def _indicator_rows(target: TargetEvaluationRow, scores: tuple[Decimal, ...]) -> list[Row]:
     indicators = target.indicators
     if not indicators:
-        return [tuple(_value("") for _ in INDICATOR_HEADERS)]
+        return [tuple(value_cell("") for _ in INDICATOR_HEADERS)]
     rows: list[Row] = []
     for i, indicator in enumerate(indicators):
         cells: list[Cell] = []
@@ -92,7 +85,7 @@ def _indicator_rows(target: TargetEvaluationRow, scores: tuple[Decimal, ...]) ->
             span = 1
             while i + span < len(indicators) and indicators[i + span].level1 == indicator.level1:
                 span += 1
-            cells.append(_label(indicator.level1, rowspan=span))
+            cells.append(label_cell(indicator.level1, rowspan=span))
         same_level2 = (
             i > 0
             and indicators[i - 1].level1 == indicator.level1
@@ -106,14 +99,14 @@ def _indicator_rows(target: TargetEvaluationRow, scores: tuple[Decimal, ...]) ->
                 and indicators[i + span].level2 == indicator.level2
             ):
                 span += 1
-            cells.append(_label(indicator.level2, rowspan=span))
+            cells.append(label_cell(indicator.level2, rowspan=span))
         cells += [
-            _value(indicator.name),
-            _value(indicator.text),
-            _value(indicator.actual),
-            _value(plain_number(indicator.weight)),
-            _money(_score(scores[i])),
-            _value(_deviation(indicator)),
+            value_cell(indicator.name),
+            value_cell(indicator.text),
+            value_cell(indicator.actual),
+            value_cell(plain_number(indicator.weight)),
+            money_cell(_score(scores[i])),
+            value_cell(_deviation(indicator)),
         ]
         rows.append(tuple(cells))
     return rows
@@ -136,22 +129,22 @@ def evaluation_sheet(
         sections=(
             (
                 (
-                    _label("部门(单位)名称" if is_unit else "项目名称"),
-                    _value(data.unit_name if is_unit else target.name, colspan=8),
+                    label_cell("部门(单位)名称" if is_unit else "项目名称"),
+                    value_cell(data.unit_name if is_unit else target.name, colspan=8),
                 ),
                 (
-                    _label("主管部门"),
-                    _value(data.department_label, colspan=4),
-                    _label("实施单位"),
-                    _value(target.implementer, colspan=3),
+                    label_cell("主管部门"),
+                    value_cell(data.department_label, colspan=4),
+                    label_cell("实施单位"),
+                    value_cell(target.implementer, colspan=3),
                 ),
             ),
             (
                 (
-                    _label("项目资金(元)", rowspan=2, group=True),
-                    _header("", colspan=2),
+                    label_cell("项目资金(元)", rowspan=2, group=True),
+                    header_cell("", colspan=2),
                     *(
-                        _header(h)
+                        header_cell(h)
                         for h in (
                             "年初预算数",
                             "全年预算数",
@@ -163,36 +156,36 @@ def evaluation_sheet(
                     ),
                 ),
                 (
-                    _label("年度资金总额", colspan=2),
-                    _money(_amount(initial)),
-                    _money(_amount(target.planned)),
-                    _money(_amount(target.actual)),
-                    _value(plain_number(target.execution_weight)),
-                    _value(rate),
-                    _money(_score(score.execution_score)),
+                    label_cell("年度资金总额", colspan=2),
+                    money_cell(_amount(initial)),
+                    money_cell(_amount(target.planned)),
+                    money_cell(_amount(target.actual)),
+                    value_cell(plain_number(target.execution_weight)),
+                    value_cell(rate),
+                    money_cell(_score(score.execution_score)),
                 ),
             ),
             (
                 (
-                    _label("年度总体目标", rowspan=2, group=True),
-                    _header("预期目标", colspan=4),
-                    _header("实际完成情况", colspan=4),
+                    label_cell("年度总体目标", rowspan=2, group=True),
+                    header_cell("预期目标", colspan=4),
+                    header_cell("实际完成情况", colspan=4),
                 ),
-                (_value(target.goal, colspan=4), _value(target.summary, colspan=4)),
+                (value_cell(target.goal, colspan=4), value_cell(target.summary, colspan=4)),
             ),
             (
                 (
-                    _label("绩效指标", rowspan=len(indicator_rows) + 1, group=True),
-                    *(_header(h) for h in INDICATOR_HEADERS),
+                    label_cell("绩效指标", rowspan=len(indicator_rows) + 1, group=True),
+                    *(header_cell(h) for h in INDICATOR_HEADERS),
                 ),
                 *indicator_rows,
             ),
             (
                 (
-                    _label("总分", colspan=6),
-                    _value(plain_number(target.weight_total)),
-                    _money(_score(score.total)),
-                    _value(f"等级：{score.grade}"),
+                    label_cell("总分", colspan=6),
+                    value_cell(plain_number(target.weight_total)),
+                    money_cell(_score(score.total)),
+                    value_cell(f"等级：{score.grade}"),
                 ),
             ),
         ),

@@ -151,19 +151,21 @@ def _footer(footer: Footer) -> tuple[tuple[str, str], ...]:
     )
 
 
-def _label(text: str, **span) -> Cell:
+def label_cell(text: str, **span) -> Cell:
+    """A cell of a target sheet by its kind (label, header, value, money): the four makers both
+    the 绩效目标表 and the 绩效自评表 (`performance.evaluation_sheets`) build their grids with."""
     return Cell(text, kind=LABEL, **span)
 
 
-def _header(text: str, **span) -> Cell:
+def header_cell(text: str, **span) -> Cell:
     return Cell(text, kind=HEADER, **span)
 
 
-def _value(text: str, **span) -> Cell:
+def value_cell(text: str, **span) -> Cell:
     return Cell(text, kind=VALUE, **span)
 
 
-def _money(text: str, **span) -> Cell:
+def money_cell(text: str, **span) -> Cell:
     return Cell(text, kind=MONEY, **span)
 
 
@@ -224,13 +226,13 @@ def _indicator_rows(groups: list[list[_Block]], *, repeat_level2: bool) -> list[
             for r in range(block.height):
                 cells: list[Cell] = []
                 if b == 0 and r == 0:
-                    cells.append(_label(block.level1, rowspan=group_height))
+                    cells.append(label_cell(block.level1, rowspan=group_height))
                 for s, side in enumerate(block.sides):
                     if r == 0 and (s == 0 or repeat_level2):
-                        cells.append(_label(block.level2, rowspan=block.height))
+                        cells.append(label_cell(block.level2, rowspan=block.height))
                     indicator = side[r] if r < len(side) else None
-                    cells.append(_value(indicator.name if indicator else ""))
-                    cells.append(_value(indicator.text if indicator else ""))
+                    cells.append(value_cell(indicator.name if indicator else ""))
+                    cells.append(value_cell(indicator.text if indicator else ""))
                 rows.append(tuple(cells))
     return rows
 
@@ -240,8 +242,8 @@ def _indicator_section(
 ) -> tuple[Row, ...]:
     body = _indicator_rows(groups, repeat_level2=repeat_level2)
     head = (
-        _label(label, rowspan=len(body) + 1, group=True),
-        *(_header(h) for h in headers),
+        label_cell(label, rowspan=len(body) + 1, group=True),
+        *(header_cell(h) for h in headers),
     )
     return (head, *body)
 
@@ -258,24 +260,24 @@ def unit_target_sheet(data: BudgetData, targets: TargetData) -> TargetSheet | No
 
     basic = (
         (
-            _label("部门基本信息", rowspan=5, group=True),
-            _label("部门名称"),
-            _value(profile.department_label, colspan=3),
+            label_cell("部门基本信息", rowspan=5, group=True),
+            label_cell("部门名称"),
+            value_cell(profile.department_label, colspan=3),
         ),
         (
-            _label("内设职能部门数"),
-            _value(f"{profile.internal_departments}个"),
-            _label("所属预算单位数"),
-            _value(f"{profile.subordinate_units}个"),
+            label_cell("内设职能部门数"),
+            value_cell(f"{profile.internal_departments}个"),
+            label_cell("所属预算单位数"),
+            value_cell(f"{profile.subordinate_units}个"),
         ),
         (
-            _label("核定的人员编制数", rowspan=3),
-            _value(f"{profile.authorized_staff}人", rowspan=3),
-            _label("实际在职人员总数"),
-            _value(f"{profile.actual_staff}人"),
+            label_cell("核定的人员编制数", rowspan=3),
+            value_cell(f"{profile.authorized_staff}人", rowspan=3),
+            label_cell("实际在职人员总数"),
+            value_cell(f"{profile.actual_staff}人"),
         ),
-        (_label("其中:在编人员数"), _value(f"{profile.on_payroll_staff}人")),
-        (_label("其他人员数"), _value(f"{profile.other_staff}人")),
+        (label_cell("其中:在编人员数"), value_cell(f"{profile.on_payroll_staff}人")),
+        (label_cell("其他人员数"), value_cell(f"{profile.other_staff}人")),
     )
 
     budget = unit_budget(data)
@@ -290,31 +292,31 @@ def unit_target_sheet(data: BudgetData, targets: TargetData) -> TargetSheet | No
     ]
     budget_rows: list[Row] = [
         (
-            _label("年度预算情况", rowspan=len(sources) + 1, group=True),
-            _header("按资金来源划分"),
-            _header("资金总额(万元)"),
-            _header("按资金方向划分"),
-            _header("资金总额(万元)"),
+            label_cell("年度预算情况", rowspan=len(sources) + 1, group=True),
+            header_cell("按资金来源划分"),
+            header_cell("资金总额(万元)"),
+            header_cell("按资金方向划分"),
+            header_cell("资金总额(万元)"),
         )
     ]
     for i, (label, amount) in enumerate(sources):
-        cells = [_label(label), _money(format_wan(amount))]
+        cells = [label_cell(label), money_cell(format_wan(amount))]
         if i < len(directions):
-            cells += [_label(directions[i][0]), _money(format_wan(directions[i][1]))]
+            cells += [label_cell(directions[i][0]), money_cell(format_wan(directions[i][1]))]
         elif i == len(directions):
-            cells.append(_value("", colspan=2, rowspan=len(sources) - len(directions)))
+            cells.append(value_cell("", colspan=2, rowspan=len(sources) - len(directions)))
         budget_rows.append(tuple(cells))
 
     tasks = target.key_tasks or (("", ""),)
     task_rows: list[Row] = [
         (
-            _label("年度重点任务", rowspan=len(tasks) + 1, group=True),
-            _header("核心职能", colspan=2),
-            _header("重点任务", colspan=2),
+            label_cell("年度重点任务", rowspan=len(tasks) + 1, group=True),
+            header_cell("核心职能", colspan=2),
+            header_cell("重点任务", colspan=2),
         )
     ]
     task_rows += [
-        (_value(function, colspan=2), _value(text, colspan=2)) for function, text in tasks
+        (value_cell(function, colspan=2), value_cell(text, colspan=2)) for function, text in tasks
     ]
 
     groups = _blocks(targets.categories, [target.indicators])
@@ -326,11 +328,16 @@ def unit_target_sheet(data: BudgetData, targets: TargetData) -> TargetSheet | No
         columns=UNIT_COLUMNS,
         sections=(
             basic,
-            ((_label("部门职责", group=True), _value(profile.duties, colspan=4)),),
-            ((_label("部门战略目标", group=True), _value(target.strategic_goal, colspan=4)),),
+            ((label_cell("部门职责", group=True), value_cell(profile.duties, colspan=4)),),
+            (
+                (
+                    label_cell("部门战略目标", group=True),
+                    value_cell(target.strategic_goal, colspan=4),
+                ),
+            ),
             tuple(budget_rows),
             tuple(task_rows),
-            ((_label("年度绩效目标", group=True), _value(target.annual_goal, colspan=4)),),
+            ((label_cell("年度绩效目标", group=True), value_cell(target.annual_goal, colspan=4)),),
             _indicator_section(
                 "年度绩效指标",
                 ("一级指标", "二级指标", "三级指标", "指标值"),
@@ -350,13 +357,13 @@ def _fund_rows(period: FundSplit, year: FundSplit) -> tuple[Row, ...]:
     for i, (period_label, year_label, part) in enumerate(FUND_ROWS):
         blank = part in FUNDS_BLANK_WHEN_ZERO
         cells = [
-            _label(period_label, colspan=2),
-            _money(format_yuan(getattr(period, part), blank_zero=blank), colspan=2),
-            _label(year_label, colspan=2),
-            _money(format_yuan(getattr(year, part), blank_zero=blank)),
+            label_cell(period_label, colspan=2),
+            money_cell(format_yuan(getattr(period, part), blank_zero=blank), colspan=2),
+            label_cell(year_label, colspan=2),
+            money_cell(format_yuan(getattr(year, part), blank_zero=blank)),
         ]
         if i == 0:
-            cells.insert(0, _label("项目资金(元)", rowspan=len(FUND_ROWS), group=True))
+            cells.insert(0, label_cell("项目资金(元)", rowspan=len(FUND_ROWS), group=True))
         rows.append(tuple(cells))
     return tuple(rows)
 
@@ -382,32 +389,35 @@ def project_target_sheet(
         columns=PROJECT_COLUMNS,
         sections=(
             (
-                (_label("项目名称"), _value(project.name, colspan=7)),
+                (label_cell("项目名称"), value_cell(project.name, colspan=7)),
                 (
-                    _label("主管部门及代码"),
-                    _value(profile.department_label, colspan=4),
-                    _label("实施单位"),
-                    _value(target.implementer or profile.unit_name, colspan=2),
+                    label_cell("主管部门及代码"),
+                    value_cell(profile.department_label, colspan=4),
+                    label_cell("实施单位"),
+                    value_cell(target.implementer or profile.unit_name, colspan=2),
                 ),
                 (
-                    _label("项目属性"),
-                    _value(project_attribute(project), colspan=4),
-                    _label("项目期"),
-                    _value(f"{project.period_years}年", colspan=2),
+                    label_cell("项目属性"),
+                    value_cell(project_attribute(project), colspan=4),
+                    label_cell("项目期"),
+                    value_cell(f"{project.period_years}年", colspan=2),
                 ),
             ),
             _fund_rows(target.funds_period, target_year_funds(target, sums)),
             tuple(
-                (_label(label), _value(getattr(target, attribute), colspan=7))
+                (label_cell(label), value_cell(getattr(target, attribute), colspan=7))
                 for label, attribute in PROJECT_TEXTS
             ),
             (
                 (
-                    _label("总体目标", rowspan=2, group=True),
-                    _header("实施期目标", colspan=4),
-                    _header("年度目标", colspan=3),
+                    label_cell("总体目标", rowspan=2, group=True),
+                    header_cell("实施期目标", colspan=4),
+                    header_cell("年度目标", colspan=3),
                 ),
-                (_value(target.goal_period, colspan=4), _value(target.goal_year, colspan=3)),
+                (
+                    value_cell(target.goal_period, colspan=4),
+                    value_cell(target.goal_year, colspan=3),
+                ),
             ),
             _indicator_section(
                 "绩效指标",

@@ -18,20 +18,10 @@ from tables.document.narrative.wording import percent_text, share, wan
 from tables.figures.derive.t10_sangong import sangong_sums
 from tables.figures.derive.t11_operating_costs import operating_cost_vector
 from tables.figures.final.compare import Difference, change_phrase
+from tables.figures.final.derive import INCOME_ROWS as INCOME_SOURCES
 from tables.figures.final.types import FinalData
 from tables.figures.types import FISCAL_FUNDS, ZERO, Table
 
-#: 本年收入 by source, as F01 prints them: (label, `FinalFacts` field)
-INCOME_SOURCES = (
-    ("一般公共预算财政拨款收入", "income_general"),
-    ("政府性基金预算财政拨款收入", "income_gov_fund"),
-    ("国有资本经营预算财政拨款收入", "income_state_capital"),
-    ("上级补助收入", "income_superior"),
-    ("事业收入", "income_business"),
-    ("经营收入", "income_operating"),
-    ("附属单位上缴收入", "income_subordinate"),
-    ("其他收入", "income_other"),
-)
 #: the section after which the 绩效自评表 are attached
 EVALUATION_SECTION = "预算绩效管理情况说明"
 
