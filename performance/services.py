@@ -55,8 +55,8 @@ from units.models import Project, Submission
 
 # --- copy from the previous year -----------------------------------------------------------
 
-#: Fields of a project target copied from last year (年度 central/provincial/other are not).
-PROJECT_TARGET_COPIED_FIELDS = (
+#: The texts of a project target (实施单位, 项目概况 … 年度总体目标), as typed.
+PROJECT_TARGET_TEXT_FIELDS = (
     "implementer",
     "overview",
     "basis",
@@ -65,6 +65,10 @@ PROJECT_TARGET_COPIED_FIELDS = (
     "plan",
     "goal_period",
     "goal_year",
+)
+#: Fields of a project target copied from last year (年度 central/provincial/other are not).
+PROJECT_TARGET_COPIED_FIELDS = (
+    *PROJECT_TARGET_TEXT_FIELDS,
     "period_central",
     "period_provincial",
     "period_local",

@@ -45,6 +45,7 @@ from performance.models import (
     TargetEvaluation,
     UnitTarget,
 )
+from performance.services import PROJECT_TARGET_TEXT_FIELDS
 from tables.document.final import budget_version_newest, prior_closing_load
 from tables.models import PublishedVersion
 from units.decisions import final_open_refusal
@@ -76,16 +77,6 @@ INCOME_FIELD_OF_TYPE = {
     "other": "income_other",
     "": "income_other",
 }
-PROJECT_TARGET_TEXTS = (
-    "implementer",
-    "overview",
-    "basis",
-    "necessity",
-    "measures",
-    "plan",
-    "goal_period",
-    "goal_year",
-)
 
 
 def published_budget_version(*, unit, year: int) -> PublishedVersion | None:
@@ -354,7 +345,7 @@ def _targets_copy(*, submission, targets: dict, projects: dict[int, Project], ca
         funds = row.get("funds_period") or {}
         target = ProjectTarget.objects.create(
             project=project,
-            **{name: row.get(name, "") for name in PROJECT_TARGET_TEXTS},
+            **{name: row.get(name, "") for name in PROJECT_TARGET_TEXT_FIELDS},
             period_central=_money(funds.get("central")),
             period_provincial=_money(funds.get("provincial")),
             period_local=_money(funds.get("local")),
