@@ -187,6 +187,11 @@ def test_accountant_enters_actuals_explains_submits_and_the_public_sees_both(
             final.refresh_from_db()
             assert final.status == S.APPROVED
             desk_login(page, base, "bureau")
+            # the bureau's 开启决算 page: 2025 has its one published budget's 决算 open
+            page.get_by_role("link", name="开启决算").click()
+            page.wait_for_url(re.compile(r"/bureau/open-final/"))
+            assert "全部已开启" in page.locator("main").inner_text()
+            assert_readable(page)
             page.goto(f"{desk}/")
             page.locator("button[data-action=published]").click()
             page.wait_for_load_state()

@@ -250,3 +250,30 @@ def test_finals_open_and_the_command(admin):
 
     opened, skipped = finals_open(year=2025, actor=None)
     assert opened == [] and len(skipped) == 2
+
+
+def test_the_bureau_opens_the_finals_of_a_year_in_the_browser_page(client, admin):
+    """开启决算 on the desk: the years with published budgets and what is open; one button opens
+    the rest and the page names the units opened and why the others were not."""
+    from django.urls import reverse
+
+    first = published_budget_create(actor=admin, targets=False).submission.unit
+    second = published_budget_create(actor=admin, targets=False).submission.unit
+    final_open(unit=first, year=2025, actor=admin)
+    url = reverse("desk:finals_open")
+    client.force_login(admin)
+    page = client.get(url).content.decode()
+    assert "2025年" in page and "为其余 1 个单位开启2025年决算" in page
+    response = client.post(url, {"year": "2025"})
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "2025年决算：已开启 1 个单位" in text and second.name in text
+    assert "决算已开启" in text  # the first unit, skipped with its reason
+    assert Submission.objects.filter(unit=second, year=2025, kind=SubmissionKind.FINAL).exists()
+    assert "全部已开启" in text
+    assert client.post(url, {"year": "1999"}).status_code == 422
+
+    filler = user_with(FILLER, [first])
+    client.force_login(filler)
+    refused = client.post(url, {"year": "2025"})
+    assert refused.status_code == 403

@@ -30,6 +30,7 @@ unit's 填报人 (`units.decisions.final_open_refusal`; `actor=None`: a trusted 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -387,3 +388,34 @@ def finals_open(*, year: int, actor) -> tuple[list[Submission], list[tuple[Budge
             messages = getattr(exc, "messages", None) or [str(exc)]
             skipped.append((unit, "；".join(messages)))
     return opened, skipped
+
+
+@dataclass(frozen=True)
+class FinalsOpenRow:
+    """A year with published budgets: how many units have one, how many 决算 are open."""
+
+    year: int
+    published: int
+    opened: int
+
+    @property
+    def remaining(self) -> int:
+        return self.published - self.opened
+
+
+def finals_open_preview() -> list[FinalsOpenRow]:
+    """Every year with a published budget, newest first (two queries)."""
+    published: dict[int, set[int]] = {}
+    for year, unit_id in PublishedVersion.objects.filter(
+        kind="budget", submission__kind=SubmissionKind.BUDGET
+    ).values_list("year", "submission__unit_id"):
+        published.setdefault(year, set()).add(unit_id)
+    opened: dict[int, set[int]] = {}
+    for year, unit_id in Submission.objects.filter(kind=SubmissionKind.FINAL).values_list(
+        "year", "unit_id"
+    ):
+        opened.setdefault(year, set()).add(unit_id)
+    return [
+        FinalsOpenRow(year, len(units), len(units & opened.get(year, set())))
+        for year, units in sorted(published.items(), reverse=True)
+    ]

@@ -31,6 +31,7 @@ urlpatterns = [
     path("desk/<int:pk>/", include(import_mapped_views.urlpatterns)),
     path("desk/<int:pk>/", include(final_reasons_views.urlpatterns)),
     path("", include("tables.desk.year_views")),
+    path("", include("tables.desk.finals_views")),
     path("", include("tables.desk.notification_views")),
     path("bureau/", include("tables.desk.bureau_views")),
 ]
