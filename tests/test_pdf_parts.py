@@ -276,3 +276,42 @@ def test_a_dead_worker_falls_back_to_rendering_in_process(monkeypatch):
     with pdf_parts.PieceRenderer(cache=None, workers=2) as renderer:
         renders = renderer.render(pages)
     assert [render.pages for render in renders] == [1, 1, 1]
+
+
+class _NoPool:
+    def __init__(self, *args, **kwargs):
+        raise AssertionError("a pool was created inside pdf_single_process")
+
+
+def test_inside_pdf_single_process_pieces_are_rendered_without_a_pool(monkeypatch):
+    """A batch worker renders in its own process: inside `pdf_single_process` no pool is made,
+    even when the renderer was asked for several workers; outside, the setting applies again."""
+    monkeypatch.setattr(pdf_parts, "ProcessPoolExecutor", _NoPool)
+    pages = [f"<p>第{i}块</p>" for i in range(3)]
+    with pdf_parts.pdf_single_process():
+        assert pdf_parts.pdf_workers() == 1
+        with pdf_parts.PieceRenderer(cache=None, workers=4) as renderer:
+            renders = renderer.render(pages)
+    assert [render.pages for render in renders] == [1, 1, 1]
+    assert renderer.rendered == pages
+    with (
+        pdf_parts.PieceRenderer(cache=None, workers=2) as renderer,
+        pytest.raises(AssertionError, match="pdf_single_process"),
+    ):
+        renderer.render(pages)
+
+
+def test_the_publish_task_renders_in_a_single_process(monkeypatch, settings):
+    """`publish_submission_task` publishes inside `pdf_single_process`."""
+    from tables.publication import batches
+
+    seen = []
+    monkeypatch.setattr(
+        batches,
+        "publication_item_run",
+        lambda **kwargs: seen.append(pdf_parts.pdf_workers()) or {"ok": True},
+    )
+    settings.DISCLOSURE_PDF_WORKERS = 4
+    batches.publish_submission_task.call(submission_id=1, actor_id=None)
+    assert seen == [1]
+    assert pdf_parts.pdf_workers() == 4

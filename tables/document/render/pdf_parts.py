@@ -22,6 +22,12 @@ piece boundary are the page numbers (footer and 目录) and the 目录's links. 
    worker starts in milliseconds and inherits that state copy-on-write. A worker touches no
    database or file; it gets HTML and returns bytes. `DISCLOSURE_PDF_WORKERS` (default: the CPU
    count, at most 4) sets the pool's size; 1 renders everything in the calling process.
+   Which of the two depends on who waits (`pdf_single_process`): a request (a desk download or
+   preview) wants its one PDF soon, so it spreads the pieces over the cores; a publish task
+   (`tables.publication.batches.publish_submission_task`) is one of many running side by side
+   in `db_worker` processes, one per core, so it renders in its own process and forks nothing:
+   N workers on N cores then publish N documents at once, instead of each forking a pool that
+   fights the other workers' pools for the same cores (and memory).
 4. From the pieces' page counts and anchor pages, the cover and 目录 are rendered with literal
    page numbers (a 目录 whose length changed with them is rendered again), and a page layer: blank
    pages with the document's @page footer (第 N 页, none on the cover) and, for a draft, the 草稿
@@ -61,9 +67,10 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from django.conf import settings
@@ -354,8 +361,28 @@ def _warm() -> None:
         _warmed = True
 
 
+#: set inside `pdf_single_process` (per thread, so a threaded server's requests keep theirs)
+_single = threading.local()
+
+
+@contextmanager
+def pdf_single_process() -> Iterator[None]:
+    """Inside, the pieces are rendered in the calling process, never in a pool of forked
+    workers, whatever `DISCLOSURE_PDF_WORKERS` says: for a batch worker, which shares the
+    machine's cores with other workers (module docstring, step 3)."""
+    previous = getattr(_single, "on", False)
+    _single.on = True
+    try:
+        yield
+    finally:
+        _single.on = previous
+
+
 def pdf_workers() -> int:
-    """How many processes render pieces at once (`DISCLOSURE_PDF_WORKERS`)."""
+    """How many processes render pieces at once (`DISCLOSURE_PDF_WORKERS`; 1 inside
+    `pdf_single_process`)."""
+    if getattr(_single, "on", False):
+        return 1
     configured = getattr(settings, "DISCLOSURE_PDF_WORKERS", None)
     if configured is not None:
         return max(1, int(configured))
@@ -388,6 +415,8 @@ class PieceRenderer:
     def __init__(self, *, cache: BaseCache | None, workers: int | None = None):
         self.cache = cache
         self.workers = pdf_workers() if workers is None else workers
+        if getattr(_single, "on", False):
+            self.workers = 1
         self.rendered: list[str] = []
         self._pool: ProcessPoolExecutor | None = None
 
