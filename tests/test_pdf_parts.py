@@ -9,6 +9,7 @@ import math
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -315,3 +316,49 @@ def test_the_publish_task_renders_in_a_single_process(monkeypatch, settings):
     batches.publish_submission_task.call(submission_id=1, actor_id=None)
     assert seen == [1]
     assert pdf_parts.pdf_workers() == 4
+
+
+# The shared cache -----------------------------------------------------------------------------
+
+#: run in another Python process: Django set up as the site's, the piece's render read from the
+#: default PDF cache under its key (argv[1]); prints its page count, or "missing"
+READ_PIECE = """
+import sys
+import django
+django.setup()
+from tables.document.render import pdf_parts
+found = pdf_parts.pdf_cache().get(sys.argv[1])
+print("missing" if found is None else found.pages)
+"""
+
+
+def test_a_piece_rendered_in_one_process_is_found_by_another(settings):
+    """The default PDF cache is the file cache "pdf", shared by the processes of the machine:
+    a piece rendered here is read, under its key, by a separate Python process that points at
+    the same folder (DISCLOSURE_PDF_CACHE_DIR)."""
+    assert settings.DISCLOSURE_PDF_CACHE == "pdf"
+    folder = settings.CACHES["pdf"]["LOCATION"]
+    html = "<p>第一页</p><p style='break-before: page'>第二页</p>"
+    with pdf_parts.PieceRenderer(cache=pdf_parts.pdf_cache(), workers=1) as renderer:
+        (render,) = renderer.render([html])
+    assert render.pages == 2
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "budgetsite.settings",
+        "DISCLOSURE_PDF_CACHE_DIR": folder,
+    }
+    env.pop("DISCLOSURE_PDF_CACHE", None)
+    env.pop("DISCLOSURE_PDF_CACHE_URL", None)
+
+    def read(key: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-c", READ_PIECE, key],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        ).stdout.strip()
+
+    assert read(pdf_parts.piece_key(html)) == "2"
+    assert read(pdf_parts.piece_key(html + " ")) == "missing"

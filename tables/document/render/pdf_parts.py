@@ -13,7 +13,10 @@ piece boundary are the page numbers (footer and 目录) and the 目录's links. 
 2. Each piece is rendered (layout and `write_pdf`) by `render_piece`, which also records its page
    count, the page and position of each anchor (element id) and its headings (bookmarks). A
    render is cached under the SHA-256 of the piece's HTML (and WeasyPrint's version), so after a
-   small edit only the pieces whose HTML changed are laid out again.
+   small edit only the pieces whose HTML changed are laid out again. The cache (CACHES "pdf",
+   `pdf_cache`) is a file cache shared by all processes of the machine (Redis for several
+   machines): a piece laid out by one web or task worker is found by every other, and the
+   pieces every document has (the page layer) are laid out once for a whole batch.
 3. Missing pieces are rendered in parallel, in a `ProcessPoolExecutor` of forked workers
    (`PieceRenderer`). This is not a background queue: the caller waits for the PDF as before
    (a download, or the publish task, which already runs as a django-tasks task); the pool lives
@@ -389,9 +392,12 @@ def pdf_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
-def pdf_cache() -> BaseCache:
-    """The cache of pieces and merged PDFs (`DISCLOSURE_PDF_CACHE`, a CACHES alias)."""
-    return caches[getattr(settings, "DISCLOSURE_PDF_CACHE", "default")]
+def pdf_cache() -> BaseCache | None:
+    """The cache of pieces and merged PDFs (`DISCLOSURE_PDF_CACHE`, a CACHES alias: by default
+    "pdf", a file cache shared by the machine's processes, budgetsite/settings.py); None when
+    the setting is empty (no cache)."""
+    alias = getattr(settings, "DISCLOSURE_PDF_CACHE", "default")
+    return caches[alias] if alias else None
 
 
 def weasyprint_version() -> str:

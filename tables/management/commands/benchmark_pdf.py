@@ -252,13 +252,14 @@ def pdf_page_count(pdf: bytes) -> int:
 def _publish_render(submission) -> None:
     """Build and render the files of a publication of `submission`, as `submission_publish`
     does, storing nothing."""
+    from django.test import override_settings
     from django.utils import timezone
 
     from tables.document.render.pdf_parts import pdf_single_process
     from tables.publication.artifacts import file_stem, publication_render, publication_snapshot
 
     published_at = timezone.now()
-    with pdf_single_process():
+    with pdf_single_process(), override_settings(DISCLOSURE_PDF_CACHE=""):
         document = document_build(submission=submission, is_draft=False)
         snapshot = publication_snapshot(
             document=document,
