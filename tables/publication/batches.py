@@ -29,7 +29,6 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from tables.document.render.pdf_parts import pdf_single_process
 from tables.models import ItemState, PublicationBatch, PublicationBatchItem
 from tables.publication.services import ERROR_MAX, submission_publish
 from units.history import BACKGROUND_TASK, history_source
@@ -93,6 +92,9 @@ def publish_submission_task(
     batch item; enqueue it with `publication_batch_start` or `submission_publish_enqueue`, which
     create the item. (Task rows stored before it moved here name it `tables.tasks.…`, which
     still imports it.)"""
+    # imported here: the module is loaded at every process's start-up (task registry)
+    from tables.document.render.pdf_parts import pdf_single_process
+
     # the audit trail says 后台任务 (with the user who started it), not 命令行; the PDF is
     # rendered in this worker's process, as the other workers render theirs on the other cores
     with history_source(BACKGROUND_TASK), pdf_single_process():
