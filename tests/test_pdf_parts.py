@@ -362,3 +362,16 @@ def test_a_piece_rendered_in_one_process_is_found_by_another(settings):
 
     assert read(pdf_parts.piece_key(html)) == "2"
     assert read(pdf_parts.piece_key(html + " ")) == "missing"
+
+
+def test_body_pieces_of_a_draft_and_of_its_publication_are_the_same(demo):
+    """Publishing finds in the shared cache the body pieces of the draft previewed last: they
+    do not depend on the draft flag (the cover and the page layer do)."""
+    draft = document_view(document_build(submission=demo, is_draft=True), for_pdf=True)
+    final = document_view(document_build(submission=demo, is_draft=False), for_pdf=True)
+    assert [view_html(p) for p in pdf_parts.body_views(draft)] == [
+        view_html(p) for p in pdf_parts.body_views(final)
+    ]
+    assert view_html(pdf_parts.front_view(draft, None)) != view_html(
+        pdf_parts.front_view(final, None)
+    )

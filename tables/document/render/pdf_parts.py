@@ -142,7 +142,12 @@ def _chunks(items: Sequence, size: int) -> list[list]:
 def body_views(view: DocumentView) -> list[DocumentView]:
     """The document after the 目录 in pieces, in order; each starts on a new page. The cut
     depends on the document's structure only (how many tables and target tables), never on
-    text, so an edited text changes one piece."""
+    text, so an edited text changes one piece. They are the same for a draft and for the
+    published document: a body piece shows no watermark or draft notice (the page layer and the
+    cover do), and its <title>, the only other difference, is not in the merged PDF (its
+    metadata are the cover's); so publishing finds in the cache the pieces of the draft that
+    was previewed last."""
+    view = replace(view, is_draft=False)
     tables = list(view.tables)
     head, rest = tables[:TABLES_PER_PIECE], tables[TABLES_PER_PIECE:]
     pieces: list[dict] = [{"blocks": ["part-1", "part-2"], "tables": head}]
