@@ -218,8 +218,7 @@ LOGIN_URL = "admin:login"
 # a logged-in user's submissions (Django's default, /accounts/profile/, does not exist here).
 LOGIN_REDIRECT_URL = "desk:home"
 
-# Caches. `default` (local memory) keeps rendered PDF pieces (DISCLOSURE_PDF_CACHE) and whatever
-# else asks. `public_pages` keeps the anonymous public pages (tables.public.cache), keyed by the
+# Caches. `default` (local memory) keeps whatever asks; `pdf` (below) the rendered PDF pieces. `public_pages` keeps the anonymous public pages (tables.public.cache), keyed by the
 # publication generation so any publication replaces them. Local memory by default: each
 # gunicorn worker renders a page once per publication and then serves it as fast as from a
 # shared file cache (PUBLIC_PAGE_CACHE_DIR), which spares the renders but not the disk; a
@@ -241,6 +240,31 @@ if os.environ.get("PUBLIC_PAGE_CACHE_DIR"):
         BACKEND="django.core.cache.backends.filebased.FileBasedCache",
         LOCATION=os.environ["PUBLIC_PAGE_CACHE_DIR"],
     )
+
+# The PDF's rendered pieces, font subsets and merged files (tables.document.render.pdf_parts),
+# each keyed by the SHA-256 of its HTML (CSS inlined) and WeasyPrint's version, so never stale:
+# in files under var/cache/pdf (DISCLOSURE_PDF_CACHE_DIR), shared by every process of the
+# machine (gunicorn workers, db_worker): a piece laid out by one is found by all, so after an
+# edit the next download or publication lays out only the changed piece, whichever process
+# serves it, and every publication of a batch takes the page-layer pieces from there. The
+# directory is created on first write. At most MAX_ENTRIES files (a piece is 20–300 KB), a
+# quarter dropped when full. DISCLOSURE_PDF_CACHE_URL (redis://…) uses Redis instead, for
+# workers on several machines (needs the `redis` package); DISCLOSURE_PDF_CACHE names another
+# alias of CACHES.
+DISCLOSURE_PDF_CACHE = os.environ.get("DISCLOSURE_PDF_CACHE", "pdf")
+CACHES["pdf"] = {
+    "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+    "LOCATION": os.environ.get("DISCLOSURE_PDF_CACHE_DIR")
+    or str(BASE_DIR / "var" / "cache" / "pdf"),
+    "TIMEOUT": 7 * 24 * 60 * 60,
+    "OPTIONS": {"MAX_ENTRIES": env_int("DISCLOSURE_PDF_CACHE_ENTRIES", 5000), "CULL_FREQUENCY": 4},
+}
+if os.environ.get("DISCLOSURE_PDF_CACHE_URL"):
+    CACHES["pdf"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["DISCLOSURE_PDF_CACHE_URL"],
+        "TIMEOUT": 7 * 24 * 60 * 60,
+    }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 

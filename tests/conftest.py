@@ -224,3 +224,13 @@ def seed_budget_data(django_db_setup, django_db_blocker):
         data = budget_data_load(submission=demo_load())
         transaction.set_rollback(True)
     return data
+
+
+@pytest.fixture(autouse=True)
+def _pdf_cache_in_tmp(settings, tmp_path_factory):
+    """Each test has its own, empty PDF-piece cache (the file cache "pdf", shared by the
+    processes of a machine), in a temporary folder, never the working tree's var/cache/pdf."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "pdf": {**settings.CACHES["pdf"], "LOCATION": str(tmp_path_factory.mktemp("pdf-cache"))},
+    }

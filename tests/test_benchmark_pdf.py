@@ -74,3 +74,31 @@ def test_bad_options_are_refused():
         call_command("benchmark_pdf", repeat=0)
     with pytest.raises(CommandError, match="--projects"):
         call_command("benchmark_pdf", projects=0)
+
+
+def test_profile_prints_the_cpu_of_a_demo_publication_by_category(demo):
+    """--profile: one row per category of the publication's work, a share and CPU seconds
+    each, and the total CPU and peak memory."""
+    out = StringIO()
+    call_command("benchmark_pdf", profile=True, repeat=1, stdout=out)
+    text = out.getvalue()
+    categories = [
+        "文档构建",
+        "HTML",
+        "PDF 样式计算",
+        "PDF 排版",
+        "PDF 绘制与写出",
+        "字体子集",
+        "PDF 合并",
+        "XLSX",
+        "JSON/CSV",
+    ]
+    for category in categories:
+        assert re.search(
+            rf"^{re.escape(category)}.*\s\d+\.\d{{2}}\s+\d+%\s+\d+\.\d{{2}}$", text, re.M
+        ), f"no {category} row in:\n{text}"
+    layout = re.search(r"^PDF 排版.*\s(\d+\.\d{2})$", text, re.M)
+    assert float(layout.group(1)) > 0
+    total = re.search(r"不加 profile 的合计 total without profiler (\d+\.\d{2}) CPU-s", text)
+    assert total and float(total.group(1)) > 0, text
+    assert re.search(r"峰值内存 peak RSS \d+ MiB", text)

@@ -9,6 +9,7 @@ import math
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -276,3 +277,101 @@ def test_a_dead_worker_falls_back_to_rendering_in_process(monkeypatch):
     with pdf_parts.PieceRenderer(cache=None, workers=2) as renderer:
         renders = renderer.render(pages)
     assert [render.pages for render in renders] == [1, 1, 1]
+
+
+class _NoPool:
+    def __init__(self, *args, **kwargs):
+        raise AssertionError("a pool was created inside pdf_single_process")
+
+
+def test_inside_pdf_single_process_pieces_are_rendered_without_a_pool(monkeypatch):
+    """A batch worker renders in its own process: inside `pdf_single_process` no pool is made,
+    even when the renderer was asked for several workers; outside, the setting applies again."""
+    monkeypatch.setattr(pdf_parts, "ProcessPoolExecutor", _NoPool)
+    pages = [f"<p>第{i}块</p>" for i in range(3)]
+    with pdf_parts.pdf_single_process():
+        assert pdf_parts.pdf_workers() == 1
+        with pdf_parts.PieceRenderer(cache=None, workers=4) as renderer:
+            renders = renderer.render(pages)
+    assert [render.pages for render in renders] == [1, 1, 1]
+    assert renderer.rendered == pages
+    with (
+        pdf_parts.PieceRenderer(cache=None, workers=2) as renderer,
+        pytest.raises(AssertionError, match="pdf_single_process"),
+    ):
+        renderer.render(pages)
+
+
+def test_the_publish_task_renders_in_a_single_process(monkeypatch, settings):
+    """`publish_submission_task` publishes inside `pdf_single_process`."""
+    from tables.publication import batches
+
+    seen = []
+    monkeypatch.setattr(
+        batches,
+        "publication_item_run",
+        lambda **kwargs: seen.append(pdf_parts.pdf_workers()) or {"ok": True},
+    )
+    settings.DISCLOSURE_PDF_WORKERS = 4
+    batches.publish_submission_task.call(submission_id=1, actor_id=None)
+    assert seen == [1]
+    assert pdf_parts.pdf_workers() == 4
+
+
+# The shared cache -----------------------------------------------------------------------------
+
+#: run in another Python process: Django set up as the site's, the piece's render read from the
+#: default PDF cache under its key (argv[1]); prints its page count, or "missing"
+READ_PIECE = """
+import sys
+import django
+django.setup()
+from tables.document.render import pdf_parts
+found = pdf_parts.pdf_cache().get(sys.argv[1])
+print("missing" if found is None else found.pages)
+"""
+
+
+def test_a_piece_rendered_in_one_process_is_found_by_another(settings):
+    """The default PDF cache is the file cache "pdf", shared by the processes of the machine:
+    a piece rendered here is read, under its key, by a separate Python process that points at
+    the same folder (DISCLOSURE_PDF_CACHE_DIR)."""
+    assert settings.DISCLOSURE_PDF_CACHE == "pdf"
+    folder = settings.CACHES["pdf"]["LOCATION"]
+    html = "<p>第一页</p><p style='break-before: page'>第二页</p>"
+    with pdf_parts.PieceRenderer(cache=pdf_parts.pdf_cache(), workers=1) as renderer:
+        (render,) = renderer.render([html])
+    assert render.pages == 2
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "budgetsite.settings",
+        "DISCLOSURE_PDF_CACHE_DIR": folder,
+    }
+    env.pop("DISCLOSURE_PDF_CACHE", None)
+    env.pop("DISCLOSURE_PDF_CACHE_URL", None)
+
+    def read(key: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-c", READ_PIECE, key],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        ).stdout.strip()
+
+    assert read(pdf_parts.piece_key(html)) == "2"
+    assert read(pdf_parts.piece_key(html + " ")) == "missing"
+
+
+def test_body_pieces_of_a_draft_and_of_its_publication_are_the_same(demo):
+    """Publishing finds in the shared cache the body pieces of the draft previewed last: they
+    do not depend on the draft flag (the cover and the page layer do)."""
+    draft = document_view(document_build(submission=demo, is_draft=True), for_pdf=True)
+    final = document_view(document_build(submission=demo, is_draft=False), for_pdf=True)
+    assert [view_html(p) for p in pdf_parts.body_views(draft)] == [
+        view_html(p) for p in pdf_parts.body_views(final)
+    ]
+    assert view_html(pdf_parts.front_view(draft, None)) != view_html(
+        pdf_parts.front_view(final, None)
+    )

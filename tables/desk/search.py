@@ -6,14 +6,16 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
-
 _LATIN = re.compile(r"^[a-z]+$")
 
 
 @lru_cache(maxsize=50_000)
 def _pinyin_keys(name: str) -> tuple[str, str]:
-    """(initials, full syllables) of a name, lowercase, without separators."""
+    """(initials, full syllables) of a name, lowercase, without separators. pypinyin is
+    imported on first use: its phrase dictionary takes ~0.15 s to load, and every command
+    imports this module (the system checks load the URLs), most never to search."""
+    from pypinyin import Style, lazy_pinyin
+
     return (
         "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower(),
         "".join(lazy_pinyin(name)).lower(),

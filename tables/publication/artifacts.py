@@ -222,8 +222,10 @@ def publication_render(*, document, snapshot: dict, stem: str, published_at) -> 
 
     contents = {
         FileKind.HTML: document_html(document).encode("utf-8"),
-        # not through the draft PDF cache: published once, stored, served from the database
-        FileKind.PDF: pdf_render.document_pdf(document, use_cache=False),
+        # through the shared PDF cache: its entries are keyed by the SHA-256 of all that
+        # decides them, and the merged PDF is the same bytes with or without them; a batch
+        # lays out the page layer once, and a document previewed after its last edit not at all
+        FileKind.PDF: pdf_render.document_pdf(document),
         FileKind.XLSX: disclosure_workbook(document),
         FileKind.JSON: json.dumps(snapshot, ensure_ascii=False, indent=1).encode("utf-8"),
         FileKind.CSV: tables_csv_zip(document.shown_tables, date_time=published_at),

@@ -92,8 +92,12 @@ def publish_submission_task(
     batch item; enqueue it with `publication_batch_start` or `submission_publish_enqueue`, which
     create the item. (Task rows stored before it moved here name it `tables.tasks.…`, which
     still imports it.)"""
-    # the audit trail says 后台任务 (with the user who started it), not 命令行
-    with history_source(BACKGROUND_TASK):
+    # imported here: the module is loaded at every process's start-up (task registry)
+    from tables.document.render.pdf_parts import pdf_single_process
+
+    # the audit trail says 后台任务 (with the user who started it), not 命令行; the PDF is
+    # rendered in this worker's process, as the other workers render theirs on the other cores
+    with history_source(BACKGROUND_TASK), pdf_single_process():
         return publication_item_run(
             submission_id=submission_id, actor_id=actor_id, reason=reason, item_id=item_id
         )

@@ -21,7 +21,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
-from pypinyin import lazy_pinyin
 
 #: variants of one name at most (a name with many aliases would otherwise multiply)
 MAX_VARIANTS = 16
@@ -126,7 +125,11 @@ _AS_IS = "\x00"
 def pinyin_keys(text: str) -> tuple[str, str]:
     """(initials, whole pinyin) of `text`, lower-case, without spaces; what is not Chinese is
     kept as it is in both. One pypinyin reading (by phrase, so 行长 is hang zhang), cached: a
-    rebuild meets the same names in every year and version of a unit."""
+    rebuild meets the same names in every year and version of a unit. pypinyin is imported
+    here, not with the module: its phrase dictionary takes ~0.15 s to load, and every process
+    (a PDF export, a web worker) imports this module at start-up, most never to search."""
+    from pypinyin import lazy_pinyin
+
     syllables = lazy_pinyin(text, errors=lambda chunk: [_AS_IS + chunk])
     initials = "".join(s[1:] if s.startswith(_AS_IS) else s[:1] for s in syllables)
     whole = "".join(s.removeprefix(_AS_IS) for s in syllables)

@@ -17,7 +17,8 @@ def document_pdf(document: DisclosureDocument, *, use_cache: bool = True) -> byt
 
     With `use_cache` the pieces and the merged PDF are cached under the SHA-256 of their HTML:
     downloading an unchanged draft again costs no layout, and after a small edit only the piece
-    that holds it is laid out again. Without it (publishing) everything is rendered afresh."""
+    that holds it is laid out again, in whichever process (the cache is shared). The bytes are
+    the same with or without it. Without it everything is rendered afresh."""
     from tables.document.render.pdf_parts import disclosure_pdf, pdf_cache
 
     return disclosure_pdf(document, cache=pdf_cache() if use_cache else None)

@@ -13,7 +13,10 @@ piece boundary are the page numbers (footer and 目录) and the 目录's links. 
 2. Each piece is rendered (layout and `write_pdf`) by `render_piece`, which also records its page
    count, the page and position of each anchor (element id) and its headings (bookmarks). A
    render is cached under the SHA-256 of the piece's HTML (and WeasyPrint's version), so after a
-   small edit only the pieces whose HTML changed are laid out again.
+   small edit only the pieces whose HTML changed are laid out again. The cache (CACHES "pdf",
+   `pdf_cache`) is a file cache shared by all processes of the machine (Redis for several
+   machines): a piece laid out by one web or task worker is found by every other, and the
+   pieces every document has (the page layer) are laid out once for a whole batch.
 3. Missing pieces are rendered in parallel, in a `ProcessPoolExecutor` of forked workers
    (`PieceRenderer`). This is not a background queue: the caller waits for the PDF as before
    (a download, or the publish task, which already runs as a django-tasks task); the pool lives
@@ -22,6 +25,12 @@ piece boundary are the page numbers (footer and 目录) and the 目录's links. 
    worker starts in milliseconds and inherits that state copy-on-write. A worker touches no
    database or file; it gets HTML and returns bytes. `DISCLOSURE_PDF_WORKERS` (default: the CPU
    count, at most 4) sets the pool's size; 1 renders everything in the calling process.
+   Which of the two depends on who waits (`pdf_single_process`): a request (a desk download or
+   preview) wants its one PDF soon, so it spreads the pieces over the cores; a publish task
+   (`tables.publication.batches.publish_submission_task`) is one of many running side by side
+   in `db_worker` processes, one per core, so it renders in its own process and forks nothing:
+   N workers on N cores then publish N documents at once, instead of each forking a pool that
+   fights the other workers' pools for the same cores (and memory).
 4. From the pieces' page counts and anchor pages, the cover and 目录 are rendered with literal
    page numbers (a 目录 whose length changed with them is rendered again), and a page layer: blank
    pages with the document's @page footer (第 N 页, none on the cover) and, for a draft, the 草稿
@@ -61,9 +70,10 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from django.conf import settings
@@ -132,7 +142,12 @@ def _chunks(items: Sequence, size: int) -> list[list]:
 def body_views(view: DocumentView) -> list[DocumentView]:
     """The document after the 目录 in pieces, in order; each starts on a new page. The cut
     depends on the document's structure only (how many tables and target tables), never on
-    text, so an edited text changes one piece."""
+    text, so an edited text changes one piece. They are the same for a draft and for the
+    published document: a body piece shows no watermark or draft notice (the page layer and the
+    cover do), and its <title>, the only other difference, is not in the merged PDF (its
+    metadata are the cover's); so publishing finds in the cache the pieces of the draft that
+    was previewed last."""
+    view = replace(view, is_draft=False)
     tables = list(view.tables)
     head, rest = tables[:TABLES_PER_PIECE], tables[TABLES_PER_PIECE:]
     pieces: list[dict] = [{"blocks": ["part-1", "part-2"], "tables": head}]
@@ -354,17 +369,40 @@ def _warm() -> None:
         _warmed = True
 
 
+#: set inside `pdf_single_process` (per thread, so a threaded server's requests keep theirs)
+_single = threading.local()
+
+
+@contextmanager
+def pdf_single_process() -> Iterator[None]:
+    """Inside, the pieces are rendered in the calling process, never in a pool of forked
+    workers, whatever `DISCLOSURE_PDF_WORKERS` says: for a batch worker, which shares the
+    machine's cores with other workers (module docstring, step 3)."""
+    previous = getattr(_single, "on", False)
+    _single.on = True
+    try:
+        yield
+    finally:
+        _single.on = previous
+
+
 def pdf_workers() -> int:
-    """How many processes render pieces at once (`DISCLOSURE_PDF_WORKERS`)."""
+    """How many processes render pieces at once (`DISCLOSURE_PDF_WORKERS`; 1 inside
+    `pdf_single_process`)."""
+    if getattr(_single, "on", False):
+        return 1
     configured = getattr(settings, "DISCLOSURE_PDF_WORKERS", None)
     if configured is not None:
         return max(1, int(configured))
     return max(1, min(os.cpu_count() or 1, 4))
 
 
-def pdf_cache() -> BaseCache:
-    """The cache of pieces and merged PDFs (`DISCLOSURE_PDF_CACHE`, a CACHES alias)."""
-    return caches[getattr(settings, "DISCLOSURE_PDF_CACHE", "default")]
+def pdf_cache() -> BaseCache | None:
+    """The cache of pieces and merged PDFs (`DISCLOSURE_PDF_CACHE`, a CACHES alias: by default
+    "pdf", a file cache shared by the machine's processes, budgetsite/settings.py); None when
+    the setting is empty (no cache)."""
+    alias = getattr(settings, "DISCLOSURE_PDF_CACHE", "default")
+    return caches[alias] if alias else None
 
 
 def weasyprint_version() -> str:
@@ -388,6 +426,8 @@ class PieceRenderer:
     def __init__(self, *, cache: BaseCache | None, workers: int | None = None):
         self.cache = cache
         self.workers = pdf_workers() if workers is None else workers
+        if getattr(_single, "on", False):
+            self.workers = 1
         self.rendered: list[str] = []
         self._pool: ProcessPoolExecutor | None = None
 

@@ -1,4 +1,4 @@
-"""benchmark_pdf [--projects N] [--repeat 3] [--scenario demo|synthetic …] [--no-chromium]
+"""benchmark_pdf [--projects N] [--repeat 3] [--scenario demo|synthetic …] [--no-chromium] [--profile]
 
 How long does the PDF take, and how much memory? For the demo unit (003, loaded when missing)
 and for a synthetic unit with `--projects` projects (default: 10× the demo's), each with a
@@ -23,6 +23,15 @@ Each runs `--repeat` times; best and median are printed, with pages and PDF size
 ratio WeasyPrint / Chromium for each scenario against the goals (demo: at most 1.5× Chromium's
 time, under 300 MiB). The synthetic unit and the edit are made in a transaction that is rolled
 back, so the database is left as it was. Figures depend on the machine: this is not a test.
+
+`--profile` measures something else: the CPU of publishing the demo in a warm batch worker. In
+this process it renders the demo's files once unmeasured (imports, templates, fonts), then
+builds and renders them again as `submission_publish` does (document, snapshot, then HTML, PDF,
+XLSX, JSON, CSV and open data, `publication_render`, inside `pdf_single_process` and with no
+PDF cache) under cProfile with a CPU clock, and prints the CPU seconds by category (PROFILE_ROWS),
+the total CPU without the profiler and the process's peak RSS. The categories are cumulative
+times of the functions that do that work; what cProfile adds is spread over all of them, so
+the shares, not the profiled seconds, are what to compare with the unprofiled total.
 """
 
 from __future__ import annotations
@@ -78,6 +87,28 @@ STEP_LABELS = {
     "fonts": "字体子集 font subsets",
     "merge": "合并 merge",
 }
+#: --profile: category → functions (file suffix, name) whose cumulative CPU it is, and
+#: functions whose time is taken out of it (counted in another category)
+PROFILE_ROWS = {
+    "文档构建 document build": (
+        [
+            ("document/build.py", "document_build"),
+            ("publication/artifacts.py", "publication_snapshot"),
+        ],
+        [],
+    ),
+    "HTML": ([("render/document.py", "document_html")], []),
+    "PDF 样式计算 cascade": ([("weasyprint/css/__init__.py", "get_all_computed_styles")], []),
+    "PDF 排版 layout": ([("weasyprint/layout/__init__.py", "layout_document")], []),
+    "PDF 绘制与写出 write_pdf": ([("weasyprint/document.py", "write_pdf")], []),
+    "字体子集 font subsets": ([("render/pdf_parts.py", "font_programs")], []),
+    "PDF 合并 merge (pypdf)": ([("render/pdf_merge.py", "merged_pdf")], []),
+    "XLSX": ([("render/xlsx.py", "disclosure_workbook")], []),
+}
+#: what is left of the PDF (HTML of the pieces, parsing it, the CSS) and of the files
+PDF_ROW = "PDF 其他 other (pieces' HTML, parsing)"
+DATA_ROW = "JSON/CSV/open data"
+
 #: the edit of the warm re-render: appended to 十二 其他说明
 EDIT_SUFFIX = "（修改）"
 
@@ -218,6 +249,87 @@ def pdf_page_count(pdf: bytes) -> int:
     return pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
 
 
+def _publish_render(submission) -> None:
+    """Build and render the files of a publication of `submission`, as `submission_publish`
+    does, storing nothing."""
+    from django.test import override_settings
+    from django.utils import timezone
+
+    from tables.document.render.pdf_parts import pdf_single_process
+    from tables.publication.artifacts import file_stem, publication_render, publication_snapshot
+
+    published_at = timezone.now()
+    with pdf_single_process(), override_settings(DISCLOSURE_PDF_CACHE=""):
+        document = document_build(submission=submission, is_draft=False)
+        snapshot = publication_snapshot(
+            document=document,
+            submission=submission,
+            version=submission.version,
+            published_at=published_at,
+            reason="",
+        )
+        stem = file_stem(
+            unit_name=document.unit_name,
+            year=document.year,
+            version=submission.version,
+            scope=document.data.scope,
+            kind=document.kind_label,
+        )
+        publication_render(
+            document=document, snapshot=snapshot, stem=stem, published_at=published_at
+        )
+
+
+def _cumulative(stats, functions) -> float:
+    return sum(
+        entry[3]
+        for (path, _, name), entry in stats.items()
+        for suffix, wanted in functions
+        if name == wanted and path.replace(os.sep, "/").endswith(suffix)
+    )
+
+
+def publish_profile(submission, *, repeat: int = 3) -> list[str]:
+    """The lines of `--profile` (module docstring): `repeat` unprofiled runs, then one under
+    cProfile; the peak RSS is the process's before the profiler ran (it holds its own data)."""
+    import cProfile
+    import pstats
+    import resource
+
+    _publish_render(submission)  # warm: imports, templates, fonts
+    runs = []
+    for _ in range(repeat):
+        start = time.process_time()
+        _publish_render(submission)
+        runs.append(time.process_time() - start)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    profiler = cProfile.Profile(time.process_time)
+    profiler.runcall(_publish_render, submission)
+    stats = pstats.Stats(profiler).stats
+    profiled = sum(entry[2] for entry in stats.values())
+    rows = {label: _cumulative(stats, functions) for label, (functions, _) in PROFILE_ROWS.items()}
+    pdf = _cumulative(stats, [("render/pdf.py", "document_pdf")])
+    files = _cumulative(stats, [("publication/artifacts.py", "publication_render")])
+    pdf_parts_total = sum(v for k, v in rows.items() if k.startswith(("PDF", "字体")))
+    rows[PDF_ROW] = max(0.0, pdf - pdf_parts_total)
+    rows[DATA_ROW] = max(0.0, files - pdf - rows["HTML"] - rows["XLSX"])
+    table = [["类别 category", "CPU s（profiled）", "占比 share", "≈ CPU s"]]
+    total = statistics.median(runs)
+    for label, seconds in rows.items():
+        share = seconds / profiled if profiled else 0.0
+        table.append([label, f"{seconds:.2f}", f"{share:.0%}", f"{share * total:.2f}"])
+    return [
+        f"发布演示单位 {submission.unit.code} {submission.year}年的文件（HTML、PDF、XLSX、JSON、"
+        "CSV、开放数据），已预热的单进程，cProfile（CPU 时钟），不用 PDF 缓存："
+        "publishing the demo's files in one warm process",
+        *format_table(table, right_from=1),
+        f"合计 total（profiled）{profiled:.2f} CPU-s；不加 profile 的合计 total without profiler "
+        f"{total:.2f} CPU-s（{repeat} 次中位 median of {repeat}: "
+        + ", ".join(f"{r:.2f}" for r in runs)
+        + f"）；峰值内存 peak RSS {peak:.0f} MiB",
+    ]
+
+
 def synthetic_targets_copy(*, submission: Submission, source: Submission) -> int:
     """Give `submission` the demo's unit target and, for each of its projects in turn, a copy
     of one of the demo's project targets (cycling), indicators included. Returns how many
@@ -294,6 +406,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-chromium", action="store_true", help="不运行 Chromium 对照")
         parser.add_argument("--keep", help="把生成的 HTML 和 PDF 留在这个目录（默认不保留）")
+        parser.add_argument(
+            "--profile",
+            action="store_true",
+            help="在本进程内（已预热）用 cProfile 测发布演示单位各格式文件的 CPU，按类别列出",
+        )
 
     def handle(self, *args, **options):
         repeat = options["repeat"]
@@ -301,6 +418,17 @@ class Command(BaseCommand):
             raise CommandError("--repeat 至少为 1。")
         if options["projects"] is not None and options["projects"] < 1:
             raise CommandError("--projects 至少为 1。")
+        if options["profile"]:
+            with transaction.atomic():
+                try:
+                    submission = submission_get(unit_code=demo.UNIT_CODE, year=demo.YEAR)
+                except Submission.DoesNotExist:
+                    self.stdout.write("演示单位不存在，先载入演示数据（demo_load）……")
+                    submission = demo_load()
+                for line in publish_profile(submission, repeat=repeat):
+                    self.stdout.write(line)
+                transaction.set_rollback(True)
+            return
         scenarios = options["scenario"] or ["demo", "synthetic"]
         chromium = None if options["no_chromium"] else shutil.which("chromium")
         if not options["no_chromium"] and chromium is None:
