@@ -32,12 +32,9 @@ cloned with bulk inserts (`tables.bench.demo_copies`). Each worker count then pr
 (wall time from starting the workers to the last one leaving an empty queue, start-up included;
 CPU seconds user+sys of the worker processes and the processes they wait for, per published
 document; documents published per minute; the largest worker's peak resident memory, from
-`os.wait4`), followed by each count's speed-up against 1 worker. The workers run in batch mode
-with `DISCLOSURE_PDF_WORKERS=1` (unless the environment sets it): a worker lays its PDF out in
-its own process rather than forking one process per core, so N workers use N cores — the
-setting is applied through `tables.bench.worker_settings`, the configured settings plus that
-one value (the project's settings do not read it from the environment). It stands in for a
-publishing mode that renders a document in one process without forking, until there is one.
+`os.wait4`), followed by each count's speed-up against 1 worker. A publish task renders its
+PDF in its own process without forking (`tables.document.render.pdf_parts.pdf_single_process`),
+so N workers use N cores.
 """
 
 from __future__ import annotations
@@ -64,7 +61,6 @@ BENCH_USER = "bench-publisher"
 BENCH_YEAR = 2025
 SQLITE_OPTIONS = "timeout=60&transaction_mode=IMMEDIATE&init_command=PRAGMA+journal_mode%3DWAL"
 LIKE_DEMO_UNITS = 300
-WORKER_SETTINGS = "tables.bench.worker_settings"
 
 
 def worker_counts(values) -> list[int]:
@@ -216,19 +212,10 @@ class Command(BaseCommand):
             prefix = f"R{len(self.measurements) + 1}"
             self.stdout.write(f"准备 {units} 个已审核的演示单位副本（第 {prefix[1:]} 轮）…")
             step = ["--prepare", prefix, "--like-demo", "--units", str(units)]
-            env = {
-                **env,
-                "DISCLOSURE_PDF_WORKERS": os.environ.get("DISCLOSURE_PDF_WORKERS", "1"),
-                "BENCH_BASE_SETTINGS": os.environ.get(
-                    "DJANGO_SETTINGS_MODULE", "budgetsite.settings"
-                ),
-            }
-            worker_env = {**env, "DJANGO_SETTINGS_MODULE": WORKER_SETTINGS}
         else:
             prefix = f"W{workers}-{int(time.time())}"
             self.stdout.write(f"准备 {units} 个已审核的合成单位（{prefix}）…")
             step = ["--prepare", prefix, "--units", str(units), "--lines", str(lines)]
-            worker_env = env
         prepared = subprocess.run(
             _manage("benchmark_publish", *step),
             env=env,
@@ -255,7 +242,7 @@ class Command(BaseCommand):
                             "--worker-id",
                             f"{prefix}-{i}",
                         ),
-                        env=worker_env,
+                        env=env,
                         stdout=handle,
                         stderr=subprocess.STDOUT,
                     )
@@ -392,8 +379,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"批量发布基准（演示单位副本）：{units} 个单位，每个与演示单位相同"
             f"（{len(demo.BASIC_LINES) + len(demo.PROJECTS)} 条预算明细、项目与绩效目标），"
-            "每个生成 HTML、PDF、XLSX、JSON、CSV；每个进程 DISCLOSURE_PDF_WORKERS="
-            f"{os.environ.get('DISCLOSURE_PDF_WORKERS', '1')}"
+            "每个生成 HTML、PDF、XLSX、JSON、CSV；每个后台任务进程单进程排版 PDF"
         )
         for m in self.measurements:
             self.stdout.write(measurement_line(m))
