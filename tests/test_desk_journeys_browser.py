@@ -230,6 +230,7 @@ def test_accountant_and_reviewer_season_on_the_desks(live_server, monkeypatch, t
             page.wait_for_url(f"{desk}/")
             assert comment.row in page.locator("main").inner_text()
             page.get_by_role("link", name="公开表与审核意见").click()
+            page.wait_for_url(f"{desk}/review/")
             commented = page.locator("#T01", has_text="一般公共预算拨款收入与批复数不一致")
             assert commented.count() == 1
             # the fix: the line back to its amount before the import
