@@ -76,7 +76,7 @@ from performance.demo import demo_target_faults_fix
 from units import demo
 from units.models import Submission
 
-submission = Submission.objects.get(unit__code=demo.UNIT_CODE, year=demo.YEAR)
+submission = Submission.objects.get(unit__code=demo.UNIT_CODE, year=demo.YEAR, kind="budget")
 demo_target_faults_fix(submission=submission)
 print(submission.pk)
 ' >"$WORK/submission_id"
