@@ -15,7 +15,6 @@ from performance.demo import demo_load, demo_target_faults_fix
 from tables.document.build import document_build
 from tables.document.final import final_derive
 from tables.document.render.document import document_html
-from tables.figures.derive.t10_sangong import sangong_sums
 from tables.figures.snapshot import snapshot_budget_data
 from tables.figures.types import FUND_GENERAL
 from tables.models import PublishedFigure, PublishedVersion
@@ -69,9 +68,8 @@ def test_planned_column_is_the_published_budget_to_the_cent(demo_final, derived)
     f05 = derived.tables["F05"]
     planned = f05.column_index("planned")
     rows = {row.code: row for row in f05.rows if len(row.code) == 7}
-    assert set(rows) == {code for code, amount in by_item.items() if amount} | {
-        code for code in rows if not by_item.get(code)
-    }
+    # every 项 the published budget funds is a row of F05
+    assert {code for code, amount in by_item.items() if amount} <= set(rows)
     for code, amount in by_item.items():
         assert _yuan(rows[code].cells[planned]) == amount, code
     assert _yuan(f05.rows[0].cells[planned]) == sum(by_item.values())
@@ -79,7 +77,6 @@ def test_planned_column_is_the_published_budget_to_the_cent(demo_final, derived)
     # F09's 预算数 are 表十 of the published budget: its snapshot's cells, as printed
     t10 = next(t for t in demo_final["budget_version"].data_json["tables"] if t["code"] == "T10")
     printed_total = Decimal(t10["rows"][-1]["values"][1])
-    assert sangong_sums(published)  # the same derivation the version printed
     f09 = derived.tables["F09"]
     assert _yuan(f09.rows[0].cells[0]) == printed_total
 
