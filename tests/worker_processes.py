@@ -1,6 +1,6 @@
 """Real `manage.py db_worker` processes for the fault tests (tests/test_worker_faults.py,
 tests/test_worker_scale_out.py): start one against the test database, wait for a condition,
-look at its forked PDF renderers, stop it. PostgreSQL only: the workers are separate processes
+list its child processes, stop it. PostgreSQL only: the workers are separate processes
 that must see the test's committed rows."""
 
 from __future__ import annotations
