@@ -285,6 +285,10 @@ SUBMISSION_FINDINGS = "tables.document.build.submission_findings"
 
 TASK_LEASE_SECONDS = env_int("DJANGO_TASK_LEASE_SECONDS", 120)
 TASK_MAX_ATTEMPTS = env_int("DJANGO_TASK_MAX_ATTEMPTS", 3)
+# A worker whose resident memory exceeds this many MiB after a task starts itself afresh in the
+# same process (exec: same pid, nothing for a supervisor to do); 0 never. Laying out PDFs leaves
+# native memory (Pango, HarfBuzz) that Python cannot give back (tables.publication.worker).
+TASK_WORKER_MAX_RSS_MIB = env_int("DJANGO_TASK_WORKER_MAX_RSS_MIB", 260)
 
 # --- security ---------------------------------------------------------------------------------
 # Headers on every response, in every mode (Django's SecurityMiddleware and XFrameOptions):

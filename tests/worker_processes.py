@@ -28,9 +28,10 @@ def database_url() -> str:
     return f"postgres://{auth}{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def start_worker(name: str, tmp_path: Path) -> subprocess.Popen:
+def start_worker(name: str, tmp_path: Path, **extra_env: str) -> subprocess.Popen:
     """A `db_worker` named `name` (its --worker-id) on the test database, lease `LEASE`,
-    polling every 0.2 s, logging to `tmp_path/<name>.log`."""
+    polling every 0.2 s, logging to `tmp_path/<name>.log`; `extra_env` added to its
+    environment."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -38,6 +39,8 @@ def start_worker(name: str, tmp_path: Path) -> subprocess.Popen:
         "DJANGO_TASK_LEASE_SECONDS": str(LEASE),
         "DJANGO_DEBUG": "0",
         "PUBLISHED_FILE_CACHE_DIR": str(tmp_path / "cache"),
+        "DISCLOSURE_PDF_CACHE_DIR": str(tmp_path / "pdf-cache"),
+        **extra_env,
     }
     log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(

@@ -16,7 +16,14 @@ its 公开时限. Here:
   bureau sees it and can press 重试;
 - SIGTERM (a deploy, `systemctl stop`) lets the running task finish, then the worker exits (the
   library's behaviour); a second signal interrupts the task, which is handed back to the queue
-  (`AttemptOutcome.HANDED_BACK`, not counted against the attempts) instead of being failed.
+  (`AttemptOutcome.HANDED_BACK`, not counted against the attempts) instead of being failed;
+- a worker whose resident memory has grown past `TASK_WORKER_MAX_RSS_MIB` when a task ends
+  leaves its loop with `recycle` set, and `manage.py db_worker` then executes itself again in
+  the same process (`worker_reexec`): same pid, same arguments, fresh memory. Laying out PDFs
+  leaves native memory behind (Pango, HarfBuzz: about a megabyte per document) that no Python
+  collection returns; over a 300-unit batch that would be hundreds of megabytes per worker.
+  The re-execution costs one start-up (~1 CPU-s), once every few dozen documents. With
+  `--max-tasks` the worker already stops after that many and does not recycle itself.
 
 The tasks themselves must be idempotent, since a task whose worker died after its work was
 committed runs again: `tables.publication.batches.publication_item_run` returns the version an item
@@ -29,9 +36,13 @@ replaces the library's command of that name with the same options.
 from __future__ import annotations
 
 import logging
+import os
+import resource
+import sys
 import threading
 
-from django.db import close_old_connections, connection
+from django.conf import settings
+from django.db import close_old_connections, connection, connections
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
@@ -88,9 +99,51 @@ class LeaseKeeper(threading.Thread):
             connection.close()
 
 
+def resident_mib() -> float:
+    """This process's resident memory now, in MiB (Linux /proc; 0 where there is none)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return pages * resource.getpagesize() / 2**20
+
+
+def worker_needs_recycling(*, resident: float, max_tasks: int | None) -> bool:
+    """Whether a worker with `resident` MiB should start afresh (module docstring)."""
+    limit = int(getattr(settings, "TASK_WORKER_MAX_RSS_MIB", 0) or 0)
+    return max_tasks is None and limit > 0 and resident > limit
+
+
+def worker_reexec() -> None:
+    """Replace this process by a new run of the same command (same pid, arguments and
+    environment), after closing its database connections; without the start-up delay."""
+    connections.close_all()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    argv = [sys.executable, *sys.argv]
+    if "--no-startup-delay" not in argv:
+        argv.append("--no-startup-delay")
+    os.execv(sys.executable, argv)
+
+
 class LeasedWorker(Worker):
-    """django-tasks-db's worker, with an attempt record and a lease for every task it runs and
-    the reclaiming of expired leases (see the module docstring)."""
+    """django-tasks-db's worker, with an attempt record and a lease for every task it runs, the
+    reclaiming of expired leases, and `recycle` set when it should start afresh (see the module
+    docstring)."""
+
+    #: whether it may leave its loop to be executed again (not under the autoreloader)
+    may_recycle = True
+    #: set when it left its loop to be executed again
+    recycle = False
+
+    def shutdown(self, signum, frame) -> None:
+        if self.recycle:
+            # told to stop while leaving its loop to start afresh: stop instead
+            self.recycle = False
+            sys.exit(0)
+        super().shutdown(signum, frame)
 
     def run(self) -> None:
         try:
@@ -103,6 +156,7 @@ class LeasedWorker(Worker):
             super().run()
         finally:
             self.keeper.stop()
+            self.keeper.join(timeout=10)
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         attempt = attempt_start(task_id=db_task_result.id, worker_id=self.worker_id)
@@ -112,6 +166,19 @@ class LeasedWorker(Worker):
         finally:
             self.keeper.attempt_id = None
             self._record_end(db_task_result, attempt)
+        resident = resident_mib()
+        if (
+            self.may_recycle
+            and self.running
+            and worker_needs_recycling(resident=resident, max_tasks=self.max_tasks)
+        ):
+            logger.info(
+                "worker %s: %.0f MiB resident after a task, starting afresh",
+                self.worker_id,
+                resident,
+            )
+            self.recycle = True
+            self.running = False
 
     def _record_end(self, db_task_result: DBTaskResult, attempt: TaskAttempt) -> None:
         status = db_task_result.status

@@ -199,10 +199,12 @@ def render_piece(html: str) -> PieceRender:
     leaving the programs of the warmed-up faces to the merge."""
     from weasyprint import HTML
 
-    from tables.document.render.weasy import BASE_URL, url_fetcher
+    from tables.document.render.weasy import BASE_URL, font_config, url_fetcher
 
     _install_font_hook()
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=url_fetcher()).render()
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=url_fetcher()).render(
+        font_config=font_config()
+    )
     anchors: dict[str, tuple[int, float, float]] = {}
     bookmarks = []
     for index, page in enumerate(document.pages):
@@ -356,6 +358,8 @@ def _warm() -> None:
     if not _warmed:
         from weasyprint import HTML
 
+        from tables.document.render.weasy import font_config
+
         _install_font_hook()
         html = (
             f"<html><head><style>{document_css()}</style></head>"
@@ -363,7 +367,7 @@ def _warm() -> None:
         )
         _hook.mode = "register"
         try:
-            HTML(string=html).write_pdf()
+            HTML(string=html).write_pdf(font_config=font_config())
         finally:
             _hook.mode = None
         _warmed = True

@@ -227,6 +227,9 @@ class Command(BaseCommand):
         self.stdout.write(f"{workers} 个 db_worker 进程发布中…")
         start = time.perf_counter()
         logs = [self.log_dir / f"{prefix}-worker{i}.log" for i in range(workers)]
+        # every round starts with an empty PDF cache of its own, shared by its workers: what a
+        # batch of new documents finds (only the page layer is laid out once for all)
+        pdf_cache = self.log_dir / f"{prefix}-pdf-cache"
         processes = []
         for i, log in enumerate(logs):
             with open(log, "wb") as handle:
@@ -242,7 +245,7 @@ class Command(BaseCommand):
                             "--worker-id",
                             f"{prefix}-{i}",
                         ),
-                        env=env,
+                        env={**env, "DISCLOSURE_PDF_CACHE_DIR": str(pdf_cache)},
                         stdout=handle,
                         stderr=subprocess.STDOUT,
                     )

@@ -1,18 +1,20 @@
 """db_worker — django-tasks-db's worker with leases (same name, options and output).
 
 Runs `tables.publication.worker.LeasedWorker`: every task run is recorded as an attempt whose lease the
-worker renews while it runs, and tasks whose worker died are queued again (see tables/worker.py;
-`DJANGO_TASK_LEASE_SECONDS`, `DJANGO_TASK_MAX_ATTEMPTS`). `tables` is listed before
+worker renews while it runs, and tasks whose worker died are queued again (see tables/publication/worker.py;
+`DJANGO_TASK_LEASE_SECONDS`, `DJANGO_TASK_MAX_ATTEMPTS`); a worker grown past
+`DJANGO_TASK_WORKER_MAX_RSS_MIB` after a task executes itself again in the same process. `tables` is listed before
 `django_tasks_db` in INSTALLED_APPS, so this command is the one `manage.py db_worker` runs.
 """
 
 import os
+import sys
 
 from django.core.management.base import CommandError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 
-from tables.publication.worker import LeasedWorker
+from tables.publication.worker import LeasedWorker, worker_reexec
 
 
 class Command(db_worker.Command):
@@ -53,6 +55,9 @@ class Command(db_worker.Command):
             worker_id=worker_id,
             excluded_queue_names=excluded,
         )
+        # Only a process that is this command may execute itself again: not one under the
+        # autoreloader (development), nor a program that calls the command (call_command).
+        worker.may_recycle = not reload and sys.argv[1:2] == ["db_worker"]
         if reload:
             if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
                 worker.configure_signals()
@@ -60,3 +65,5 @@ class Command(db_worker.Command):
         else:
             worker.configure_signals()
             worker.run()
+            if worker.recycle:
+                worker_reexec()
