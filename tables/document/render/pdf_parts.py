@@ -7,8 +7,7 @@ target table starts on a new page (static/css/document.css), so the only things 
 piece boundary are the page numbers (footer and 目录) and the 目录's links. So:
 
 1. The body (everything after the 目录) is cut into pieces (`body_views`): 第一部分 with 表一–表七,
-   表八–表十四 with 第三部分 一–十, the target tables a few at a time, the last of them with 十一,
-   十二 and 第四部分. Each is the document's own template and CSS with only those blocks
+   表八–表十四 with 第三部分 一–十, the target tables a few at a time, then 十一, 十二 and 第四部分. Each is the document's own template and CSS with only those blocks
    (`tables.document.render.document.view_piece`), printed without page numbers or watermark.
 2. Each piece is rendered (layout and `write_pdf`) by `render_piece`, which also records its page
    count, the page and position of each anchor (element id) and its headings (bookmarks). A
@@ -160,12 +159,9 @@ def body_views(view: DocumentView) -> list[DocumentView]:
     per_piece = max(SHEETS_PER_PIECE, -(-len(sheets) // MAX_SHEET_PIECES))
     for i, chunk in enumerate(_chunks(sheets, per_piece)):
         pieces.append({"blocks": ["attachments"] if i == 0 else [], "sheets": chunk})
-    tail = {"blocks": ["part-4"], "narrative_after": list(view.narrative_after)}
-    if sheets:
-        pieces[-1]["blocks"] += tail["blocks"]
-        pieces[-1]["narrative_after"] = tail["narrative_after"]
-    else:
-        pieces.append(tail)
+    # 十一, 十二 and 第四部分 (名词解释) on their own: the texts edited last before publishing
+    # (十二 其他说明) then lay out one short piece, not a piece of target tables with them
+    pieces.append({"blocks": ["part-4"], "narrative_after": list(view.narrative_after)})
     return [view_piece(view, piece.pop("blocks"), **piece) for piece in pieces]
 
 
