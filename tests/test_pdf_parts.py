@@ -101,7 +101,8 @@ def test_pieces_hold_every_element_once_and_start_where_the_document_breaks(docu
         main = view_html(piece).split("<main>", 1)[1]
         assert re.match(
             r'<section class="part"( id="part-\d")?[^>]*>(<h2[^>]*>.*?</h2>)?'
-            r'(<section class="(statutory-table|attachments|narrative-section)"'
+            r'(<section class="(statutory-table|attachments|narrative-section'
+            r'( narrative-after-attachments)?)"'
             r'|<section class="target-table")',
             main.replace('<section class="attachments">', ""),
         ), main[:300]
