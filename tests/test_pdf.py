@@ -405,3 +405,28 @@ def test_fetcher_serves_only_static_files_and_data_uris(http_server):
         with pytest.raises(URLRefused):
             fetcher.fetch(url)
     assert requests == []
+
+
+def test_one_font_configuration_per_thread_prints_the_same_bytes():
+    """Every render of a thread shares its WeasyPrint font configuration (made once: fontconfig
+    and the CJK faces are not loaded again per document), another thread has its own, and a
+    page printed with the shared one is byte for byte the page a fresh configuration prints."""
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from tables.document.render.weasy import font_config
+
+    assert font_config() is font_config()
+    other = []
+    thread = threading.Thread(target=lambda: other.append(font_config()))
+    thread.start()
+    thread.join()
+    assert other and other[0] is not font_config()
+
+    html = "<html><body><h1>字体</h1><p>预算公开 <b>粗体</b> 123.45</p></body></html>"
+    shared = html_to_pdf(html)
+    assert html_to_pdf(html) == shared
+    fresh = HTML(string=html, base_url=BASE_URL, url_fetcher=url_fetcher()).write_pdf(
+        font_config=FontConfiguration()
+    )
+    assert fresh == shared

@@ -117,15 +117,29 @@ DATA_ROW = "JSON/CSV/open data"
 #: the edit of the warm re-render: appended to 十二 其他说明
 EDIT_SUFFIX = "（修改）"
 
+#: part of the child programs below: the edited document's PDF on `cache`, timed
+EDIT_RENDER = """
+def render_edited(edited, cache):
+    laid_out = []
+    start = time.perf_counter()
+    pdf = pdf_parts.disclosure_pdf(
+        edited, cache=cache, on_render=lambda renderer: laid_out.extend(renderer.rendered)
+    )
+    return pdf, time.perf_counter() - start, len(laid_out)
+"""
+
 #: run in a child Python: the site's PDF (pieces), cold then after one edit; wall times, peak
 #: RSS of the child and of its largest worker, and the peak PSS of all of them together
-PIECES_CHILD = """
+PIECES_CHILD = (
+    """
 import json, os, pickle, resource, shutil, sys, threading, time
 import django
 django.setup()
 from django.core.cache.backends.filebased import FileBasedCache
 from tables.document.render import pdf_parts
-
+"""
+    + EDIT_RENDER
+    + """
 def tree_pss_kib():
     pids, total = [os.getpid()], 0
     for tid in os.listdir("/proc/self/task"):
@@ -167,47 +181,42 @@ done.set()
 sampler.join()
 # what the cold render cached, for EDIT_CHILD (before this process caches the edit too)
 shutil.copytree(sys.argv[5], sys.argv[5] + "-elsewhere")
-laid_out = []
-start = time.perf_counter()
-edited_pdf = pdf_parts.disclosure_pdf(
-    edited, cache=cache, on_render=lambda renderer: laid_out.extend(renderer.rendered)
-)
-warm = time.perf_counter() - start
+edited_pdf, warm, laid_out = render_edited(edited, cache)
 open(sys.argv[3], "wb").write(pdf)
 open(sys.argv[4], "wb").write(edited_pdf)
 print(json.dumps({
-    "cold": cold, "warm": warm, "laid_out": len(laid_out), "cpu": cold_cpu, "steps": steps,
+    "cold": cold, "warm": warm, "laid_out": laid_out, "cpu": cold_cpu, "steps": steps,
     "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     "workers_peak_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
     "tree_pss_kib": max(peak_pss[0], tree_pss_kib()),
     "workers": pdf_parts.pdf_workers(),
 }))
 """
+)
 
 #: run in a child Python after PIECES_CHILD, on a copy of the file cache its cold render filled:
-#: the edited document
-#: in another process (as a download served by another web worker after an edit), warmed up
-#: first (fonts, the document's templates)
-EDIT_CHILD = """
+#: the edited document in another process (as a download served by another web worker after
+#: an edit), warmed up first (fonts, the document's templates)
+EDIT_CHILD = (
+    """
 import json, pickle, sys, time
 import django
 django.setup()
 from django.core.cache.backends.filebased import FileBasedCache
 from tables.document.render import pdf_parts
 from tables.document.render.document import document_html
+"""
+    + EDIT_RENDER
+    + """
 edited = pickle.load(open(sys.argv[1], "rb"))
 pdf_parts._warm()
 document_html(edited, for_pdf=True)
 cache = FileBasedCache(sys.argv[2], {"TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 100000}})
-laid_out = []
-start = time.perf_counter()
-pdf = pdf_parts.disclosure_pdf(
-    edited, cache=cache, on_render=lambda renderer: laid_out.extend(renderer.rendered)
-)
-seconds = time.perf_counter() - start
+pdf, seconds, laid_out = render_edited(edited, cache)
 open(sys.argv[3], "wb").write(pdf)
-print(json.dumps({"seconds": seconds, "laid_out": len(laid_out)}))
+print(json.dumps({"seconds": seconds, "laid_out": laid_out}))
 """
+)
 
 #: run in a child Python: WeasyPrint's render time (after a warm-up) and the child's peak RSS
 WEASYPRINT_CHILD = """
