@@ -33,16 +33,11 @@ def _derived(submission):
     )
 
 
-def _scope(derived) -> str:
-    data = derived.data
-    return data.actual.scope if hasattr(data, "actual") else data.scope
-
-
 @login_required
 def submission_tables(request, pk: int):
     submission = submission_get_for_user(user=request.user, pk=pk)
     derived = _derived(submission)
-    label = f"{_scope(derived)}名称"
+    label = f"{derived.data.scope}名称"
     items = [
         {"table": table, "html": html_table(table, name_label=label)}
         for table in derived.tables.values()

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from units.models import FinalReason
-from units.services import _submission_lock_editable
+from units.services import submission_lock_editable
 from units.texts import reason_text_validator
 
 #: the longest reason kept
@@ -40,7 +40,7 @@ def final_reasons_update(
             except ValidationError as exc:
                 errors[key] = [f"“{name}”：{m}" for m in exc.messages]
     with transaction.atomic():
-        locked = _submission_lock_editable(submission.pk, user)
+        locked = submission_lock_editable(submission.pk, user)
         if not locked.is_final:
             raise PermissionDenied("只有决算填报才有决算差异原因。")
         if errors:

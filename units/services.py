@@ -88,7 +88,7 @@ def submission_lock(submission_id: int) -> Submission | None:
     )
 
 
-def _submission_lock_editable(submission_id: int, user) -> Submission:
+def submission_lock_editable(submission_id: int, user) -> Submission:
     """The submission locked, if `user` may change its data now; PermissionDenied otherwise."""
     locked = submission_lock(submission_id)
     if locked is None or not submission_editable_by(user, locked):
@@ -122,7 +122,7 @@ def budget_line_save(
     with the project created beside it if `new_project` is given — all or nothing. Checked by
     `budget_line_errors`; raises ValidationError by field, PermissionDenied when the user may
     not edit the submission (now)."""
-    locked = _submission_lock_editable(submission_id, user)
+    locked = submission_lock_editable(submission_id, user)
     if new_project is not None:
         line.project = project_save(submission_id=submission_id, user=user, project=new_project)
     if line.pk is not None:
@@ -143,7 +143,7 @@ def budget_line_save(
 @transaction.atomic
 def budget_line_delete(*, submission_id: int, user, line_id: int, token: str | None) -> None:
     """Delete one budget line (refused when it changed since the page was loaded)."""
-    locked = _submission_lock_editable(submission_id, user)
+    locked = submission_lock_editable(submission_id, user)
     current = BudgetLine.objects.filter(pk=line_id, submission=locked)
     if not current.exists():
         raise ValidationError("这条明细已不存在（可能已被他人删除或导入替换），请刷新页面。")
@@ -157,7 +157,7 @@ def budget_line_delete(*, submission_id: int, user, line_id: int, token: str | N
 def project_save(*, submission_id: int, user, project: Project) -> Project:
     """Create or change a project typed in the browser: a name (no formula-like text), unique
     among the submission's main projects (an extra 资金批次 is made by import or the admin)."""
-    locked = _submission_lock_editable(submission_id, user)
+    locked = submission_lock_editable(submission_id, user)
     project.submission = locked
     project.name = (project.name or "").strip()
     errors: dict[str, list[str]] = {}

@@ -90,3 +90,8 @@ class FinalData:
     @property
     def unit(self):
         return self.actual.unit
+
+    @property
+    def scope(self) -> str:
+        """单位 or 部门, as the budget data says (the tables' headings)."""
+        return self.actual.scope
