@@ -32,3 +32,30 @@ def test_import_page_template_year_is_the_submissions(client, demo):
     client.force_login(user_with(FILLER, [demo.unit]))
     content = client.get(reverse("units_budget_import")).content.decode()
     assert f'name="year" value="{demo.year}"' in content
+
+
+def test_a_final_is_listed_as_such_and_its_page_has_neither_budget_inlines_nor_a_kind_field(
+    client, demo
+):
+    """The list says 预算 or 决算; a 决算's page leaves out the budget's 政府采购, 购买服务 and
+    资产 inlines (a 决算 states them on 收支情况) and never lets the kind be changed; a budget's
+    page keeps those inlines."""
+    from tests.factories import final_submission_create
+
+    final = final_submission_create(unit=demo.unit, year=demo.year)
+    client.force_login(user_with(ADMIN, [demo.unit]))
+    listing = client.get(reverse("admin:units_submission_changelist")).content.decode()
+    assert '<td class="field-kind">决算</td>' in listing
+    assert '<td class="field-kind">预算</td>' in listing
+
+    page = client.get(reverse("admin:units_submission_change", args=[final.pk]))
+    assert page.status_code == 200
+    inlines = {type(f.opts).__name__ for f in page.context["inline_admin_formsets"]}
+    assert not inlines & {"ProcurementInline", "PurchasedServiceInline", "AssetFactsInline"}
+    assert "SubmissionTextInline" in inlines
+    assert 'name="kind"' not in page.content.decode()
+
+    budget_page = client.get(reverse("admin:units_submission_change", args=[demo.pk]))
+    budget_inlines = {type(f.opts).__name__ for f in budget_page.context["inline_admin_formsets"]}
+    assert {"ProcurementInline", "AssetFactsInline"} <= budget_inlines
+    assert 'name="kind"' not in budget_page.content.decode()

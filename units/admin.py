@@ -321,6 +321,7 @@ class SubmissionAdmin(BudgetDataAdmin):
     list_display = [
         "unit",
         "year",
+        "kind",
         "status",
         "version",
         "approval_date",
@@ -328,9 +329,12 @@ class SubmissionAdmin(BudgetDataAdmin):
         "updated_at",
         "audit_link",
     ]
-    list_filter = ["year", "status", OverdueFilter]
+    list_filter = ["year", "kind", "status", OverdueFilter]
     list_select_related = ["unit"]
     search_fields = ["unit__code", "unit__name"]
+    #: the budget's own statements of 政府采购, 购买服务 and assets; a 决算 states them on its
+    #: 收支情况 page (units.models.FinalFacts), so its page leaves them out
+    BUDGET_ONLY_INLINES = (ProcurementInline, PurchasedServiceInline, AssetFactsInline)
     inlines = [
         SubmissionTextInline,
         ProjectInline,
@@ -342,8 +346,15 @@ class SubmissionAdmin(BudgetDataAdmin):
     ]
     actions = ["submit_for_review", "return_to_unit", "approve", "initialise_texts"]
     # The status moves only through the workflow service (the actions); the unit and year of an
-    # existing submission never change.
-    readonly_fields = ["status", "version", "due", "findings_summary"]
+    # existing submission never change, and its kind never: a submission added here is a
+    # budget, and a 决算 is opened from the published budget (tables.desk.final_open).
+    readonly_fields = ["kind", "status", "version", "due", "findings_summary"]
+
+    def get_inlines(self, request, obj):
+        inlines = super().get_inlines(request, obj)
+        if obj is not None and obj.is_final:
+            return [i for i in inlines if i not in self.BUDGET_ONLY_INLINES]
+        return inlines
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
