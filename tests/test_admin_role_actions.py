@@ -59,3 +59,21 @@ def test_a_final_is_listed_as_such_and_its_page_has_neither_budget_inlines_nor_a
     budget_inlines = {type(f.opts).__name__ for f in budget_page.context["inline_admin_formsets"]}
     assert {"ProcurementInline", "AssetFactsInline"} <= budget_inlines
     assert 'name="kind"' not in budget_page.content.decode()
+
+
+def test_the_add_form_refuses_a_second_budget_of_a_unit_and_year(rf, demo):
+    """The kind is read-only, so Django's unique check of unit–year–kind does not run on the
+    form; the form refuses a second budget itself (no database error), and a new year passes."""
+    from django.contrib import admin
+
+    from units.models import Submission
+
+    request = rf.get("/")
+    request.user = user_with(ADMIN, [demo.unit])
+    form_class = admin.site._registry[Submission].get_form(request, None)
+    duplicate = form_class(data={"unit": demo.unit.pk, "year": demo.year})
+    assert not duplicate.is_valid()
+    assert any("预算填报已经存在" in e for e in duplicate.non_field_errors())
+    fresh = form_class(data={"unit": demo.unit.pk, "year": demo.year + 5})
+    fresh.is_valid()
+    assert not any("已经存在" in e for e in fresh.non_field_errors())

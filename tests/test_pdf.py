@@ -430,3 +430,16 @@ def test_one_font_configuration_per_thread_prints_the_same_bytes():
         font_config=FontConfiguration()
     )
     assert fresh == shared
+
+
+def test_no_document_stylesheet_declares_a_font_face():
+    """One font configuration serves every document of a thread (`font_config`): a stylesheet
+    with @font-face would add its font to that configuration for all later documents."""
+    from django.contrib.staticfiles import finders
+
+    from tables.document.render.document import document_css
+
+    assert "@font-face" not in document_css()
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    for path in [*templates.rglob("*.html"), Path(finders.find("css/document.css"))]:
+        assert "@font-face" not in path.read_text(encoding="utf-8"), path

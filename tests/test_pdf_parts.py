@@ -87,25 +87,72 @@ def destinations(pdf: bytes, tmp_path: Path) -> dict[str, tuple[int, str]]:
 # The cut --------------------------------------------------------------------------------------
 
 
-def test_pieces_hold_every_element_once_and_start_where_the_document_breaks(documents):
-    """The body pieces and the cover/目录 piece together hold every element id of the printed
-    document exactly once, in order; every piece but the first opens with a table, a target
-    table or a part, which the print CSS starts on a new page."""
-    document, _ = documents
+@pytest.fixture(scope="module")
+def untargeted(django_db_setup, django_db_blocker):
+    """The demo's draft document without any 绩效目标表 (rolled back afterwards)."""
+    from performance.models import ProjectTarget, UnitTarget
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        submission = demo_load()
+        UnitTarget.objects.filter(submission=submission).delete()
+        ProjectTarget.objects.filter(project__submission=submission).delete()
+        document = document_build(submission=submission, is_draft=True)
+        transaction.set_rollback(True)
+    assert not document.project_target_sheets and not document.unit_target_sheet
+    return document
+
+
+def _opens_a_page(main: str) -> bool:
+    """Whether a piece's <main> opens where the whole document starts a page too: a part with
+    its heading, or the continuation of a part by a statutory table, the attachments, a target
+    table or the first section after the attachments (static/css/document.css)."""
+    if re.match(r'<section class="part" id="part-\d"[^>]*><h2[^>]*>.*?</h2>', main):
+        return True
+    rest = re.sub(r'^<section class="part">', "", main, count=1)
+    return rest.startswith(
+        (
+            '<section class="statutory-table"',
+            '<section class="attachments"',
+            '<section class="target-table"',
+            '<section class="narrative-section narrative-after-attachments"',
+        )
+    )
+
+
+def _assert_cut(document) -> list:
     view = document_view(document, for_pdf=True)
     whole = IDS.findall(document_html(document, for_pdf=True))
-    pieces = [pdf_parts.front_view(view, None), *pdf_parts.body_views(view)]
-    ids = [found for piece in pieces for found in IDS.findall(view_html(piece))]
+    body = pdf_parts.body_views(view)
+    ids = [
+        f
+        for piece in [pdf_parts.front_view(view, None), *body]
+        for f in IDS.findall(view_html(piece))
+    ]
     assert ids == whole
-    for piece in pdf_parts.body_views(view)[1:]:
+    for piece in body[1:]:
         main = view_html(piece).split("<main>", 1)[1]
-        assert re.match(
-            r'<section class="part"( id="part-\d")?[^>]*>(<h2[^>]*>.*?</h2>)?'
-            r'(<section class="(statutory-table|attachments|narrative-section'
-            r'( narrative-after-attachments)?)"'
-            r'|<section class="target-table")',
-            main.replace('<section class="attachments">', ""),
-        ), main[:300]
+        assert _opens_a_page(main), main[:300]
+    return body
+
+
+def test_pieces_hold_every_element_once_and_start_where_the_document_breaks(documents):
+    """The body pieces and the cover/目录 piece together hold every element id of the printed
+    document exactly once, in order; every piece but the first opens where the whole document
+    starts a page; 十一, 十二 and 第四部分 are the last piece, after the target tables."""
+    document, _ = documents
+    body = _assert_cut(document)
+    last = view_html(body[-1]).split("<main>", 1)[1]
+    assert 'id="n11"' in last and 'id="part-4"' in last and "target-table" not in last
+
+
+def test_without_target_tables_the_sections_after_ten_stay_with_it(untargeted):
+    """Without 绩效目标表 十一 runs on from 十 in the whole document, so its piece is 十's; the
+    名词解释 is the last piece on its own."""
+    body = _assert_cut(untargeted)
+    last = view_html(body[-1]).split("<main>", 1)[1]
+    assert last.startswith('<section class="part" id="part-4"') and 'id="n11"' not in last
+    before = view_html(body[-2])
+    assert 'id="n10"' in before and 'id="n11"' in before
 
 
 def test_pieces_print_neither_page_numbers_nor_watermark(documents):

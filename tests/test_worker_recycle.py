@@ -83,11 +83,12 @@ def test_a_real_worker_executes_itself_again_and_finishes_the_batch(tmp_path, se
             what="the batch to finish",
         )
         log_file = tmp_path / "worker-recycle.log"
-        # after its last task it executes itself again; stop it once it is listening again
+        # After its last task it executes itself again: stopped in the middle of that (its stop
+        # signals are blocked until its handlers are set), it still stops cleanly.
         wait_for(
-            lambda: log_file.read_text(errors="replace").count("Starting worker") == UNITS + 1,
+            lambda: log_file.read_text(errors="replace").count("starting afresh") == UNITS,
             timeout=60,
-            what="the worker to have started afresh after each task",
+            what="the worker to start afresh after its last task",
         )
         assert process_alive(worker.pid) and worker.poll() is None
         worker.send_signal(signal.SIGTERM)
@@ -105,4 +106,6 @@ def test_a_real_worker_executes_itself_again_and_finishes_the_batch(tmp_path, se
     assert {a.pid for a in attempts} == {worker.pid}
     log = log_file.read_text(errors="replace")
     assert log.count("starting afresh") == UNITS
-    assert log.count("Starting worker") == UNITS + 1
+    # started once and again after each task but perhaps the last (when the stop came first)
+    assert log.count("Starting worker") in (UNITS, UNITS + 1)
+    assert "after a single task" in log  # a 1 MiB limit is below what one task leaves

@@ -48,6 +48,7 @@ from units.models import (
     PurchasedService,
     StatusChange,
     Submission,
+    SubmissionKind,
     SubmissionStatus,
     SubmissionText,
 )
@@ -315,8 +316,27 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SubmissionAdminForm(forms.ModelForm):
+    """The submission page's form. Its kind is read-only (a submission added here is a budget),
+    so Django's check of the unit–year–kind constraint, which needs every field of it in the
+    form, does not run: a second budget of a unit and year is refused here instead."""
+
+    def clean(self):
+        cleaned = super().clean()
+        unit, year = cleaned.get("unit"), cleaned.get("year")
+        if (
+            self.instance.pk is None
+            and unit is not None
+            and year is not None
+            and Submission.objects.filter(unit=unit, year=year, kind=SubmissionKind.BUDGET).exists()
+        ):
+            raise ValidationError(f"{unit.name} {year}年的预算填报已经存在，请在列表中打开它。")
+        return cleaned
+
+
 @admin.register(Submission)
 class SubmissionAdmin(BudgetDataAdmin):
+    form = SubmissionAdminForm
     submission_attr = ""
     list_display = [
         "unit",

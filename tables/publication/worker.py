@@ -38,6 +38,7 @@ from __future__ import annotations
 import logging
 import os
 import resource
+import signal
 import sys
 import threading
 
@@ -115,17 +116,32 @@ def worker_needs_recycling(*, resident: float, max_tasks: int | None) -> bool:
     return max_tasks is None and limit > 0 and resident > limit
 
 
-def worker_reexec() -> None:
-    """Replace this process by a new run of the same command (same pid, arguments and
-    environment), after closing its database connections; without the start-up delay."""
+#: the signals that stop a worker: blocked across its re-execution (`worker_reexec`)
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGQUIT}
+
+
+def worker_reexec(*, worker_id: str) -> None:
+    """Replace this process by a new run of the same command (same pid, interpreter options,
+    arguments and environment; the same worker id; no start-up delay), after closing its
+    database connections. The stop signals are blocked first: one that arrives while the new
+    process starts stays pending until `stop_signals_unblock` (after the new worker has set its
+    handlers), which then stops it cleanly instead of killing it or going unnoticed."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     connections.close_all()
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
-    argv = [sys.executable, *sys.argv]
+    argv = list(sys.orig_argv)
     if "--no-startup-delay" not in argv:
         argv.append("--no-startup-delay")
+    if "--worker-id" not in argv and not any(a.startswith("--worker-id=") for a in argv):
+        argv += ["--worker-id", worker_id]
     os.execv(sys.executable, argv)
+
+
+def stop_signals_unblock() -> None:
+    """Deliver a stop signal that arrived during a re-execution (`worker_reexec`)."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
 class LeasedWorker(Worker):
@@ -177,6 +193,13 @@ class LeasedWorker(Worker):
                 self.worker_id,
                 resident,
             )
+            if self._run_tasks <= 1:
+                logger.warning(
+                    "worker %s starts afresh after a single task: TASK_WORKER_MAX_RSS_MIB "
+                    "(%s) is below what one task leaves resident; raise it",
+                    self.worker_id,
+                    settings.TASK_WORKER_MAX_RSS_MIB,
+                )
             self.recycle = True
             self.running = False
 

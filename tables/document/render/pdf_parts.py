@@ -159,9 +159,15 @@ def body_views(view: DocumentView) -> list[DocumentView]:
     per_piece = max(SHEETS_PER_PIECE, -(-len(sheets) // MAX_SHEET_PIECES))
     for i, chunk in enumerate(_chunks(sheets, per_piece)):
         pieces.append({"blocks": ["attachments"] if i == 0 else [], "sheets": chunk})
-    # 十一, 十二 and 第四部分 (名词解释) on their own: the texts edited last before publishing
-    # (十二 其他说明) then lay out one short piece, not a piece of target tables with them
-    pieces.append({"blocks": ["part-4"], "narrative_after": list(view.narrative_after)})
+    if sheets:
+        # 十一, 十二 and 第四部分 (名词解释) on their own (十一 starts a page after the target
+        # tables): the texts edited last before publishing (十二 其他说明) then lay out one short
+        # piece, not a piece of target tables with them
+        pieces.append({"blocks": ["part-4"], "narrative_after": list(view.narrative_after)})
+    else:
+        # without target tables 十一 runs on from 十, as in the whole document
+        pieces[-1]["narrative_after"] = list(view.narrative_after)
+        pieces.append({"blocks": ["part-4"]})
     return [view_piece(view, piece.pop("blocks"), **piece) for piece in pieces]
 
 

@@ -196,10 +196,10 @@ print(json.dumps({
 
 #: run in a child Python after PIECES_CHILD, on a copy of the file cache its cold render filled:
 #: the edited document in another process (as a download served by another web worker after
-#: an edit), warmed up first (fonts, the document's templates)
+#: an edit), warmed up first (fonts, the templates: the unedited document's HTML)
 EDIT_CHILD = (
     """
-import json, pickle, sys, time
+import json, pickle, resource, sys, time
 import django
 django.setup()
 from django.core.cache.backends.filebased import FileBasedCache
@@ -208,13 +208,17 @@ from tables.document.render.document import document_html
 """
     + EDIT_RENDER
     + """
-edited = pickle.load(open(sys.argv[1], "rb"))
+document, edited = (pickle.load(open(path, "rb")) for path in sys.argv[1:3])
 pdf_parts._warm()
-document_html(edited, for_pdf=True)
-cache = FileBasedCache(sys.argv[2], {"TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 100000}})
+document_html(document, for_pdf=True)
+cache = FileBasedCache(sys.argv[3], {"TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 100000}})
 pdf, seconds, laid_out = render_edited(edited, cache)
-open(sys.argv[3], "wb").write(pdf)
-print(json.dumps({"seconds": seconds, "laid_out": laid_out}))
+open(sys.argv[4], "wb").write(pdf)
+print(json.dumps({
+    "seconds": seconds, "laid_out": laid_out,
+    "peak_kib": max(resource.getrusage(who).ru_maxrss
+                    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)),
+}))
 """
 )
 
@@ -533,17 +537,23 @@ class Command(BaseCommand):
             stem.with_name(f"{stem.name}-weasyprint-edited.pdf"),
             stem.with_name(f"{stem.name}-weasyprint-edited-elsewhere.pdf"),
         ]
-        for i in range(repeat):
-            cache_dir = stem.with_name(f"{stem.name}-pdf-cache-{i}")
-            figures = self._child(
-                PIECES_CHILD, *map(str, documents), *map(str, pdfs[:2]), str(cache_dir)
-            )
-            other_dir = f"{cache_dir}-elsewhere"
-            other = self._child(EDIT_CHILD, str(documents[1]), other_dir, str(pdfs[2]))
-            shutil.rmtree(cache_dir, ignore_errors=True)
-            shutil.rmtree(other_dir, ignore_errors=True)
+        for _ in range(repeat):
+            # an empty directory of this run for the file cache (PIECES_CHILD copies what its
+            # cold render cached into <dir>-elsewhere for EDIT_CHILD)
+            scratch = Path(tempfile.mkdtemp(prefix="benchmark-pdf-cache-"))
+            cache_dir = scratch / "cache"
+            try:
+                figures = self._child(
+                    PIECES_CHILD, *map(str, documents), *map(str, pdfs[:2]), str(cache_dir)
+                )
+                other = self._child(
+                    EDIT_CHILD, *map(str, documents), f"{cache_dir}-elsewhere", str(pdfs[2])
+                )
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
             elsewhere.seconds.append(other["seconds"])
             elsewhere.laid_out = other["laid_out"]
+            elsewhere.peak_kib = max(elsewhere.peak_kib, other["peak_kib"])
             pieces.seconds.append(figures["cold"])
             pieces.cpu.append(figures["cpu"])
             pieces.steps = figures["steps"]
@@ -553,7 +563,6 @@ class Command(BaseCommand):
             pieces.tree_pss_kib = max(pieces.tree_pss_kib, figures["tree_pss_kib"])
             pieces.workers = figures["workers"]
             edited.laid_out = figures["laid_out"]
-        elsewhere.peak_kib = pieces.peak_kib
         for runs, path in zip((pieces, edited, elsewhere), pdfs, strict=True):
             pdf = path.read_bytes()
             runs.pages, runs.pdf_bytes = pdf_page_count(pdf), len(pdf)

@@ -29,7 +29,8 @@ cloned with bulk inserts (`tables.bench.demo_copies`). Each worker count then pr
 
     workers=2 units=300 wall_s=512.3 cpu_s_per_doc=2.71 docs_per_min=35.1 peak_mib=240
 
-(wall time from starting the workers to the last one leaving an empty queue, start-up included;
+(each worker count starts with an empty PDF cache directory of its own, shared by its workers;
+wall time from starting the workers to the last one leaving an empty queue, start-up included;
 CPU seconds user+sys of the worker processes and the processes they wait for, per published
 document; documents published per minute; the largest worker's peak resident memory, from
 `os.wait4`), followed by each count's speed-up against 1 worker. A publish task renders its
@@ -61,6 +62,8 @@ BENCH_USER = "bench-publisher"
 BENCH_YEAR = 2025
 SQLITE_OPTIONS = "timeout=60&transaction_mode=IMMEDIATE&init_command=PRAGMA+journal_mode%3DWAL"
 LIKE_DEMO_UNITS = 300
+#: the settings that would send the workers' PDF cache elsewhere than the round's directory
+PDF_CACHE_CHOICES = ("DISCLOSURE_PDF_CACHE", "DISCLOSURE_PDF_CACHE_URL")
 
 
 def worker_counts(values) -> list[int]:
@@ -228,8 +231,13 @@ class Command(BaseCommand):
         start = time.perf_counter()
         logs = [self.log_dir / f"{prefix}-worker{i}.log" for i in range(workers)]
         # every round starts with an empty PDF cache of its own, shared by its workers: what a
-        # batch of new documents finds (only the page layer is laid out once for all)
+        # batch of new documents finds (only the page layer is laid out once for all); the
+        # file cache, whatever cache this shell's environment names
         pdf_cache = self.log_dir / f"{prefix}-pdf-cache"
+        worker_env = {
+            **{k: v for k, v in env.items() if k not in PDF_CACHE_CHOICES},
+            "DISCLOSURE_PDF_CACHE_DIR": str(pdf_cache),
+        }
         processes = []
         for i, log in enumerate(logs):
             with open(log, "wb") as handle:
@@ -245,7 +253,7 @@ class Command(BaseCommand):
                             "--worker-id",
                             f"{prefix}-{i}",
                         ),
-                        env={**env, "DISCLOSURE_PDF_CACHE_DIR": str(pdf_cache)},
+                        env=worker_env,
                         stdout=handle,
                         stderr=subprocess.STDOUT,
                     )

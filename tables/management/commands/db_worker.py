@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 
-from tables.publication.worker import LeasedWorker, worker_reexec
+from tables.publication.worker import LeasedWorker, stop_signals_unblock, worker_reexec
 
 
 class Command(db_worker.Command):
@@ -64,6 +64,7 @@ class Command(db_worker.Command):
             run_with_reloader(worker.run)
         else:
             worker.configure_signals()
+            stop_signals_unblock()  # blocked when this process was a worker re-executing itself
             worker.run()
             if worker.recycle:
-                worker_reexec()
+                worker_reexec(worker_id=worker.worker_id)
