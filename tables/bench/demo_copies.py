@@ -107,119 +107,62 @@ def demo_copies_create(
     def owned(model, **filters):
         return list(model.objects.filter(**filters).order_by("pk"))
 
+    def clone(model, rows, links) -> dict[tuple[int, int], int]:
+        """Every row once per copy, its foreign keys set by `links(copy, row)` (attname →
+        new id); (copy, old pk) → new pk."""
+        return _bulk(
+            model,
+            [(copy, row.pk, _values(row, **links(copy, row))) for copy in copies for row in rows],
+        )
+
+    def mapped(of, copy, old):
+        """The new id of the copy of `old` in `of` (None stays None)."""
+        return None if old is None else of[(copy, old)]
+
+    def own_submission(copy, row):
+        return {"submission_id": submission_of[copy]}
+
     # Projects: the projects first, then their allocations (which point at them).
     projects = owned(Project, submission=source)
-    project_of = _bulk(
+    project_of = clone(Project, [p for p in projects if p.allocation_of_id is None], own_submission)
+    project_of |= clone(
         Project,
-        [
-            (copy, p.pk, _values(p, submission_id=submission_of[copy]))
-            for copy in copies
-            for p in projects
-            if p.allocation_of_id is None
-        ],
+        [p for p in projects if p.allocation_of_id is not None],
+        lambda copy, p: {
+            "submission_id": submission_of[copy],
+            "allocation_of_id": project_of[(copy, p.allocation_of_id)],
+        },
     )
-    project_of |= _bulk(
-        Project,
-        [
-            (
-                copy,
-                p.pk,
-                _values(
-                    p,
-                    submission_id=submission_of[copy],
-                    allocation_of_id=project_of[(copy, p.allocation_of_id)],
-                ),
-            )
-            for copy in copies
-            for p in projects
-            if p.allocation_of_id is not None
-        ],
-    )
-
-    def project(copy, old):
-        return None if old is None else project_of[(copy, old)]
-
     for model in (BudgetLine, ProcurementItem):
-        rows = owned(model, submission=source)
-        _bulk(
+        clone(
             model,
-            [
-                (
-                    copy,
-                    row.pk,
-                    _values(
-                        row,
-                        submission_id=submission_of[copy],
-                        project_id=project(copy, row.project_id),
-                    ),
-                )
-                for copy in copies
-                for row in rows
-            ],
+            owned(model, submission=source),
+            lambda copy, row: {
+                "submission_id": submission_of[copy],
+                "project_id": mapped(project_of, copy, row.project_id),
+            },
         )
     for model in (PurchasedService, AssetFacts, SubmissionText, GlossaryTerm):
-        rows = owned(model, submission=source)
-        _bulk(
-            model,
-            [
-                (copy, row.pk, _values(row, submission_id=submission_of[copy]))
-                for copy in copies
-                for row in rows
-            ],
-        )
+        clone(model, owned(model, submission=source), own_submission)
 
-    unit_targets = owned(UnitTarget, submission=source)
-    unit_target_of = _bulk(
-        UnitTarget,
-        [
-            (copy, t.pk, _values(t, submission_id=submission_of[copy]))
-            for copy in copies
-            for t in unit_targets
-        ],
-    )
-    key_tasks = owned(KeyTask, unit_target__submission=source)
-    _bulk(
+    unit_target_of = clone(UnitTarget, owned(UnitTarget, submission=source), own_submission)
+    clone(
         KeyTask,
-        [
-            (copy, t.pk, _values(t, unit_target_id=unit_target_of[(copy, t.unit_target_id)]))
-            for copy in copies
-            for t in key_tasks
-        ],
+        owned(KeyTask, unit_target__submission=source),
+        lambda copy, t: {"unit_target_id": unit_target_of[(copy, t.unit_target_id)]},
     )
-    project_targets = owned(ProjectTarget, project__submission=source)
-    project_target_of = _bulk(
+    project_target_of = clone(
         ProjectTarget,
-        [
-            (copy, t.pk, _values(t, project_id=project_of[(copy, t.project_id)]))
-            for copy in copies
-            for t in project_targets
-        ],
+        owned(ProjectTarget, project__submission=source),
+        lambda copy, t: {"project_id": project_of[(copy, t.project_id)]},
     )
-    indicators = owned(Indicator, unit_target__submission=source) + owned(
-        Indicator, project_target__project__submission=source
-    )
-    _bulk(
+    clone(
         Indicator,
-        [
-            (
-                copy,
-                i.pk,
-                _values(
-                    i,
-                    unit_target_id=(
-                        None
-                        if i.unit_target_id is None
-                        else unit_target_of[(copy, i.unit_target_id)]
-                    ),
-                    project_target_id=(
-                        None
-                        if i.project_target_id is None
-                        else project_target_of[(copy, i.project_target_id)]
-                    ),
-                ),
-            )
-            for copy in copies
-            for i in indicators
-        ],
+        owned(Indicator, unit_target__submission=source)
+        + owned(Indicator, project_target__project__submission=source),
+        lambda copy, i: {
+            "unit_target_id": mapped(unit_target_of, copy, i.unit_target_id),
+            "project_target_id": mapped(project_target_of, copy, i.project_target_id),
+        },
     )
     return [submission_of[copy] for copy in copies]

@@ -243,3 +243,31 @@ def publication_render(*, document, snapshot: dict, stem: str, published_at) -> 
         )
         for kind, content in contents.items()
     ]
+
+
+def publication_build(*, submission, published_at, reason: str):
+    """(document, snapshot, files) of publishing `submission` now: the document built as
+    published (no draft marks), its snapshot and every file rendered from them. Stores
+    nothing: `tables.publication.services.submission_publish` saves them, the benchmarks time
+    them."""
+    from tables.document.build import document_build
+
+    document = document_build(submission=submission, is_draft=False)
+    snapshot = publication_snapshot(
+        document=document,
+        submission=submission,
+        version=submission.version,
+        published_at=published_at,
+        reason=reason,
+    )
+    stem = file_stem(
+        unit_name=document.unit_name,
+        year=document.year,
+        version=submission.version,
+        scope=document.data.scope,
+        kind=document.kind_label,
+    )
+    files = publication_render(
+        document=document, snapshot=snapshot, stem=stem, published_at=published_at
+    )
+    return document, snapshot, files

@@ -34,7 +34,7 @@ from tables.models import (
     PublishedFile,
     PublishedVersion,
 )
-from tables.publication.artifacts import file_stem, publication_render, publication_snapshot
+from tables.publication.artifacts import publication_build
 from tables.publication.figures import figures_create
 from tables.publication.search import search_entry_create
 from units.models import StatusChange, Submission, SubmissionKind, SubmissionStatus
@@ -75,8 +75,6 @@ def submission_publish(*, submission_id: int, actor, reason: str = "") -> Publis
 
     Raises `TransitionRefused` (state or role) or `PublicationFailed` (rendering or storing);
     in both cases nothing changes."""
-    from tables.document.build import document_build
-
     reason = (reason or "").strip()
     with transaction.atomic():
         # Locks the row until this transaction ends: a concurrent publish waits here, then
@@ -94,23 +92,8 @@ def submission_publish(*, submission_id: int, actor, reason: str = "") -> Publis
             reason = _correction_reason(submission)
         published_at = timezone.now()
         try:
-            document = document_build(submission=submission, is_draft=False)
-            snapshot = publication_snapshot(
-                document=document,
-                submission=submission,
-                version=submission.version,
-                published_at=published_at,
-                reason=reason,
-            )
-            stem = file_stem(
-                unit_name=document.unit_name,
-                year=document.year,
-                version=submission.version,
-                scope=document.data.scope,
-                kind=document.kind_label,
-            )
-            artifacts = publication_render(
-                document=document, snapshot=snapshot, stem=stem, published_at=published_at
+            document, snapshot, artifacts = publication_build(
+                submission=submission, published_at=published_at, reason=reason
             )
         except Exception as exc:
             logger.exception("publishing submission %s failed", submission_id)

@@ -303,28 +303,10 @@ def _publish_render(submission) -> None:
     from django.utils import timezone
 
     from tables.document.render.pdf_parts import pdf_single_process
-    from tables.publication.artifacts import file_stem, publication_render, publication_snapshot
+    from tables.publication.artifacts import publication_build
 
-    published_at = timezone.now()
     with pdf_single_process(), override_settings(DISCLOSURE_PDF_CACHE=""):
-        document = document_build(submission=submission, is_draft=False)
-        snapshot = publication_snapshot(
-            document=document,
-            submission=submission,
-            version=submission.version,
-            published_at=published_at,
-            reason="",
-        )
-        stem = file_stem(
-            unit_name=document.unit_name,
-            year=document.year,
-            version=submission.version,
-            scope=document.data.scope,
-            kind=document.kind_label,
-        )
-        publication_render(
-            document=document, snapshot=snapshot, stem=stem, published_at=published_at
-        )
+        publication_build(submission=submission, published_at=timezone.now(), reason="")
 
 
 def _cumulative(stats, functions) -> float:
