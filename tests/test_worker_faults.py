@@ -69,7 +69,7 @@ def test_a_batch_survives_sigterm_and_sigkill_of_its_workers(tmp_path, settings)
         )
         children = child_processes(second.pid)
         second.send_signal(signal.SIGKILL)
-        second.wait(30)
+        assert second.wait(30) == -signal.SIGKILL
         wait_for(
             lambda: not any(process_alive(pid) for pid in children),
             timeout=15,

@@ -65,7 +65,7 @@ def test_two_workers_finish_a_batch_when_one_is_killed_mid_task(tmp_path, settin
             working, timeout=240, what="a worker in the middle of a task"
         )
         processes[victim].send_signal(signal.SIGKILL)
-        processes[victim].wait(30)
+        assert processes[victim].wait(30) == -signal.SIGKILL
         survivor = next(name for name in WORKERS if name != victim)
 
         wait_for(

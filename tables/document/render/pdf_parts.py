@@ -7,8 +7,10 @@ target table starts on a new page (static/css/document.css), so the only things 
 piece boundary are the page numbers (footer and 目录) and the 目录's links. So:
 
 1. The body (everything after the 目录) is cut into pieces (`body_views`): 第一部分 with 表一–表七,
-   表八–表十四 with 第三部分 一–十, the target tables a few at a time, then 十一, 十二 and 第四部分. Each is the document's own template and CSS with only those blocks
-   (`tables.document.render.document.view_piece`), printed without page numbers or watermark.
+   表八–表十四 with 第三部分 一–十, the target tables a few at a time, then 十一, 十二 and
+   第四部分 (with 十 when there are no target tables). Each is the document's own template and
+   CSS with only those blocks (`tables.document.render.document.view_piece`), printed without
+   page numbers or watermark.
 2. Each piece is rendered (layout and `write_pdf`) by `render_piece`, which also records its page
    count, the page and position of each anchor (element id) and its headings (bookmarks). A
    render is cached under the SHA-256 of the piece's HTML (and WeasyPrint's version), so after a
@@ -431,9 +433,9 @@ class PieceRenderer:
 
     def __init__(self, *, cache: BaseCache | None, workers: int | None = None):
         self.cache = cache
-        self.workers = pdf_workers() if workers is None else workers
-        if getattr(_single, "on", False):
-            self.workers = 1
+        # inside `pdf_single_process` pdf_workers() is 1, whatever the caller asked for
+        single = getattr(_single, "on", False)
+        self.workers = pdf_workers() if workers is None or single else workers
         self.rendered: list[str] = []
         self._pool: ProcessPoolExecutor | None = None
 
