@@ -138,11 +138,11 @@ def test_a_publication_started_in_the_browser_reads_background_task(client, monk
     """Publishing from the admin's batch page records 后台任务 with the administrator (the task
     runs in the request with the tests' immediate backend, on the worker in production), never
     命令行; the move reads 已审核 → 已发布."""
-    from tables.publication import services as publication
+    from tables.publication import artifacts
     from tests.factories import approved_submission
     from units.permissions import ADMIN
 
-    monkeypatch.setattr(publication, "publication_render", lambda **kwargs: [])
+    monkeypatch.setattr(artifacts, "publication_render", lambda **kwargs: [])
     submission = approved_submission("甲单位", n_lines=3)
     admin_user = user_with(ADMIN, name="bureau")
     client.force_login(admin_user)
