@@ -18,7 +18,7 @@ from django.db import transaction
 
 from performance.demo import demo_load
 from tables.document.build import DisclosureDocument, document_build
-from tables.document.render.document import document_html, document_view, paragraphs
+from tables.document.render.document import document_html, document_view, paragraphs, view_html
 from tables.document.render.pdf import document_pdf
 from tables.document.render.weasy import BASE_URL, URLRefused, html_to_pdf, url_fetcher
 from tables.figures.formatting import body_grid
@@ -443,3 +443,55 @@ def test_no_document_stylesheet_declares_a_font_face():
     templates = Path(__file__).resolve().parent.parent / "templates"
     for path in [*templates.rglob("*.html"), Path(finders.find("css/document.css"))]:
         assert "@font-face" not in path.read_text(encoding="utf-8"), path
+
+
+def test_ua_stylesheet_leaves_out_only_the_universal_pseudo_element_rules():
+    """Of WeasyPrint's user-agent stylesheet, exactly the five bare ::footnote-*/::note-* rules
+    go and the bare ::marker rule becomes li::marker; every other line stays. A WeasyPrint
+    release that changes those rules fails here, not silently in print."""
+    from weasyprint.html import UA
+
+    from tables.document.render.weasy import ua_stylesheet_text
+
+    before = UA.splitlines()
+    after = ua_stylesheet_text(UA).splitlines()
+    removed = [line for line in before if line not in after]
+    added = [line for line in after if line not in before]
+    assert sorted(line.split(" {")[0] for line in removed) == [
+        "::footnote-call",
+        "::footnote-marker",
+        "::marker",
+        "::note-call",
+        "::note-callback",
+        "::note-marker",
+    ]
+    marker = next(line for line in removed if line.startswith("::marker "))
+    assert added == ["li" + marker]
+    assert len(after) == len(before) - 5
+
+
+def test_trimmed_ua_stylesheet_prints_the_demo_byte_for_byte(demo_pdf):
+    """Pieces of the demo (the 目录, tables, target tables, the glossary) and a page of lists
+    with markers print the same bytes with our user-agent stylesheet as with WeasyPrint's
+    own."""
+    from weasyprint import HTML
+
+    from tables.document.render.pdf_parts import body_views, front_view
+    from tables.document.render.weasy import font_config, weasy_html
+
+    view = document_view(demo_pdf.document, for_pdf=True)
+    pieces = [view_html(piece) for piece in body_views(view)]
+    chosen = [
+        view_html(front_view(view, None)),
+        pieces[0],
+        next(html for html in pieces if "绩效目标表" in html),
+        pieces[-1],
+        "<html><body><ul><li>一</li><li>二</li></ul><ol><li>甲</li><li>乙</li></ol></body></html>",
+    ]
+    for html in chosen:
+        ours = weasy_html(html)
+        assert type(ours) is not HTML
+        stock = HTML(string=html, base_url=BASE_URL, url_fetcher=url_fetcher())
+        assert ours.write_pdf(font_config=font_config()) == stock.write_pdf(
+            font_config=font_config()
+        )

@@ -201,14 +201,10 @@ def layer_html(*, first: int, pages: int, is_draft: bool) -> str:
 def render_piece(html: str) -> PieceRender:
     """Lay out and print one self-contained page with WeasyPrint (our static-only fetcher),
     leaving the programs of the warmed-up faces to the merge."""
-    from weasyprint import HTML
-
-    from tables.document.render.weasy import BASE_URL, font_config, url_fetcher
+    from tables.document.render.weasy import font_config, weasy_html
 
     _install_font_hook()
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=url_fetcher()).render(
-        font_config=font_config()
-    )
+    document = weasy_html(html).render(font_config=font_config())
     anchors: dict[str, tuple[int, float, float]] = {}
     bookmarks = []
     for index, page in enumerate(document.pages):
@@ -360,9 +356,7 @@ def _warm() -> None:
     process, remembering them for the merge; forked workers start with all of it."""
     global _warmed
     if not _warmed:
-        from weasyprint import HTML
-
-        from tables.document.render.weasy import font_config
+        from tables.document.render.weasy import font_config, weasy_html
 
         _install_font_hook()
         html = (
@@ -371,7 +365,7 @@ def _warm() -> None:
         )
         _hook.mode = "register"
         try:
-            HTML(string=html).write_pdf(font_config=font_config())
+            weasy_html(html).write_pdf(font_config=font_config())
         finally:
             _hook.mode = None
         _warmed = True
