@@ -1,25 +1,15 @@
 """Finding a name the way people type it: part of the Chinese name, or its pinyin — initials
-("rdhkf" for 人大会刊费) or full syllables ("huikan") — as the code and project pickers offer."""
+("rdhkf" for 人大会刊费) or full syllables ("huikan") — as the code and project pickers offer.
+The pinyin is the public search's (`tables.publication.search.pinyin_keys`): one reading of a
+name, wherever it is searched."""
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+
+from tables.publication.search import pinyin_keys, search_query_normal
 
 _LATIN = re.compile(r"^[a-z]+$")
-
-
-@lru_cache(maxsize=50_000)
-def _pinyin_keys(name: str) -> tuple[str, str]:
-    """(initials, full syllables) of a name, lowercase, without separators. pypinyin is
-    imported on first use: its phrase dictionary takes ~0.15 s to load, and every command
-    imports this module (the system checks load the URLs), most never to search."""
-    from pypinyin import Style, lazy_pinyin
-
-    return (
-        "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower(),
-        "".join(lazy_pinyin(name)).lower(),
-    )
 
 
 def name_matches(query: str, name: str) -> bool:
@@ -28,8 +18,8 @@ def name_matches(query: str, name: str) -> bool:
     query = (query or "").strip()
     if not query or query in name:
         return True
-    lowered = query.lower().replace(" ", "")
+    lowered = search_query_normal(query)
     if not _LATIN.match(lowered):
         return False
-    initials, syllables = _pinyin_keys(name)
+    initials, syllables = pinyin_keys(name)
     return lowered in initials or lowered in syllables
