@@ -17,12 +17,19 @@ def pytest_collection_modifyitems(config, items):
     PDF layout tests (`LAYOUT_FILES`) `layout`: `scripts/test.sh` runs them once, on SQLite,
     and leaves them out of the PostgreSQL run (`-m "not browser and not layout"`), where every
     database difference is already covered by the tests of the services and pages they go
-    through."""
+    through.
+
+    A test that reaches the database only through a module or session fixture (`demo_pdf`,
+    `module_db`, `seed_budget_data` …) is marked `django_db` too: pytest-django sets up the
+    test database only when a selected test asks for it, so `-k` picking such tests alone
+    would otherwise run their fixtures against the database of DATABASE_URL or db.sqlite3."""
     for item in items:
         if item.path.name.endswith("_browser.py"):
             item.add_marker(pytest.mark.browser)
         elif item.path.name in LAYOUT_FILES:
             item.add_marker(pytest.mark.layout)
+        if "django_db_setup" in item.fixturenames and item.get_closest_marker("django_db") is None:
+            item.add_marker(pytest.mark.django_db)
 
 
 #: data the migrations write that tests rely on (module, function(apps, schema_editor)),
