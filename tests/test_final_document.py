@@ -193,6 +193,37 @@ def test_public_unit_page_shows_budget_and_final_side_by_side(demo_final, client
     assert PublishedVersion.objects.filter(kind="final").count() == 1
 
 
+def test_the_api_serves_the_published_final_and_its_tables(demo_final, client):
+    """The demo's 决算, published: `/versions?kind=final` lists it, its unit's `final_years`
+    name it, and its tables are 决算公开表1–9 with the snapshot's exact amounts."""
+    final = demo_final["final"]
+    Submission.objects.filter(pk=final.pk).update(status=SubmissionStatus.APPROVED)
+    version = submission_publish(submission_id=final.pk, actor=demo_final["admin"])
+    api = "/api/v1"
+
+    listed = client.get(f"{api}/versions", {"kind": "final"}).json()["items"]
+    assert [(v["id"], v["kind"], v["year"]) for v in listed] == [(version.pk, "final", 2025)]
+    unit = client.get(f"{api}/units/{final.unit.code}").json()
+    assert [y["latest_version_id"] for y in unit["final_years"]] == [version.pk]
+    assert [y["latest_version_id"] for y in unit["years"]] == [demo_final["budget_version"].pk]
+
+    tables = client.get(f"{api}/versions/{version.pk}/tables").json()["tables"]
+    assert [t["code"] for t in tables] == [f"F{n:02d}" for n in range(1, 10)]
+    stored = {t["code"]: t for t in version.data_json["tables"]}
+    for table in tables:
+        values = [row["values"] for row in table["rows"]]
+        expected = [
+            [None if v is None else str(v) for v in row["values"]]
+            for row in stored[table["code"]]["rows"]
+        ]
+        assert values == expected, table["code"]
+    one = client.get(f"{api}/versions/{version.pk}/tables/F01").json()
+    assert one["title"] == stored["F01"]["title"] and "决算" in one["title"]
+    files = client.get(f"{api}/versions/{version.pk}").json()["files"]
+    assert all("决算公开" in f["file_name"] for f in files)
+    assert client.get(f"{api}/versions/{version.pk}/figures").status_code == 404
+
+
 def test_commands_take_kind_final(demo_final, tmp_path):
     out = io.StringIO()
     call_command(

@@ -2,7 +2,8 @@
 is published as `PublishedVersion(kind="final")`: publishing records the kind and gives only a
 budget its figures and search entry, and everything that means "the budget" — the 年度总览,
 开启新年度, the prior-year lookups, the 公开时限 reminders, the public lists, search, overview,
-ledger, a unit's years, the open data and the API — keeps to the budget while a 决算 exists. The
+ledger, a unit's years, the open data and the API's units and figures — keeps to the budget while
+a 决算 exists (the API lists a 决算 when asked: `/versions?kind=final`, `final_years`). The
 public version page still serves a 决算 version by its id."""
 
 from __future__ import annotations
@@ -319,21 +320,39 @@ def test_the_version_page_still_serves_a_final_by_its_id(world, client):
     assert citizens_unit_get(version_id=world["budget"].pk) is not None
 
 
-def test_the_api_answers_about_the_budget_only(world, client):
-    """/units and /units/{code} list the budget's version only, /versions too, the 决算's id
-    answers 404 in every version endpoint, the ledger of the year has the budget."""
+def test_the_api_lists_budgets_by_default_and_a_final_when_asked(world, client):
+    """/units and /units/{code} list the budget under `years` and the 决算 under
+    `final_years`; /versions lists the budget, `kind=final` the 决算; the 决算's id serves the
+    version, its files and its tables but no figures (a Chinese 404 saying why); the ledger of
+    the year has the budget."""
     budget, final, unit = world["budget"], world["final"], world["unit"]
 
     detail = client.get(f"{API}/units/{unit.code}").json()
-    listed = [v["id"] for year in detail["years"] for v in year["versions"]]
-    assert listed == [budget.pk]
+    assert [v["id"] for year in detail["years"] for v in year["versions"]] == [budget.pk]
+    assert [(y["year"], y["latest_version_id"]) for y in detail["final_years"]] == [
+        (YEAR, final.pk)
+    ]
+    assert [v["id"] for v in detail["final_years"][0]["versions"]] == [final.pk]
     units = client.get(f"{API}/units", {"q": unit.code}).json()
     assert [(u["code"], u["latest_version_id"]) for u in units["items"]] == [(unit.code, budget.pk)]
+
     versions = client.get(f"{API}/versions", {"unit_code": unit.code}).json()
-    assert [v["id"] for v in versions["items"]] == [budget.pk]
-    for path in ("", "/tables", "/tables/T01", "/figures"):
+    assert [(v["id"], v["kind"]) for v in versions["items"]] == [(budget.pk, "budget")]
+    finals = client.get(f"{API}/versions", {"unit_code": unit.code, "kind": "final"}).json()
+    assert [(v["id"], v["kind"]) for v in finals["items"]] == [(final.pk, "final")]
+    assert client.get(f"{API}/versions", {"kind": "settlement"}).status_code == 422
+
+    for path in ("", "/tables", "/tables/T01"):
         assert client.get(f"{API}/versions/{budget.pk}{path}").status_code == 200, path
-        assert client.get(f"{API}/versions/{final.pk}{path}").status_code == 404, path
+        assert client.get(f"{API}/versions/{final.pk}{path}").status_code == 200, path
+    shown = client.get(f"{API}/versions/{final.pk}").json()
+    assert (shown["kind"], shown["latest_version_id"]) == ("final", final.pk)
+    tables = client.get(f"{API}/versions/{final.pk}/tables").json()["tables"]
+    assert [t["code"] for t in tables] == [t["code"] for t in final.data_json["tables"]]
+    assert client.get(f"{API}/versions/{budget.pk}/figures").status_code == 200
+    refused = client.get(f"{API}/versions/{final.pk}/figures")
+    assert refused.status_code == 404 and "决算" in refused.json()["detail"]
+
     rows = client.get(f"{API}/years/{YEAR}/ledger").json()["rows"]
     assert [r["version_id"] for r in rows if r["unit_code"] == unit.code] == [budget.pk]
 

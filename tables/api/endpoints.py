@@ -20,6 +20,7 @@ from tables.public.insight import (
     version_figures,
     year_figures,
 )
+from units.models import SubmissionKind
 from units.workflow import DISCLOSURE_DAYS
 
 router = Router()
@@ -42,6 +43,13 @@ NOT_FOUND = {404: schemas.ErrorOut}
 #: the `dimension` parameters (module-level: their descriptions are computed)
 DIMENSION_OPTIONAL = Query(None, description=f"只取一个维度：{schemas.DIMENSIONS_TEXT}")
 DIMENSION_REQUIRED = Query(..., description=f"维度：{schemas.DIMENSIONS_TEXT}")
+#: a str with a pattern, not `schemas.Kind`: a paginated view's annotations are resolved
+#: where ninja's paginator is defined, which does not know our schemas
+KIND_QUERY = Query(
+    "budget",
+    pattern="^(budget|final)$",
+    description="公开类型：budget（预算，默认）或 final（决算）",
+)
 ERRORS = {404: schemas.ErrorOut, 422: schemas.ValidationErrorOut, 429: schemas.ThrottledOut}
 
 
@@ -70,6 +78,7 @@ def _absolute(request, path: str) -> str:
 def _version_out(request, version) -> dict:
     return {
         "id": version.pk,
+        "kind": version.kind,
         "unit_code": version.unit_code,
         "unit_name": version.unit_name,
         "department_code": version.department_code,
@@ -132,18 +141,9 @@ def units_list(
     return selectors.Batched(codes, selectors.api_units)
 
 
-@router.get(
-    "/units/{unit_code}",
-    response={200: schemas.UnitDetailOut, **ERRORS},
-    tags=["单位"],
-    summary="单位的各年度与版本",
-    description="一个单位已公开的各年度，每个年度的全部公开版本（最新在前）。",
-    url_name="unit",
-    operation_id="unit_detail",
-)
-def unit_detail(request, unit_code: UnitCode):
-    versions = selectors.api_unit_versions(unit_code=unit_code)
-    newest = versions[0]
+def _years(versions) -> list[dict]:
+    """Versions (newest year first, newest version first) grouped by year, each marked
+    whether it is the newest of its submission."""
     latest_of_submission: dict[int, tuple[int, int]] = {}
     for version in versions:
         current = latest_of_submission.get(version.submission_id)
@@ -156,13 +156,30 @@ def unit_detail(request, unit_code: UnitCode):
             version.year, {"year": version.year, "latest_version_id": latest_id, "versions": []}
         )
         entry["versions"].append(_brief(version, latest_id))
+    return list(years.values())
+
+
+@router.get(
+    "/units/{unit_code}",
+    response={200: schemas.UnitDetailOut, **ERRORS},
+    tags=["单位"],
+    summary="单位的各年度与版本",
+    description="一个单位已公开预算的各年度，每个年度的全部公开版本（最新在前）；已公开决算的年度及其版本另列。",
+    url_name="unit",
+    operation_id="unit_detail",
+)
+def unit_detail(request, unit_code: UnitCode):
+    versions = selectors.api_unit_versions(unit_code=unit_code)
+    budgets = [v for v in versions if v.kind == SubmissionKind.BUDGET]
+    newest = budgets[0]
     return {
         "code": newest.unit_code,
         "name": newest.unit_name,
         "department_code": newest.department_code,
         "department_name": newest.department_name,
         "is_department": newest.is_department,
-        "years": list(years.values()),
+        "years": _years(budgets),
+        "final_years": _years([v for v in versions if v.kind == SubmissionKind.FINAL]),
     }
 
 
@@ -174,7 +191,7 @@ def unit_detail(request, unit_code: UnitCode):
     response={200: list[schemas.VersionOut], 422: schemas.ValidationErrorOut},
     tags=["版本"],
     summary="已公开的版本",
-    description="每个单位每个年度的最新公开版本，最近发布的在前；可按年度、主管部门、单位、是否部门预算筛选。",
+    description="每个单位每个年度的最新公开版本，最近发布的在前；默认列预算，kind=final 列决算；可按年度、主管部门、单位、是否部门预算筛选。",
     url_name="versions",
     operation_id="versions_list",
 )
@@ -185,6 +202,7 @@ def versions_list(
     department: str = Query("", max_length=20, description="主管部门编码"),
     unit_code: str = Query("", max_length=20, description="单位编码"),
     is_department: bool | None = Query(None, description="true 只列部门预算，false 只列单位预算"),
+    kind: str = KIND_QUERY,
     **kwargs,
 ):
     versions = selectors.api_versions(
@@ -192,6 +210,7 @@ def versions_list(
         department=department.strip(),
         unit_code=unit_code.strip(),
         is_department=is_department,
+        kind=kind,
     )
     return selectors.Batched(versions, lambda rows: [_version_out(request, v) for v in rows])
 
@@ -308,7 +327,7 @@ def version_figures_get(
     version_id: VersionId,
     dimension: schemas.Dimension | None = DIMENSION_OPTIONAL,
 ):
-    version = selectors.api_version_get(version_id=version_id)
+    version = selectors.api_version_get(version_id=version_id, budget_only=True)
     dimensions = (dimension,) if dimension else ()
     figures = version_figures(version_ids=[version.pk], dimensions=dimensions).get(version.pk, {})
     return {

@@ -90,14 +90,22 @@ class UnitDetailOut(Schema):
     department_code: str = Field(description="主管部门编码")
     department_name: str = Field(description="主管部门名称")
     is_department: bool = Field(description="是否为部门预算（部门汇总）")
-    years: list[UnitYearOut] = Field(description="各年度及其版本，新年度在前")
+    years: list[UnitYearOut] = Field(description="预算：各年度及其版本，新年度在前")
+    final_years: list[UnitYearOut] = Field(
+        description="决算：已公开决算的各年度及其版本，新年度在前（没有时为空）"
+    )
 
 
 # --- versions ---------------------------------------------------------------------------------
 
 
+#: a version's kind, `PublishedVersion.kind`
+Kind = Literal["budget", "final"]
+
+
 class VersionOut(Schema):
     id: int = Field(description="版本编号")
+    kind: Kind = Field(description="公开类型：budget（预算）或 final（决算）")
     unit_code: str = Field(description="单位编码")
     unit_name: str = Field(description="单位名称（发布时所载）")
     department_code: str = Field(description="主管部门编码")

@@ -4,10 +4,12 @@ tables from its snapshot, and the county overview of a year.
 
 Every read starts from `PublishedVersion`, and every list from the newest version of each
 submission (`published_versions_latest`), so nothing unpublished or superseded is listed; a
-version asked for by id may be an earlier one, as on the public version pages. The API is about
-budgets: a 决算 version (`PublishedVersion.kind`) is in no list and its id answers 404. The lists are
-paged by `Batched`: a count and one page of keys, then one query for the page's rows, whatever
-the page size.
+version asked for by id may be an earlier one, as on the public version pages. Units, the year
+figures and the ledger are about budgets; a 决算 version (`PublishedVersion.kind` "final") is
+listed by `/versions?kind=final` and under its unit's `final_years`, and its id serves the version,
+its files and its tables (决算公开表1–9 from its snapshot), but no figures (none are stored for a
+决算). The lists are paged by `Batched`: a count and one page of keys, then one query for the
+page's rows, whatever the page size.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from tables.publication.services import (
     published_versions_latest,
     published_versions_of,
 )
+from units.models import SubmissionKind
 
 
 class Batched(Sequence):
@@ -115,15 +118,14 @@ def api_units(codes: list[str]) -> list[UnitSummary]:
 
 
 def api_unit_versions(*, unit_code: str) -> list[PublishedVersion]:
-    """Every published budget version of a unit (snapshot deferred), newest year first, then
-    newest version first; 404 when it has none. One query."""
+    """Every published version of a unit, budgets and 决算 (snapshot deferred), newest year
+    first, then newest version first; 404 when it has no published budget. One query."""
     versions = list(
-        published_budget_versions()
-        .defer("data_json")
+        PublishedVersion.objects.defer("data_json")
         .filter(unit_code=unit_code)
         .order_by("-year", "-published_at", "-version", "-id")
     )
-    if not versions:
+    if not any(v.kind == SubmissionKind.BUDGET for v in versions):
         raise Http404("该单位没有已公开的预算")
     return versions
 
@@ -137,10 +139,11 @@ def api_versions(
     department: str = "",
     unit_code: str = "",
     is_department: bool | None = None,
+    kind: str = SubmissionKind.BUDGET,
 ):
-    """The newest published version of every submission matching the filters, newest
-    publication first (snapshot deferred)."""
-    versions = published_versions_latest()
+    """The newest published version of every submission of `kind` (budgets unless told
+    otherwise) matching the filters, newest publication first (snapshot deferred)."""
+    versions = published_versions_latest(kind=kind)
     if year is not None:
         versions = versions.filter(year=year)
     if department:
@@ -152,16 +155,20 @@ def api_versions(
     return versions.order_by("-published_at", "-id")
 
 
-def api_version_get(*, version_id: int, with_snapshot: bool = False) -> PublishedVersion:
-    """A published budget version (any of a submission's, as the public version page), or 404
-    (also for a 决算's); annotated with its snapshot's `table_set`, read in the database when
-    the snapshot itself is not wanted."""
-    versions = published_budget_versions().annotate(table_set=KT("data_json__table_set"))
+def api_version_get(
+    *, version_id: int, with_snapshot: bool = False, budget_only: bool = False
+) -> PublishedVersion:
+    """A published version, budget or 决算 (any of a submission's, as the public version
+    page), or 404 (`budget_only`: also for a 决算's, with a message saying why); annotated with
+    its snapshot's `table_set`, read in the database when the snapshot itself is not wanted."""
+    versions = PublishedVersion.objects.annotate(table_set=KT("data_json__table_set"))
     if not with_snapshot:
         versions = versions.defer("data_json")
     version = versions.filter(pk=version_id).first()
     if version is None:
         raise Http404("没有这个已公开的版本")
+    if budget_only and version.kind != SubmissionKind.BUDGET:
+        raise Http404("这是决算版本：汇总数字只对预算版本提供")
     return version
 
 
