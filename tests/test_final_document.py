@@ -5,6 +5,7 @@ public page with 预算 and 决算 side by side."""
 
 import csv
 import io
+import json
 import zipfile
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -222,6 +223,54 @@ def test_the_api_serves_the_published_final_and_its_tables(demo_final, client):
     files = client.get(f"{api}/versions/{version.pk}").json()["files"]
     assert all("决算公开" in f["file_name"] for f in files)
     assert client.get(f"{api}/versions/{version.pk}/figures").status_code == 404
+
+
+def test_the_final_open_data_holds_its_lines_in_three_phases(demo_final):
+    """The published 决算's open-data package is titled 决算公开 and validates (descriptor
+    schema, every CSV against its fields); its budget.csv has each line with its 年初预算,
+    调整预算 and 决算数, summing to the 预算与决算对比 totals; the stored data CSV is that file."""
+    from tables.models import FileKind
+    from tables.publication import opendata
+    from tables.publication.opendata_fields import DATAPACKAGE_SCHEMA_NAME
+    from tests.opendata_checks import csv_dicts, table_schema_errors
+
+    final = demo_final["final"]
+    Submission.objects.filter(pk=final.pk).update(status=SubmissionStatus.APPROVED)
+    version = submission_publish(submission_id=final.pk, actor=demo_final["admin"])
+    snapshot = version.data_json
+    stored = {f.kind: bytes(f.content) for f in version.files.all()}
+    with zipfile.ZipFile(io.BytesIO(stored[FileKind.OPENDATA])) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    descriptor = json.loads(files.pop("datapackage.json"))
+    assert opendata.schema_errors(DATAPACKAGE_SCHEMA_NAME, descriptor) == []
+    assert "2025年单位决算公开" in descriptor["title"] and "决算数" in descriptor["description"]
+    assert descriptor["name"].startswith("final-2025-")
+    for resource in descriptor["resources"]:
+        assert table_schema_errors(files[resource["path"]], resource["schema"]) == [], resource
+    measures = descriptor["model"]["measures"]
+    assert {name: m["filter"] for name, m in measures.items()} == {
+        phase: {"direction": "expenditure", "phase": phase}
+        for phase in ("approved", "adjusted", "executed")
+    }
+
+    rows = csv_dicts(files["data/budget.csv"])
+    assert files["data/budget.csv"] == stored[FileKind.DATA_CSV]
+    lines = snapshot["budget"]["lines"]
+    assert len(rows) == 3 * len(lines)
+    assert {r["direction"] for r in rows} == {"expenditure"}
+    by_phase = {
+        phase: [Decimal(r["amount"]) for r in rows if r["phase"] == phase]
+        for phase in ("approved", "adjusted", "executed")
+    }
+    planned = snapshot["final"]["planned_amounts"]
+    assert by_phase["approved"] == [Decimal(a) for a in planned]
+    assert by_phase["adjusted"] == [Decimal(a) for a in snapshot["final"]["adjusted_amounts"]]
+    assert by_phase["executed"] == [Decimal(line["amount"]) for line in lines]
+    total = next(d for d in snapshot["final"]["differences"] if d["key"] == "total")
+    assert sum(by_phase["approved"]) == Decimal(total["planned"])
+    assert sum(by_phase["executed"]) == Decimal(total["actual"])
+    assert sum(by_phase["executed"]) != sum(by_phase["approved"])  # the phases differ
+    assert [int(r["row_no"]) for r in rows] == list(range(1, len(rows) + 1))
 
 
 def test_commands_take_kind_final(demo_final, tmp_path):

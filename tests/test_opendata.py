@@ -7,11 +7,9 @@ number of queries, revalidates by ETag; the public pages link it all. Anonymous 
 from __future__ import annotations
 
 import copy
-import csv
 import hashlib
 import io
 import json
-import re
 import zipfile
 from collections import defaultdict
 from decimal import Decimal
@@ -26,6 +24,7 @@ from tables.models import FileKind
 from tables.publication import opendata, opendata_fields
 from tables.publication.services import submission_publish
 from tests.factories import budget_unit_create, submission_create, synthetic_budget, user_with
+from tests.opendata_checks import MONEY_TEXT, csv_dicts, table_schema_errors
 from units.models import BudgetLine, Submission, SubmissionStatus
 from units.permissions import ADMIN
 from units.services import submission_transition
@@ -35,55 +34,9 @@ pytestmark = pytest.mark.django_db
 S = SubmissionStatus
 SNAPSHOT = opendata_fields.SNAPSHOT_SCHEMA_NAME
 DATAPACKAGE = opendata_fields.DATAPACKAGE_SCHEMA_NAME
-_INTEGER = re.compile(r"^-?[0-9]+$")
-_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
-_MONEY = re.compile(r"^-?[0-9]+\.[0-9]{2}$")
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def table_schema_errors(content: bytes, schema: dict) -> list[str]:
-    """A small Table Schema checker: plain UTF-8 (no BOM), header = the field names, every value
-    parses as its field's type, required fields are filled, enums hold; amounts have 2 places."""
-    errors = []
-    if content.startswith(b"\xef\xbb\xbf"):
-        errors.append("BOM")
-    rows = list(csv.reader(io.StringIO(content.decode("utf-8"), newline="")))
-    fields = schema["fields"]
-    names = [f["name"] for f in fields]
-    if not rows or rows[0] != names:
-        return [*errors, f"header {rows[:1]} != {names}"]
-    missing = set(schema.get("missingValues", [""]))
-    for number, row in enumerate(rows[1:], start=2):
-        if len(row) != len(fields):
-            errors.append(f"line {number}: {len(row)} values")
-            continue
-        for field, value in zip(fields, row, strict=True):
-            where = f"line {number} {field['name']}={value!r}"
-            constraints = field.get("constraints", {})
-            if value in missing:
-                if constraints.get("required"):
-                    errors.append(f"{where}: required")
-                continue
-            kind = field["type"]
-            if kind == "integer" and not _INTEGER.match(value):
-                errors.append(f"{where}: not an integer")
-            elif kind == "number" and not _NUMBER.match(value):
-                errors.append(f"{where}: not a number")
-            elif (
-                kind == "number" and field.get("columnType") == "value" and not _MONEY.match(value)
-            ):
-                errors.append(f"{where}: not 元 with 2 places")
-            elif kind == "boolean" and value not in ("true", "false"):
-                errors.append(f"{where}: not a boolean")
-            if "enum" in constraints and value not in constraints["enum"]:
-                errors.append(f"{where}: not in {constraints['enum']}")
-    return errors
-
-
-def csv_dicts(content: bytes) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(bytes(content).decode("utf-8"), newline="")))
 
 
 def table(snapshot: dict, code: str) -> dict:
@@ -212,7 +165,7 @@ def test_demo_open_data_validates_and_equals_the_published_tables(demo_approved,
         for row_no, row in enumerate(t["rows"], start=1):
             for key, kind, value in zip(keys, kinds, row["values"], strict=True):
                 if kind == "money":
-                    assert value is None or _MONEY.match(value), (t["code"], row_no, key)
+                    assert value is None or MONEY_TEXT.match(value), (t["code"], row_no, key)
                     if value is not None:
                         expected[(t["code"], str(row_no), key)] = Decimal(value)
     cells = csv_dicts(files[resources["table_cells"]["path"]])

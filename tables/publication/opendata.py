@@ -17,6 +17,12 @@ The package (a zip) holds `datapackage.json` and three CSV resources:
   in exact 元, with its table, row (number, level, code, label) and column key.
 - `data/narrative_figures.csv` (`FIGURE_FIELDS`): the figures the 情况说明 prints, in exact 元.
 
+A 决算's package (`FINAL_RESOURCES`) has the same files and columns, but its budget.csv holds
+expenditure only, each line three times: its 年初预算 (phase `approved`), 调整预算 (`adjusted`)
+and 决算数 (`executed`), from the snapshot's lines and its `final` part; the revenue of a 决算 is
+not the sum of its lines, and is in table_cells.csv (决算公开表1). Its model has a measure per
+phase, filtered on the phase column.
+
 The descriptor follows the Fiscal Data Package: `profile: fiscal-data-package`, Table Schema
 fields with FDP `columnType`s, and a `model` whose measure is the amount in CNY, phase
 `approved`. The direction (expenditure / revenue) varies by row, so it is a column and a model
@@ -57,11 +63,16 @@ from tables.publication.opendata_fields import (
     EXPENSE_KIND_NAMES,
     FIELD_TITLES,
     FIGURE_FIELDS,
+    FINAL_BUDGET_FIELDS,
+    FINAL_PHASES,
+    FINAL_RESOURCES,
     FORMULA_ESCAPE,
     FORMULA_ESCAPE_NOTE,
     FUND_NAMES,
     LICENSE,
     PHASE,
+    PHASE_ADJUSTED,
+    PHASE_EXECUTED,
     PROFILE,
     RESOURCES,
     REVENUE,
@@ -110,9 +121,52 @@ def _empty_budget_row() -> dict:
     return {field.name: "" for field in BUDGET_FIELDS}
 
 
+def is_final(snapshot: dict) -> bool:
+    """Whether the snapshot is a 决算's."""
+    return snapshot.get("kind") == "final"
+
+
+def package_resources(snapshot: dict) -> dict:
+    """`RESOURCES`, or a 决算's `FINAL_RESOURCES`."""
+    return FINAL_RESOURCES if is_final(snapshot) else RESOURCES
+
+
+def _expenditure_row(line: dict, *, base: dict, names: dict, projects: dict, phase, amount):
+    func = line["func_code"]
+    kind = line["expense_kind"]
+    return (
+        _empty_budget_row()
+        | base
+        | {
+            "direction": EXPENDITURE,
+            "phase": phase,
+            "fund_code": line["fund"],
+            "fund_name": FUND_NAMES.get(line["fund"], ""),
+            "is_carryover": "true" if line["is_carryover"] else "false",
+            "func_class_code": func[:3],
+            "func_class_name": _code_name(names, "func", func[:3]),
+            "func_section_code": func[:5] if len(func) >= 5 else "",
+            "func_section_name": _code_name(names, "func", func[:5]) if len(func) >= 5 else "",
+            "func_item_code": func if len(func) >= 7 else "",
+            "func_item_name": _code_name(names, "func", func) if len(func) >= 7 else "",
+            **_econ(names, "dept_econ", "dept_econ", line["dept_code"]),
+            **_econ(names, "gov_econ", "gov_econ", line["gov_code"]),
+            "expense_kind_code": kind,
+            "expense_kind_name": EXPENSE_KIND_NAMES.get(kind, ""),
+            "basic_or_project": "项目支出" if kind == "project" else "基本支出",
+            "project_name": projects.get(line["project_id"], "")
+            if line["project_id"] is not None
+            else "",
+            "amount": money(amount),
+        }
+    )
+
+
 def budget_rows(snapshot: dict) -> list[dict]:
     """The rows of budget.csv: revenue (by fund, 本年收入 then 上年结转), then expenditure (each
-    budget line in entry order). Amounts are exact decimal text."""
+    budget line in entry order); a 决算's, `final_rows`. Amounts are exact decimal text."""
+    if is_final(snapshot):
+        return final_rows(snapshot)
     budget = snapshot["budget"]
     names = budget.get("code_names", {})
     projects = {p["id"]: p["name"] for p in budget.get("projects", [])}
@@ -142,34 +196,37 @@ def budget_rows(snapshot: dict) -> list[dict]:
             )
 
     for line in lines:
-        func = line["func_code"]
-        kind = line["expense_kind"]
         rows.append(
-            _empty_budget_row()
-            | base
-            | {
-                "direction": EXPENDITURE,
-                "phase": PHASE,
-                "fund_code": line["fund"],
-                "fund_name": FUND_NAMES.get(line["fund"], ""),
-                "is_carryover": "true" if line["is_carryover"] else "false",
-                "func_class_code": func[:3],
-                "func_class_name": _code_name(names, "func", func[:3]),
-                "func_section_code": func[:5] if len(func) >= 5 else "",
-                "func_section_name": _code_name(names, "func", func[:5]) if len(func) >= 5 else "",
-                "func_item_code": func if len(func) >= 7 else "",
-                "func_item_name": _code_name(names, "func", func) if len(func) >= 7 else "",
-                **_econ(names, "dept_econ", "dept_econ", line["dept_code"]),
-                **_econ(names, "gov_econ", "gov_econ", line["gov_code"]),
-                "expense_kind_code": kind,
-                "expense_kind_name": EXPENSE_KIND_NAMES.get(kind, ""),
-                "basic_or_project": "项目支出" if kind == "project" else "基本支出",
-                "project_name": projects.get(line["project_id"], "")
-                if line["project_id"] is not None
-                else "",
-                "amount": money(line["amount"]),
-            }
+            _expenditure_row(
+                line, base=base, names=names, projects=projects, phase=PHASE, amount=line["amount"]
+            )
         )
+    for number, row in enumerate(rows, start=1):
+        row["row_no"] = number
+    return rows
+
+
+def final_rows(snapshot: dict) -> list[dict]:
+    """The rows of a 决算's budget.csv: every line (entry order) with its 年初预算, then every
+    line with its 调整预算, then with its 决算数 (`FINAL_PHASES`); expenditure only."""
+    budget = snapshot["budget"]
+    lines = budget["lines"]
+    final = snapshot["final"]
+    phases = {
+        PHASE: final["planned_amounts"],
+        PHASE_ADJUSTED: final["adjusted_amounts"],
+        PHASE_EXECUTED: [line["amount"] for line in lines],
+    }
+    common = {
+        "base": identity(snapshot),
+        "names": budget.get("code_names", {}),
+        "projects": {p["id"]: p["name"] for p in budget.get("projects", [])},
+    }
+    rows = [
+        _expenditure_row(line, phase=phase, amount=amount, **common)
+        for phase in FINAL_PHASES
+        for line, amount in zip(lines, phases[phase], strict=True)
+    ]
     for number, row in enumerate(rows, start=1):
         row["row_no"] = number
     return rows
@@ -232,7 +289,8 @@ def csv_bytes(fields, rows) -> bytes:
 
 def budget_csv(snapshot: dict) -> bytes:
     """budget.csv of one version: the bytes stored as `FileKind.DATA_CSV`."""
-    return csv_bytes(BUDGET_FIELDS, budget_rows(snapshot))
+    fields = FINAL_BUDGET_FIELDS if is_final(snapshot) else BUDGET_FIELDS
+    return csv_bytes(fields, budget_rows(snapshot))
 
 
 def csv_header(fields=BUDGET_FIELDS) -> bytes:
@@ -303,21 +361,41 @@ def resource_descriptor(
     return out
 
 
-def fiscal_model(resource: str = "budget") -> dict:
-    """The FDP `model`: the amount (CNY, approved) and the dimensions of budget.csv."""
+def fiscal_model(resource: str = "budget", *, final: bool = False) -> dict:
+    """The FDP `model`: the amount (CNY, approved) and the dimensions of budget.csv; a 决算's
+    (`final`): a measure per phase (`FINAL_PHASES`, expenditure), and the phase a dimension."""
 
-    def measure(direction=None):
+    def measure(direction=None, phase=PHASE):
         out = {
             "source": "amount",
             "resource": resource,
             "currency": CURRENCY,
             "factor": 1,
-            "phase": PHASE,
+            "phase": phase,
         }
         if direction:
             out["direction"] = direction
             out["filter"] = {"direction": direction}
+        if final:
+            out["filter"] = {**out.get("filter", {}), "phase": phase}
         return out
+
+    if final:
+        measures = {phase: measure(EXPENDITURE, phase) for phase in FINAL_PHASES}
+        phase_dimension = {
+            "phase": {
+                "attributes": {"phase": {"source": "phase", "resource": resource}},
+                "primaryKey": "phase",
+                "dimensionType": "other",
+            }
+        }
+    else:
+        measures = {
+            "amount": measure(),
+            "expenditure": measure(EXPENDITURE),
+            "revenue": measure(REVENUE),
+        }
+        phase_dimension = {}
 
     def classification(kind: str, levels: list[tuple[str, str, str]]) -> dict:
         attributes = {}
@@ -336,12 +414,9 @@ def fiscal_model(resource: str = "budget") -> dict:
         }
 
     return {
-        "measures": {
-            "amount": measure(),
-            "expenditure": measure(EXPENDITURE),
-            "revenue": measure(REVENUE),
-        },
+        "measures": measures,
         "dimensions": {
+            **phase_dimension,
             "fiscal_year": {
                 "attributes": {"year": {"source": "fiscal_year", "resource": resource}},
                 "primaryKey": "year",
@@ -394,7 +469,7 @@ def fiscal_model(resource: str = "budget") -> dict:
     }
 
 
-def _package_common(year: int) -> dict:
+def _package_common(year: int, *, final: bool = False) -> dict:
     return {
         "profile": PROFILE,
         "profiles": {"fiscal": "*", "tabular": "*"},
@@ -402,33 +477,44 @@ def _package_common(year: int) -> dict:
         "granularity": "aggregated",
         "fiscalPeriod": {"start": f"{year}-01-01", "end": f"{year}-12-31"},
         "licenses": [LICENSE],
-        "keywords": ["单位预算公开", "budget", "China"],
+        "keywords": ["单位决算公开", "final accounts", "China"]
+        if final
+        else ["单位预算公开", "budget", "China"],
     }
 
 
 def package_descriptor(snapshot: dict, contents: dict[str, bytes]) -> dict:
     """datapackage.json of one version; `contents` = resource name → its CSV bytes. A 部门预算
-    (its snapshot's budget lists the member units) is titled 部门预算公开."""
+    (its snapshot's budget lists the member units) is titled 部门预算公开, a 决算 决算公开."""
     unit = snapshot["unit"]
     year = snapshot["year"]
+    final = is_final(snapshot)
     scope = disclosure_scope(is_department=bool(snapshot.get("budget", {}).get("members")))
+    if final:
+        what = (
+            f"{year}年{scope}决算：每条支出的年初预算（approved）、调整预算（adjusted）和"
+            "决算数（executed）各一行（budget.csv）；收入见决算公开表1（table_cells.csv）。"
+        )
+    else:
+        what = f"{year}年{scope}预算（批复数）。"
     return {
-        "name": f"budget-{year}-{unit['code']}-v{snapshot['version']}".lower(),
-        "title": f"{unit['name']}{year}年{scope}预算公开（第{snapshot['version']}版）",
+        "name": f"{'final' if final else 'budget'}-{year}-{unit['code']}-v{snapshot['version']}".lower(),
+        "title": f"{unit['name']}{year}年{scope}{'决算' if final else '预算'}公开"
+        f"（第{snapshot['version']}版）",
         "description": (
-            f"{unit['department_name']} {unit['name']} {year}年{scope}预算（批复数），"
+            f"{unit['department_name']} {unit['name']} {what}"
             "金额单位为元，精确到分。" + FORMULA_ESCAPE_NOTE
         ),
         "version": str(snapshot["version"]),
         "created": snapshot["published_at"],
-        **_package_common(year),
+        **_package_common(year, final=final),
         "resources": [
             resource_descriptor(
                 name, path, title, fields, content=contents[name], primary_key=primary_key
             )
-            for name, (path, title, fields, primary_key) in RESOURCES.items()
+            for name, (path, title, fields, primary_key) in package_resources(snapshot).items()
         ],
-        "model": fiscal_model(),
+        "model": fiscal_model(final=final),
     }
 
 
@@ -442,7 +528,8 @@ def opendata_package(snapshot: dict, *, date_time: datetime.datetime) -> bytes:
     }
     descriptor = package_descriptor(snapshot, contents)
     files = {"datapackage.json": json.dumps(descriptor, ensure_ascii=False, indent=2).encode()}
-    files |= {RESOURCES[name][0]: content for name, content in contents.items()}
+    paths = package_resources(snapshot)
+    files |= {paths[name][0]: content for name, content in contents.items()}
     return dated_zip(files, date_time=date_time)
 
 

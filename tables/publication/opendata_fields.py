@@ -11,7 +11,7 @@ themselves keep the English names as their header, as Table Schema tools expect.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from tables.figures.types import FUNDS
@@ -21,6 +21,10 @@ CENT = Decimal("0.01")
 PROFILE = "fiscal-data-package"
 CURRENCY = "CNY"
 PHASE = "approved"
+#: a 决算's budget.csv has each line in three phases (FDP phase names), 年初预算 being `PHASE`
+PHASE_ADJUSTED = "adjusted"
+PHASE_EXECUTED = "executed"
+FINAL_PHASES = {PHASE: "年初预算", PHASE_ADJUSTED: "调整预算", PHASE_EXECUTED: "决算数"}
 EXPENDITURE = "expenditure"
 REVENUE = "revenue"
 #: JSON Schemas served at /public/schemas/<name>.json (files in tables/publication/opendata_schemas/)
@@ -220,6 +224,18 @@ FIGURE_FIELDS = (
     Field("amount", "number", "金额（元）", "精确到分的十进制数；空 = 无（如无上年数）", "value"),
 )
 
+#: a 决算's budget.csv: the same columns, the phase one of `FINAL_PHASES`
+FINAL_BUDGET_FIELDS = tuple(
+    replace(
+        field,
+        description="approved = 年初预算（批复数）；adjusted = 调整预算；executed = 决算数",
+        enum=tuple(FINAL_PHASES),
+    )
+    if field.name == "phase"
+    else field
+    for field in BUDGET_FIELDS
+)
+
 #: resource name → (path in the package, title, fields, primary key)
 RESOURCES = {
     "budget": ("data/budget.csv", "预算收支明细（每行一个金额）", BUDGET_FIELDS, ["row_no"]),
@@ -234,6 +250,22 @@ RESOURCES = {
         "情况说明中的数字",
         FIGURE_FIELDS,
         ["figure"],
+    ),
+}
+#: … of a 决算's package: the same files, budget.csv holding its expenditure in three phases
+FINAL_RESOURCES = {
+    **RESOURCES,
+    "budget": (
+        "data/budget.csv",
+        "决算支出明细（每条支出的年初预算、调整预算、决算数各一行）",
+        FINAL_BUDGET_FIELDS,
+        ["row_no"],
+    ),
+    "table_cells": (
+        "data/table_cells.csv",
+        "决算公开表1至表9的金额单元格",
+        TABLE_CELL_FIELDS,
+        ["table_code", "row_no", "column_key"],
     ),
 }
 
