@@ -99,8 +99,9 @@ class FileKind(models.TextChoices):
     CSV = "csv", "CSV 表格（zip）"
     #: the OpenSpending Fiscal Data Package: datapackage.json + CSV resources (`tables.publication.opendata`)
     OPENDATA = "opendata", "开放数据包（zip）"
-    #: the package's budget CSV alone (one row per amount), concatenated into the bulk CSV of a year
-    DATA_CSV = "datacsv", "预算数据 CSV"
+    #: the package's budget CSV alone (one row per amount), concatenated into the bulk CSV of a
+    #: year; a 决算's holds its lines' 年初预算, 调整预算 and 决算数
+    DATA_CSV = "datacsv", "明细数据 CSV"
 
 
 class PublishedFile(ImmutableModel):

@@ -255,6 +255,8 @@ def test_the_final_open_data_holds_its_lines_in_three_phases(demo_final):
 
     rows = csv_dicts(files["data/budget.csv"])
     assert files["data/budget.csv"] == stored[FileKind.DATA_CSV]
+    data_csv = version.files.get(kind=FileKind.DATA_CSV)
+    assert data_csv.file_name.endswith("2025年单位决算公开（决算数据）.csv")
     lines = snapshot["budget"]["lines"]
     assert len(rows) == 3 * len(lines)
     assert {r["direction"] for r in rows} == {"expenditure"}

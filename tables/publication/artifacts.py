@@ -45,6 +45,8 @@ ARTIFACTS = {
     FileKind.OPENDATA: ("application/zip", "（开放数据包）.zip"),
     FileKind.DATA_CSV: ("text/csv; charset=utf-8", "（预算数据）.csv"),
 }
+#: a 决算's data CSV is named for what it holds
+FINAL_DATA_CSV_SUFFIX = "（决算数据）.csv"
 #: characters not allowed in a downloaded file name (Windows and POSIX), and control characters
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 
@@ -234,10 +236,13 @@ def publication_render(*, document, snapshot: dict, stem: str, published_at) -> 
         ),
         FileKind.DATA_CSV: opendata.budget_csv(snapshot),
     }
+    suffixes = {kind: suffix for kind, (_, suffix) in ARTIFACTS.items()}
+    if document.is_final:
+        suffixes[FileKind.DATA_CSV] = FINAL_DATA_CSV_SUFFIX
     return [
         Artifact(
             kind=kind,
-            file_name=stem + ARTIFACTS[kind][1],
+            file_name=stem + suffixes[kind],
             content_type=ARTIFACTS[kind][0],
             content=content,
         )
