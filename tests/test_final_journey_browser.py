@@ -20,7 +20,7 @@ from tables.models import PublishedVersion
 from tables.publication.services import submission_publish
 from tests.browser import PASSWORD, assert_readable, chromium_browser, desk_login, first_message
 from tests.factories import user_with
-from units.models import BudgetLine, FinalReason, Submission
+from units.models import BudgetLine, FinalReason, ReviewComment, Submission
 from units.models import SubmissionStatus as S
 from units.permissions import ADMIN, FILLER, REVIEWER
 
@@ -178,10 +178,24 @@ def test_accountant_enters_actuals_explains_submits_and_the_public_sees_both(
             final.refresh_from_db()
             assert final.status == S.SUBMITTED
 
-            # the reviewer approves, the 管理员 publishes
+            # the reviewer opens the 决算 from the queue (开始审核), writes an 审核意见 on a row
+            # of 决算公开表1, sees it beside the row, then approves; the 管理员 publishes
             desk_login(page, base, "reviewer")
-            page.goto(f"{desk}/")
+            page.locator("tr", has_text="2025年决算").get_by_role("link", name="开始审核").click()
+            page.wait_for_url(f"{desk}/review/")
             assert_readable(page)
+            f01 = page.locator("section#F01")
+            first_row = f01.locator("td.review-act a").first
+            row_label = first_row.locator(".visually-hidden").inner_text().lstrip("：")
+            first_row.click()
+            f01.locator("textarea").first.fill("请核对收入总计与上年的差异。")
+            f01.get_by_role("button", name="保存审核意见").click()
+            assert first_message(page).startswith("已保存审核意见")
+            assert "请核对收入总计与上年的差异。" in page.locator("section#F01").inner_text()
+            assert ReviewComment.objects.get(submission=final).row == row_label
+            assert_readable(page)
+            page.screenshot(path=str(shots / "final-review.png"))
+            page.goto(f"{desk}/")
             page.locator("button[data-action=approved]").click()
             page.wait_for_load_state()
             final.refresh_from_db()

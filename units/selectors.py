@@ -87,8 +87,7 @@ def submission_get_for_user(*, user, pk: int) -> Submission:
 
 def budget_submission_get_for_user(*, user, pk: int) -> Submission:
     """One budget submission the user may see, for the pages that only a budget has (预算明细,
-    项目, 情况说明, 绩效目标, the budget workbook, the review of 表一–表十四); 404 for a 决算,
-    whose pages are its own."""
+    项目, 情况说明, 绩效目标, the budget workbook); 404 for a 决算, whose pages are its own."""
     submission = submission_get_for_user(user=user, pk=pk)
     if submission.is_final:
         raise Http404("决算填报没有这个页面，请从决算的栏目进入。")

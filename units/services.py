@@ -633,9 +633,11 @@ def submission_texts_update(
 
 # --- review comments --------------------------------------------------------------------------
 
-#: the statutory tables a 审核意见 may name ("" for a comment on the whole submission); the
-#: figures layer (tables.figures.registry) defines them, but `units` may not import it
+#: the statutory tables a 审核意见 may name ("" for a comment on the whole submission): a
+#: budget's 表一–表十四, a 决算's 决算公开表1–9; the figures layer (tables.figures.registry)
+#: defines them, but `units` may not import it
 REVIEW_TABLES = frozenset(f"T{number:02d}" for number in range(1, 15))
+FINAL_REVIEW_TABLES = frozenset(f"F{number:02d}" for number in range(1, 10))
 #: longest 审核意见 or 处理说明 kept: enough for a paragraph, not for a pasted document
 REVIEW_TEXT_MAX = 2000
 
@@ -654,8 +656,9 @@ def _review_text(value, what: str, *, required: bool) -> str:
 
 
 def review_comment_add(*, submission, author, table: str, row: str, text: str) -> ReviewComment:
-    """Write an 审核意见 on one row of one statutory table (`table` "T01"…"T14", `row` its label
-    as shown) or, with table "", on the whole submission; tied to the submission's version.
+    """Write an 审核意见 on one row of one statutory table (`table` "T01"…"T14", a 决算's
+    "F01"…"F09", `row` its label as shown) or, with table "", on the whole submission; tied to
+    the submission's version.
 
     The submission row is locked, so the state checked is the state written under: a comment
     never lands on a submission another request has just returned or approved. Raises
@@ -667,7 +670,7 @@ def review_comment_add(*, submission, author, table: str, row: str, text: str) -
         refusal = review_comment_refusal(author, locked)
         if refusal:
             raise ValidationError(refusal)
-        if table and table not in REVIEW_TABLES:
+        if table and table not in (FINAL_REVIEW_TABLES if locked.is_final else REVIEW_TABLES):
             raise ValidationError("审核意见所指的公开表不存在。")
         if not table and row:
             raise ValidationError("整体审核意见不能指定行。")

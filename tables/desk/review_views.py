@@ -1,6 +1,7 @@
 """公开表与审核意见: the tables with last year's published figures and 审核意见 per row, the
 findings, the narrative as it will print, and the workflow buttons; the POSTs that write and
-resolve comments. Thin: select (with permission) → read → render; writes in units.services.
+resolve comments. A budget's 表一–表十四 beside last year's budget, a 决算's 决算公开表1–9 beside
+last year's 决算. Thin: select (with permission) → read → render; writes in units.services.
 
 Forged or unauthorised POSTs, and comments the service refuses, answer the refusal page and
 change nothing."""
@@ -20,6 +21,7 @@ from tables.desk.selectors import comments_load, findings_count, prior_published
 from tables.desk.views import desk_context
 from tables.document.build import document_build
 from tables.document.disclosure import disclosure_derive
+from tables.document.final import final_derive
 from tables.document.render.document import document_view
 from tables.figures.formatting import table_short_name as table_name
 from units.decisions import (
@@ -29,7 +31,7 @@ from units.decisions import (
 )
 from units.models import ReviewComment
 from units.permissions import submission_editable_by
-from units.selectors import budget_submission_get_for_user
+from units.selectors import submission_get_for_user
 from units.services import (
     review_comment_add,
     review_comment_resolve,
@@ -45,7 +47,7 @@ def review(request, pk: int):
     """Everyone who may see the submission reads its tables, findings and narrative with the
     comments; its 审核人 (while 已提交) writes comments, its 填报人 (while 草稿/已退回) marks
     them 已处理."""
-    submission = budget_submission_get_for_user(user=request.user, pk=pk)
+    submission = submission_get_for_user(user=request.user, pk=pk)
     document = document_build(submission=submission, is_draft=True)
     view = document_view(document)
     page = review_page(
@@ -80,13 +82,18 @@ def review(request, pk: int):
 def comment_row(request, pk: int, table: str, row: int):
     """The form to write an 审核意见 on one row: a fragment placed under the row (htmx), or a
     page of its own without JavaScript."""
-    submission = budget_submission_get_for_user(user=request.user, pk=pk)
+    submission = submission_get_for_user(user=request.user, pk=pk)
     refusal = review_comment_refusal(request.user, submission)
     if refusal:
         return refusal_response(
             request, reasons=refusal, back_url=_review_url(pk, table), back_label="返回公开表"
         )
-    derived = disclosure_derive(submission=submission).tables.get(table)
+    tables = (
+        final_derive(submission=submission).tables
+        if submission.is_final
+        else disclosure_derive(submission=submission).tables
+    )
+    derived = tables.get(table)
     if derived is None or not 0 <= row < len(derived.rows):
         raise Http404("公开表或行不存在")
     thread = comments_load(submission=submission)
@@ -109,7 +116,7 @@ def comment_row(request, pk: int, table: str, row: int):
 def comment_add(request, pk: int):
     """Save an 审核意见 on a row (table and row named by the form) or on the whole submission
     (table empty), then show it beside its row."""
-    submission = budget_submission_get_for_user(user=request.user, pk=pk)
+    submission = submission_get_for_user(user=request.user, pk=pk)
     table = request.POST.get("table", "")
     try:
         comment = review_comment_add(
@@ -135,7 +142,7 @@ def comment_add(request, pk: int):
 @require_POST
 def comment_resolve(request, pk: int, comment: int):
     """Mark an 审核意见 已处理, with the 填报人's optional note of what was changed."""
-    submission = budget_submission_get_for_user(user=request.user, pk=pk)
+    submission = submission_get_for_user(user=request.user, pk=pk)
     target = ReviewComment.objects.filter(pk=comment, submission=submission).first()
     if target is None:
         return refusal_response(
