@@ -43,7 +43,12 @@ def test_the_reviewer_opens_a_final_from_the_queue_and_comments_on_a_row(submitt
     assert page.status_code == 200
     text = page.content.decode()
     assert 'id="F01"' in text and "收入支出决算总表" in text
-    assert f"{final.year - 1}年公开数" in text
+    # a 决算's tables compare 年初预算 and 决算数 themselves: no prior-year column
+    assert "年公开数" not in text and "review-prior-note" not in text
+    assert (
+        "绩效自评" in text
+        and reverse("performance:submission_targets", args=[final.pk]) not in text
+    )
     assert "写审核意见" in text
     assert ">公开表与审核意见<" in text  # the 决算's own tab
 

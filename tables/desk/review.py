@@ -204,12 +204,14 @@ def review_table(
     *,
     prior: PublishedVersion | None,
     comments: list[ReviewComment],
-    prior_heading: str,
+    prior_heading: str | None,
 ) -> ReviewTable:
     """One statutory table for the review page: its rows as printed with the prior-year column
-    after each side's main amount, and the given comments (of this table) beside their rows."""
+    after each side's main amount (none when `prior_heading` is None: a 决算, whose tables
+    compare 年初预算 and 决算数 themselves), and the given comments (of this table) beside
+    their rows."""
     columns = [(c.key, c.kind) for c in table.columns]
-    sides = table_sides(columns)
+    sides = table_sides(columns) if prior_heading is not None else []
     mains = {side.main: side for side in sides}
     published = _published_values(published_table(prior, table.code))
     indent = _indent_index(table)
@@ -314,6 +316,11 @@ class ReviewPage:
         )
 
 
+def review_prior_heading(submission: Submission) -> str | None:
+    """The heading of the prior-year column of a budget's review tables; None for a 决算."""
+    return None if submission.is_final else f"{submission.year - 1}年公开数"
+
+
 def review_page(
     *,
     submission: Submission,
@@ -322,12 +329,13 @@ def review_page(
     thread: CommentThread,
 ) -> ReviewPage:
     """The tables of `submission` with last year's published figures (`prior`, None when
-    nothing was published) and the comments of its current version beside their rows."""
+    nothing was published; a 决算's without that column, `review_prior_heading`) and the
+    comments of its current version beside their rows."""
     current = [c for c in thread.all if c.version == submission.version]
     by_table: dict[str, list[ReviewComment]] = defaultdict(list)
     for comment in current:
         by_table[comment.table].append(comment)
-    heading = f"{submission.year - 1}年公开数"
+    heading = review_prior_heading(submission)
     review_tables = [
         review_table(table, prior=prior, comments=by_table.pop(code, []), prior_heading=heading)
         for code, table in tables.items()

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from tables.desk.findings import findings_linked
 from tables.desk.refusal import refusal_response
-from tables.desk.review import review_page, review_table
+from tables.desk.review import review_page, review_prior_heading, review_table
 from tables.desk.selectors import comments_load, findings_count, prior_published_versions
 from tables.desk.views import desk_context
 from tables.document.build import document_build
@@ -38,6 +38,13 @@ from units.services import (
 )
 
 
+def _prior(submission):
+    """Last year's published version beside a budget's tables; a 决算's have no such column."""
+    if submission.is_final:
+        return None
+    return prior_published_versions([submission]).get(submission.pk)
+
+
 def _review_url(pk: int, anchor: str = "") -> str:
     return reverse("desk:review", kwargs={"pk": pk}) + (f"#{anchor}" if anchor else "")
 
@@ -53,7 +60,7 @@ def review(request, pk: int):
     page = review_page(
         submission=submission,
         tables=document.tables,
-        prior=prior_published_versions([submission]).get(submission.pk),
+        prior=_prior(submission),
         thread=comments_load(submission=submission),
     )
     findings = findings_linked(
@@ -99,9 +106,9 @@ def comment_row(request, pk: int, table: str, row: int):
     thread = comments_load(submission=submission)
     reviewed = review_table(
         derived,
-        prior=prior_published_versions([submission]).get(submission.pk),
+        prior=_prior(submission),
         comments=[c for c in thread.all if c.version == submission.version and c.table == table],
-        prior_heading=f"{submission.year - 1}年公开数",
+        prior_heading=review_prior_heading(submission),
     )
     context = desk_context(
         submission, "review", table=reviewed, row=reviewed.rows[row], may_comment=True

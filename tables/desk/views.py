@@ -73,6 +73,14 @@ def desk_context(submission, tab: str, **extra) -> dict:
 
 #: seconds between refreshes of the publication region while its task waits or runs
 PUBLICATION_REFRESH_SECONDS = 3
+#: what a move's success message says was done, by the state it reached
+MOVE_DONE = {
+    SubmissionStatus.DRAFT: "已改回草稿",
+    SubmissionStatus.SUBMITTED: "已提交审核",
+    SubmissionStatus.RETURNED: "已退回",
+    SubmissionStatus.APPROVED: "已审核通过",
+    SubmissionStatus.PUBLISHED: "已发布",
+}
 #: a published version's downloads in this order (the rest after them, as stored)
 DOWNLOAD_ORDER = (FileKind.PDF, FileKind.XLSX, FileKind.HTML, FileKind.JSON, FileKind.CSV)
 
@@ -193,12 +201,7 @@ def submission_move(request, pk: int):
                 status=409,
             )
         return refusal_response(request, reasons=exc.messages, back_url=back)
-    change = result.change
-    messages.success(
-        request,
-        f"已{change.get_to_status_display() if change.to_status != 'submitted' else '提交审核'}："
-        f"{submission.unit.name} {submission.year}年。",
-    )
+    messages.success(request, f"{MOVE_DONE[result.change.to_status]}：{submission}。")
     if request.POST.get("next") == "home":
         return redirect("desk:home")
     return redirect(back)
