@@ -188,6 +188,12 @@ def test_public_unit_page_shows_budget_and_final_side_by_side(demo_final, client
     assert f'data-yuan="{Decimal(total["actual"])}"' in page
     detail = client.get(f"/public/d/{version.pk}/").content.decode()
     assert "2025年单位决算公开" in detail
+    # the 决算's page speaks of a 决算 and links its budget; the budget's page links the 决算
+    budget_page = f"/public/d/{demo_final['budget_version'].pk}/"
+    assert f'href="{budget_page}"' in detail
+    assert "决算年度" in detail and "决算支出明细（CSV）" in detail
+    assert "表一至表十四" not in detail and "预算收支明细" not in detail
+    assert f'href="/public/d/{version.pk}/"' in client.get(budget_page).content.decode()
     # the budget lists stay budgets only
     listing = client.get("/public/").content.decode()
     assert f"/public/d/{version.pk}/" not in listing

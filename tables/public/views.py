@@ -99,17 +99,27 @@ def public_filter_choices() -> tuple[list[int], list[tuple[str, str]]]:
 def public_version_get(*, version_id: int) -> PublishedVersion:
     """A published version without its snapshot, or 404; annotated with `is_department` (it is a
     部门预算) and `department_version_id` (the newest published 部门预算 of its 主管部门 and year,
-    of the same kind: a 决算's is the 部门决算; None when there is none), in the same query. Any
-    kind is served: a 决算 version is found by its id although the lists show budgets only."""
+    of the same kind: a 决算's is the 部门决算; None when there is none) and `other_kind_version_id`
+    (the newest published version of the unit's year of the other kind: a budget's 决算, a
+    决算's budget; None when there is none), in the same query. Any kind is served: a 决算
+    version is found by its id although the lists show budgets only."""
     department_versions = published_versions_latest(kind=None).filter(
         kind=OuterRef("kind"),
         year=OuterRef("year"),
         department_code=OuterRef("department_code"),
         is_department=True,
     )
+    other_kind = (
+        PublishedVersion.objects.filter(unit_code=OuterRef("unit_code"), year=OuterRef("year"))
+        .exclude(kind=OuterRef("kind"))
+        .order_by("-published_at", "-id")
+    )
     version = (
         PublishedVersion.objects.defer("data_json")
-        .annotate(department_version_id=Subquery(department_versions.values("pk")[:1]))
+        .annotate(
+            department_version_id=Subquery(department_versions.values("pk")[:1]),
+            other_kind_version_id=Subquery(other_kind.values("pk")[:1]),
+        )
         .filter(pk=version_id)
         .first()
     )
@@ -191,6 +201,7 @@ def disclosure_detail(request, version_id: int):
             "department_version_id": (
                 None if version.is_department else version.department_version_id
             ),
+            "other_kind_version_id": version.other_kind_version_id,
             "latest": history[0],
             "history": history,
             "html_file": files.get(FileKind.HTML),
