@@ -352,6 +352,19 @@ def test_save_writes_evaluation_and_results(final):
     assert TargetEvaluation.objects.count() == 1
 
 
+def test_the_history_names_each_result_by_its_indicator(final):
+    """The 变更记录 names an indicator's 完成情况 by the indicator, not by the model's name."""
+    from units.history import submission_audit_page
+
+    _save(final)
+    entries = submission_audit_page(submission_id=final["submission"].pk).entries
+    results = [e for e in entries if e.what == "指标完成情况"]
+    assert results, [e.what for e in entries]
+    named = str(final["indicators"]["count"])
+    assert named in {e.label for e in results}
+    assert all(e.label != "指标完成情况" for e in results)
+
+
 def test_weights_not_100_are_refused_and_nothing_saved(final):
     """分值合计 ≠ 100 is refused with the sum; no evaluation or result is written."""
     with pytest.raises(ValidationError) as caught:

@@ -282,11 +282,13 @@ LABEL_FIELDS = {
     "GlossaryTerm": "term",
     "KeyTask": "function",
     "Indicator": "name",
+    "FinalReason": "key",
 }
 #: Relations a row's label is made of.
 LABEL_RELATIONS = {
     "BudgetLine": ("func_code", "dept_econ_code", "gov_econ_code"),
     "ProjectTarget": ("project",),
+    "IndicatorResult": ("indicator",),
 }
 #: Related objects loaded with these joins when their labels are shown.
 LABEL_JOINS = {
@@ -395,9 +397,11 @@ def _object_label(model, record, labels) -> str:
         ]
         codes = [c.split(" ", 1)[0] for c in codes]
         return f"{' / '.join(codes)}：{record.amount:,.2f} 元"
-    if name == "ProjectTarget":
-        project = model._meta.get_field("project").related_model
-        return labels.get((project, record.project_id), f"第{record.project_id}号（已删除）")
+    if name in ("ProjectTarget", "IndicatorResult"):  # named by the one row they belong to
+        (relation,) = LABEL_RELATIONS[name]
+        related = model._meta.get_field(relation).related_model
+        pk = getattr(record, f"{relation}_id")
+        return labels.get((related, pk), f"第{pk}号（已删除）")
     if name == "Submission":  # the page is the submission's own: its year and version say which
         return f"{record.year}年第{record.version}版"
     return str(model._meta.verbose_name)
