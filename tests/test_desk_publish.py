@@ -106,6 +106,11 @@ def test_a_finished_publication_says_done_and_links_the_progress_page_for_the_ad
     assert 'data-refresh-seconds="0"' in admin_page
     filler_page = _desk(client, people[FILLER], submission)
     assert "已完成" in filler_page and progress not in filler_page
+    # the progress page links the new public page and the submission's desk
+    client.force_login(people[ADMIN])
+    page = client.get(progress).content.decode()
+    assert f'href="{reverse("public:disclosure", args=[item.version_id])}"' in page
+    assert f'href="{reverse("desk:submission", kwargs={"pk": submission.pk})}"' in page
 
 
 def test_a_never_published_submission_shows_no_versions(client, demo_approved):
