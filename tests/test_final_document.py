@@ -139,6 +139,10 @@ def test_document_is_a_final_through_the_budget_renderers(demo_final):
     assert "演示数据" in html  # the synthetic 决算 says so on its cover
     assert "决算公开表1" in html and "决算公开表9" in html
     assert "附件：绩效自评表" in html
+    # an item without 年初预算 is said so once, its 决算数 not repeated; a reason is not
+    # introduced twice
+    assert "年初未安排预算" in html and "年初未安排预算，决算" not in html
+    assert "原因是：年中根据工作安排" not in html and "主要原因是：" in html
     assert "预算公开表1" not in html
 
 

@@ -74,7 +74,9 @@ SANGONG_KEYS = {
     SANGONG_VEHICLE_OPERATION: "sangong:vehicle_operation",
 }
 REASONS = {
-    "func": "年中根据工作安排调整支出，{direction}主要是{cause}。",
+    #: the cause alone: the 情况说明 words the direction ("决算数大于年初预算数的主要原因是：")
+    "func_over": "年中人员和工作任务有调整，按实际需要追加了支出。",
+    "func_under": "按实际进度结算，节约了部分支出。",
     "sangong": "严格执行中央八项规定精神，厉行节约，压减“三公”经费支出。",
     "operating_costs": "加强机关运行成本管控，压减一般性支出。",
     "total": "部分项目年中追加预算，部分支出按进度节约。",
@@ -198,11 +200,7 @@ def final_differences_demo(submission: Submission) -> dict[str, tuple[Decimal, D
 
 def _reason(key: str, planned: Decimal, actual: Decimal) -> str:
     if key.startswith("func:"):
-        over = actual > planned
-        return REASONS["func"].format(
-            direction="决算数大于年初预算" if over else "决算数小于年初预算",
-            cause="年中追加了项目经费" if over else "按实际进度结算，节约了部分支出",
-        )
+        return REASONS["func_over" if actual > planned else "func_under"]
     if key.startswith("sangong:"):
         return REASONS["sangong"]
     return REASONS[key]

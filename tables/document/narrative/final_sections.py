@@ -55,9 +55,10 @@ def expense_total(data: FinalData) -> Decimal:
 
 
 def _rate_words(item: Difference, *, planned_words: str = "年初预算") -> str:
-    """ "完成年初预算的98.50%" (or, with no 年初预算, "年初未安排预算")."""
+    """ "完成年初预算的98.50%" (or, with no 年初预算, "年初未安排预算"). Every sentence using it
+    has already given the 决算数 and the 年初预算."""
     if item.rate is None:
-        return f"年初未安排预算，决算{wan(item.actual)}万元"
+        return "年初未安排预算"
     return f"完成{planned_words}的{percent_text(item.rate)}%"
 
 
