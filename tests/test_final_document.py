@@ -204,6 +204,19 @@ def test_public_unit_page_shows_budget_and_final_side_by_side(demo_final, client
     assert PublishedVersion.objects.filter(kind="final").count() == 1
 
 
+def test_the_review_page_of_the_final_points_to_its_self_evaluation(demo_final, client):
+    """公开表与审核意见 of the demo's 决算 (with 绩效自评表) names them and links 绩效自评, not
+    the budget's 绩效目标 (a page a 决算 does not have)."""
+    from django.urls import reverse
+
+    final = demo_final["final"]
+    client.force_login(demo_final["admin"])
+    page = client.get(reverse("desk:review", kwargs={"pk": final.pk})).content.decode()
+    assert "附件：绩效自评表" in page
+    assert reverse("desk:evaluation", kwargs={"pk": final.pk}) in page
+    assert reverse("performance:submission_targets", kwargs={"pk": final.pk}) not in page
+
+
 def test_the_api_serves_the_published_final_and_its_tables(demo_final, client):
     """The demo's 决算, published: `/versions?kind=final` lists it, its unit's `final_years`
     name it, and its tables are 决算公开表1–9 with the snapshot's exact amounts."""
@@ -238,7 +251,8 @@ def test_the_api_serves_the_published_final_and_its_tables(demo_final, client):
 def test_the_final_open_data_holds_its_lines_in_three_phases(demo_final):
     """The published 决算's open-data package is titled 决算公开 and validates (descriptor
     schema, every CSV against its fields); its budget.csv has each line with its 年初预算,
-    调整预算 and 决算数, summing to the 预算与决算对比 totals; the stored data CSV is that file."""
+    调整预算 and 决算数, its 财政拨款 rows summing to the 预算与决算对比 totals; the stored data
+    CSV is that file."""
     from tables.models import FileKind
     from tables.publication import opendata
     from tables.publication.opendata_fields import DATAPACKAGE_SCHEMA_NAME
@@ -279,8 +293,16 @@ def test_the_final_open_data_holds_its_lines_in_three_phases(demo_final):
     assert by_phase["adjusted"] == [Decimal(a) for a in snapshot["final"]["adjusted_amounts"]]
     assert by_phase["executed"] == [Decimal(line["amount"]) for line in lines]
     total = next(d for d in snapshot["final"]["differences"] if d["key"] == "total")
-    assert sum(by_phase["approved"]) == Decimal(total["planned"])
-    assert sum(by_phase["executed"]) == Decimal(total["actual"])
+    fiscal = {
+        phase: sum(
+            Decimal(r["amount"])
+            for r in rows
+            if r["phase"] == phase and r["fund_code"] in ("general", "gov_fund", "state_capital")
+        )
+        for phase in ("approved", "executed")
+    }
+    assert fiscal["approved"] == Decimal(total["planned"])
+    assert fiscal["executed"] == Decimal(total["actual"])
     assert sum(by_phase["executed"]) != sum(by_phase["approved"])  # the phases differ
     assert [int(r["row_no"]) for r in rows] == list(range(1, len(rows) + 1))
 

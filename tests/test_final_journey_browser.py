@@ -207,6 +207,13 @@ def test_accountant_enters_actuals_explains_submits_and_the_public_sees_both(
             assert "全部已开启" in page.locator("main").inner_text()
             assert_readable(page)
             page.goto(f"{desk}/")
+            # the 管理员 enters the 决算's 批复日期 on its desk: its 公开时限 starts
+            page.get_by_role("textbox", name="批复日期").fill("2026-03-05")
+            page.get_by_role("button", name="设置批复日期").click()
+            page.wait_for_load_state()
+            assert "公开截止日期为" in first_message(page)
+            assert "批复日期：2026年3月5日" in page.locator("header.desk-head").inner_text()
+            assert_readable(page)
             page.locator("button[data-action=published]").click()
             page.wait_for_load_state()
             version = PublishedVersion.objects.get(submission=final)

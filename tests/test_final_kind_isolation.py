@@ -357,6 +357,29 @@ def test_the_api_lists_budgets_by_default_and_a_final_when_asked(world, client):
     assert [r["version_id"] for r in rows if r["unit_code"] == unit.code] == [budget.pk]
 
 
+def test_the_api_names_a_unit_whose_only_publication_is_a_final(world, client):
+    """A 决算 published without a published budget (J06 only warns) is still reachable from
+    its unit: /units/{code} lists it under `final_years`, named as it was published."""
+    alone = budget_unit_create(name="只有决算公开的单位", department=world["unit"].department)
+    submission = submission_create(unit=alone, year=YEAR, kind=FINAL, status=S.PUBLISHED)
+    version = PublishedVersion.objects.create(
+        submission=submission,
+        version=1,
+        kind=FINAL,
+        published_by=world["admin"],
+        year=YEAR,
+        unit_code=alone.code,
+        unit_name=alone.name,
+        department_code=alone.department.code,
+        department_name=alone.department.name,
+        data_json=_final_snapshot(world["budget"]),
+    )
+    detail = client.get(f"{API}/units/{alone.code}").json()
+    assert (detail["name"], detail["years"]) == (alone.name, [])
+    assert [y["latest_version_id"] for y in detail["final_years"]] == [version.pk]
+    assert client.get(f"{API}/units/no-such-unit").status_code == 404
+
+
 # --- the 公开时限 -----------------------------------------------------------------------------
 
 

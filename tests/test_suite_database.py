@@ -1,6 +1,8 @@
 """The test database is set up for a test whose only database access is a module fixture, even
 when `-k` selects that test alone (`tests/conftest.py: pytest_collection_modifyitems`): the
-fixture must never reach the database of DATABASE_URL or the development db.sqlite3."""
+fixture must never reach the database of DATABASE_URL or the development db.sqlite3. In a
+whole run other tests have the test database set up anyway: this test can fail only when it is
+selected alone (`pytest tests/test_suite_database.py`), which is the case it guards."""
 
 import pytest
 from django.db import connection

@@ -201,3 +201,14 @@ def final_open_refusal(user, unit) -> str | None:
     if ADMIN in user_roles(user) or user_acts_on_unit(user, FILLER, unit.pk):
         return None
     return f"无权开启「{unit.name}」的决算：需要财政管理员角色，或本单位的单位填报人角色。"
+
+
+def approval_date_refusal(user, submission: Submission) -> str | None:
+    """Why `user` may not set the 批复日期 of `submission` on its desk, or None: only a
+    财政管理员 (the unit does not start its own 公开时限), and not once published (the
+    version keeps the date it was published with)."""
+    if ADMIN not in user_roles(user):
+        return "只有财政管理员可以设置批复日期。"
+    if submission.status == SubmissionStatus.PUBLISHED:
+        return f"「{submission}」已发布，批复日期保持发布时的日期。"
+    return None

@@ -282,7 +282,15 @@ LABEL_FIELDS = {
     "GlossaryTerm": "term",
     "KeyTask": "function",
     "Indicator": "name",
-    "FinalReason": "key",
+}
+#: a 差异原因's key (`tables.figures.final.compare`) as the 决算's pages name it
+FINAL_REASON_LABELS = {
+    "total": "财政拨款支出合计",
+    "operating_costs": "机关运行经费",
+    "sangong:outbound": "因公出国（境）费",
+    "sangong:reception": "公务接待费",
+    "sangong:vehicle_purchase": "公务用车购置费",
+    "sangong:vehicle_operation": "公务用车运行维护费",
 }
 #: Relations a row's label is made of.
 LABEL_RELATIONS = {
@@ -390,6 +398,11 @@ def _object_label(model, record, labels) -> str:
     name = model.__name__
     if name in LABEL_FIELDS:
         return getattr(record, LABEL_FIELDS[name])
+    if name == "FinalReason":
+        key = record.key
+        if key.startswith("func:"):
+            return f"功能分类 {key.removeprefix('func:')}"
+        return FINAL_REASON_LABELS.get(key, key)
     if name == "BudgetLine":
         codes = [
             labels.get((model._meta.get_field(f).related_model, getattr(record, f"{f}_id")), "")

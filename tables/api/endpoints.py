@@ -34,7 +34,7 @@ MAX_PAGE = 100_000
 VersionId = Annotated[int, Path(ge=1, le=MAX_ID, description="版本编号")]
 UnitCode = Annotated[str, Path(max_length=20, description="单位编码")]
 Year = Annotated[int, Path(ge=MIN_YEAR, le=MAX_YEAR, description="预算年度，如 2025")]
-TableCode = Annotated[str, Path(max_length=20, description="表格编码，如 T01")]
+TableCode = Annotated[str, Path(max_length=20, description="表格编码，如 T01（决算为 F01）")]
 
 #: rows per page unless asked, and at most
 PAGE_SIZE = 20
@@ -92,6 +92,12 @@ def _version_out(request, version) -> dict:
         "reason": version.reason,
         "page_url": _absolute(request, reverse("public:disclosure", args=[version.pk])),
     }
+
+
+def _table_set(version) -> str:
+    """The budget table set a budget version printed; "" for a 决算 (决算公开表1–9, the
+    财政部 template, whatever the year's budget set)."""
+    return "" if version.kind == SubmissionKind.FINAL else (version.table_set or "")
 
 
 def _brief(version, latest_id: int) -> dict:
@@ -171,7 +177,8 @@ def _years(versions) -> list[dict]:
 def unit_detail(request, unit_code: UnitCode):
     versions = selectors.api_unit_versions(unit_code=unit_code)
     budgets = [v for v in versions if v.kind == SubmissionKind.BUDGET]
-    newest = budgets[0]
+    # named as its newest budget says (as the unit list does), or its newest 决算 without one
+    newest = budgets[0] if budgets else versions[0]
     return {
         "code": newest.unit_code,
         "name": newest.unit_name,
@@ -234,7 +241,7 @@ def version_detail(request, version_id: VersionId):
         **_version_out(request, version),
         "submission_versions": [_brief(v, latest_id) for v in history],
         "latest_version_id": latest_id,
-        "table_set": version.table_set or "",
+        "table_set": _table_set(version),
         "files": [
             {
                 "kind": f.kind,
@@ -288,7 +295,7 @@ def version_tables(request, version_id: VersionId):
     version = selectors.api_version_get(version_id=version_id, with_snapshot=True)
     return {
         "version_id": version.pk,
-        "table_set": version.table_set or "",
+        "table_set": _table_set(version),
         "tables": [_table_out(t) for t in selectors.api_version_tables(version=version)],
     }
 

@@ -135,7 +135,7 @@ class VersionDetailOut(VersionOut):
         description="同一单位同一年度的全部公开版本（含本版），新版本在前"
     )
     latest_version_id: int = Field(description="同一单位同一年度最新公开版本的编号")
-    table_set: str = Field(description="所用报表格式（表套）的名称")
+    table_set: str = Field(description="所用报表格式（表套）的名称；决算为空（决算公开表1–9）")
     files: list[FileOut] = Field(description="发布时生成并保存的文件")
 
 
@@ -175,7 +175,7 @@ class TableOut(Schema):
 
 class TablesOut(Schema):
     version_id: int = Field(description="版本编号")
-    table_set: str = Field(description="所用报表格式（表套）的名称")
+    table_set: str = Field(description="所用报表格式（表套）的名称；决算为空（决算公开表1–9）")
     tables: list[TableOut] = Field(description="公开的表格；表套不同时另附十四张法定表格")
 
 

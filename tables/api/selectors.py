@@ -119,13 +119,13 @@ def api_units(codes: list[str]) -> list[UnitSummary]:
 
 def api_unit_versions(*, unit_code: str) -> list[PublishedVersion]:
     """Every published version of a unit, budgets and 决算 (snapshot deferred), newest year
-    first, then newest version first; 404 when it has no published budget. One query."""
+    first, then newest version first; 404 when it has none. One query."""
     versions = list(
         PublishedVersion.objects.defer("data_json")
         .filter(unit_code=unit_code)
         .order_by("-year", "-published_at", "-version", "-id")
     )
-    if not any(v.kind == SubmissionKind.BUDGET for v in versions):
+    if not versions:
         raise Http404("该单位没有已公开的预算")
     return versions
 

@@ -333,10 +333,14 @@ def approval_targets(*, units: QuerySet[BudgetUnit], year: int) -> ApprovalTarge
     )
 
 
-def approval_date_errors(date: datetime.date, *, years, today: datetime.date) -> list[str]:
-    """Why `date` cannot be the 批复日期 of submissions of `years` (empty: it can): not more than
-    APPROVAL_MAX_DAYS_AHEAD days ahead, not before 1 January of the year before the budget year
-    (a budget is approved from the autumn before its year at the earliest)."""
+def approval_date_errors(
+    date: datetime.date, *, years, today: datetime.date, final_years=()
+) -> list[str]:
+    """Why `date` cannot be the 批复日期 of submissions of `years` (budgets) and `final_years`
+    (决算) (empty: it can): not more than APPROVAL_MAX_DAYS_AHEAD days ahead, not before 1
+    January of the year before a budget's year (a budget is approved from the autumn before its
+    year at the earliest), nor before 1 January after a 决算's year (it is approved once the
+    year is over)."""
     errors = []
     latest = today + datetime.timedelta(days=APPROVAL_MAX_DAYS_AHEAD)
     if date > latest:
@@ -347,6 +351,9 @@ def approval_date_errors(date: datetime.date, *, years, today: datetime.date) ->
     years = sorted(set(years))
     if years and date < datetime.date(years[-1] - 1, 1, 1):
         errors.append(f"{years[-1]}年度预算的批复日期不能早于{years[-1] - 1}年1月1日。")
+    final_years = sorted(set(final_years))
+    if final_years and date < datetime.date(final_years[-1] + 1, 1, 1):
+        errors.append(f"{final_years[-1]}年度决算的批复日期不能早于{final_years[-1] + 1}年1月1日。")
     return errors
 
 
@@ -384,7 +391,12 @@ def approval_date_set(
             .filter(pk__in=ids)
             .order_by("unit__code")
         )
-        errors = approval_date_errors(date, years=[s.year for s in locked], today=today)
+        errors = approval_date_errors(
+            date,
+            years=[s.year for s in locked if not s.is_final],
+            final_years=[s.year for s in locked if s.is_final],
+            today=today,
+        )
         if errors:
             raise ValidationError(errors)
         with history_reason(APPROVAL_DATE_REASON):

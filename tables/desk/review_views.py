@@ -1,7 +1,7 @@
 """公开表与审核意见: the tables with last year's published figures and 审核意见 per row, the
 findings, the narrative as it will print, and the workflow buttons; the POSTs that write and
-resolve comments. A budget's 表一–表十四 beside last year's budget, a 决算's 决算公开表1–9 beside
-last year's 决算. Thin: select (with permission) → read → render; writes in units.services.
+resolve comments. A budget's 表一–表十四 beside last year's budget; a 决算's 决算公开表1–9
+without a prior-year column (they compare 年初预算 and 决算数 themselves). Thin: select (with permission) → read → render; writes in units.services.
 
 Forged or unauthorised POSTs, and comments the service refuses, answer the refusal page and
 change nothing."""

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from tables.desk import (
+    approval_views,
     entry_views,
     evaluation_views,
     final_reasons_views,
@@ -20,6 +21,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("desk/<int:pk>/", views.submission_overview, name="submission"),
     path("desk/<int:pk>/move/", views.submission_move, name="move"),
+    path("desk/<int:pk>/", include(approval_views.urlpatterns)),
     path("desk/<int:pk>/", include(entry_views.urlpatterns)),
     path("desk/<int:pk>/", include(final_views.urlpatterns)),
     path("desk/<int:pk>/", include(review_views.urlpatterns)),

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from tables.desk.approval_views import SubmissionApprovalForm
 from tables.desk.findings import findings_linked
 from tables.desk.refusal import refusal_response
 from tables.desk.selectors import (
@@ -25,7 +26,11 @@ from tables.publication.batches import (
     submission_publish_enqueue,
 )
 from tables.publication.services import published_versions_of
-from units.decisions import submission_action_refusal, submission_actions
+from units.decisions import (
+    approval_date_refusal,
+    submission_action_refusal,
+    submission_actions,
+)
 from units.models import StatusChange, SubmissionStatus
 from units.permissions import (
     ADMIN,
@@ -141,6 +146,11 @@ def submission_overview(request, pk: int):
             no_worker=NO_WORKER,
             refresh_seconds=PUBLICATION_REFRESH_SECONDS if waiting else 0,
             is_admin=ADMIN in user_roles(request.user),
+            approval_form=(
+                None
+                if approval_date_refusal(request.user, submission)
+                else SubmissionApprovalForm(initial={"date": submission.approval_date})
+            ),
             versions=versions,
             department_pending=_department_pending(submission),
             # version n+1 opened by 更正 and not yet published

@@ -171,8 +171,8 @@ def published_versions_latest(
     *, kind: str | None = SubmissionKind.BUDGET
 ) -> QuerySet[PublishedVersion]:
     """The newest published version of every submission of `kind` that has one: budgets unless
-    told otherwise (`kind=None`: every kind), since the public lists, search, open data and API
-    are about budgets."""
+    told otherwise (`kind=None`: every kind), since the public lists, search, the year's open
+    data and most of the API are about budgets (the API lists 决算 when asked)."""
     from django.db.models import Exists, OuterRef
 
     # "no newer version exists" rather than "version = (the newest)": the database runs it as
