@@ -8,6 +8,7 @@ import io
 import json
 import zipfile
 from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import unquote
 
 import pytest
 from django.core.management import call_command
@@ -305,6 +306,42 @@ def test_the_final_open_data_holds_its_lines_in_three_phases(demo_final):
     assert fiscal["executed"] == Decimal(total["actual"])
     assert sum(by_phase["executed"]) != sum(by_phase["approved"])  # the phases differ
     assert [int(r["row_no"]) for r in rows] == list(range(1, len(rows) + 1))
+
+
+def test_the_years_final_csv_holds_each_published_final(demo_final, client):
+    """/public/data/2025/final.csv: one header, then the rows of each unit's newest published
+    决算 (here the demo's, equal to its stored data CSV), its descriptor valid and pointing at
+    it; the Chinese-header variant has the same rows; before any 决算 is published, 404."""
+
+    from django.urls import reverse
+
+    from tables.models import FileKind
+    from tables.publication import opendata
+    from tables.publication.opendata_fields import DATAPACKAGE_SCHEMA_NAME
+    from tests.opendata_checks import table_schema_errors
+
+    url = reverse("public:year_final_csv", args=[2025])
+    assert client.get(url).status_code == 404
+    final = demo_final["final"]
+    Submission.objects.filter(pk=final.pk).update(status=SubmissionStatus.APPROVED)
+    version = submission_publish(submission_id=final.pk, actor=demo_final["admin"])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "2025年单位决算公开数据" in unquote(response["Content-Disposition"])
+    body = b"".join(response.streaming_content)
+    assert body == bytes(version.files.get(kind=FileKind.DATA_CSV).content)
+    described = client.get(reverse("public:year_final_datapackage", args=[2025])).json()
+    assert opendata.schema_errors(DATAPACKAGE_SCHEMA_NAME, described) == []
+    assert described["name"] == "final-2025-all-units"
+    (resource,) = described["resources"]
+    assert resource["path"].endswith(url)
+    assert table_schema_errors(body, resource["schema"]) == []
+    assert reverse("public:year_final_datapackage", args=[2025]) in response["Link"]
+    zh = b"".join(client.get(url, {"lang": "zh"}).streaming_content)
+    assert zh.startswith(b"\xef\xbb\xbf") and zh.split(b"\r\n", 1)[1] == body.split(b"\r\n", 1)[1]
+    # the budget's bulk file is unchanged by it: the demo budget's rows only
+    budget_rows = b"".join(client.get(reverse("public:year_csv", args=[2025])).streaming_content)
+    assert b",executed," not in budget_rows
 
 
 def test_commands_take_kind_final(demo_final, tmp_path):

@@ -35,7 +35,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models import CharField, Count, IntegerField, Max, OuterRef, Subquery, Value
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
@@ -48,6 +48,7 @@ from tables.publication import opendata, opendata_xlsx
 from tables.publication.opendata_fields import BUDGET_FIELDS
 from tables.publication.services import published_versions_latest
 from tables.publication.views import published_file_cache_dir
+from units.models import SubmissionKind
 
 #: stored files read per query while streaming the bulk CSV
 CHUNK = 50
@@ -61,12 +62,22 @@ ZH_FILE_CACHE = "public, max-age=86400"
 LANG_ZH = "zh"
 
 
-def opendata_year_entries(*, year: int) -> list[tuple]:
+def opendata_year_entries(*, year: int, kind: str = SubmissionKind.BUDGET) -> list[tuple]:
     """(version id, unit code, published at, stored budget CSV id or None, its SHA-256 or None)
-    of the newest published budget version of every unit of `year`, by unit code: one query. A 部门预算
+    of the newest published version of `kind` of every unit of `year`, by unit code: one query. A 部门预算
     is left out: its lines are its members' lines, which are in the file already (summing the
-    year would count them twice)."""
+    year would count them twice). A 决算's rows are always built from its snapshot (no stored
+    file id): a 决算 published before its open data had three phases stored them as a budget's."""
     stored = PublishedFile.objects.filter(version_id=OuterRef("pk"), kind=FileKind.DATA_CSV)
+    if kind == SubmissionKind.FINAL:
+        return list(
+            published_versions_latest(kind=kind)
+            .filter(year=year, is_department=False)
+            .annotate(file_id=Value(None, output_field=IntegerField()))
+            .annotate(file_sha256=Value(None, output_field=CharField()))
+            .order_by("unit_code", "submission_id")
+            .values_list("pk", "unit_code", "published_at", "file_id", "file_sha256")
+        )
     return list(
         published_versions_latest()
         .filter(year=year, is_department=False)
@@ -79,10 +90,11 @@ def opendata_year_entries(*, year: int) -> list[tuple]:
     )
 
 
-def opendata_year_summary(*, year: int) -> tuple[int, object]:
-    """(units whose budget is published, newest publication time) of `year`: one query."""
+def opendata_year_summary(*, year: int, kind: str = SubmissionKind.BUDGET) -> tuple[int, object]:
+    """(units whose budget, or `kind`, is published, newest publication time) of `year`: one
+    query."""
     summary = (
-        published_versions_latest()
+        published_versions_latest(kind=kind)
         .filter(year=year)
         .aggregate(n=Count("pk"), last=Max("published_at"))
     )
@@ -140,8 +152,11 @@ def _bulk_etag(entries, variant: bytes = b"") -> str:
     return f'"{digest.hexdigest()}"'
 
 
-def bulk_file_name(year: int, *, zh: bool = False, suffix: str = ".csv") -> str:
-    return f"{year}年单位预算公开数据（全部单位{'，中文表头' if zh else ''}）{suffix}"
+def bulk_file_name(
+    year: int, *, zh: bool = False, suffix: str = ".csv", kind: str = SubmissionKind.BUDGET
+) -> str:
+    label = "决算" if kind == SubmissionKind.FINAL else "预算"
+    return f"{year}年单位{label}公开数据（全部单位{'，中文表头' if zh else ''}）{suffix}"
 
 
 def zh_file_name(file_name: str) -> str:
@@ -149,20 +164,31 @@ def zh_file_name(file_name: str) -> str:
     return f"{file_name.removesuffix('.csv')}（中文表头）.csv"
 
 
-def _year_entries_or_404(year: int) -> list[tuple]:
-    entries = opendata_year_entries(year=year)
+def _year_entries_or_404(year: int, kind: str = SubmissionKind.BUDGET) -> list[tuple]:
+    entries = opendata_year_entries(year=year, kind=kind)
     if not entries:
-        raise Http404("该年度没有已公开的单位预算")
+        label = "决算" if kind == SubmissionKind.FINAL else "预算"
+        raise Http404(f"该年度没有已公开的单位{label}")
     return entries
 
 
-def _bulk_headers(response, year: int, etag: str, last_modified: float):
+#: the URL names of a kind's bulk CSV and its descriptor
+BULK_URLS = {
+    SubmissionKind.BUDGET: ("public:year_csv", "public:year_datapackage"),
+    SubmissionKind.FINAL: ("public:year_final_csv", "public:year_final_datapackage"),
+}
+#: part of the ETag of a year's 决算 CSV: its rows are built from the snapshots by this writer
+FINAL_ROWS_VARIANT = b"final-rows-1\n"
+
+
+def _bulk_headers(
+    response, year: int, etag: str, last_modified: float, kind: str = SubmissionKind.BUDGET
+):
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified)
     response["Cache-Control"] = BULK_CACHE
     response["Link"] = (
-        f'<{reverse("public:year_datapackage", args=[year])}>; rel="describedby"; '
-        'type="application/json"'
+        f'<{reverse(BULK_URLS[kind][1], args=[year])}>; rel="describedby"; type="application/json"'
     )
     return response
 
@@ -184,9 +210,22 @@ def _etagged_response(request, content: bytes, content_type: str, cache_control:
 def year_csv(request, year: int):
     """All units' budget rows of a year (newest published versions), one CSV, streamed; with
     `?lang=zh` under the Chinese header, BOM first (for Excel)."""
-    entries = _year_entries_or_404(year)
+    return _year_csv(request, year, SubmissionKind.BUDGET)
+
+
+def year_final_csv(request, year: int):
+    """All units' 决算 rows of a year (newest published 决算, each line in three phases), one
+    CSV as `year_csv`."""
+    return _year_csv(request, year, SubmissionKind.FINAL)
+
+
+def _year_csv(request, year: int, kind: str):
+    entries = _year_entries_or_404(year, kind)
     zh = request.GET.get("lang") == LANG_ZH
-    etag = _bulk_etag(entries, ZH_VARIANT if zh else b"")
+    variant = (FINAL_ROWS_VARIANT if kind == SubmissionKind.FINAL else b"") + (
+        ZH_VARIANT if zh else b""
+    )
+    etag = _bulk_etag(entries, variant)
     last_modified = max(entry[2] for entry in entries).timestamp()
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
@@ -194,9 +233,9 @@ def year_csv(request, year: int):
             bulk_csv_chunks(entries, zh=zh), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = content_disposition_header(
-            as_attachment=True, filename=bulk_file_name(year, zh=zh)
+            as_attachment=True, filename=bulk_file_name(year, zh=zh, kind=kind)
         )
-    return _bulk_headers(response, year, etag, last_modified)
+    return _bulk_headers(response, year, etag, last_modified, kind)
 
 
 def _year_xlsx_open(year: int, entries, etag: str):
@@ -263,14 +302,25 @@ def stored_csv_zh(request, file: PublishedFile):
 
 def year_datapackage(request, year: int):
     """datapackage.json (Fiscal Data Package) describing the bulk CSV of a year."""
-    unit_count, last = opendata_year_summary(year=year)
+    return _year_datapackage(request, year, SubmissionKind.BUDGET)
+
+
+def year_final_datapackage(request, year: int):
+    """datapackage.json describing the bulk 决算 CSV of a year."""
+    return _year_datapackage(request, year, SubmissionKind.FINAL)
+
+
+def _year_datapackage(request, year: int, kind: str):
+    unit_count, last = opendata_year_summary(year=year, kind=kind)
     if not unit_count:
-        raise Http404("该年度没有已公开的单位预算")
+        label = "决算" if kind == SubmissionKind.FINAL else "预算"
+        raise Http404(f"该年度没有已公开的单位{label}")
     descriptor = opendata.year_descriptor(
         year=year,
-        csv_url=public_absolute_url(request, reverse("public:year_csv", args=[year])),
+        csv_url=public_absolute_url(request, reverse(BULK_URLS[kind][0], args=[year])),
         unit_count=unit_count,
         updated=last.isoformat(),
+        final=kind == SubmissionKind.FINAL,
     )
     content = json.dumps(descriptor, ensure_ascii=False, indent=2).encode("utf-8")
     return _etagged_response(request, content, "application/json", BULK_CACHE)

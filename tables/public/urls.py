@@ -30,6 +30,12 @@ urlpatterns = [
         opendata_views.year_datapackage,
         name="year_datapackage",
     ),
+    path("public/data/<int:year>/final.csv", opendata_views.year_final_csv, name="year_final_csv"),
+    path(
+        "public/data/<int:year>/final/datapackage.json",
+        opendata_views.year_final_datapackage,
+        name="year_final_datapackage",
+    ),
     path("public/schemas/<str:name>.json", opendata_views.schema_file, name="schema"),
     # --- open data for Excel: the bulk file of a year as a workbook (opendata helper) ---
     path("public/data/<int:year>.xlsx", opendata_views.year_xlsx, name="year_xlsx"),
