@@ -155,8 +155,7 @@ def _bulk_etag(entries, variant: bytes = b"") -> str:
 def bulk_file_name(
     year: int, *, zh: bool = False, suffix: str = ".csv", kind: str = SubmissionKind.BUDGET
 ) -> str:
-    label = "决算" if kind == SubmissionKind.FINAL else "预算"
-    return f"{year}年单位{label}公开数据（全部单位{'，中文表头' if zh else ''}）{suffix}"
+    return f"{year}年单位{SubmissionKind(kind).label}公开数据（全部单位{'，中文表头' if zh else ''}）{suffix}"
 
 
 def zh_file_name(file_name: str) -> str:
@@ -167,8 +166,7 @@ def zh_file_name(file_name: str) -> str:
 def _year_entries_or_404(year: int, kind: str = SubmissionKind.BUDGET) -> list[tuple]:
     entries = opendata_year_entries(year=year, kind=kind)
     if not entries:
-        label = "决算" if kind == SubmissionKind.FINAL else "预算"
-        raise Http404(f"该年度没有已公开的单位{label}")
+        raise Http404(f"该年度没有已公开的单位{SubmissionKind(kind).label}")
     return entries
 
 
@@ -313,8 +311,7 @@ def year_final_datapackage(request, year: int):
 def _year_datapackage(request, year: int, kind: str):
     unit_count, last = opendata_year_summary(year=year, kind=kind)
     if not unit_count:
-        label = "决算" if kind == SubmissionKind.FINAL else "预算"
-        raise Http404(f"该年度没有已公开的单位{label}")
+        raise Http404(f"该年度没有已公开的单位{SubmissionKind(kind).label}")
     descriptor = opendata.year_descriptor(
         year=year,
         csv_url=public_absolute_url(request, reverse(BULK_URLS[kind][0], args=[year])),
