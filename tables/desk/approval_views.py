@@ -3,7 +3,6 @@
 the 年度总览's form (`tables.desk.bureau.approval_date_set`: audit trail, plausibility by
 kind); who may is `units.decisions.approval_date_refusal`."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,22 +11,12 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from tables.desk.bureau import approval_date_set
+from tables.desk.forms import SubmissionApprovalForm
 from tables.desk.refusal import refusal_response
 from tables.templatetags.desk import cn_date
 from units.decisions import approval_date_refusal
 from units.selectors import submission_get_for_user
 from units.workflow import due_date
-
-
-class SubmissionApprovalForm(forms.Form):
-    date = forms.DateField(
-        label="批复日期",
-        widget=forms.DateInput(
-            attrs={"type": "date", "aria-describedby": "approval-date-help"}, format="%Y-%m-%d"
-        ),
-        help_text="批复之日，例如 2026-03-05；公开时限为批复日期后20日。",
-        error_messages={"required": "请填写批复日期。", "invalid": "请填写有效的日期。"},
-    )
 
 
 @login_required

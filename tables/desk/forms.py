@@ -314,3 +314,16 @@ def code_options(*, year: int, scheme: str, query: str, limit: int = 30):
         return list(codes.filter(Q(name__contains=query))[:limit])
     # pinyin ("xzyx" for 行政运行): matched on the names, a few hundred short strings a year
     return [code for code in codes.only("code", "name") if name_matches(query, code.name)][:limit]
+
+
+class SubmissionApprovalForm(forms.Form):
+    """批复日期 of one submission, on its desk (`tables.desk.approval_views`)."""
+
+    date = forms.DateField(
+        label="批复日期",
+        widget=forms.DateInput(
+            attrs={"type": "date", "aria-describedby": "approval-date-help"}, format="%Y-%m-%d"
+        ),
+        help_text="批复之日，例如 2026-03-05；公开时限为批复日期后20日。",
+        error_messages={"required": "请填写批复日期。", "invalid": "请填写有效的日期。"},
+    )

@@ -1,7 +1,8 @@
 """公开表与审核意见: the tables with last year's published figures and 审核意见 per row, the
 findings, the narrative as it will print, and the workflow buttons; the POSTs that write and
 resolve comments. A budget's 表一–表十四 beside last year's budget; a 决算's 决算公开表1–9
-without a prior-year column (they compare 年初预算 and 决算数 themselves). Thin: select (with permission) → read → render; writes in units.services.
+without a prior-year column (they compare 年初预算 and 决算数 themselves). Thin: select (with
+permission) → read → render; writes in units.services.
 
 Forged or unauthorised POSTs, and comments the service refuses, answer the refusal page and
 change nothing."""
@@ -19,9 +20,7 @@ from tables.desk.refusal import refusal_response
 from tables.desk.review import review_page, review_prior_heading, review_table
 from tables.desk.selectors import comments_load, findings_count, prior_published_versions
 from tables.desk.views import desk_context
-from tables.document.build import document_build
-from tables.document.disclosure import disclosure_derive
-from tables.document.final import final_derive
+from tables.document.build import document_build, submission_tables
 from tables.document.render.document import document_view
 from tables.figures.formatting import table_short_name as table_name
 from units.decisions import (
@@ -39,8 +38,9 @@ from units.services import (
 
 
 def _prior(submission):
-    """Last year's published version beside a budget's tables; a 决算's have no such column."""
-    if submission.is_final:
+    """Last year's published version beside the tables, when they have that column
+    (`review_prior_heading`: a 决算's have not)."""
+    if review_prior_heading(submission) is None:
         return None
     return prior_published_versions([submission]).get(submission.pk)
 
@@ -95,12 +95,7 @@ def comment_row(request, pk: int, table: str, row: int):
         return refusal_response(
             request, reasons=refusal, back_url=_review_url(pk, table), back_label="返回公开表"
         )
-    tables = (
-        final_derive(submission=submission).tables
-        if submission.is_final
-        else disclosure_derive(submission=submission).tables
-    )
-    derived = tables.get(table)
+    derived = submission_tables(submission=submission).get(table)
     if derived is None or not 0 <= row < len(derived.rows):
         raise Http404("公开表或行不存在")
     thread = comments_load(submission=submission)

@@ -7,8 +7,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from tables.desk.approval_views import SubmissionApprovalForm
 from tables.desk.findings import findings_linked
+from tables.desk.forms import SubmissionApprovalForm
 from tables.desk.refusal import refusal_response
 from tables.desk.selectors import (
     comments_load,

@@ -140,6 +140,18 @@ def document_build(
     )
 
 
+def submission_tables(*, submission) -> dict:
+    """The statutory tables of a submission by code, without its narrative: a budget's 表一–
+    表十四 (`disclosure_derive`), a 决算's 决算公开表1–9 (`final_derive`)."""
+    if submission.is_final:
+        from tables.document.final import final_derive
+
+        return final_derive(submission=submission).tables
+    from tables.document.disclosure import disclosure_derive
+
+    return disclosure_derive(submission=submission).tables
+
+
 def submission_findings(*, submission) -> list[Finding]:
     """The findings of a submission's document (R, P and N rules), most severe first: what
     `units.workflow.submission_findings` returns (setting SUBMISSION_FINDINGS)."""

@@ -537,57 +537,36 @@ def year_descriptor(
     *, year: int, csv_url: str, unit_count: int, updated: str, final: bool = False
 ) -> dict:
     """datapackage.json of a year's bulk CSV (all units' newest published versions); `final`:
-    of its 决算 (`final_year_descriptor`)."""
+    of its 决算, each line in three phases (`final_rows`)."""
     if final:
-        return final_year_descriptor(
-            year=year, csv_url=csv_url, unit_count=unit_count, updated=updated
-        )
+        kind, title, fields = "final", "决算支出明细", FINAL_BUDGET_FIELDS
+        rows = "每条支出的年初预算（approved）、调整预算（adjusted）和决算数（executed）各一行。"
+        excel = "）。"
+    else:
+        kind, title, fields = "budget", "预算收支明细", BUDGET_FIELDS
+        rows = "每个单位的收入行之和等于其预算公开表一“收入总计”，支出行之和等于“支出总计”。"
+        excel = "）或同名的 .xlsx 工作簿。"
+    label = "决算" if final else "预算"
     resource = resource_descriptor(
         "budget",
         csv_url,
-        f"{year}年已公开单位预算收支明细（全部单位）",
-        BUDGET_FIELDS,
+        f"{year}年已公开单位{title}（全部单位）",
+        fields,
         primary_key=["unit_code", "row_no"],
     )
     return {
-        "name": f"budget-{year}-all-units",
-        "title": f"{year}年单位预算公开数据（全部已公开单位）",
+        "name": f"{kind}-{year}-all-units",
+        "title": f"{year}年单位{label}公开数据（全部已公开单位）",
         "description": (
-            f"{year}年全部已公开单位的最新公开版本，按单位编码排序；共{unit_count}个单位。"
-            "每个单位的收入行之和等于其预算公开表一“收入总计”，支出行之和等于“支出总计”。"
+            f"{year}年全部已公开{'决算的' if final else ''}单位的最新公开版本，按单位编码排序；"
+            f"共{unit_count}个单位。{rows}"
             "用 Excel 打开请用中文表头版（同一地址加 ?lang=zh：UTF-8 带 BOM，表头为各字段的"
-            "中文标题，数据行与本文件完全相同）或同名的 .xlsx 工作簿。" + FORMULA_ESCAPE_NOTE
+            "中文标题，数据行与本文件完全相同" + excel + FORMULA_ESCAPE_NOTE
         ),
         "updated": updated,
-        **_package_common(year),
+        **_package_common(year, final=final),
         "resources": [resource],
-        "model": fiscal_model(),
-    }
-
-
-def final_year_descriptor(*, year: int, csv_url: str, unit_count: int, updated: str) -> dict:
-    """datapackage.json of a year's bulk 决算 CSV: every unit's newest published 决算, its lines
-    in three phases (`final_rows`)."""
-    resource = resource_descriptor(
-        "budget",
-        csv_url,
-        f"{year}年已公开单位决算支出明细（全部单位）",
-        FINAL_BUDGET_FIELDS,
-        primary_key=["unit_code", "row_no"],
-    )
-    return {
-        "name": f"final-{year}-all-units",
-        "title": f"{year}年单位决算公开数据（全部已公开单位）",
-        "description": (
-            f"{year}年全部已公开决算的单位的最新公开版本，按单位编码排序；共{unit_count}个单位。"
-            "每条支出的年初预算（approved）、调整预算（adjusted）和决算数（executed）各一行。"
-            "用 Excel 打开请用中文表头版（同一地址加 ?lang=zh：UTF-8 带 BOM，表头为各字段的"
-            "中文标题，数据行与本文件完全相同）。" + FORMULA_ESCAPE_NOTE
-        ),
-        "updated": updated,
-        **_package_common(year, final=True),
-        "resources": [resource],
-        "model": fiscal_model(final=True),
+        "model": fiscal_model(final=final),
     }
 
 

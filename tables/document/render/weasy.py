@@ -9,6 +9,7 @@ lazily: the web pages and the other renderers do not load it.
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 import posixpath
 import threading
@@ -142,29 +143,23 @@ def ua_stylesheet_text(ua: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-_ua_lock = threading.Lock()
-_ua: dict[str, object] = {}
-
-
+@functools.cache
 def _html_class():
     """`weasyprint.HTML` with the user-agent stylesheet of `ua_stylesheet_text` (made once per
     process; a parsed stylesheet is only read, as WeasyPrint shares its own across threads)."""
-    with _ua_lock:
-        if "class" not in _ua:
-            from weasyprint import CSS, HTML
-            from weasyprint.css.counters import CounterStyle
-            from weasyprint.html import UA
+    from weasyprint import CSS, HTML
+    from weasyprint.css.counters import CounterStyle
+    from weasyprint.html import UA
 
-            # the @counter-style rules are WeasyPrint's own (HTML._ua_counter_style): parse them
-            # into a counter store of no one
-            sheet = CSS(string=ua_stylesheet_text(UA), counter_style=CounterStyle())
+    # the @counter-style rules are WeasyPrint's own (HTML._ua_counter_style): parse them into a
+    # counter store of no one
+    sheet = CSS(string=ua_stylesheet_text(UA), counter_style=CounterStyle())
 
-            class DisclosureHTML(HTML):
-                def _ua_stylesheets(self, forms=False):
-                    return [sheet, *super()._ua_stylesheets(forms)[1:]]
+    class DisclosureHTML(HTML):
+        def _ua_stylesheets(self, forms=False):
+            return [sheet, *super()._ua_stylesheets(forms)[1:]]
 
-            _ua["class"] = DisclosureHTML
-        return _ua["class"]
+    return DisclosureHTML
 
 
 def weasy_html(html: str):
